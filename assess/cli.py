@@ -1,0 +1,227 @@
+"""The ``assess`` command: database, demo data, accounts, the server and offline scoring.
+
+Commands that need the app build it with ``create_app()`` and so honour DATABASE_URL,
+ASSESS_INSTANCE and SECRET_KEY. The offline commands (score, indicators, rank-nominations)
+need neither the app nor a database.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+
+import click
+import peewee
+
+from scoring.i18n import _
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def with_app(func: Callable) -> Callable:
+    """Run the command inside an app context with an open database connection."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        from assess import create_app
+        from assess.db import DatabaseURLError, database
+
+        try:
+            app = create_app()
+        except DatabaseURLError as exc:
+            _fail(_("DATABASE_URL 无法识别：%(err)s", err=exc))
+        with app.app_context():
+            try:
+                database.connect(reuse_if_open=True)
+            except peewee.OperationalError as exc:
+                _fail(_("无法连接数据库：%(err)s", err=str(exc).strip()))
+            try:
+                return func(app, *args, **kwargs)
+            except peewee.OperationalError as exc:
+                _fail(_("数据库错误：%(err)s（是否已运行 assess init？）", err=str(exc).strip()))
+            finally:
+                database.close()
+
+    return wrapper
+
+
+@click.group(help=_("督查考核评分系统命令行工具"))
+def main() -> None:
+    pass
+
+
+@main.command(help=_("创建数据库或升级到最新结构"))
+@with_app
+def init(app) -> None:
+    from assess import migrate
+
+    ran = migrate.upgrade()
+    click.echo(
+        _(
+            "数据库已就绪（版本 %(v)s，本次应用 %(n)s 个迁移）",
+            v=migrate.current_version(),
+            n=len(ran),
+        )
+    )
+
+
+@main.group(help=_("数据库结构迁移"))
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help=_("应用尚未执行的迁移"))
+@click.option("--to", "target", type=int, default=None, help=_("升级到的版本号（默认最新）"))
+@with_app
+def db_upgrade(app, target: int | None) -> None:
+    from assess import migrate
+
+    for m in migrate.upgrade(target):
+        click.echo(f"+ {m.version:04d} {m.name}")
+    click.echo(_("当前版本：%(v)s", v=migrate.current_version()))
+
+
+@db.command("downgrade", help=_("回退到指定版本"))
+@click.option("--to", "target", type=int, required=True, help=_("回退到的版本号"))
+@with_app
+def db_downgrade(app, target: int) -> None:
+    from assess import migrate
+
+    for m in migrate.downgrade(target):
+        click.echo(f"- {m.version:04d} {m.name}")
+    click.echo(_("当前版本：%(v)s", v=migrate.current_version()))
+
+
+@main.command(help=_("载入演示数据（郑州市各县区、成员单位及各角色账号）"))
+@click.option("--logins", is_flag=True, help=_("只显示演示账号，不载入数据"))
+@with_app
+def demo(app, logins: bool) -> None:
+    from assess import demo as demo_data
+    from assess import migrate
+
+    migrate.upgrade()
+    if logins:
+        rows = demo_data.demo_logins()
+    else:
+        try:
+            rows = demo_data.load_demo()
+        except demo_data.DemoAlreadyLoaded:
+            _fail(_("数据库中已有单位，不再重复载入演示数据（用 assess demo --logins 查看账号）"))
+    click.echo(_("演示账号（密码均为 %(p)s）：", p=demo_data.DEMO_PASSWORD))
+    for row in rows:
+        click.echo(f"  {row.username:<16} {row.role:<10} {row.unit}")
+
+
+@main.group(help=_("用户账号管理"))
+def user() -> None:
+    pass
+
+
+def _read_password(confirm: bool = True) -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt(_("密码"), hide_input=True, confirmation_prompt=confirm)
+
+
+@user.command("add", help=_("新建用户；非终端时从标准输入读取密码"))
+@click.argument("name")
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "inspector", "reporter", "viewer"])
+)
+@click.option("--unit", "unit_code", default=None, help=_("所属单位编码（填报员必填）"))
+@click.option("--display-name", default="", help=_("姓名"))
+@with_app
+def user_add(app, name: str, role: str, unit_code: str | None, display_name: str) -> None:
+    from assess import accounts
+    from assess.models import Unit
+
+    unit = None
+    if unit_code:
+        unit = Unit.by_code(unit_code)
+        if unit is None:
+            _fail(_("单位编码不存在：%(c)s", c=unit_code))
+    try:
+        accounts.create_user(name, _read_password(), role, unit, display_name=display_name)
+    except accounts.AccountError as exc:
+        _fail(str(exc))
+    click.echo(_("已创建用户 %(name)s（%(role)s）", name=name, role=role))
+
+
+def _get_user(name: str):
+    from assess.models import User
+
+    found = User.get_or_none(User.username == name)
+    if found is None:
+        _fail(_("用户不存在：%(name)s", name=name))
+    return found
+
+
+@user.command("passwd", help=_("重设用户密码；非终端时从标准输入读取密码"))
+@click.argument("name")
+@with_app
+def user_passwd(app, name: str) -> None:
+    from assess import accounts
+
+    target = _get_user(name)
+    try:
+        accounts.set_password(target, _read_password(), actor=None)
+    except accounts.AccountError as exc:
+        _fail(str(exc))
+    click.echo(_("已重设 %(name)s 的密码", name=name))
+
+
+@user.command("disable", help=_("停用用户（保留其历史记录）"))
+@click.argument("name")
+@with_app
+def user_disable(app, name: str) -> None:
+    from assess import accounts
+
+    accounts.disable_user(_get_user(name))
+    click.echo(_("已停用用户 %(name)s", name=name))
+
+
+@main.group(help=_("审计日志"))
+def audit() -> None:
+    pass
+
+
+@audit.command("verify", help=_("校验审计日志哈希链，发现篡改或删除时以非零状态退出"))
+@with_app
+def audit_verify(app) -> None:
+    from assess import audit as audit_log
+    from assess.models import AuditEntry
+
+    problems = audit_log.verify()
+    for problem in problems:
+        click.echo(problem.message, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(_("审计日志完整：共 %(n)s 条记录", n=AuditEntry.select().count()))
+
+
+@main.command(help=_("启动开发服务器"))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    from assess import create_app
+    from assess.db import DatabaseURLError
+
+    try:
+        app = create_app()
+    except DatabaseURLError as exc:
+        _fail(_("DATABASE_URL 无法识别：%(err)s", err=exc))
+    app.run(host=host, port=port, debug=False, threaded=True)
+
+
+def _register_offline_commands() -> None:
+    from assess.commands import OFFLINE_COMMANDS
+
+    for command in OFFLINE_COMMANDS:
+        main.add_command(command)
+
+
+_register_offline_commands()

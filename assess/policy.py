@@ -1,0 +1,115 @@
+"""Who may do what: the one place that decides (权限).
+
+Every view declares an action with ``@allow("action")`` or is marked ``@public``; a
+before-request guard enforces it, and an endpoint with neither is refused (fail closed), so
+a route added without a policy cannot leak (``tests/test_policy.py`` walks every rule).
+Unit scoping (a reporter sees only its own unit) is decided by ``unit_visible`` and
+``require_unit`` here too, never by ad-hoc ifs in views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+ADMIN, INSPECTOR, REPORTER, VIEWER = "admin", "inspector", "reporter", "viewer"
+EVERYONE = frozenset({ADMIN, INSPECTOR, REPORTER, VIEWER})
+STAFF = frozenset({ADMIN, INSPECTOR})  # may read every unit's submissions and evidence
+
+# action -> roles allowed. Unit-level restrictions are applied on top by require_unit.
+RULES: dict[str, frozenset[str]] = {
+    "home.view": EVERYONE,
+    "account.manage_own": EVERYONE,
+    "units.view_tree": EVERYONE,
+    "units.manage": frozenset({ADMIN}),
+    "users.manage": frozenset({ADMIN}),
+    "audit.view": frozenset({ADMIN}),
+    "cycles.view": EVERYONE,
+    "cycles.manage": frozenset({ADMIN}),
+    "results.view": frozenset({ADMIN, INSPECTOR, VIEWER, REPORTER}),
+    "submissions.edit_own": frozenset({REPORTER}),
+    "submissions.review": STAFF,
+    "evidence.read": frozenset({ADMIN, INSPECTOR, REPORTER}),
+    "reports.view": EVERYONE,
+    "reports.batch": frozenset({ADMIN}),
+    "nominations.view": EVERYONE,
+    "nominations.manage": frozenset({ADMIN}),
+    "nominations.submit": frozenset({REPORTER}),
+    "nominations.review": frozenset({ADMIN, INSPECTOR}),
+}
+
+_ACTION_ATTR = "_assess_action"
+PUBLIC = "public"
+
+
+def allow(action: str) -> Callable:
+    """Declare the action a view performs; roles come from RULES."""
+    if action not in RULES:
+        raise KeyError(f"unknown policy action {action!r}")
+
+    def mark(view: Callable) -> Callable:
+        setattr(view, _ACTION_ATTR, action)
+        return view
+
+    return mark
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view that needs no login (login page, health check)."""
+    setattr(view, _ACTION_ATTR, PUBLIC)
+    return view
+
+
+def action_of(view: Callable) -> str | None:
+    return getattr(view, _ACTION_ATTR, None)
+
+
+def can(user, action: str) -> bool:
+    """True when ``user`` (possibly anonymous) may perform ``action``."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.role in RULES[action]
+
+
+def is_staff(user) -> bool:
+    return user.is_authenticated and user.role in STAFF
+
+
+def unit_visible(user, unit_id: int | None) -> bool:
+    """Reporters see only their own unit; every other signed-in role sees all units."""
+    if not user.is_authenticated:
+        return False
+    if user.role == REPORTER:
+        return unit_id is not None and unit_id == user.unit_id
+    return True
+
+
+def require_unit(user, unit_id: int | None) -> None:
+    """Abort with 404 (not 403: do not confirm another unit's data exists) if not visible."""
+    if not unit_visible(user, unit_id):
+        abort(404)
+
+
+def init_app(app) -> None:
+    @app.before_request
+    def _enforce() -> object | None:
+        if request.endpoint is None:  # no route matched: let Flask answer 404/405
+            return None
+        if request.endpoint == "static":
+            return None
+        view = current_app.view_functions.get(request.endpoint)
+        action = action_of(view) if view else None
+        if action == PUBLIC:
+            return None
+        if action is None:
+            current_app.logger.error("endpoint %s has no policy; refused", request.endpoint)
+            abort(403)
+        if not current_user.is_authenticated:
+            if request.method == "GET":
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            abort(401)
+        if not can(current_user, action):
+            abort(403)
+        return None

@@ -1,0 +1,73 @@
+"""Every configuration key Assess reads, with its default and why it exists.
+
+Each key can be overridden from the environment (same name) or by the ``config`` mapping
+passed to ``create_app``. ``docs`` tests check that each key is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+    def from_env(self) -> object:
+        raw = os.environ.get(self.name)
+        if raw is None:
+            return self.default
+        if isinstance(self.default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(self.default, int):
+            return int(raw)
+        return raw
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "ASSESS_INSTANCE",
+        "instance",
+        "Folder for the SQLite database, evidence files, generated reports and the secret key.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "",
+        "peewee db_url; empty means sqlite:///<ASSESS_INSTANCE>/assess.db. "
+        "postgresql://user:pass@host:port/db for PostgreSQL.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        "",
+        "Signs sessions and CSRF tokens. Empty: generated once into <instance>/secret_key.",
+    ),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        False,
+        "Send the session cookie over HTTPS only; turn on behind TLS.",
+    ),
+    Setting("LOGIN_MAX_FAILURES", 5, "Failed logins (per account and per address) before locking."),
+    Setting("LOGIN_LOCK_MINUTES", 15, "How long a throttled login stays locked."),
+    Setting(
+        "MAX_UPLOAD_MB",
+        20,
+        "Largest evidence file accepted, in MiB (佐证材料大小上限).",
+    ),
+    Setting("PAGE_SIZE", 50, "Rows per page in lists that grow with the number of units."),
+    Setting(
+        "BABEL_DEFAULT_LOCALE", "zh_CN", "Interface language when the user has not chosen one."
+    ),
+    Setting(
+        "ISSUING_OFFICE",
+        "郑州市流动人口基本公共服务均等化工作领导小组办公室",
+        "Issuing office printed on report covers.",
+    ),
+)
+
+
+def defaults_from_env() -> dict[str, object]:
+    """The settings as a config mapping, environment values taking precedence."""
+    return {s.name: s.from_env() for s in SETTINGS}

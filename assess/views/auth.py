@@ -1,0 +1,85 @@
+"""Sign-in, sign-out and changing one's own password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from assess import accounts
+from assess.forms import ChangePasswordForm, LoginForm
+from assess.policy import allow, public
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.netloc and not parts.scheme:
+            return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = accounts.authenticate(
+            form.username.data,
+            form.password.data,
+            request.remote_addr or "unknown",
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+        )
+        if result.user:
+            locale = session.get("locale")
+            session.clear()  # a fresh session at login: no fixation of a pre-login session
+            if locale:
+                session["locale"] = locale
+            login_user(result.user)
+            flash(_("欢迎，%(name)s", name=result.user.label), "success")
+            return redirect(_safe_next(request.args.get("next")))
+        flash(result.error, "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@allow("account.manage_own")
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("已安全退出"), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@allow("account.manage_own")
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_own_password(
+                current_user._get_current_object(), form.current.data, form.new.data
+            )
+        except accounts.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("密码已修改"), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,147 @@
+"""Shared fixtures: an app on a fresh database per test, clients, login helpers.
+
+The database comes from ``ASSESS_TEST_DATABASE``: unset means a SQLite file per test; a
+PostgreSQL server URL (set by ``scripts/with-postgres.sh`` during ``make test``) means a
+fresh PostgreSQL database per test, created and dropped around it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from assess import accounts, create_app, migrate
+from assess.db import database
+
+PG_SERVER = os.environ.get("ASSESS_TEST_DATABASE", "")
+ROOT = Path(__file__).resolve().parent.parent
+
+# Cheap hashing keeps tests fast; production keeps argon2's defaults.
+accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+accounts._DUMMY_HASH = accounts._hasher.hash("dummy-password-1")
+
+PASSWORD = "Test@pass1"
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + PG_SERVER if PG_SERVER else 'SQLite'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    # On the PostgreSQL pass only database tests run; pure ones already ran on SQLite.
+    if not PG_SERVER:
+        return
+    kept, dropped = [], []
+    for item in items:
+        pure = item.get_closest_marker("pure") or item.get_closest_marker("e2e")
+        (dropped if pure else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def _pg_admin():
+    import psycopg2
+
+    conn = psycopg2.connect(PG_SERVER)
+    conn.autocommit = True
+    return conn
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    if not PG_SERVER:
+        yield f"sqlite:///{tmp_path}/assess.db"
+        return
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    base = PG_SERVER.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    if not database.is_closed():
+        database.close()
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def make_app(database_url, tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "ASSESS_INSTANCE": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = make_app(database_url, tmp_path)
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        migrate.upgrade()
+        database.close()
+    yield app
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def db(app):
+    """An open connection for model-level tests.
+
+    No app context is kept pushed: requests made by test clients during the test must get
+    their own app context (and ``g``), as they do in production.
+    """
+    database.connect(reuse_if_open=True)
+    yield database
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo units and accounts, loaded once into this test's database."""
+    from assess import demo as demo_data
+
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        logins = demo_data.load_demo()
+        database.close()
+    return logins
+
+
+def login(client, username: str, password: str | None = None):
+    from assess.demo import DEMO_PASSWORD
+
+    return client.post(
+        "/auth/login",
+        data={"username": username, "password": password or DEMO_PASSWORD},
+        follow_redirects=False,
+    )
+
+
+@pytest.fixture
+def as_user(app, demo):
+    """as_user("admin") -> a test client signed in as that demo account."""
+
+    def sign_in(username: str):
+        c = app.test_client()
+        response = login(c, username)
+        assert response.status_code == 302, response.data.decode()[:500]
+        return c
+
+    return sign_in
