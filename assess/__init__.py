@@ -1,61 +1,19 @@
-"""Assess: supervision and assessment scoring (督查考核评分系统) as a Flask app."""
+"""Assess: supervision and assessment scoring (督查考核评分系统).
+
+The package imports nothing heavy: the offline commands (``assess score``,
+``assess rank-nominations``) run without Flask or a database, so the app factory is loaded
+only when called.
+"""
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
-
-from flask import Flask
-
-from assess import db, errors, i18n, navigation, policy, security
-from assess.settings import defaults_from_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app: settings from the environment, then ``config`` overrides (tests)."""
-    app = Flask(
-        __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-    )
-    app.config.from_mapping(defaults_from_env())
-    app.config.update(
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
-    )
-    if config:
-        app.config.update(config)
-    instance = Path(app.config["ASSESS_INSTANCE"]).resolve()
-    instance.mkdir(parents=True, exist_ok=True)
-    app.config["ASSESS_INSTANCE"] = str(instance)
-    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or f"sqlite:///{instance}/assess.db"
-    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret(instance)
-    app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
+def create_app(config: dict | None = None):
+    """Build the Flask app (see ``assess.app.create_app``)."""
+    from assess.app import create_app as build
 
-    db.init_app(app)
-    i18n.init_app(app)
-    security.init_app(app)
-    policy.init_app(app)
-    errors.init_app(app)
-    navigation.init_app(app)
-    _register_blueprints(app)
-    return app
-
-
-def _instance_secret(instance: Path) -> str:
-    """A secret key generated once per instance and kept private to its owner."""
-    path = instance / "secret_key"
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32))
-    return path.read_text().strip()
-
-
-def _register_blueprints(app: Flask) -> None:
-    from assess.views import BLUEPRINTS
-
-    for blueprint in BLUEPRINTS:
-        app.register_blueprint(blueprint)
+    return build(config)

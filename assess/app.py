@@ -1,0 +1,59 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from assess import ROOT, db, errors, i18n, navigation, policy, security
+from assess.settings import defaults_from_env
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings from the environment, then ``config`` overrides (tests)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(defaults_from_env())
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    if config:
+        app.config.update(config)
+    instance = Path(app.config["ASSESS_INSTANCE"]).resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config["ASSESS_INSTANCE"] = str(instance)
+    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or f"sqlite:///{instance}/assess.db"
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret(instance)
+    app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    policy.init_app(app)
+    errors.init_app(app)
+    navigation.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret key generated once per instance and kept private to its owner."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from assess.views import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
