@@ -1,0 +1,339 @@
+"""The scoring rules (评分规则) of SPEC §3, one function each, in one registry.
+
+A rule function takes an :class:`~scoring.model.Indicator` and returns a :class:`Scorer`:
+``score(value)`` gives the score rounded half-up to 2 places, and ``explain(value, score)``
+gives the inputs and the formula with the numbers filled in. Scoring runs once per reported
+value, so each rule works out its per-indicator constants once, here, and the per-value work
+is a few decimal operations; the formula text is only built when someone asks why.
+
+Adding a rule is one function decorated with :func:`rule` and one entry in :data:`RULES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple
+
+from scoring.i18n import _
+from scoring.model import Indicator
+from scoring.values import Rate
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+ONE = Decimal(1)
+
+NUMERIC = ("rate", "count", "amount")
+
+
+class Scorer(NamedTuple):
+    """A rule applied to one indicator.
+
+    ``score(value)`` returns the rounded score; ``explain(value, score)`` returns
+    ``(inputs, formula)``.
+    """
+
+    score: Callable[[Any], Decimal]
+    explain: Callable[[Any, Decimal], tuple[dict[str, Any], str]]
+
+
+def rule(
+    *, requires: tuple[str, ...], measures: tuple[str, ...], directional: bool = False
+) -> Callable[[Callable[[Indicator], Scorer]], Callable[[Indicator], Scorer]]:
+    """Declare what a rule needs, for the loader's validation: the fields it ``requires``,
+    the ``measures`` it accepts, and whether ``direction: lower`` means anything to it."""
+
+    def mark(function: Callable[[Indicator], Scorer]) -> Callable[[Indicator], Scorer]:
+        function.requires = requires  # type: ignore[attr-defined]
+        function.measures = measures  # type: ignore[attr-defined]
+        function.directional = directional  # type: ignore[attr-defined]
+        return function
+
+    return mark
+
+
+def rounded(number: Decimal) -> Decimal:
+    """``number`` rounded half-up to 2 decimal places."""
+    return number.quantize(CENT, ROUND_HALF_UP)
+
+
+def fmt(number: Decimal) -> str:
+    """A number for a formula: at most 4 decimals, no trailing zeros, no exponent."""
+    if number.as_tuple().exponent < -4:  # type: ignore[operator]
+        number = number.quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def fmt_score(score: Decimal) -> str:
+    """A score for a formula, always with 2 decimals (``7.86``, ``10.00``)."""
+    return format(rounded(score), "f")
+
+
+def _number(value: Any) -> Decimal:
+    """The number a rule compares: a rate's percent, or the value itself."""
+    return value.percent if value.__class__ is Rate else value
+
+
+def _inputs(indicator: Indicator, value: Any, **extra: Any) -> dict[str, Any]:
+    """The inputs of an explanation: the value (and a rate's parts) plus rule parameters."""
+    inputs: dict[str, Any] = {}
+    if value.__class__ is Rate:
+        inputs["numerator"] = value.numerator
+        inputs["denominator"] = value.denominator
+        inputs["value"] = value.percent
+    else:
+        inputs["value"] = value
+    inputs["weight"] = indicator.weight
+    inputs.update({key: item for key, item in extra.items() if item is not None})
+    return inputs
+
+
+@rule(requires=("target",), measures=(*NUMERIC, "boolean"), directional=True)
+def threshold(indicator: Indicator) -> Scorer:
+    """达标制: the weight when the value meets the target (``>=``, or ``<=`` for lower),
+    else 0. On a ``boolean`` measure, 是 meets it and no target is needed."""
+    weight = rounded(indicator.weight)
+    target = indicator.target
+
+    if indicator.measure == "boolean":
+
+        def score_boolean(value: Any) -> Decimal:
+            return weight if value is True else ZERO
+
+        def explain_boolean(value: Any, score: Decimal) -> tuple[dict[str, Any], str]:
+            word = _("是，达标") if value is True else _("否，未达标")
+            return _inputs(indicator, value), f"{word} → {fmt_score(score)}"
+
+        return Scorer(score_boolean, explain_boolean)
+
+    lower = indicator.direction == "lower"
+
+    def score(value: Any) -> Decimal:
+        if value.__class__ is Rate:
+            value = value[2]  # the percent, without a property call
+        if lower:
+            return weight if value <= target else ZERO
+        return weight if value >= target else ZERO
+
+    def explain(value: Any, score: Decimal) -> tuple[dict[str, Any], str]:
+        v, t = fmt(_number(value)), fmt(target)
+        if lower:
+            met = _number(value) <= target
+            text = (
+                _("%(v)s ≤ %(t)s，达标", v=v, t=t) if met else _("%(v)s > %(t)s，未达标", v=v, t=t)
+            )
+        else:
+            met = _number(value) >= target
+            text = (
+                _("%(v)s ≥ %(t)s，达标", v=v, t=t) if met else _("%(v)s < %(t)s，未达标", v=v, t=t)
+            )
+        return _inputs(indicator, value, target=target), f"{text} → {fmt_score(score)}"
+
+    return Scorer(score, explain)
+
+
+@rule(requires=("target", "floor"), measures=NUMERIC, directional=True)
+def linear(indicator: Indicator) -> Scorer:
+    """比例折算: the weight at or beyond the target, 0 at or beyond the floor, and in between
+    ``w × (v − floor) / (t − floor)`` (mirrored for lower: ``w × (floor − v) / (floor − t)``)."""
+    weight = indicator.weight
+    full = rounded(weight)
+    target, floor = indicator.target, indicator.floor
+    span = abs(target - floor)
+    lower = indicator.direction == "lower"
+
+    def score(value: Any) -> Decimal:
+        if value.__class__ is Rate:
+            value = value[2]  # the percent, without a property call
+        if lower:
+            if value <= target:
+                return full
+            if value >= floor:
+                return ZERO
+            # Multiply before dividing: one rounding step, so exact halves stay exact.
+            return ((floor - value) * weight / span).quantize(CENT, ROUND_HALF_UP)
+        if value >= target:
+            return full
+        if value <= floor:
+            return ZERO
+        return ((value - floor) * weight / span).quantize(CENT, ROUND_HALF_UP)
+
+    def explain(value: Any, score: Decimal) -> tuple[dict[str, Any], str]:
+        number = _number(value)
+        v, t, f, w = fmt(number), fmt(target), fmt(floor), fmt(weight)
+        if lower:
+            if number <= target:
+                text = _("%(v)s ≤ %(t)s（目标）→ %(s)s", v=v, t=t, s=fmt_score(score))
+            elif number >= floor:
+                text = _("%(v)s ≥ %(f)s（上限）→ %(s)s", v=v, f=f, s=fmt_score(score))
+            else:
+                text = f"{w} × ({f} − {v}) / ({f} − {t}) = {fmt_score(score)}"
+        elif number >= target:
+            text = _("%(v)s ≥ %(t)s（目标）→ %(s)s", v=v, t=t, s=fmt_score(score))
+        elif number <= floor:
+            text = _("%(v)s ≤ %(f)s（下限）→ %(s)s", v=v, f=f, s=fmt_score(score))
+        else:
+            text = f"{w} × ({v} − {f}) / ({t} − {f}) = {fmt_score(score)}"
+        return _inputs(indicator, value, target=target, floor=floor), text
+
+    return Scorer(score, explain)
+
+
+@rule(requires=("target",), measures=NUMERIC, directional=True)
+def ratio(indicator: Indicator) -> Scorer:
+    """完成率: ``w × min(1, v / t)``; for lower ``w × min(1, t / v)``, the weight when v is 0."""
+    weight = indicator.weight
+    full = rounded(weight)
+    target = indicator.target
+    lower = indicator.direction == "lower"
+
+    def score(value: Any) -> Decimal:
+        if value.__class__ is Rate:
+            value = value[2]  # the percent, without a property call
+        if lower:
+            if value <= target:
+                return full
+            return (weight * target / value).quantize(CENT, ROUND_HALF_UP)
+        if value >= target:
+            return full
+        return (weight * value / target).quantize(CENT, ROUND_HALF_UP)
+
+    def explain(value: Any, score: Decimal) -> tuple[dict[str, Any], str]:
+        number = _number(value)
+        v, t, w = fmt(number), fmt(target), fmt(weight)
+        if lower:
+            text = (
+                f"{w} × min(1, {t} / {v}) = {fmt_score(score)}"
+                if number
+                else f"0 → {fmt_score(score)}"
+            )
+        else:
+            text = f"{w} × min(1, {v} / {t}) = {fmt_score(score)}"
+        return _inputs(indicator, value, target=target), text
+
+    return Scorer(score, explain)
+
+
+@rule(requires=("tiers",), measures=NUMERIC, directional=True)
+def tiered(indicator: Indicator) -> Scorer:
+    """分档: the score of the first tier the value reaches (``v >= min``; ``v <= max`` for
+    lower), else 0."""
+    tiers = tuple((tier.bound, rounded(tier.score)) for tier in indicator.tiers)
+    lower = indicator.direction == "lower"
+
+    def score(value: Any) -> Decimal:
+        if value.__class__ is Rate:
+            value = value[2]  # the percent, without a property call
+        if lower:
+            for bound, points in tiers:
+                if value <= bound:
+                    return points
+            return ZERO
+        for bound, points in tiers:
+            if value >= bound:
+                return points
+        return ZERO
+
+    def explain(value: Any, score: Decimal) -> tuple[dict[str, Any], str]:
+        number = _number(value)
+        v = fmt(number)
+        inputs = _inputs(indicator, value, tiers=tuple(indicator.tiers))
+        for position, (bound, _points) in enumerate(tiers, start=1):
+            if (number <= bound) if lower else (number >= bound):
+                sign = "≤" if lower else "≥"
+                return inputs, _(
+                    "%(v)s %(sign)s %(b)s（第 %(n)d 档）→ %(s)s",
+                    v=v,
+                    sign=sign,
+                    b=fmt(bound),
+                    n=position,
+                    s=fmt_score(score),
+                )
+        last = fmt(tiers[-1][0])
+        sign = ">" if lower else "<"
+        return inputs, _(
+            "%(v)s %(sign)s %(b)s（未达最低档）→ %(s)s", v=v, sign=sign, b=last, s=fmt_score(score)
+        )
+
+    return Scorer(score, explain)
+
+
+@rule(requires=("per_item",), measures=("count",))
+def deduct(indicator: Indicator) -> Scorer:
+    """扣分制: ``max(0, w − per_item × v)``, v being the problems found."""
+    weight = indicator.weight
+    per_item = indicator.per_item
+
+    def score(value: Any) -> Decimal:
+        left = weight - per_item * value
+        return left.quantize(CENT, ROUND_HALF_UP) if left > 0 else ZERO
+
+    def explain(value: Any, score: Decimal) -> tuple[dict[str, Any], str]:
+        text = f"max(0, {fmt(weight)} − {fmt(per_item)} × {fmt(value)}) = {fmt_score(score)}"
+        return _inputs(indicator, value, per_item=per_item), text
+
+    return Scorer(score, explain)
+
+
+@rule(requires=(), measures=("grade",))
+def grade(indicator: Indicator) -> Scorer:
+    """定性评价: ``w × points[v]`` with 优/良/中/差 worth 1.0/0.8/0.6/0 unless ``grade_points``
+    says otherwise."""
+    points = indicator.points()
+    scores = {level: rounded(indicator.weight * share) for level, share in points.items()}
+
+    def explain(value: Any, score: Decimal) -> tuple[dict[str, Any], str]:
+        share = points[value]
+        text = f"{value}：{fmt(indicator.weight)} × {fmt(share)} = {fmt_score(score)}"
+        return _inputs(indicator, value, points=share), text
+
+    return Scorer(scores.__getitem__, explain)
+
+
+@rule(requires=("per_item", "cap"), measures=("count", "amount", "boolean"))
+def bonus(indicator: Indicator) -> Scorer:
+    """加分项: ``min(cap, per_item × v)`` (是 counts as 1), added after normalising."""
+    per_item, cap = indicator.per_item, indicator.cap
+    capped = rounded(cap)
+
+    def score(value: Any) -> Decimal:
+        if value is True or value is False:
+            value = ONE if value else ZERO
+        points = per_item * value
+        return capped if points >= cap else points.quantize(CENT, ROUND_HALF_UP)
+
+    def explain(value: Any, score: Decimal) -> tuple[dict[str, Any], str]:
+        count = (ONE if value else ZERO) if isinstance(value, bool) else value
+        text = f"min({fmt(cap)}, {fmt(per_item)} × {fmt(count)}) = {fmt_score(score)}"
+        return _inputs(indicator, value, per_item=per_item, cap=cap), text
+
+    return Scorer(score, explain)
+
+
+@rule(requires=(), measures=("boolean",))
+def veto(indicator: Indicator) -> Scorer:
+    """一票否决: scores 0; a true value puts the unit in the lowest grade band, marked 否决."""
+
+    def score(value: Any) -> Decimal:
+        return ZERO
+
+    def explain(value: Any, score: Decimal) -> tuple[dict[str, Any], str]:
+        text = _("是 → 一票否决") if value is True else _("否 → 不否决")
+        return _inputs(indicator, value), text
+
+    return Scorer(score, explain)
+
+
+RULES: dict[str, Callable[[Indicator], Scorer]] = {
+    "threshold": threshold,
+    "linear": linear,
+    "ratio": ratio,
+    "tiered": tiered,
+    "deduct": deduct,
+    "grade": grade,
+    "bonus": bonus,
+    "veto": veto,
+}

@@ -1,0 +1,384 @@
+"""Indicator sets and results as spreadsheets (.xlsx, and .csv for results).
+
+An indicator set's workbook has the YAML file's columns (SPEC §3), so the office can edit
+weights and targets in Excel and import the set back without loss:
+
+* sheet ``set``: rows ``program``, ``year``, ``source`` (name in column A, value in B);
+* sheet ``grades``: columns ``min``, ``grade``;
+* sheet ``indicators``: ``category_code``, ``category_name``, then every indicator field.
+  Lists and mappings are written in YAML flow syntax (``[county, 410102]``,
+  ``[{min: 95, score: 10}]``, ``{优: 1, 良: 0.8}``); on import, a list may also be typed
+  as plain text separated by commas or 、.
+
+Numbers are numeric cells; one that a spreadsheet's binary float cannot hold exactly is
+written as text, which the import reads back as the same decimal.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import yaml
+from openpyxl.cell import Cell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from scoring.engine import UnitResult
+from scoring.i18n import _
+from scoring.loader import (
+    INDICATOR_FIELDS,
+    IndicatorSetError,
+    indicator_to_dict,
+    parse_flow,
+    parse_indicator_set,
+)
+from scoring.model import IndicatorSet
+from scoring.values import format_value
+
+SET_SHEET, GRADES_SHEET, INDICATORS_SHEET = "set", "grades", "indicators"
+INDICATOR_COLUMNS = ("category_code", "category_name", *INDICATOR_FIELDS)
+LIST_FIELDS = ("applies_to", "evidence")
+FLOW_FIELDS = ("applies_to", "evidence", "tiers", "grade_points")
+NUMBER_FIELDS = ("target", "weight", "floor", "per_item", "cap")
+_LIST_SEPARATORS = re.compile(r"[,，、;；]")
+
+
+# --- Writing ----------------------------------------------------------------------------
+
+
+def _flow(value: Any) -> str:
+    """A list or mapping (of strings and Decimals) in YAML flow syntax, on one line."""
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_flow(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_flow(item) for item in value) + "]"
+    if isinstance(value, Decimal):
+        return fmt_plain(value)
+    dumped = yaml.safe_dump([value], default_flow_style=True, allow_unicode=True, width=1 << 30)
+    return dumped.strip()[1:-1]
+
+
+def fmt_plain(number: Decimal) -> str:
+    """A decimal without exponent or trailing zeros."""
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _cell_number(number: Decimal) -> int | float | str:
+    """A decimal as a spreadsheet cell: a number when a float holds it exactly, else text."""
+    if number == number.to_integral_value() and abs(number) < 10**15:
+        return int(number)
+    as_float = float(number)
+    return as_float if Decimal(repr(as_float)) == number else fmt_plain(number)
+
+
+def _put(sheet: Worksheet, row: int, column: int, value: Any) -> None:
+    cell: Cell = sheet.cell(row=row, column=column)
+    if isinstance(value, Decimal):
+        cell.value = _cell_number(value)
+    elif isinstance(value, str):
+        cell.value = value
+        # Never let text starting with "=" become a formula.
+        cell.data_type = "s"
+    else:
+        cell.value = value
+
+
+def _header(sheet: Worksheet, names: Sequence[str], widths: Mapping[str, int]) -> None:
+    for column, name in enumerate(names, start=1):
+        _put(sheet, 1, column, name)
+        sheet.cell(row=1, column=column).font = Font(bold=True)
+        letter = get_column_letter(column)
+        sheet.column_dimensions[letter].width = widths.get(name, 12)
+    sheet.freeze_panes = "A2"
+
+
+def set_to_xlsx(indicator_set: IndicatorSet) -> bytes:
+    """The set as an .xlsx workbook (see the module docstring for its layout)."""
+    book = openpyxl.Workbook()
+    meta = book.active
+    meta.title = SET_SHEET
+    for row, (name, value) in enumerate(
+        (
+            ("program", indicator_set.program),
+            ("year", indicator_set.year),
+            ("source", indicator_set.source),
+        ),
+        start=1,
+    ):
+        _put(meta, row, 1, name)
+        _put(meta, row, 2, value)
+    meta.column_dimensions["A"].width = 12
+    meta.column_dimensions["B"].width = 60
+
+    grades = book.create_sheet(GRADES_SHEET)
+    _header(grades, ("min", "grade"), {})
+    for row, band in enumerate(indicator_set.grades, start=2):
+        _put(grades, row, 1, band.min)
+        _put(grades, row, 2, band.grade)
+
+    sheet = book.create_sheet(INDICATORS_SHEET)
+    _header(
+        sheet,
+        INDICATOR_COLUMNS,
+        {
+            "category_name": 16,
+            "name": 48,
+            "applies_to": 24,
+            "tiers": 36,
+            "evidence": 30,
+            "source": 30,
+        },
+    )
+    row = 2
+    for category in indicator_set.categories:
+        for indicator in category.indicators:
+            fields = indicator_to_dict(indicator)
+            fields["category_code"] = category.code
+            fields["category_name"] = category.name
+            for column, name in enumerate(INDICATOR_COLUMNS, start=1):
+                value = fields.get(name)
+                if name in FLOW_FIELDS and value is not None:
+                    value = _flow(value)
+                _put(sheet, row, column, value)
+            row += 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# --- Reading ----------------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> Any:
+    """A cell's value as the loader takes it: text, or a Decimal for a number."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        number = Decimal(repr(value))
+        return number.to_integral_value() if number == number.to_integral_value() else number
+    text = str(value).strip()
+    return text or None
+
+
+def _flow_value(text: str, field: str) -> Any:
+    """A list or mapping typed in a cell; raises ``ValueError`` when it cannot be read."""
+    if field in LIST_FIELDS and not text.startswith("["):
+        return [item.strip() for item in _LIST_SEPARATORS.split(text) if item.strip()]
+    return parse_flow(text)
+
+
+def set_from_xlsx(source: bytes | str | Path, filename: str | None = None) -> IndicatorSet:
+    """The indicator set in an .xlsx workbook laid out as :func:`set_to_xlsx` writes it.
+
+    ``filename`` names the file in messages (default: the path's base name). Raises
+    :class:`~scoring.loader.IndicatorSetError` listing every problem, sheet and row
+    included where the workbook itself is at fault.
+    """
+    if isinstance(source, bytes):
+        name = filename or "<xlsx>"
+        stream: Any = io.BytesIO(source)
+    else:
+        name = filename or Path(source).name
+        stream = source
+    try:
+        book = openpyxl.load_workbook(stream, data_only=True, read_only=True)
+    except Exception as error:  # openpyxl raises several types for a file that is not xlsx
+        raise IndicatorSetError(
+            [_("%(f)s: 不是可读取的 .xlsx 文件（%(e)s）", f=name, e=error)]
+        ) from None
+    errors: list[str] = []
+
+    def where(sheet: str, row: int, field: str, problem: str) -> None:
+        errors.append(
+            _(
+                "%(f)s: 工作表 %(s)s 第 %(r)d 行 %(field)s：%(p)s",
+                f=name,
+                s=sheet,
+                r=row,
+                field=field,
+                p=problem,
+            )
+        )
+
+    for sheet in (SET_SHEET, GRADES_SHEET, INDICATORS_SHEET):
+        if sheet not in book.sheetnames:
+            errors.append(_("%(f)s: 缺少工作表 %(s)s", f=name, s=sheet))
+    if errors:
+        raise IndicatorSetError(errors)
+
+    data: dict[str, Any] = {}
+    for row_number, row in enumerate(book[SET_SHEET].iter_rows(values_only=True), start=1):
+        if not row or row[0] is None:
+            continue
+        key = str(row[0]).strip()
+        value = _cell_text(row[1] if len(row) > 1 else None)
+        data[key] = value if key != "year" or value is None else str(value)
+        if key not in ("program", "year", "source"):
+            where(SET_SHEET, row_number, key, _("未知字段"))
+
+    data["grades"] = [
+        {key: _cell_text(cell) for key, cell in record.items()}
+        for _row, record in _records(book[GRADES_SHEET], ("min", "grade"), GRADES_SHEET, where)
+    ]
+
+    categories: list[dict[str, Any]] = []
+    by_code: dict[str, dict[str, Any]] = {}
+    for row_number, record in _records(
+        book[INDICATORS_SHEET], INDICATOR_COLUMNS, INDICATORS_SHEET, where
+    ):
+        indicator: dict[str, Any] = {}
+        for field in INDICATOR_FIELDS:
+            value = _cell_text(record.get(field))
+            if value is None:
+                continue
+            if field in FLOW_FIELDS:
+                try:
+                    value = _flow_value(str(value), field)
+                except ValueError as problem:
+                    where(INDICATORS_SHEET, row_number, field, str(problem))
+                    continue
+            indicator[field] = value
+        code = _cell_text(record.get("category_code"))
+        code = "" if code is None else fmt_plain(code) if isinstance(code, Decimal) else code
+        category = by_code.get(code)
+        if category is None:
+            category = by_code[code] = {
+                "code": code,
+                "name": _cell_text(record.get("category_name")),
+                "indicators": [],
+            }
+            categories.append(category)
+        category["indicators"].append(indicator)
+    data["categories"] = categories
+    book.close()
+    if errors:
+        raise IndicatorSetError(errors)
+    return parse_indicator_set(data, name)
+
+
+def _records(
+    sheet: Any, columns: Sequence[str], sheet_name: str, where: Any
+) -> list[tuple[int, dict[str, Any]]]:
+    """The sheet's non-empty rows, with their row numbers, as dicts keyed by the header
+    row's names; reports a header name that is not one of ``columns``."""
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    names = [None if cell is None else str(cell).strip() for cell in header]
+    for name in names:
+        if name is not None and name not in columns:
+            where(sheet_name, 1, name, _("未知列"))
+    records = []
+    for number, row in enumerate(rows, start=2):
+        if any(cell is not None for cell in row):
+            fields = {name: cell for name, cell in zip(names, row, strict=False) if name}
+            records.append((number, fields))
+    return records
+
+
+# --- Results ----------------------------------------------------------------------------
+
+
+def result_columns(indicator_set: IndicatorSet) -> list[str]:
+    """The columns of a results table: the unit, its total, grade, rank and veto, one column
+    per indicator code, and the missing indicators."""
+    codes = [indicator.code for indicator in indicator_set.indicators()]
+    return ["unit", "unit_name", "kind", "total", "grade", "rank", "veto", *codes, "missing"]
+
+
+def result_rows(
+    indicator_set: IndicatorSet, results: Iterable[UnitResult], names: Mapping[str, str]
+) -> list[list[Any]]:
+    """One row per result in :func:`result_columns` order: numbers as 2-decimal Decimals,
+    veto as 是/否, an indicator that does not apply to the unit left empty."""
+    codes = [indicator.code for indicator in indicator_set.indicators()]
+    rows = []
+    for result in results:
+        scores = result.scores
+        rows.append(
+            [
+                result.unit,
+                names.get(result.unit, ""),
+                result.kind,
+                result.total,
+                result.grade,
+                result.rank,
+                "是" if result.veto else "否",
+                *(scores[code].score if code in scores else None for code in codes),
+                ";".join(result.missing),
+            ]
+        )
+    return rows
+
+
+def results_to_csv(
+    indicator_set: IndicatorSet, results: Iterable[UnitResult], names: Mapping[str, str]
+) -> str:
+    """The results table as CSV text (numbers with 2 decimals)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(result_columns(indicator_set))
+    for row in result_rows(indicator_set, results, names):
+        writer.writerow([format(cell, "f") if isinstance(cell, Decimal) else cell for cell in row])
+    return buffer.getvalue()
+
+
+def results_to_xlsx(
+    indicator_set: IndicatorSet, results: Sequence[UnitResult], names: Mapping[str, str]
+) -> bytes:
+    """The results table as an .xlsx workbook: sheet ``results`` with the table, and sheet
+    ``explanations`` with every score's formula and policy clause (得分依据)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "results"
+    columns = result_columns(indicator_set)
+    _header(sheet, columns, {"unit_name": 20, "missing": 20})
+    for row_number, row in enumerate(result_rows(indicator_set, results, names), start=2):
+        for column, value in enumerate(row, start=1):
+            _put(sheet, row_number, column, value)
+            if isinstance(value, Decimal):
+                sheet.cell(row=row_number, column=column).number_format = "0.00"
+
+    explanations = book.create_sheet("explanations")
+    _header(
+        explanations,
+        ("unit", "indicator", "name", "value", "score", "formula", "source"),
+        {"name": 40, "formula": 44, "source": 30},
+    )
+    row_number = 2
+    for result in results:
+        for code in result.scores:
+            item = result.scores[code]
+            explanation = item.explanation
+            value = "" if item.value is None else format_value(item.value)
+            for column, cell in enumerate(
+                (
+                    result.unit,
+                    code,
+                    item.indicator.name,
+                    value,
+                    item.score,
+                    explanation.formula,
+                    explanation.source,
+                ),
+                start=1,
+            ):
+                _put(explanations, row_number, column, cell)
+            row_number += 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,205 @@
+"""Reported values (填报值) and how text becomes one.
+
+A value is, by the indicator's ``measure``:
+
+* ``rate`` — a :class:`Rate` (numerator / denominator, e.g. 知晓人数 / 调查人数);
+* ``count`` — a non-negative whole :class:`~decimal.Decimal`;
+* ``amount`` — a non-negative :class:`~decimal.Decimal`;
+* ``grade`` — one of 优 / 良 / 中 / 差;
+* ``boolean`` — ``True`` or ``False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+from scoring.i18n import _
+from scoring.model import GRADE_LEVELS, Indicator
+
+HUNDRED = Decimal(100)
+
+
+class Rate(tuple):
+    """A rate entered as ``numerator / denominator`` (e.g. 175 of 200 surveyed knew the policy),
+    immutable; ``percent`` is worked out once, here, since scoring reads it for every value.
+
+    A rate typed as a percent is stored as ``percent / 100``.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, numerator: Decimal, denominator: Decimal) -> Rate:
+        return tuple.__new__(cls, (numerator, denominator, numerator * HUNDRED / denominator))
+
+    @property
+    def numerator(self) -> Decimal:
+        return self[0]
+
+    @property
+    def denominator(self) -> Decimal:
+        return self[1]
+
+    @property
+    def percent(self) -> Decimal:
+        """The rate as a percent (87.5 for 175/200); unrounded."""
+        return self[2]
+
+    def __getnewargs__(self) -> tuple[Decimal, Decimal]:
+        return (self[0], self[1])
+
+    def __repr__(self) -> str:
+        return f"Rate(numerator={self[0]!r}, denominator={self[1]!r})"
+
+    def __str__(self) -> str:
+        if self[1] == HUNDRED:
+            return f"{_plain(self[0])}%"
+        return f"{_plain(self[0])}/{_plain(self[1])}"
+
+
+_new_rate = tuple.__new__
+
+
+#: Any parsed value.
+Value = Decimal | bool | str | Rate
+
+
+def _plain(number: Decimal) -> str:
+    """``number`` without exponent or trailing zeros (``Decimal("87.50")`` → ``87.5``)."""
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _number(text: str) -> Decimal:
+    """A finite, non-negative decimal; raises ``ValueError`` otherwise."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(_("“%(text)s”不是有效的数字", text=text)) from None
+    if not number.is_finite():
+        raise ValueError(_("“%(text)s”不是有效的数字", text=text))
+    if number < 0:
+        raise ValueError(_("不能为负数：%(text)s", text=text))
+    return number
+
+
+def parse_amount(text: str) -> Decimal:
+    """A non-negative amount; refuses text that is not a finite number, or is negative."""
+    # Values files hold mostly plain digits; everything else takes the checked path.
+    if text.isascii() and text.isdigit():
+        return Decimal(text)
+    return _number(text)
+
+
+def parse_count(text: str) -> Decimal:
+    """A non-negative whole number (``3`` or ``3.0``); refuses fractions and negatives."""
+    if text.isascii() and text.isdigit():
+        return Decimal(text)
+    number = _number(text)
+    if number != number.to_integral_value():
+        raise ValueError(_("个数须为非负整数：%(text)s", text=text))
+    return number
+
+
+_INFINITY = Decimal("Infinity")
+_ZERO = Decimal(0)
+
+
+def parse_rate(text: str) -> Rate:
+    """A :class:`Rate` from ``numerator/denominator`` or a percent (``87.5%`` or ``87.5``).
+
+    Refuses a zero denominator, a numerator above its denominator, a percent above 100,
+    negatives and text that is not a number.
+    """
+    numerator_text, slash, denominator_text = text.partition("/")
+    if slash:
+        # The common case, checked in one chained comparison: 0 <= n <= d, d finite, d != 0.
+        try:
+            numerator, denominator = Decimal(numerator_text), Decimal(denominator_text)
+            if _ZERO <= numerator <= denominator < _INFINITY and denominator:
+                return _new_rate(Rate, (numerator, denominator, numerator * HUNDRED / denominator))
+        except InvalidOperation:
+            pass
+    return _parse_rate_checked(text)
+
+
+def _parse_rate_checked(text: str) -> Rate:
+    """:func:`parse_rate` for any text, with a message saying what is wrong."""
+    # Full-width characters are what a Chinese input method types by default.
+    text = text.strip().replace("／", "/").replace("％", "%")
+    if "/" in text:
+        numerator_text, _sep, denominator_text = text.partition("/")
+        numerator = _number(numerator_text.strip())
+        denominator = _number(denominator_text.strip())
+        if denominator == 0:
+            raise ValueError(_("分母不能为 0：%(text)s", text=text))
+        if numerator > denominator:
+            raise ValueError(
+                _(
+                    "分子 %(numerator)s 大于分母 %(denominator)s",
+                    numerator=numerator_text.strip(),
+                    denominator=denominator_text.strip(),
+                )
+            )
+        return Rate(numerator, denominator)
+    percent = _number(text[:-1].strip() if text.endswith("%") else text)
+    if percent > HUNDRED:
+        raise ValueError(_("百分比不能超过 100：%(text)s", text=text))
+    return Rate(percent, HUNDRED)
+
+
+_TRUE = frozenset({"是", "true"})
+_FALSE = frozenset({"否", "false"})
+
+
+def parse_boolean(text: str) -> bool:
+    """``True`` for 是/true, ``False`` for 否/false (case-insensitive); refuses anything else."""
+    word = text.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError(_("“%(text)s”不是是/否（或 true/false）", text=text))
+
+
+def parse_grade(text: str) -> str:
+    """One of 优/良/中/差; refuses anything else."""
+    word = text.strip()
+    if word in GRADE_LEVELS:
+        return word
+    raise ValueError(_("“%(text)s”不是评价等级（优/良/中/差）", text=text))
+
+
+PARSERS: dict[str, Callable[[str], Value]] = {
+    "rate": parse_rate,
+    "count": parse_count,
+    "amount": parse_amount,
+    "boolean": parse_boolean,
+    "grade": parse_grade,
+}
+
+
+def parse_value(indicator: Indicator, text: str) -> Value:
+    """The value ``text`` stands for under ``indicator``'s measure.
+
+    Raises ``ValueError`` with a message fit to show the person who typed it.
+    """
+    return PARSERS[indicator.measure](text)
+
+
+def parser_for(indicator: Indicator) -> Callable[[str], Value]:
+    """The function :func:`parse_value` uses for ``indicator``, for parsing many values."""
+    return PARSERS[indicator.measure]
+
+
+def format_value(value: Value) -> str:
+    """A value as a person would type it back: ``175/200``, ``87.5%``, ``3``, ``是``, ``良``."""
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if isinstance(value, Decimal):
+        return _plain(value)
+    return str(value)

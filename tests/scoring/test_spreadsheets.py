@@ -1,0 +1,167 @@
+"""Indicator sets and results as .xlsx (and results as CSV): the set's round trip is
+lossless, and the workbook is the one the office edits."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from indicators import load_shipped_set, shipped_sets
+from scoring.engine import score_units
+from scoring.loader import IndicatorSetError
+from scoring.spreadsheets import (
+    result_columns,
+    results_to_csv,
+    results_to_xlsx,
+    set_from_xlsx,
+    set_to_xlsx,
+)
+from scoring.values import Rate
+
+pytestmark = pytest.mark.pure
+
+D = Decimal
+
+
+@pytest.mark.parametrize("name", sorted(shipped_sets()))
+def test_every_shipped_set_survives_the_round_trip(name):
+    indicator_set = load_shipped_set(name)
+    assert set_from_xlsx(set_to_xlsx(indicator_set), f"{name}.xlsx") == indicator_set
+
+
+def _book(data: bytes):
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def test_the_workbook_has_the_yaml_columns():
+    book = _book(set_to_xlsx(load_shipped_set("zz-2011-county")))
+    assert book.sheetnames == ["set", "grades", "indicators"]
+    sheet = book["indicators"]
+    header = [cell.value for cell in sheet[1]]
+    assert header[:5] == ["category_code", "category_name", "code", "name", "applies_to"]
+    f1 = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[2] == "F1")
+    record = dict(zip(header, f1, strict=True))
+    assert record["tiers"] == "[{min: 100, score: 8}, {min: 80, score: 6}, {min: 60, score: 3}]"
+    assert record["weight"] == 8 and isinstance(record["weight"], int)
+    assert record["applies_to"] == "[county]"
+    assert [cell.value for cell in book["set"]["A"]] == ["program", "year", "source"]
+
+
+def test_exotic_values_survive(build_set):
+    indicator_set = build_set(
+        {
+            "code": "=A1",  # would be a formula if written carelessly
+            "name": "=SUM(1,2)",
+            "measure": "rate",
+            "rule": "linear",
+            "target": "95.123456789012345678",  # more digits than a float holds
+            "floor": "0.1",
+            "weight": "12.5",
+            "applies_to": ["410102", "county"],
+            "evidence": ["a, b", "c：d"],
+        }
+    )
+    assert set_from_xlsx(set_to_xlsx(indicator_set)) == indicator_set
+
+
+def test_lists_may_be_typed_plainly_in_excel():
+    book = _book(set_to_xlsx(load_shipped_set("zz-2011-county")))
+    sheet = book["indicators"]
+    header = [cell.value for cell in sheet[1]]
+    sheet.cell(row=2, column=header.index("applies_to") + 1).value = "county、410102"
+    sheet.cell(row=2, column=header.index("evidence") + 1).value = "文件一，文件二"
+    sheet.cell(row=2, column=header.index("weight") + 1).value = 4.0
+    buffer = io.BytesIO()
+    book.save(buffer)
+    indicator = set_from_xlsx(buffer.getvalue()).indicator("A1")
+    assert indicator.applies_to == ("county", "410102")
+    assert indicator.evidence == ("文件一", "文件二")
+    assert indicator.weight == D(4)
+
+
+def test_import_reports_every_problem():
+    book = _book(set_to_xlsx(load_shipped_set("zz-2011-county")))
+    sheet = book["indicators"]
+    header = [cell.value for cell in sheet[1]]
+    sheet.cell(row=2, column=header.index("weight") + 1).value = 0  # A1
+    sheet.cell(row=3, column=header.index("tiers") + 1).value = "[{min: 1"  # A2, bad flow
+    sheet.cell(row=1, column=len(header) + 1).value = "colour"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(IndicatorSetError) as raised:
+        set_from_xlsx(buffer.getvalue(), "SET.xlsx")
+    assert raised.value.errors[0] == "SET.xlsx: 工作表 indicators 第 1 行 colour：未知列"
+    assert raised.value.errors[1].startswith("SET.xlsx: 工作表 indicators 第 3 行 tiers：无法读取")
+    with pytest.raises(IndicatorSetError) as raised:
+        sheet.cell(row=3, column=header.index("tiers") + 1).value = None
+        sheet.cell(row=1, column=len(header) + 1).value = None
+        buffer = io.BytesIO()
+        book.save(buffer)
+        set_from_xlsx(buffer.getvalue(), "SET.xlsx")
+    assert raised.value.errors == ["SET.xlsx: 指标 A1 的 weight：权重须大于 0"]
+
+
+def test_not_a_workbook():
+    with pytest.raises(IndicatorSetError, match="x.xlsx: 不是可读取的 .xlsx 文件"):
+        set_from_xlsx(b"not a zip", "x.xlsx")
+    book = openpyxl.Workbook()
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(IndicatorSetError) as raised:
+        set_from_xlsx(buffer.getvalue(), "x.xlsx")
+    assert raised.value.errors == [
+        "x.xlsx: 缺少工作表 set",
+        "x.xlsx: 缺少工作表 grades",
+        "x.xlsx: 缺少工作表 indicators",
+    ]
+
+
+@pytest.fixture(scope="module")
+def scored():
+    indicator_set = load_shipped_set("zz-2011-department")
+    values = {
+        "dept-gaj": {"A1": D(4), "A2": "良", "A3": D(1), "F1": "优", "F2": "良", "F3": D(3)},
+        "dept-sfj": {"A1": D(3), "M2": True},
+    }
+    units = [("dept-gaj", "department"), ("dept-sfj", "department")]
+    return indicator_set, score_units(indicator_set, units, values)
+
+
+def test_results_csv(scored):
+    indicator_set, results = scored
+    lines = results_to_csv(indicator_set, results, {"dept-gaj": "公安局"}).splitlines()
+    assert lines[0].startswith("unit,unit_name,kind,total,grade,rank,veto,A1,A2,A3,B1,")
+    assert lines[0].endswith(",M1,M2,missing")
+    gaj = lines[1].split(",")
+    # 10 + 16 + 8 + 20 + 16 + 14 = 84 (see tests/cli/test_score_cli.py)
+    assert gaj[:7] == ["dept-gaj", "公安局", "department", "84.00", "良好", "1", "否"]
+    assert gaj[result_columns(indicator_set).index("B1")] == ""  # not the police's duty
+    sfj = lines[2].split(",")
+    assert sfj[6] == "是" and sfj[-1] == "A2;A3;J1"
+
+
+def test_results_workbook(scored):
+    indicator_set, results = scored
+    book = _book(results_to_xlsx(indicator_set, results, {}))
+    assert book.sheetnames == ["results", "explanations"]
+    row = [cell.value for cell in book["results"][2]]
+    assert row[:6] == ["dept-gaj", None, "department", 84, "良好", 1]
+    formulas = {
+        (r[0], r[1]): r[5] for r in book["explanations"].iter_rows(min_row=2, values_only=True)
+    }
+    assert formulas[("dept-gaj", "F3")] == "max(0, 20 − 2 × 3) = 14.00"
+    assert formulas[("dept-sfj", "J1")] == "未填报 → 0.00"
+    assert formulas[("dept-sfj", "M2")] == "是 → 一票否决"
+
+
+def test_rate_cells_are_written_as_typed():
+    indicator_set = load_shipped_set("zz-2011-county")
+    results = score_units(
+        indicator_set, [("410102", "county")], {"410102": {"D1": Rate(D(175), D(200))}}
+    )
+    book = _book(results_to_xlsx(indicator_set, results, {}))
+    values = {r[1]: r[3] for r in book["explanations"].iter_rows(min_row=2, values_only=True)}
+    assert values["D1"] == "175/200"
