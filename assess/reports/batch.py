@@ -1,0 +1,184 @@
+"""Render many reports at once in worker processes, and zip them for download.
+
+WeasyPrint is single-threaded Python: throughput comes from processes. Each worker imports
+WeasyPrint and matplotlib itself (nothing is inherited from the caller, which may be a
+threaded web server holding database connections), keeps its fonts and templates warm
+between reports, and is replaced after ``max_tasks_per_child`` reports so that memory held
+by layout caches does not grow over a long batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from assess.reports.data import ReportData
+from scoring.i18n import _
+
+Progress = Callable[[int, int, "Path | None"], object]
+
+# Reports per worker before it is replaced: a worker's first report pays ~1 s of imports
+# and font loading, so recycling rarely keeps that cost small.
+MAX_TASKS_PER_CHILD = 50
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One report to render: its data and the file name it gets in the output folder."""
+
+    data: ReportData
+    filename: str
+
+
+class BatchRenderError(RuntimeError):
+    """Some reports of a batch failed; the others were written.
+
+    ``failures`` lists ``(filename, message)``; ``written`` the paths that were written.
+    """
+
+    def __init__(self, failures: list[tuple[str, str]], written: list[Path]) -> None:
+        names = "、".join(name for name, _message in failures[:5])
+        super().__init__(_("%(count)s份报告生成失败：%(names)s", count=len(failures), names=names))
+        self.failures = failures
+        self.written = written
+
+
+def render_batch(
+    jobs: Iterable[ReportJob],
+    out_dir: str | os.PathLike,
+    workers: int = 2,
+    progress: Progress | None = None,
+    *,
+    max_tasks_per_child: int = MAX_TASKS_PER_CHILD,
+    start_method: str | None = None,
+) -> list[Path]:
+    """Render ``jobs`` into ``out_dir`` with ``workers`` processes; returns the written
+    paths in job order.
+
+    ``progress(done, total, path)`` is called in the calling process after each report
+    (``path`` is None for a report that failed). Files are written whole or not at all.
+    Raises ValueError for a file name that is not a plain name or appears twice, and
+    BatchRenderError after the batch when some reports failed.
+    """
+    jobs = list(jobs)
+    out = Path(out_dir)
+    _check_filenames(jobs)
+    out.mkdir(parents=True, exist_ok=True)
+    if not jobs:
+        return []
+    context = multiprocessing.get_context(start_method or _default_start_method())
+    written: dict[int, Path] = {}
+    failures: list[tuple[str, str]] = []
+    with ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(jobs))),
+        mp_context=context,
+        initializer=_start_worker,
+        max_tasks_per_child=max_tasks_per_child,
+    ) as pool:
+        pending = {
+            pool.submit(_render_to_file, job.data, str(out / job.filename)): index
+            for index, job in enumerate(jobs)
+        }
+        done_count = 0
+        try:
+            while pending:
+                finished, _still = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index = pending.pop(future)
+                    path: Path | None = None
+                    try:
+                        path = Path(future.result())
+                        written[index] = path
+                    except Exception as exc:  # noqa: BLE001 - one report fails, not the batch
+                        failures.append((jobs[index].filename, str(exc) or type(exc).__name__))
+                    done_count += 1
+                    if progress is not None:
+                        progress(done_count, len(jobs), path)
+        except BaseException:
+            # Interrupted (Ctrl-C, a failing progress callback): drop what has not started.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    paths = [written[i] for i in sorted(written)]
+    if failures:
+        raise BatchRenderError(sorted(failures), paths)
+    return paths
+
+
+def zip_reports(paths: Iterable[str | os.PathLike], zip_path: str | os.PathLike) -> Path:
+    """Put ``paths`` in a zip archive at ``zip_path`` (each under its file name; names must
+    differ), written whole or not at all. Returns ``zip_path``."""
+    paths = [Path(p) for p in paths]
+    names = [p.name for p in paths]
+    if len(set(names)) != len(names):
+        raise ValueError("duplicate file names in the archive")
+    target = Path(zip_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".zip")
+    os.close(handle)
+    try:
+        # PDFs are compressed already: the lightest deflate level gains what there is.
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            for path in paths:
+                archive.write(path, arcname=path.name)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _check_filenames(jobs: list[ReportJob]) -> None:
+    seen = set()
+    for job in jobs:
+        name = job.filename
+        if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+            raise ValueError(f"not a plain file name: {name!r}")
+        if name in seen:
+            raise ValueError(f"file name used twice: {name!r}")
+        seen.add(name)
+
+
+def _default_start_method() -> str:
+    # forkserver: workers fork from a clean server process, never from a (threaded) caller.
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _start_worker() -> None:
+    """Load WeasyPrint, the fonts, matplotlib and the templates once per worker. A
+    failure here (fonts missing) is left for each report to raise with its message."""
+    from assess.reports import render
+
+    with contextlib.suppress(Exception):  # render_report raises it again, per report
+        render.warm_up()
+
+
+def _render_to_file(data: ReportData, path: str) -> str:
+    from assess.reports.render import render_report
+
+    try:
+        pdf = render_report(data)
+    except Exception as exc:
+        # An exception that does not pickle would break the whole pool, not one report.
+        try:
+            pickle.dumps(exc)
+        except Exception:  # noqa: BLE001
+            raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
+        raise
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pdf")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(pdf)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return str(target)

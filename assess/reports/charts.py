@@ -1,0 +1,449 @@
+"""The report charts, one function each, returning SVG text for web pages and PDFs alike.
+
+Each function builds its own :class:`matplotlib.figure.Figure` (never pyplot: no global
+figure state, safe to call from several threads) and returns an ``<svg …>`` element with no
+XML prolog, so it can be inlined in HTML or handed to WeasyPrint as it is. Same data, same
+SVG (fixed id salt, no date), so pages can cache it.
+
+Text stays text (``svg.fonttype = "none"``, family list: the report fonts, then generic
+sans-serif): in the PDF, WeasyPrint draws it with the embedded report fonts, where it can
+be searched and copied; in a browser, any CJK font will do, every CJK glyph being one em
+wide. Labels use the report's sans font (:mod:`assess.reports.fonts`); a missing font
+raises ``MissingFontError``, a character no report font can draw ``MissingGlyphError``,
+rather than printing boxes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Sequence
+from decimal import Decimal
+
+from assess.reports import fonts as report_fonts_module
+from assess.reports.data import CategoryScore, HeatMap, RankingRow
+from scoring.i18n import _
+
+
+def _ensure_writable_mplconfigdir() -> None:
+    """Matplotlib keeps its font cache in MPLCONFIGDIR (default ~/.cache/matplotlib);
+    without a writable one it rebuilds the cache, CJK collections included, in every
+    process. Step in only when the default is not writable (a locked-down service user)."""
+    if "MPLCONFIGDIR" in os.environ:
+        return
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    probe = cache
+    while not os.path.exists(probe) and os.path.dirname(probe) != probe:
+        probe = os.path.dirname(probe)
+    if not os.access(probe, os.W_OK):
+        os.environ["MPLCONFIGDIR"] = os.path.join(
+            tempfile.gettempdir(), f"assess-matplotlib-{os.getuid()}"
+        )
+
+
+_ensure_writable_mplconfigdir()
+
+import matplotlib  # noqa: E402
+from cycler import cycler  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+# Inches: the PDF text block is 156 mm wide; charts are drawn at the size they print so
+# their 9 pt labels stay 9 pt on paper.
+FULL_WIDTH = 6.1
+BASE_FONT_SIZE = 9
+
+INK = "#1f2d3d"
+GRID = "#c8ccd2"
+PRIMARY = "#2f5d8a"
+PREVIOUS = "#b8c4d0"
+HIGHLIGHT = "#b5302a"
+VETO = "#8a8a8a"
+GRADE_COLOURS = {
+    "优秀": "#2e7d4f",
+    "良好": "#2f5d8a",
+    "合格": "#c58b1b",
+    "基本合格": "#c58b1b",
+    "不合格": "#b5302a",
+}
+# Red → amber → green, muted so that cell labels stay legible when printed in grey.
+ATTAINMENT_CMAP = LinearSegmentedColormap.from_list(
+    "assess_attainment", ["#c0504d", "#f2c45a", "#f7f3d6", "#8cc084", "#2e7d4f"]
+)
+
+_setup_lock = threading.Lock()
+_configured: tuple[str, ...] | None = None
+
+
+def _setup() -> tuple[str, ...]:
+    """Point matplotlib at the report fonts (once per font configuration) and return the
+    family chain in use. Raises MissingFontError when the fonts are not installed."""
+    global _configured
+    fonts = report_fonts_module.report_fonts()
+    with _setup_lock:
+        known = {entry.name for entry in font_manager.fontManager.ttflist}
+        families = []
+        for font in (fonts.sans, fonts.serif, fonts.title):
+            name = _family_in_matplotlib(font, known)
+            if name not in families:
+                families.append(name)
+        chain = (*families, "DejaVu Sans")
+        if chain != _configured:
+            matplotlib.rcParams.update(
+                {
+                    "font.family": "sans-serif",
+                    "font.sans-serif": list(chain),
+                    "font.size": BASE_FONT_SIZE,
+                    "axes.unicode_minus": False,  # many CJK fonts lack U+2212
+                    "axes.edgecolor": GRID,
+                    "axes.labelcolor": INK,
+                    "xtick.color": INK,
+                    "ytick.color": INK,
+                    "text.color": INK,
+                    # Text stays text (see the module docstring). matplotlib >= 3.11
+                    # writes font-family and font-size as separate properties, which
+                    # WeasyPrint reads correctly (it mis-reads the older "font:" form).
+                    "svg.fonttype": "none",
+                    # One colour: every chart sets its own; a long default cycle costs
+                    # ~10 ms per Axes in cycler.by_key().
+                    "axes.prop_cycle": cycler(color=[PRIMARY]),
+                    "svg.hashsalt": "assess-report",  # stable ids: same data, same SVG
+                }
+            )
+            _configured = chain
+        return chain
+
+
+def warm_up() -> None:
+    """Configure matplotlib for the report fonts now. Raises MissingFontError."""
+    _setup()
+
+
+def _family_in_matplotlib(font: report_fonts_module.ReportFont, known: set[str]) -> str:
+    """The family name matplotlib knows ``font`` by, registering its file if need be (a
+    font installed after matplotlib built its cache, or a font given as a file)."""
+    if not font.from_file and font.family in known:
+        return font.family
+    font_manager.fontManager.addfont(str(font.path))
+    from matplotlib.ft2font import FT2Font
+
+    face = FT2Font(str(font.path), face_index=font.index)
+    return font_manager.ttfFontProperty(face).name
+
+
+def _check_text(*texts: str) -> None:
+    fonts = report_fonts_module.report_fonts()
+    report_fonts_module.ensure_coverage("".join(texts), fonts, system_fallback=False)
+
+
+def _new_figure(width: float, height: float, layout: str | None = "constrained") -> Figure:
+    """A figure of ``width`` × ``height`` inches. The charts of the unit report, drawn
+    hundreds of times in a batch, pass ``layout=None`` and place their axes themselves
+    (the constrained layout draws a figure twice: ~50 ms a chart)."""
+    _setup()
+    return Figure(figsize=(width, height), layout=layout)
+
+
+def _text_width(text: str, size: float) -> float:
+    """Approximate width in inches of a one-line label: CJK characters are one em wide,
+    the rest about half."""
+    ems = sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56 for c in text)
+    return ems * size / 72
+
+
+def _to_svg(fig: Figure) -> str:
+    buffer = io.StringIO()
+    fig.savefig(
+        buffer, format="svg", metadata={"Creator": None, "Date": None, "Format": None, "Type": None}
+    )
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    # Scope matplotlib's "*{stroke-linejoin…}" rule to the chart: inlined in a web page,
+    # an SVG <style> applies to the whole page.
+    text = text.replace("<svg ", '<svg class="assess-chart" ', 1)
+    return text.replace("*{stroke-linejoin", ".assess-chart *{stroke-linejoin", 1)
+
+
+def _f(value: Decimal | float | int) -> float:
+    return float(value)
+
+
+def _fmt(value: Decimal | float) -> str:
+    return f"{float(value):.2f}".rstrip("0").rstrip(".") if value is not None else ""
+
+
+# A line may not end with an opening bracket or quote, nor start with closing punctuation
+# (the usual Chinese line-breaking rules, 禁则).
+_NO_LINE_END = "“‘（《〈【「『(["
+_NO_LINE_START = "”’）》〉】」』)]，。、；：！？%"
+
+
+def _wrap(label: str, width: int) -> str:
+    """Break a CJK label into lines of at most ``width`` characters, as evenly as the
+    line-breaking rules allow (there are no spaces to break at)."""
+    if len(label) <= width:
+        return label
+    lines_needed = -(-len(label) // width)
+    target = -(-len(label) // lines_needed)
+    lines, start = [], 0
+    while start < len(label):
+        if len(label) - start <= width and lines:
+            lines.append(label[start:])
+            break
+        end = min(len(label), start + target)
+        while (
+            end - start > 0
+            and end < len(label)
+            and (label[end - 1] in _NO_LINE_END or label[end] in _NO_LINE_START)
+        ):
+            end -= 1
+        if end == start:  # nothing allowed: break where the width says
+            end = min(len(label), start + target)
+        # Keep a quoted term (“一站式”) whole when it can go to the next line.
+        opening = label.rfind("“", start, end)
+        if opening > start and label.find("”", opening, end) == -1:
+            end = opening
+        lines.append(label[start:end])
+        start = end
+    return "\n".join(lines)
+
+
+def _shorten(label: str, width: int) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def _style_axes(ax) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)
+    ax.set_axisbelow(True)
+
+
+def radar_chart(categories: Sequence[CategoryScore]) -> str:
+    """Score rate (得分率, %) by category as a radar; with fewer than three categories a
+    radar has no area, so they are drawn as bars instead. Returns SVG text."""
+    names = [c.name for c in categories]
+    _check_text(*names, _("本单位"), _("同类单位平均"))
+    if len(categories) < 3:
+        return _category_bars(categories)
+    values = [_f(c.percent) for c in categories]
+    averages = [c.kind_average_percent for c in categories]
+    angles = [2 * math.pi * i / len(values) for i in range(len(values))]
+    fig = _new_figure(4.6, 3.9, layout=None)
+    # Room around the circle for two-line category labels, and below it for the legend.
+    ax = fig.add_axes((0.22, 0.16, 0.56, 0.72), projection="polar")
+    ax.set_theta_offset(math.pi / 2)  # first category at the top, then clockwise
+    ax.set_theta_direction(-1)
+    ax.set_ylim(0, 100)
+    ax.set_yticks([20, 40, 60, 80, 100])
+    ax.set_yticklabels(["20", "40", "60", "80", "100"], fontsize=7, color="#6b7480")
+    ax.set_rlabel_position(180 / len(values))
+    ax.set_xticks(angles)
+    ax.set_xticklabels([_wrap(n, 7) for n in names], fontsize=BASE_FONT_SIZE)
+    ax.tick_params(axis="x", pad=10)
+    ax.grid(color=GRID, linewidth=0.6)
+    ax.spines["polar"].set_color(GRID)
+    closed = [*angles, angles[0]]
+    if all(a is not None for a in averages):
+        avg = [_f(a) for a in averages]
+        ax.plot(closed, [*avg, avg[0]], color=VETO, linewidth=1.2, linestyle="--")
+        ax.plot([], [], color=VETO, linestyle="--", label=_("同类单位平均"))
+    ax.plot(closed, [*values, values[0]], color=PRIMARY, linewidth=1.8, label=_("本单位"))
+    ax.fill(closed, [*values, values[0]], color=PRIMARY, alpha=0.18)
+    ax.scatter(angles, values, s=12, color=PRIMARY, zorder=3)
+    for angle, value in zip(angles, values, strict=True):
+        # Inside the polygon, towards the centre, clear of the category labels.
+        ax.annotate(
+            f"{value:.1f}",
+            (angle, value),
+            textcoords="offset points",
+            xytext=(-11 * math.sin(angle), -11 * math.cos(angle)),
+            ha="center",
+            va="center",
+            fontsize=7.5,
+            color=PRIMARY,
+        )
+    if all(a is not None for a in averages):
+        fig.legend(loc="lower center", ncols=2, frameon=False, fontsize=8)
+    return _to_svg(fig)
+
+
+def _category_bars(categories: Sequence[CategoryScore]) -> str:
+    fig = _new_figure(FULL_WIDTH, 0.6 + 0.35 * max(1, len(categories)))
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    names = [c.name for c in categories][::-1]
+    values = [_f(c.percent) for c in categories][::-1]
+    bars = ax.barh(names, values, color=PRIMARY, height=0.55)
+    ax.bar_label(bars, labels=[_fmt(v) for v in values], padding=3, fontsize=8)
+    ax.set_xlim(0, 105)
+    ax.set_xlabel(_("得分率（%）"))
+    ax.grid(axis="x", color=GRID, linewidth=0.5)
+    return _to_svg(fig)
+
+
+def _ordered(rows: Sequence[RankingRow]) -> list[RankingRow]:
+    """Ranked rows first by rank, unranked after; the input order breaks ties."""
+    return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0))
+
+
+def ranking_bars(rows: Sequence[RankingRow], highlight: str | None = None) -> str:
+    """Totals of a ranking as horizontal bars, first rank on top; ``highlight`` names a
+    unit to draw in red (the unit a report is about); vetoed units are grey. SVG text."""
+    rows = _ordered(rows)
+    _check_text(*(r.unit_name for r in rows), _("总得分"), _("否决"))
+    labels = [_rank_label(r) for r in rows][::-1]
+    height = 0.55 + 0.24 * max(3, len(rows))
+    fig = _new_figure(FULL_WIDTH, height, layout=None)
+    left = max((_text_width(label, 8.5) for label in labels), default=0.5) + 0.12
+    fig.subplots_adjust(
+        left=left / FULL_WIDTH,
+        right=1 - 0.1 / FULL_WIDTH,
+        top=1 - 0.08 / height,
+        bottom=0.42 / height,
+    )
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    totals = [_f(r.total) for r in rows][::-1]
+    colours = [
+        HIGHLIGHT if r.unit_name == highlight else VETO if r.veto else PRIMARY for r in rows
+    ][::-1]
+    bars = ax.barh(range(len(rows)), totals, color=colours, height=0.62)
+    ax.set_yticks(range(len(rows)), labels, fontsize=8.5)
+    ax.bar_label(
+        bars,
+        labels=[
+            f"{t:.2f}" + (_("（否决）") if r.veto else "")
+            for t, r in zip(totals, rows[::-1], strict=True)
+        ],
+        padding=3,
+        fontsize=7.5,
+    )
+    ax.set_xlim(0, max(100.0, *totals) * 1.08 if totals else 100)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_xlabel(_("总得分"))
+    ax.grid(axis="x", color=GRID, linewidth=0.5)
+    for tick, row in zip(ax.get_yticklabels(), rows[::-1], strict=True):
+        if highlight is not None and row.unit_name == highlight:
+            tick.set_color(HIGHLIGHT)  # colour only: a bold face would be one more font
+    return _to_svg(fig)
+
+
+def _rank_label(row: RankingRow) -> str:
+    return f"{row.rank}. {row.unit_name}" if row.rank is not None else row.unit_name
+
+
+def grade_distribution_chart(counts: Sequence[tuple[str, int]]) -> str:
+    """Number of units per grade (等次分布) as columns, best grade first. SVG text."""
+    grades = [g for g, _n in counts]
+    numbers = [n for _g, n in counts]
+    _check_text(*grades, _("单位数"))
+    fig = _new_figure(4.2, 2.5)
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    colours = [GRADE_COLOURS.get(g, PRIMARY) for g in grades]
+    bars = ax.bar(grades, numbers, color=colours, width=0.55)
+    ax.bar_label(bars, labels=[str(n) for n in numbers], padding=2, fontsize=9)
+    ax.set_ylim(0, max([*numbers, 1]) * 1.2)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylabel(_("单位数"))
+    ax.grid(axis="y", color=GRID, linewidth=0.5)
+    return _to_svg(fig)
+
+
+def heatmap_chart(heatmap: HeatMap) -> str:
+    """Score rate per indicator (rows) and unit (columns), red to green over 0–100 %;
+    cells where the indicator does not apply are blank grey. SVG text."""
+    rows, cols = len(heatmap.indicator_labels), len(heatmap.unit_labels)
+    _check_text(*heatmap.indicator_labels, *heatmap.unit_labels, _("得分率（%）"), _("不适用"))
+    import numpy as np
+
+    values = np.ma.masked_invalid(
+        np.array(
+            [[np.nan if v is None else float(v) for v in row] for row in heatmap.values],
+            dtype=float,
+        ).reshape(rows, cols)
+    )
+    column_label_lines = max((len(label) for label in heatmap.unit_labels), default=1)
+    height = 0.9 + 0.2 * max(rows, 4) + 0.12 * min(column_label_lines, 8)
+    fig = _new_figure(FULL_WIDTH, height)
+    ax = fig.add_subplot()
+    cmap = ATTAINMENT_CMAP.with_extremes(bad="#eceef1")
+    mesh = ax.pcolormesh(values, cmap=cmap, vmin=0, vmax=100, edgecolors="white", linewidth=0.6)
+    ax.set_xlim(0, cols)
+    ax.set_ylim(rows, 0)
+    ax.set_xticks([j + 0.5 for j in range(cols)])
+    # Chinese column heads read well stacked one character per line.
+    ax.set_xticklabels([_wrap(u, 1) for u in heatmap.unit_labels], fontsize=7.5, linespacing=1.0)
+    ax.xaxis.tick_top()
+    ax.set_yticks([i + 0.5 for i in range(rows)])
+    ax.set_yticklabels([_shorten(label, 16) for label in heatmap.indicator_labels], fontsize=7.5)
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    if rows * cols <= 300:
+        for i in range(rows):
+            for j in range(cols):
+                if values.mask is not np.ma.nomask and values.mask[i, j]:
+                    continue
+                ax.text(
+                    j + 0.5, i + 0.5, f"{values[i, j]:.0f}", ha="center", va="center", fontsize=6
+                )
+    bar = fig.colorbar(mesh, ax=ax, location="bottom", shrink=0.5, aspect=40, pad=0.01)
+    bar.set_label(_("得分率（%）"), fontsize=8)
+    bar.ax.tick_params(labelsize=7, length=0)
+    bar.outline.set_visible(False)
+    return _to_svg(fig)
+
+
+def year_over_year_chart(rows: Sequence[RankingRow], year: int | None = None) -> str:
+    """This year's total against last year's per unit (bars in pairs, first rank on top),
+    with the change printed at the end; units without last year's total get one bar.
+    SVG text."""
+    rows = _ordered(rows)
+    this_label = _("%(year)s年", year=year) if year else _("本年度")
+    last_label = _("%(year)s年", year=year - 1) if year else _("上年度")
+    _check_text(*(r.unit_name for r in rows), this_label, last_label, _("总得分"))
+    fig = _new_figure(FULL_WIDTH, 0.8 + 0.32 * max(3, len(rows)))
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    n = len(rows)
+    positions = list(range(n))[::-1]
+    height = 0.38
+    previous = [_f(r.previous_total) if r.previous_total is not None else 0.0 for r in rows]
+    current = [_f(r.total) for r in rows]
+    ax.barh(
+        [p + height / 2 for p in positions],
+        previous,
+        height=height,
+        color=PREVIOUS,
+        label=last_label,
+    )
+    ax.barh(
+        [p - height / 2 for p in positions], current, height=height, color=PRIMARY, label=this_label
+    )
+    for p, row in zip(positions, rows, strict=True):
+        if row.previous_total is None:
+            continue
+        change = row.total - row.previous_total
+        sign = "+" if change > 0 else ""
+        ax.text(
+            max(_f(row.total), _f(row.previous_total)) + 1.5,
+            p,
+            f"{sign}{_fmt(change)}",
+            va="center",
+            fontsize=7.5,
+            color=PRIMARY if change >= 0 else HIGHLIGHT,
+        )
+    ax.set_yticks(positions, [r.unit_name for r in rows], fontsize=8.5)
+    ax.set_xlim(0, max([100.0, *current, *previous]) * 1.12)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlabel(_("总得分"))
+    ax.grid(axis="x", color=GRID, linewidth=0.5)
+    ax.legend(loc="lower right", frameon=False, fontsize=8, ncols=2, bbox_to_anchor=(1, 1.0))
+    return _to_svg(fig)

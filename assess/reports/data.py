@@ -1,0 +1,197 @@
+"""What each printed report shows, as plain frozen values (no database, no Flask).
+
+The web layer fills these from a published cycle; tests, benchmarks and the demo build them
+from :mod:`assess.reports.sample`. Every class pickles, so a batch can hand them to worker
+processes. Display strings (values, statuses, kinds) arrive formatted; numbers that the
+report computes with or compares arrive as :class:`~decimal.Decimal`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class CategoryScore:
+    """A unit's result in one indicator category (指标类别).
+
+    ``percent`` is the score rate (得分率, score ÷ weight × 100); ``kind_average_percent``
+    the mean rate of the units of the same kind, drawn on the radar chart when given.
+    """
+
+    code: str
+    name: str
+    score: Decimal
+    weight: Decimal
+    percent: Decimal
+    kind_average_percent: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator's line in a unit report (指标得分明细).
+
+    ``target``, ``self_reported`` (自评值) and ``verified`` (核定值) are display strings
+    *without* the unit of measure, which the table prints after the indicator's name
+    (``知晓率（%）``); ``verified`` is '' when the inspectors accepted the self-reported
+    value, and ``self_reported`` is '' when the unit did not report (未填报).
+    ``deduction`` is the points deducted (扣分) as a positive number, or None.
+    """
+
+    category_name: str
+    code: str
+    name: str
+    unit: str
+    target: str
+    self_reported: str
+    verified: str
+    score: Decimal
+    weight: Decimal
+    deduction: Decimal | None
+    deduction_reason: str
+    explanation: str
+    source: str
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """One evidence file (佐证材料) listed in a unit report."""
+
+    indicator_code: str
+    filename: str
+    kind: str
+    pages: int | None
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class RectificationRow:
+    """One rectification demand (整改要求) with its due date and state."""
+
+    indicator_code: str
+    demand: str
+    due_date: date
+    status: str
+    response: str
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    """One unit's line in a ranking (competition rank, 1 2 2 4; vetoed units last)."""
+
+    rank: int | None
+    unit_name: str
+    total: Decimal
+    grade: str
+    veto: bool
+    previous_total: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class UnitReportData:
+    """The unit inspection report (督查报告) of one unit for one cycle.
+
+    ``rank`` is None for a unit that is not ranked; ``rank_of`` counts the units of the
+    same kind. ``peers`` is that kind's ranking (this unit included), drawn as a bar chart
+    with this unit highlighted; empty to leave the chart out. ``subject`` is the work the
+    title names (…年度<subject>督查报告); empty, it comes from ``program``
+    (郑州市流动人口基本公共服务均等化考核 → 流动人口基本公共服务均等化工作).
+    """
+
+    program: str
+    year: int
+    issuing_office: str
+    report_date: date
+    unit_code: str
+    unit_name: str
+    unit_kind_label: str
+    total: Decimal
+    grade: str
+    rank: int | None
+    rank_of: int
+    veto: bool
+    categories: tuple[CategoryScore, ...]
+    indicators: tuple[IndicatorRow, ...]
+    evidence: tuple[EvidenceRow, ...] = ()
+    rectifications: tuple[RectificationRow, ...] = ()
+    peers: tuple[RankingRow, ...] = ()
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class KindRanking:
+    """The ranking of one unit kind, e.g. 县(市、区) or 成员单位."""
+
+    kind_label: str
+    rows: tuple[RankingRow, ...]
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    """Per-indicator attainment across units (指标完成情况).
+
+    ``values[i][j]`` is the score rate in percent of indicator ``i`` for unit ``j``, or
+    None where the indicator does not apply to the unit.
+    """
+
+    indicator_labels: tuple[str, ...]
+    unit_labels: tuple[str, ...]
+    values: tuple[tuple[Decimal | None, ...], ...]
+
+
+@dataclass(frozen=True)
+class CitySummaryData:
+    """The city summary report (全市汇总报告) of one published cycle.
+
+    ``grade_distribution`` lists ``(grade, number of units)`` from the best grade down;
+    ``previous_year`` labels the comparison with last year (None when there is none).
+    """
+
+    program: str
+    year: int
+    issuing_office: str
+    report_date: date
+    rankings: tuple[KindRanking, ...]
+    grade_distribution: tuple[tuple[str, int], ...]
+    heatmap: HeatMap | None = None
+    previous_year: int | None = None
+
+
+@dataclass(frozen=True)
+class Awardee:
+    """One commended nominee. ``work_unit``/``position`` are '' for a unit nominee;
+    ``score`` is None to print the list without scores (the published form)."""
+
+    rank: int
+    name: str
+    work_unit: str = ""
+    position: str = ""
+    score: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class AwardCategory:
+    """One category of the ten types of models (十类典型), its awardees in rank order."""
+
+    name: str
+    nominees: tuple[Awardee, ...]
+
+
+@dataclass(frozen=True)
+class AwardListData:
+    """The award list (表彰名单) of a nomination round, jointly issued by its offices.
+
+    A line break (``\n``) in ``title`` is where the printed title turns to its next line
+    (GB/T 9704 wants titles broken between words, which only a person can choose).
+    """
+
+    year: int
+    title: str
+    issuing_offices: tuple[str, ...]
+    report_date: date
+    categories: tuple[AwardCategory, ...]
+
+
+ReportData = UnitReportData | CitySummaryData | AwardListData

@@ -1,0 +1,259 @@
+"""Fonts for printed reports and charts: which font plays which role, and proof it is there.
+
+Three roles, each configurable from the environment by a family name known to fontconfig
+or by the path of a font file:
+
+| role    | variable                    | used for                                  |
+| ------- | --------------------------- | ----------------------------------------- |
+| `serif` | `ASSESS_REPORT_FONT_SERIF`  | body text and tables (仿宋-style)          |
+| `title` | `ASSESS_REPORT_FONT_TITLE`  | document titles (小标宋-style, bold)        |
+| `sans`  | `ASSESS_REPORT_FONT_SANS`   | level-one headings (黑体-style) and charts |
+
+Unset, each role takes the first free Debian CJK font installed (fonts-noto-cjk,
+fonts-wqy-zenhei, fonts-wqy-microhei). A configured font that is absent, or no default at
+all, raises :class:`MissingFontError` with a message naming the font: a report is never
+printed with boxes or blanks. :func:`ensure_coverage` refuses text that no installed font
+can draw, for the same reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from scoring.i18n import _
+
+FONT_PACKAGES = "fonts-noto-cjk fonts-wqy-zenhei fonts-wqy-microhei"
+
+# Family names in order of preference. Noto Serif CJK is a Song (宋体) face: Debian has no
+# free FangSong, so the serif Noto face stands in for 仿宋 and its Bold for 小标宋.
+DEFAULTS: dict[str, tuple[str, ...]] = {
+    "serif": ("Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei"),
+    "title": ("Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei"),
+    "sans": ("Noto Sans CJK SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Serif CJK SC"),
+}
+ENV = {
+    "serif": "ASSESS_REPORT_FONT_SERIF",
+    "title": "ASSESS_REPORT_FONT_TITLE",
+    "sans": "ASSESS_REPORT_FONT_SANS",
+}
+_NO_GLYPH = {"Cc", "Cf", "Zs", "Zl", "Zp"}
+# Characters a report always prints: a CJK font that lacks them is not a CJK font.
+_PROBE = "督查报告得分一二三—（）０1"
+
+
+class MissingFontError(RuntimeError):
+    """A font the reports need is not installed (message in the user's language)."""
+
+
+class MissingGlyphError(MissingFontError):
+    """Text holds characters that no installed font can draw."""
+
+    def __init__(self, message: str, characters: str) -> None:
+        super().__init__(message)
+        self.characters = characters
+
+    def __reduce__(self):  # pickles (batch workers send it back to the caller)
+        return type(self), (str(self), self.characters)
+
+
+@dataclass(frozen=True)
+class ReportFont:
+    """One resolved font role.
+
+    ``family`` is the CSS family name to print with; ``path``/``index`` the face on disk;
+    ``from_file`` says the family only exists through an ``@font-face`` rule built by
+    :func:`font_face_css`; ``weight`` is the heaviest weight available up to bold (a title
+    font that has no bold face is printed at its own weight rather than faked).
+    """
+
+    role: str
+    family: str
+    path: Path
+    index: int
+    from_file: bool
+    weight: int = 400
+
+
+@dataclass(frozen=True)
+class ReportFonts:
+    serif: ReportFont
+    title: ReportFont
+    sans: ReportFont
+
+    def __iter__(self):
+        return iter((self.serif, self.title, self.sans))
+
+
+def report_fonts() -> ReportFonts:
+    """The fonts for every role under the current environment; raises MissingFontError."""
+    return _resolve_all(tuple(os.environ.get(ENV[role], "").strip() for role in DEFAULTS))
+
+
+@cache
+def _resolve_all(configured: tuple[str, ...]) -> ReportFonts:
+    resolved = {
+        role: _resolve(role, value) for role, value in zip(DEFAULTS, configured, strict=True)
+    }
+    return ReportFonts(**resolved)
+
+
+def _resolve(role: str, configured: str) -> ReportFont:
+    if configured and _looks_like_path(configured):
+        return _from_file(role, Path(configured).expanduser())
+    candidates = (configured,) if configured else DEFAULTS[role]
+    for family in candidates:
+        faces = _fc_list(f"{_fc_escape(family)}:lang=zh-cn")
+        # fontconfig also matches a family by one of its localised names: keep exact matches.
+        faces = [f for f in faces if family.casefold() in (n.casefold() for n in f[2])]
+        if faces:
+            regular = min(faces, key=lambda f: abs(f[3] - 80))  # fontconfig regular = 80
+            bold = any(f[3] >= 200 for f in faces)  # fontconfig bold = 200
+            weight = 700 if role == "title" and bold else 400
+            return ReportFont(role, family, regular[0], regular[1], False, weight)
+    if configured:
+        raise MissingFontError(
+            _(
+                "未找到报告字体“%(font)s”（环境变量 %(env)s）。请安装该字体，"
+                "或将 %(env)s 设为已安装的中文字体名称或字体文件路径。",
+                font=configured,
+                env=ENV[role],
+            )
+        )
+    raise MissingFontError(
+        _(
+            "未找到可用于报告的中文字体（需要以下任一字体：%(fonts)s）。"
+            "请安装 Debian 软件包 %(packages)s，或通过环境变量 %(env)s 指定中文字体。",
+            fonts="、".join(DEFAULTS[role]),
+            packages=FONT_PACKAGES,
+            env=ENV[role],
+        )
+    )
+
+
+def _looks_like_path(value: str) -> bool:
+    return os.sep in value or value.lower().endswith((".ttf", ".otf", ".ttc", ".otc"))
+
+
+def _from_file(role: str, path: Path) -> ReportFont:
+    if not path.is_file():
+        raise MissingFontError(
+            _(
+                "未找到报告字体文件“%(font)s”（环境变量 %(env)s）。",
+                font=str(path),
+                env=ENV[role],
+            )
+        )
+    if not set(_PROBE) <= _charmap(str(path), 0):
+        raise MissingFontError(
+            _(
+                "字体文件“%(font)s”（环境变量 %(env)s）不含中文字形，不能用于报告。",
+                font=str(path),
+                env=ENV[role],
+            )
+        )
+    # A file-configured title font is taken as it is (e.g. a 小标宋 face that looks bold
+    # but is registered regular): printed at weight 400, never synthetically emboldened.
+    return ReportFont(role, f"Assess {role.title()}", path.resolve(), 0, True, 400)
+
+
+def font_face_css(fonts: ReportFonts) -> str:
+    """``@font-face`` rules for the roles configured by file path ('' when none are)."""
+    rules = []
+    for font in fonts:
+        if font.from_file:
+            rules.append(
+                f'@font-face {{ font-family: "{font.family}"; '
+                f'src: url("{font.path.as_uri()}"); font-weight: {font.weight}; }}'
+            )
+    return "\n".join(rules)
+
+
+def ensure_coverage(
+    text: str, fonts: ReportFonts | None = None, *, system_fallback: bool = True
+) -> None:
+    """Refuse ``text`` if some character in it has no glyph to print with.
+
+    With ``system_fallback`` (PDFs: Pango falls back through fontconfig) a character the
+    report fonts lack is fine when any installed font has it; without it (charts:
+    matplotlib only searches its own family list) the report fonts must have it.
+    Raises MissingGlyphError naming the characters.
+    """
+    fonts = fonts or report_fonts()
+    # Control and format characters and spaces draw nothing; everything else (private-use
+    # and unassigned code points included) needs a glyph.
+    wanted = {c for c in set(text) if not c.isspace() and unicodedata.category(c) not in _NO_GLYPH}
+    for font in fonts:
+        wanted -= _charmap(str(font.path), font.index)
+        if not wanted:
+            return
+    if system_fallback:
+        wanted = {c for c in wanted if not _fc_list(f":charset={ord(c):x}")}
+    missing = "".join(sorted(wanted))
+    if missing:
+        raise MissingGlyphError(
+            _(
+                "报告中的字符“%(chars)s”在已安装的字体中都没有字形，无法打印。"
+                "请安装包含这些字符的字体，或修改相应文字。",
+                chars=missing,
+            ),
+            missing,
+        )
+
+
+_charmap_lock = threading.Lock()
+
+
+@cache
+def _charmap(path: str, index: int) -> frozenset[str]:
+    """The characters a font face maps (FreeType through matplotlib: ~10 ms for Noto CJK)."""
+    from matplotlib.ft2font import FT2Font
+
+    with _charmap_lock:
+        try:
+            codes = FT2Font(path, face_index=index).get_charmap()
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise MissingFontError(
+                _("无法读取字体文件“%(font)s”：%(error)s", font=path, error=str(exc))
+            ) from exc
+    return frozenset(chr(code) for code in codes if code < 0x110000)
+
+
+def _fc_list(pattern: str) -> list[tuple[Path, int, tuple[str, ...], int]]:
+    """Faces fontconfig lists for ``pattern``: (file, index, family names, weight)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        raise MissingFontError(
+            _("未找到 fontconfig 的 fc-list 命令。请安装 Debian 软件包 fontconfig。")
+        )
+    out = subprocess.run(
+        [fc_list, "--format", "%{file}\t%{index}\t%{family}\t%{weight}\n", pattern],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    ).stdout
+    faces = []
+    for line in out.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 4:
+            continue
+        file, index, families, weight = parts
+        try:
+            faces.append((Path(file), int(index), tuple(families.split(",")), int(float(weight))))
+        except ValueError:
+            continue
+    return sorted(faces)
+
+
+def _fc_escape(family: str) -> str:
+    """Escape the characters fontconfig's pattern syntax gives a meaning to."""
+    for char in "\\-:,=":
+        family = family.replace(char, "\\" + char)
+    return family

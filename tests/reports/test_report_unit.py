@@ -1,0 +1,185 @@
+"""The unit inspection report (督查报告): content, layout after GB/T 9704, fonts, size."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from PIL import Image, ImageStat
+from report_helpers import RenderedPdf, indicator_rows, page_png, render_to, text_boxes
+
+from assess.reports import render, sample
+
+pytestmark = pytest.mark.pure
+
+MM = 72 / 25.4  # points per millimetre
+
+
+def test_no_weasyprint_warnings(unit_pdf):
+    assert unit_pdf.warnings == []
+
+
+def test_states_unit_total_grade_and_rank(unit_pdf, unit_data):
+    text = unit_pdf.flat_text()
+    assert unit_data.unit_name in text
+    total = render.num(unit_data.total)
+    assert f"总得分为{total}分" in text
+    assert f"等次为“{unit_data.grade}”" in text
+    assert f"在{unit_data.rank_of}个{unit_data.unit_kind_label}中排名第{unit_data.rank}位" in text
+    assert unit_data.issuing_office in text
+    assert "2012年1月16日" in text
+
+
+def test_lists_every_indicator(unit_pdf, unit_data):
+    text = unit_pdf.flat_text()
+    for row in unit_data.indicators:
+        assert row.name in text, row.code
+        assert row.explanation in text, row.code
+
+
+def test_indicator_rows_read_across(unit_pdf, unit_data):
+    """Each row shows code, target, self-reported, verified (or —), weight, score and
+    deduction side by side."""
+    rows = indicator_rows(unit_pdf, {r.code for r in unit_data.indicators})
+    assert set(rows) == {r.code for r in unit_data.indicators}
+    for row in unit_data.indicators:
+        expected = [
+            row.target,
+            row.self_reported or "未填报",
+            row.verified or "—",
+            render.plain(row.weight),
+            render.num(row.score),
+        ]
+        if row.deduction:
+            expected.append(f"-{render.num(row.deduction)}")
+        assert rows[row.code][-len(expected) :] == expected, row.code
+
+
+def test_lists_evidence_and_rectifications(unit_pdf, unit_data):
+    text = unit_pdf.flat_text()
+    for item in unit_data.evidence:
+        assert re.sub(r"\s+", "", item.filename) in text
+    for demand in unit_data.rectifications:
+        assert demand.demand in text
+    assert f"提出整改要求{len(unit_data.rectifications)}项" in text
+
+
+def test_a4_pages(unit_pdf):
+    info = unit_pdf.info()
+    assert info["Page size"].startswith("595.276 x 841.89 pts (A4)")
+    assert int(info["Pages"]) > 6
+
+
+def test_fonts_embedded_as_unicode_subsets(unit_pdf):
+    fonts = unit_pdf.fonts()
+    assert fonts
+    for font in fonts:
+        assert (font["emb"], font["sub"], font["uni"]) == ("yes", "yes", "yes"), font
+        assert re.match(r"[A-Z]{6}\+", font["name"]), font
+
+
+def test_size_within_budget(unit_pdf):
+    assert len(unit_pdf.data) <= 400_000
+
+
+def test_table_head_repeats_on_every_page_of_the_table(unit_pdf):
+    pages = unit_pdf.pages()
+    with_rows = [p for p in pages if "得分依据：" in p]
+    assert len(with_rows) >= 3
+    assert all("指标（单位）" in p for p in with_rows)
+
+
+def test_cover_carries_office_and_date_and_no_page_number(unit_pdf, unit_data):
+    cover, back = unit_pdf.pages()[:2]
+    assert unit_data.issuing_office in cover
+    assert "2012年1月16日" in cover
+    assert "—" not in cover
+    assert back.strip() == ""  # the back of the cover stays blank (double-sided print)
+
+
+def test_page_numbers_outside_edge_like_gbt_9704(unit_pdf):
+    """Page 1 is the first page after the cover; odd numbers at the right, even at the
+    left, one character in from the text block."""
+    width = 595.276
+    numbered = 0
+    for physical in range(3, 7):
+        number = physical - 2
+        boxes = [b for b in text_boxes(unit_pdf, physical) if b[4] == f"— {number} —"]
+        assert len(boxes) == 1, (physical, number)
+        x0, top, x1, _bottom, _text = boxes[0]
+        assert top > (37 + 225) * MM  # below the text block
+        if number % 2:
+            assert x1 == pytest.approx(width - 26 * MM - 14, abs=3)
+        else:
+            assert x0 == pytest.approx(28 * MM + 14, abs=3)
+        numbered += 1
+    assert numbered == 4
+
+
+def test_text_block_margins(unit_pdf):
+    """Body text stays in the 156 × 225 mm block at 28 mm from the left, 37 mm from the top."""
+    for page in (3, 6):
+        body = [b for b in text_boxes(unit_pdf, page) if "—" not in b[4]]
+        assert min(b[0] for b in body) >= 28 * MM - 1
+        assert max(b[2] for b in body) <= (28 + 156) * MM + 1
+        assert min(b[1] for b in body) >= 37 * MM - 1
+        assert max(b[3] for b in body) <= (37 + 225) * MM + 1
+
+
+def test_first_page_is_not_blank(unit_pdf, tmp_path):
+    image = Image.open(page_png(unit_pdf, 1, tmp_path)).convert("L")
+    assert image.size[0] < image.size[1]  # portrait
+    assert ImageStat.Stat(image).stddev[0] > 10
+    body = Image.open(page_png(unit_pdf, 4, tmp_path)).convert("L")  # radar chart page
+    assert ImageStat.Stat(body).stddev[0] > 20
+
+
+def test_charts_are_drawn(unit_pdf):
+    """Chart text is text (svg.fonttype none): the radar's categories and the ranking's
+    units are in the PDF as well as in the tables."""
+    text = unit_pdf.text()
+    assert "同类单位平均" in text
+    assert "1. " in text and "16. " in text  # ranking bar labels
+
+
+def test_vetoed_unit(pdf_dir):
+    index = [code for code, _name in sample.COUNTIES].index(sample.VETOED_COUNTY)
+    data = sample.sample_unit_report(index)
+    assert data.veto
+    pdf = render_to(pdf_dir, "veto.pdf", data)
+    text = pdf.flat_text()
+    assert "因存在一票否决事项" in text
+    assert f"{data.grade}（否决）" in text
+    assert pdf.warnings == []
+
+
+def test_short_report_without_optional_parts(pdf_dir, unit_data):
+    data = dataclasses.replace(
+        sample.sample_unit_report(1, indicator_count=4),
+        evidence=(),
+        rectifications=(),
+        peers=(),
+        rank=None,
+    )
+    pdf = render_to(pdf_dir, "short.pdf", data)
+    text = pdf.flat_text()
+    assert "本次督查未提出整改要求" in text
+    assert "、佐证材料" not in text
+    assert "排名第" not in text
+    assert "与同类单位比较" not in text
+    assert pdf.warnings == []
+
+
+def test_reports_render_in_threads(tmp_path):
+    """A web server may render in several threads at once: each gets whole, right PDFs."""
+    units = [sample.sample_unit_report(i, indicator_count=6) for i in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pdfs = list(pool.map(render.render_unit_report, units))
+    for index, (data, pdf) in enumerate(zip(units, pdfs, strict=True)):
+        path = tmp_path / f"{index}.pdf"
+        path.write_bytes(pdf)
+        text = RenderedPdf(path, pdf).flat_text()
+        assert data.unit_name + "2011年度" in text
+        assert render.num(data.total) in text
