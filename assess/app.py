@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from assess import ROOT, db, errors, i18n, navigation, policy, security
 from assess.settings import defaults_from_env
@@ -33,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret(instance)
     app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
 
+    # Ids in URLs are bounded to the database's integer range: a huge id is a 404, not an
+    # overflow inside the driver.
+    app.url_map.converters["int"] = BoundedIntConverter
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
@@ -41,6 +45,14 @@ def create_app(config: dict | None = None) -> Flask:
     navigation.init_app(app)
     _register_blueprints(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` limited to PostgreSQL's ``integer`` (and SQLite's safe) range."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's signature)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _instance_secret(instance: Path) -> str:

@@ -98,8 +98,9 @@ def db_downgrade(app, target: int) -> None:
 
 @main.command(help=_("载入演示数据（郑州市各县区、成员单位及各角色账号）"))
 @click.option("--logins", is_flag=True, help=_("只显示演示账号，不载入数据"))
+@click.option("--units-only", is_flag=True, help=_("只载入单位和账号，不载入考核周期和评选"))
 @with_app
-def demo(app, logins: bool) -> None:
+def demo(app, logins: bool, units_only: bool) -> None:
     from assess import demo as demo_data
     from assess import migrate
 
@@ -108,7 +109,7 @@ def demo(app, logins: bool) -> None:
         rows = demo_data.demo_logins()
     else:
         try:
-            rows = demo_data.load_demo()
+            rows = demo_data.load_demo(extensions=not units_only)
         except demo_data.DemoAlreadyLoaded:
             _fail(_("数据库中已有单位，不再重复载入演示数据（用 assess demo --logins 查看账号）"))
     click.echo(_("演示账号（密码均为 %(p)s）：", p=demo_data.DEMO_PASSWORD))
@@ -215,6 +216,105 @@ def serve(host: str, port: int) -> None:
     except DatabaseURLError as exc:
         _fail(_("DATABASE_URL 无法识别：%(err)s", err=exc))
     app.run(host=host, port=port, debug=False, threaded=True)
+
+
+@main.command(help=_("生成督查报告 PDF：指定单位或全部单位"))
+@click.option("--cycle", "cycle_ref", required=True, help=_("考核年度（或周期编号）"))
+@click.option("--unit", "unit_code", default=None, help=_("单位编码"))
+@click.option("--all", "all_units", is_flag=True, help=_("该周期全部单位"))
+@click.option(
+    "-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help=_("输出目录")
+)
+@click.option("--workers", default=2, show_default=True, type=int, help=_("并行进程数"))
+@with_app
+def report(
+    app, cycle_ref: str, unit_code: str | None, all_units: bool, out_dir: str, workers: int
+) -> None:
+    from assess.models import Assignment, Cycle, Unit
+    from assess.report_jobs import report_jobs
+    from assess.reports.batch import BatchRenderError, render_batch
+
+    if bool(unit_code) == all_units:
+        _fail(_("请指定 --unit 单位编码 或 --all（二选一）"))
+    if not cycle_ref.isdigit():
+        _fail(_("--cycle 须为年度或周期编号：%(c)s", c=cycle_ref))
+    number = int(cycle_ref)
+    published = Cycle.select().where(Cycle.state.in_(["published", "archived"]))
+    cycles_found = list(published.where(Cycle.year == number)) or list(
+        published.where(Cycle.id == number)
+    )
+    unit = None
+    if unit_code:
+        unit = Unit.by_code(unit_code)
+        if unit is None:
+            _fail(_("单位编码不存在：%(c)s", c=unit_code))
+        cycles_found = [
+            c
+            for c in cycles_found
+            if Assignment.select().where(Assignment.cycle == c, Assignment.unit == unit).exists()
+        ]
+    if not cycles_found:
+        _fail(_("没有找到已公布结果的考核周期：%(c)s", c=cycle_ref))
+    jobs = [job for c in cycles_found for job in report_jobs(c, [unit] if unit else None)]
+    if not jobs:
+        _fail(_("该周期没有可生成的报告"))
+    with click.progressbar(length=len(jobs), label=_("生成督查报告")) as bar:
+        try:
+            paths = render_batch(
+                jobs, out_dir, workers=workers, progress=lambda done, total, path: bar.update(1)
+            )
+        except BatchRenderError as exc:
+            _fail(str(exc))
+    for path in paths:
+        click.echo(str(path))
+
+
+def _size_label(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+
+
+@main.command(help=_("备份数据库和佐证材料到一个文件（服务运行时也可备份）"))
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_app
+def backup(app, path: str) -> None:
+    from assess import backup as backups
+
+    try:
+        done = backups.backup(path)
+    except backups.BackupError as exc:
+        _fail(str(exc))
+    click.echo(
+        _(
+            "已备份到 %(p)s：%(e)s 数据库（版本 %(v)s），佐证材料 %(n)s 个文件，共 %(s)s",
+            p=done.path,
+            e=done.engine,
+            v=done.schema_version,
+            n=done.evidence_files,
+            s=_size_label(done.size),
+        )
+    )
+
+
+@main.command(help=_("从备份文件恢复数据库和佐证材料（请先停止服务）"))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help=_("数据库中已有数据时也覆盖"))
+@with_app
+def restore(app, path: str, force: bool) -> None:
+    from assess import backup as backups
+
+    try:
+        done = backups.restore(path, force=force)
+    except backups.BackupError as exc:
+        _fail(str(exc))
+    click.echo(
+        _(
+            "已从 %(p)s 恢复：%(e)s 数据库（备份于 %(t)s），佐证材料 %(n)s 个文件",
+            p=done.path,
+            e=done.engine,
+            t=done.created_at,
+            n=done.evidence_files,
+        )
+    )
 
 
 def _register_offline_commands() -> None:

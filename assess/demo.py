@@ -80,8 +80,12 @@ class DemoAlreadyLoaded(RuntimeError):
     pass
 
 
-def load_demo() -> list[DemoLogin]:
-    """Load the demo units and accounts in one transaction; refuse if units already exist."""
+def load_demo(extensions: bool = True) -> list[DemoLogin]:
+    """Load the demo units and accounts in one transaction; refuse if units already exist.
+
+    ``extensions`` adds what later areas contribute (cycles, nominations); tests that need
+    only units and accounts leave it off.
+    """
     with database.atomic():
         if Unit.select().exists():
             raise DemoAlreadyLoaded()
@@ -104,7 +108,8 @@ def load_demo() -> list[DemoLogin]:
         for code, name, parent in COMMUNITIES:
             by_code[code] = units.create_unit(code, name, "community", by_code[parent])
         _accounts(by_code)
-        _load_extensions()
+        if extensions:
+            _load_extensions()
     return demo_logins()
 
 

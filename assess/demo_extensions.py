@@ -1,3 +1,5 @@
 """Demo loaders contributed by the areas built on the foundation, run in order by assess demo."""
 
-LOADERS: list = []
+from assess import demo_cycles, nomination_demo
+
+LOADERS: list = [demo_cycles.load, nomination_demo.load]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 from flask_babel import get_locale
@@ -55,7 +57,24 @@ def kind_label(kind: str) -> str:
     return str(dict(kind_labels()).get(kind, kind))
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def localtime(value: datetime | None) -> str:
+    """A stored UTC time as Beijing time, to the minute."""
+    if value is None:
+        return ""
+    return value.replace(tzinfo=UTC).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
 def init_app(app) -> None:
+    from assess.cycles import state_label
+
     app.jinja_env.globals.update(
-        nav_items=nav_items, role_label=role_label, kind_label=kind_label, get_locale=get_locale
+        nav_items=nav_items,
+        role_label=role_label,
+        kind_label=kind_label,
+        get_locale=get_locale,
+        state_label=state_label,
     )
+    app.jinja_env.filters["localtime"] = localtime

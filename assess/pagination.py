@@ -34,3 +34,12 @@ def paginate(query, size: int | None = None) -> Page:
     total = query.count()
     number = min(max(1, number), max(1, -(-total // size)))
     return Page(list(query.paginate(number, size)), number, size, total)
+
+
+def paginate_list(rows: list, size: int | None = None) -> Page:
+    """The requested page of an in-memory list (results computed, not queried)."""
+    size = size or int(current_app.config["PAGE_SIZE"])
+    total = len(rows)
+    number = request.args.get("page", 1, type=int) or 1
+    number = min(max(1, number), max(1, -(-total // size)))
+    return Page(rows[(number - 1) * size : number * size], number, size, total)

@@ -27,17 +27,24 @@ RULES: dict[str, frozenset[str]] = {
     "users.manage": frozenset({ADMIN}),
     "audit.view": frozenset({ADMIN}),
     "cycles.view": EVERYONE,
+    "cycles.overview": frozenset({ADMIN, INSPECTOR, VIEWER}),
     "cycles.manage": frozenset({ADMIN}),
-    "results.view": frozenset({ADMIN, INSPECTOR, VIEWER, REPORTER}),
+    "results.view": frozenset({ADMIN, INSPECTOR, VIEWER, REPORTER}),  # reporters: own unit
+    "results.ranking": frozenset({ADMIN, INSPECTOR, VIEWER}),
+    "results.export": frozenset({ADMIN, INSPECTOR, VIEWER}),
+    "submissions.view": EVERYONE,  # reporters: own unit only (require_unit)
     "submissions.edit_own": frozenset({REPORTER}),
     "submissions.review": STAFF,
     "evidence.read": frozenset({ADMIN, INSPECTOR, REPORTER}),
-    "reports.view": EVERYONE,
+    "reports.view": EVERYONE,  # reporters: own unit only (require_unit)
+    "reports.city": frozenset({ADMIN, INSPECTOR, VIEWER}),
     "reports.batch": frozenset({ADMIN}),
     "nominations.view": EVERYONE,
     "nominations.manage": frozenset({ADMIN}),
     "nominations.submit": frozenset({REPORTER}),
-    "nominations.review": frozenset({ADMIN, INSPECTOR}),
+    "nominations.review": frozenset({ADMIN, INSPECTOR}),  # a sheet only if assigned, no conflict
+    "nominations.list": frozenset({ADMIN, REPORTER}),  # reporters: own unit's nominations only
+    "nominations.export": frozenset({ADMIN, VIEWER}),  # award list with scores (.xlsx)
 }
 
 _ACTION_ATTR = "_assess_action"

@@ -307,6 +307,21 @@ def _thumbnail(img: Image.Image) -> bytes | None:
         return None
 
 
+# JPEG ends with the EOI marker; PNG with the IEND chunk and its fixed CRC.
+_IMAGE_ENDS = {"jpeg": b"\xff\xd9", "png": b"IEND\xaeB`\x82"}
+
+
+def _has_image_end(path: Path, kind: str) -> bool:
+    """True when the file's last bytes hold the format's end marker (some cameras pad a
+    JPEG after its EOI, so the marker may sit shortly before the end)."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        f.seek(max(0, size - 4096))
+        tail = f.read()
+    marker = _IMAGE_ENDS[kind]
+    return tail.endswith(marker) if kind == "png" else marker in tail
+
+
 def _inspect_image(path: Path, kind: str, max_pixels: int) -> _Inspection:
     """Refuse an image that does not fully decode or is a decompression bomb."""
     pillow_format = {"jpeg": "JPEG", "png": "PNG"}[kind]
@@ -314,6 +329,10 @@ def _inspect_image(path: Path, kind: str, max_pixels: int) -> _Inspection:
         _("图片像素过多（上限 %(n)s 万像素），请缩小后再上传", n=max_pixels // 10_000)
     )
     try:
+        # WeasyPrint sets Pillow's global LOAD_TRUNCATED_IMAGES when it is imported, which
+        # would let a cut-off image decode; the format's end marker is checked here instead.
+        if not _has_image_end(path, kind):
+            raise _damaged(KINDS[kind].label)
         # Opening reads only the header, so the size is checked before anything is decoded.
         with Image.open(path, formats=[pillow_format]) as img:
             if img.width * img.height > max_pixels:

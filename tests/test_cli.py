@@ -26,10 +26,10 @@ def run(runner, *args, input=None):
 
 def test_init_then_demo_then_logins(cli_env):
     assert run(cli_env, "init").exit_code == 0
-    result = run(cli_env, "demo")
+    result = run(cli_env, "demo", "--units-only")
     assert result.exit_code == 0
     assert "admin" in result.output and "r-410105" in result.output
-    again = run(cli_env, "demo")
+    again = run(cli_env, "demo", "--units-only")
     assert again.exit_code == 1
     assert "已有单位" in again.output
     assert "r-dept-gaj" in run(cli_env, "demo", "--logins").output
@@ -37,7 +37,7 @@ def test_init_then_demo_then_logins(cli_env):
 
 def test_user_add_reads_password_from_stdin(cli_env, db):
     run(cli_env, "init")
-    run(cli_env, "demo")
+    run(cli_env, "demo", "--units-only")
     result = run(
         cli_env,
         "user",
@@ -72,7 +72,7 @@ def test_user_add_reads_password_from_stdin(cli_env, db):
 )
 def test_bad_user_commands_fail_clearly(cli_env, args, stdin, message):
     run(cli_env, "init")
-    run(cli_env, "demo")
+    run(cli_env, "demo", "--units-only")
     result = run(cli_env, *args, input=stdin)
     assert result.exit_code == 1
     assert message in result.output
@@ -80,7 +80,7 @@ def test_bad_user_commands_fail_clearly(cli_env, args, stdin, message):
 
 def test_passwd_and_disable(cli_env, db):
     run(cli_env, "init")
-    run(cli_env, "demo")
+    run(cli_env, "demo", "--units-only")
     assert run(cli_env, "user", "passwd", "viewer", input="Other#2026x\n").exit_code == 0
     assert run(cli_env, "user", "disable", "viewer").exit_code == 0
     from assess.models import User
@@ -90,7 +90,7 @@ def test_passwd_and_disable(cli_env, db):
 
 def test_audit_verify_passes_then_catches_tampering(cli_env, db):
     run(cli_env, "init")
-    run(cli_env, "demo")
+    run(cli_env, "demo", "--units-only")
     ok = run(cli_env, "audit", "verify")
     assert ok.exit_code == 0 and "审计日志完整" in ok.output
     from assess.models import AuditEntry

@@ -5,7 +5,8 @@ from __future__ import annotations
 import peewee
 
 from assess import migrate
-from assess.models import FOUNDATION_MODELS
+from assess.models import ALL_MODELS
+from assess.nomination_models import NOMINATION_MODELS
 
 
 def _columns(db, table):
@@ -14,7 +15,7 @@ def _columns(db, table):
 
 def test_upgrade_from_empty_matches_models(db):
     # The app fixture already upgraded; compare every model's fields with the real table.
-    for model in FOUNDATION_MODELS:
+    for model in ALL_MODELS + NOMINATION_MODELS:
         table = model._meta.table_name
         columns = _columns(db.obj, table)
         for field in model._meta.sorted_fields:

@@ -108,3 +108,13 @@ def test_csrf_is_required_when_enabled(database_url, tmp_path):
     response = app.test_client().post("/auth/login", data={"username": "a", "password": "b"})
     assert response.status_code == 400
     assert "安全令牌" in response.data.decode()
+
+
+def test_huge_ids_are_not_found(as_user):
+    admin = as_user("admin")
+    for url in (
+        "/cycles/99999999999999999999999",
+        "/admin/users/4294967296",
+        "/evidence/100000000000000000000000",
+    ):
+        assert admin.get(url).status_code == 404, url

@@ -664,3 +664,15 @@ def test_download_headers_cannot_be_used_for_header_injection():
     disposition = headers["Content-Disposition"]
     assert "\r" not in disposition and "\n" not in disposition
     assert disposition.startswith('attachment; filename="evil Set-Cookie x_1.pdf"; ')
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_truncated_image_is_refused_when_pillow_tolerates_truncation(store, fmt, monkeypatch):
+    # WeasyPrint turns this global on when imported in the same process.
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    data = make_image(fmt, size=(400, 400))
+    with pytest.raises(EvidenceRejected, match="文件已损坏"):
+        store.save(io.BytesIO(data[: len(data) // 2]), "a.jpg")
+    assert files_under(store.root) == []

@@ -1,0 +1,16 @@
+// Progressive enhancement only: every form works without this file.
+document.addEventListener("submit", function (event) {
+  var button = event.submitter;
+  var message = button && button.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) event.preventDefault();
+});
+// Show a rate as a percent while it is typed (分子 / 分母).
+document.addEventListener("input", function (event) {
+  var form = event.target.form;
+  if (!form) return;
+  var num = form.querySelector(".rate-num"), den = form.querySelector(".rate-den");
+  var out = form.querySelector(".rate-pct");
+  if (!num || !den || !out) return;
+  var n = parseFloat(num.value), d = parseFloat(den.value);
+  out.textContent = d > 0 && n >= 0 ? (n * 100 / d).toFixed(2) + "%" : "";
+});

@@ -1,0 +1,56 @@
+"""Serve Assess for the browser tests: ``python -m tests.e2e.server --instance DIR --port N``.
+
+A fresh SQLite instance in ``DIR``, migrated, with the demo units and accounts (every
+account's password is ``assess.demo.DEMO_PASSWORD``), served by werkzeug on 127.0.0.1 with
+the production settings: CSRF on, the secret key generated into the instance. It runs in its
+own process so the app's global database handle never meets the one of the test process.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from werkzeug.serving import make_server
+
+from assess import accounts, create_app, migrate
+from assess.db import database
+from assess.demo import load_demo
+
+
+def build_app(instance: Path):
+    """The app on a fresh database in ``instance`` with the demo units and accounts loaded."""
+    # Cheap hashing, as in tests/conftest.py: the demo's 32 accounts would otherwise take
+    # seconds to create. Verification still runs argon2, with the parameters in each hash.
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    accounts._DUMMY_HASH = accounts._hasher.hash("dummy-password-1")
+    app = create_app(
+        {
+            "ASSESS_INSTANCE": str(instance),
+            "DATABASE_URL": f"sqlite:///{instance}/assess.db",
+            "SECRET_KEY": "",  # generated into the instance, as on a real first start
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        migrate.upgrade()
+        load_demo(extensions=False)
+        database.close()
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--instance", type=Path, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    server = make_server(args.host, args.port, build_app(args.instance), threaded=True)
+    print(f"serving http://{args.host}:{server.port}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

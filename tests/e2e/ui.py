@@ -1,0 +1,35 @@
+"""What every scenario does in the browser: read flashed messages, open PDFs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urljoin
+
+from playwright.sync_api import Locator, Page, expect
+
+
+def expect_flash(page: Page, text: str) -> None:
+    """A flashed success message containing ``text``, and no flashed error beside it."""
+    # Flashed messages carry role=status; an item's return reason is styled alike but is not one.
+    expect(page.locator(".flash-success[role=status]", has_text=text)).to_be_visible()
+    expect(page.locator(".flash-error[role=status]")).to_have_count(0)
+
+
+def open_pdf(page: Page, link: Locator) -> bytes:
+    """Click a link to a PDF as the signed-in user does; return the PDF's bytes.
+
+    Served as an attachment, the click must give a download; served inline, Chromium opens
+    its viewer (no download event, and the response body seen is the viewer's page), so
+    the bytes are then fetched in the same session (``page.request`` shares the cookies).
+    """
+    url = urljoin(page.url, link.get_attribute("href"))
+    response = page.request.get(url)
+    assert response.ok, f"{url}: {response.status}"
+    assert response.headers["content-type"].startswith("application/pdf")
+    if response.headers.get("content-disposition", "").startswith("attachment"):
+        with page.expect_download() as info:
+            link.click()
+        return Path(info.value.path()).read_bytes()
+    link.click()
+    expect(page).to_have_url(url)
+    return response.body()
