@@ -1,4 +1,4 @@
-"""What every scenario does in the browser: read flashed messages, open PDFs."""
+"""What every scenario does in the browser: read flashed messages, open PDFs, download files."""
 
 from __future__ import annotations
 
@@ -33,3 +33,10 @@ def open_pdf(page: Page, link: Locator) -> bytes:
     link.click()
     expect(page).to_have_url(url)
     return response.body()
+
+
+def download(page: Page, link: Locator) -> bytes:
+    """Click a link served as an attachment (an Excel export, a CSV); return the file's bytes."""
+    with page.expect_download() as info:
+        link.click()
+    return Path(info.value.path()).read_bytes()
