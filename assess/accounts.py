@@ -152,12 +152,13 @@ def authenticate(
     After ``max_failures`` failures either key is locked for ``lock_minutes``; a locked key
     refuses even the right password, and the message does not say which part was wrong.
     """
+    username = username.strip()  # counted as it is looked up: " admin" is "admin"
     now = utcnow()
     keys = _throttle_keys(username, address)
     with database.atomic():
         if _locked(keys, now):
             return LoginResult(None, _("登录失败次数过多，请 %(m)s 分钟后再试", m=lock_minutes))
-        user = User.get_or_none(User.username == username.strip())
+        user = User.get_or_none(User.username == username)
         ok = False
         try:
             ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
@@ -184,3 +185,10 @@ def change_own_password(user: User, current: str, new: str) -> None:
     except (VerificationError, InvalidHashError):
         raise AccountError(_("当前密码不正确")) from None
     set_password(user, new, actor=user)
+
+
+def end_sessions(user: User) -> None:
+    """Sign-out: every session of the user, a copied cookie included, stops working."""
+    with database.atomic():
+        User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+        audit.record("user.logout", "user", user.id, actor=user)

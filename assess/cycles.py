@@ -154,6 +154,10 @@ def set_override(
     cycle = assignment.cycle
     if cycle.state != "draft":
         raise CycleError(_("考核周期已开启，目标责任书不能再修改"))
+    # NaN cannot even be compared, and the columns hold 10 and 6 digits before the point.
+    for value, limit in ((target, 10**10), (weight, 10**6)):
+        if value is not None and not (value.is_finite() and abs(value) < limit):
+            raise CycleError(_("请输入有效的数字"))
     if weight is not None and weight <= 0:
         raise CycleError(_("权重必须大于 0"))
     indicator = indicator_set(cycle).indicator(assignment.indicator_code)

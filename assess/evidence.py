@@ -48,10 +48,20 @@ def store_uploads(files) -> list[StoredFile]:
         try:
             stored.append(the_store.save(upload.stream, upload.filename))
         except EvidenceRejected as exc:
+            discard(stored)  # the lot is refused: files stored before this one go too
             raise EvidenceError(
                 _("文件“%(f)s”未上传：%(e)s", f=upload.filename, e=str(exc))
             ) from exc
     return stored
+
+
+def discard(stored: list[StoredFile]) -> None:
+    """Remove stored files no Evidence row refers to: those of a refused request (bytes are
+    shared by content, so a file also attached elsewhere stays)."""
+    the_store = store()
+    for f in stored:
+        if not Evidence.select().where(Evidence.sha256 == f.sha256).exists():
+            the_store.remove(f.sha256)
 
 
 def attach(

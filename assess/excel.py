@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 from decimal import Decimal
+from itertools import islice
 
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -34,6 +35,11 @@ TEMPLATE_COLUMNS = (
     "情况说明",
 )
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
+# A unit fills a few dozen indicators. A few KB of zip can hold millions of rows (each one
+# an error message in the session cookie): read at most this many, unpack at most 50 MB.
+MAX_TEMPLATE_ROWS = 500
+MAX_TEMPLATE_UNZIPPED_BYTES = 50 * 1024 * 1024
+MAX_ERRORS_SHOWN = 20
 _HEADER_FILL = PatternFill("solid", fgColor="F0F2F5")
 
 
@@ -110,10 +116,15 @@ def import_unit_workbook(
     if len(data) > MAX_TEMPLATE_BYTES:
         return 0, [_("文件过大")]
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(i.file_size for i in archive.infolist()) > MAX_TEMPLATE_UNZIPPED_BYTES:
+                return 0, [_("文件过大")]
         ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        rows = list(islice(ws.iter_rows(values_only=True), MAX_TEMPLATE_ROWS + 2))
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError):
         return 0, [_("无法读取文件：请上传由本系统下载的 Excel 填报模板（.xlsx）")]
-    rows = list(ws.iter_rows(values_only=True))
+    if len(rows) > MAX_TEMPLATE_ROWS + 1:
+        return 0, [_("文件过大")]
     if not rows or tuple(_cell(c) for c in rows[0][: len(TEMPLATE_COLUMNS)]) != TEMPLATE_COLUMNS:
         return 0, [_("表头与填报模板不一致，请重新下载模板")]
     items = {i.indicator.code: i for i in unit_items(cycle, unit)}
@@ -144,7 +155,7 @@ def import_unit_workbook(
             continue
         planned.append((number, code, text, narrative, item))
     if errors:
-        return 0, errors
+        return 0, errors[:MAX_ERRORS_SHOWN]  # each is a flash message in the session cookie
     try:
         with database.atomic() as txn:
             for number, code, text, narrative, item in planned:

@@ -15,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from assess.models import ROLES, UNIT_KINDS
@@ -77,7 +77,7 @@ class UnitForm(FlaskForm):
 
 
 class CycleForm(FlaskForm):
-    year = IntegerField(_l("考核年度"), validators=[DataRequired()])
+    year = IntegerField(_l("考核年度"), validators=[DataRequired(), NumberRange(2000, 2100)])
     name = StringField(_l("周期名称"), validators=[Optional(), Length(max=200)])
     shipped_set = SelectField(_l("选用内置指标体系"), choices=[])
     upload = FileField(_l("或上传指标体系文件（YAML 或 Excel）"))

@@ -61,6 +61,8 @@ class User(BaseModel):
     locale = pw.CharField(max_length=10, default="")
     created_at = pw.DateTimeField(default=utcnow)
     last_login_at = pw.DateTimeField(null=True)
+    # Raised at sign-out: cookie sessions carry it, so older cookies stop working.
+    session_version = pw.IntegerField(default=0)
 
     # Flask-Login protocol
     @property
@@ -76,7 +78,9 @@ class User(BaseModel):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        from assess.security import session_id
+
+        return session_id(self)
 
     @property
     def label(self) -> str:

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from assess.forms import kind_labels, role_labels
+from assess.pagination import page_url
 from assess.policy import action_of, can
 
 # (endpoint, label) in menu order; an entry shows when its endpoint exists and the
@@ -76,5 +77,6 @@ def init_app(app) -> None:
         kind_label=kind_label,
         get_locale=get_locale,
         state_label=state_label,
+        page_url=page_url,
     )
     app.jinja_env.filters["localtime"] = localtime

@@ -41,12 +41,18 @@ class RoundForm(FlaskForm):
     title = StringField(_l("评选名称"), validators=[Optional(), Length(max=200)])
     window_opens = DateField(_l("提名开始日期"), validators=[DataRequired()])
     window_closes = DateField(_l("提名截止日期"), validators=[DataRequired()])
-    top_n = IntegerField(_l("表彰名额（前 N 名）"), default=30, validators=[DataRequired()])
-    cap_per_category = IntegerField(_l("每类名额上限"), validators=[Optional()])
-    reviewers_per_nomination = IntegerField(
-        _l("每个提名的评审人数"), default=5, validators=[DataRequired()]
+    top_n = IntegerField(
+        _l("表彰名额（前 N 名）"), default=30, validators=[DataRequired(), NumberRange(1, 10_000)]
     )
-    min_reviews = IntegerField(_l("最少有效评审数"), default=5, validators=[DataRequired()])
+    cap_per_category = IntegerField(
+        _l("每类名额上限"), validators=[Optional(), NumberRange(1, 10_000)]
+    )
+    reviewers_per_nomination = IntegerField(
+        _l("每个提名的评审人数"), default=5, validators=[DataRequired(), NumberRange(1, 100)]
+    )
+    min_reviews = IntegerField(
+        _l("最少有效评审数"), default=5, validators=[DataRequired(), NumberRange(1, 100)]
+    )
     normalise = BooleanField(_l("按评审人标准化评分（z 分数）"))
 
 

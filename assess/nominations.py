@@ -380,7 +380,7 @@ def save_criteria(round_: NominationRound, rows: Iterable[CriterionRow], actor: 
         problems.append(_("评分细则至少需要一项"))
     if any(not r.name.strip() for r in kept):
         problems.append(_("评分项名称不能为空"))
-    if any(r.weight is None or r.weight <= 0 for r in kept):
+    if any(r.weight is None or not r.weight.is_finite() or r.weight <= 0 for r in kept):
         problems.append(_("每个评分项的分值应大于 0"))
     elif sum((r.weight for r in kept), Decimal(0)) != 100:
         total = sum((r.weight for r in kept), Decimal(0))

@@ -32,7 +32,9 @@ RULES: dict[str, frozenset[str]] = {
     "results.view": frozenset({ADMIN, INSPECTOR, VIEWER, REPORTER}),  # reporters: own unit
     "results.ranking": frozenset({ADMIN, INSPECTOR, VIEWER}),
     "results.export": frozenset({ADMIN, INSPECTOR, VIEWER}),
-    "submissions.view": EVERYONE,  # reporters: own unit only (require_unit)
+    # Work in progress is for the office, the inspectors and the unit itself; leaders read
+    # published results (SPEC §1). Reporters: own unit only (require_unit).
+    "submissions.view": frozenset({ADMIN, INSPECTOR, REPORTER}),
     "submissions.edit_own": frozenset({REPORTER}),
     "submissions.review": STAFF,
     "evidence.read": frozenset({ADMIN, INSPECTOR, REPORTER}),

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+from urllib.parse import urlsplit
+
+from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -33,17 +39,56 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Browsers drop tabs and newlines from a URL and read "\\" as "/", so "/\t/x" and "/\\x"
+# lead to host x; control characters also break the Location header.
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` when it is a path on this site (no scheme, host, control character or
+    backslash), else ``default``: the one check for every ``next`` redirected to."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or _UNSAFE_IN_PATH.search(target)
+    ):
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
+
+
+def session_id(user: User) -> str:
+    """What the session stores for ``user``: its id and a digest of its password hash and
+    session generation, so a changed password or a sign-out ends every session (including
+    a copied cookie) opened before it."""
+    material = f"{user.password_hash}|{user.session_version}"
+    stamp = hashlib.sha256(material.encode()).hexdigest()[:16]
+    return f"{user.id}.{stamp}"
+
+
 @login_manager.user_loader
 def _load_user(user_id: str):
-    if not user_id.isdigit():
+    number, _, _stamp = user_id.partition(".")
+    if not number.isdigit():
         return None
-    user = User.get_or_none(User.id == int(user_id))
-    return user if user and user.active else None
+    user = User.get_or_none(User.id == int(number))
+    if user is None or not user.active or not hmac.compare_digest(session_id(user), user_id):
+        return None
+    return user
 
 
 def init_app(app) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        # PostgreSQL can neither store nor compare a NUL character: refuse it here (400)
+        # instead of failing in the database (500); SQLite then behaves the same.
+        for values in (request.args, request.form):
+            if any("\x00" in value for _key, value in values.items(multi=True)):
+                abort(400)
 
     @app.after_request
     def _headers(response):

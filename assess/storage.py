@@ -331,6 +331,9 @@ def _inspect_image(path: Path, kind: str, max_pixels: int) -> _Inspection:
     try:
         # WeasyPrint sets Pillow's global LOAD_TRUNCATED_IMAGES when it is imported, which
         # would let a cut-off image decode; the format's end marker is checked here instead.
+        # An image with an archive appended still decodes; refuse it as for PDFs.
+        if _opens_as_zip(path):
+            raise _polyglot()
         if not _has_image_end(path, kind):
             raise _damaged(KINDS[kind].label)
         # Opening reads only the header, so the size is checked before anything is decoded.
@@ -487,6 +490,13 @@ class EvidenceStore:
         path = self.path_for(sha256)
         thumb = path.with_name(sha256 + ".thumb.png")
         return thumb if thumb.is_file() else None
+
+    def remove(self, sha256: str) -> None:
+        """Delete a stored file and its thumbnail; the caller has checked that no record
+        refers to them."""
+        path = self.path_for(sha256)
+        path.unlink(missing_ok=True)
+        path.with_name(sha256 + ".thumb.png").unlink(missing_ok=True)
 
     # -- writing
 

@@ -357,6 +357,8 @@ def verify_item(
     if verified and not reason.strip():
         raise SubmissionError(_("核定值与自评值不同，须填写核定理由"))
     if deduction is not None:
+        if not deduction.is_finite() or deduction >= 10**6:  # NaN cannot even be compared
+            raise SubmissionError(_("请输入有效的数字"))
         if deduction < 0:
             raise SubmissionError(_("扣分不能为负数"))
         if deduction > Decimal(indicator.weight or 0) and indicator.is_base:

@@ -676,3 +676,14 @@ def test_truncated_image_is_refused_when_pillow_tolerates_truncation(store, fmt,
     with pytest.raises(EvidenceRejected, match="文件已损坏"):
         store.save(io.BytesIO(data[: len(data) // 2]), "a.jpg")
     assert files_under(store.root) == []
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_image_with_an_archive_appended_is_refused(store, fmt):
+    payload = io.BytesIO()
+    with zipfile.ZipFile(payload, "w") as archive:
+        archive.writestr("run.exe", b"MZ" + b"\0" * 100)
+    data = make_image(fmt, size=(50, 50)) + payload.getvalue()
+    with pytest.raises(EvidenceRejected, match="多种格式"):
+        store.save(io.BytesIO(data), "photo.png")
+    assert files_under(store.root) == []

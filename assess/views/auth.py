@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -20,17 +18,9 @@ from flask_login import current_user, login_user, logout_user
 from assess import accounts
 from assess.forms import ChangePasswordForm, LoginForm
 from assess.policy import allow, public
+from assess.security import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.netloc and not parts.scheme:
-            return target
-    return url_for("main.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -54,7 +44,7 @@ def login():
                 session["locale"] = locale
             login_user(result.user)
             flash(_("欢迎，%(name)s", name=result.user.label), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
         flash(result.error, "error")
     return render_template("auth/login.html", form=form)
 
@@ -62,6 +52,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow("account.manage_own")
 def logout():
+    accounts.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("已安全退出"), "success")
@@ -80,6 +71,7 @@ def change_password():
         except accounts.AccountError as exc:
             flash(str(exc), "error")
         else:
+            login_user(current_user._get_current_object())  # this session goes on; others end
             flash(_("密码已修改"), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form)

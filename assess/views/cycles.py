@@ -18,7 +18,7 @@ from assess.excel import results_workbook
 from assess.forms import CycleForm, OverrideForm, TransitionForm
 from assess.indicator_files import read_uploaded_set, shipped_sets
 from assess.models import Assignment, Cycle, Unit
-from assess.pagination import paginate
+from assess.pagination import id_arg, paginate
 from assess.policy import REPORTER, allow, is_staff, require_unit
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
@@ -106,7 +106,7 @@ def transition(cycle_id: int, state: str):
 @allow("cycles.manage")
 def assignments(cycle_id: int):
     cycle = _cycle(cycle_id)
-    unit = Unit.get_or_none(Unit.id == request.args.get("unit", type=int))
+    unit = Unit.get_or_none(Unit.id == id_arg("unit"))
     rows = []
     if unit:
         parsed = cycles.indicator_set(cycle)

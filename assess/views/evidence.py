@@ -9,6 +9,7 @@ from flask_login import current_user
 from assess import evidence as evidence_service
 from assess.models import Evidence
 from assess.policy import allow
+from assess.security import safe_next
 from assess.storage import download_headers
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
@@ -57,7 +58,4 @@ def delete(evidence_id: int):
         flash(_("已删除佐证材料 %(f)s", f=row.original_name), "success")
     except evidence_service.EvidenceError as exc:
         flash(str(exc), "error")
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next"), url_for("main.home")))

@@ -11,8 +11,9 @@ from assess import rectifications, submissions
 from assess.cycles import indicator_set
 from assess.forms import CloseForm, RectificationForm, ReviewForm
 from assess.models import Cycle, Evidence, Rectification, Submission, Unit
-from assess.pagination import paginate
+from assess.pagination import id_arg, paginate
 from assess.policy import allow
+from assess.security import safe_next
 
 bp = Blueprint("inspection", __name__, url_prefix="/cycles/<int:cycle_id>/inspection")
 
@@ -38,7 +39,7 @@ def queue(cycle_id: int):
         .where(Submission.cycle == cycle, Submission.status == status)
         .order_by(Unit.sort_order, Unit.code, Submission.indicator_code)
     )
-    unit_id = request.args.get("unit", type=int)
+    unit_id = id_arg("unit")
     if unit_id:
         query = query.where(Submission.unit == unit_id)
     names = {i.code: i.name for i in indicator_set(cycle).indicators()}
@@ -139,11 +140,9 @@ def demand(cycle_id: int, unit_id: int):
             flash(str(exc), "error")
     else:
         flash(_("请填写整改要求和整改期限"), "error")
-    return redirect(
-        request.form.get("next")
-        if (request.form.get("next") or "").startswith("/cycles/")
-        else url_for("cycles.overview", cycle_id=cycle.id)
-    )
+    overview = url_for("cycles.overview", cycle_id=cycle.id)
+    target = safe_next(request.form.get("next"), overview)
+    return redirect(target if target.startswith("/cycles/") else overview)
 
 
 @bp.route("/rectifications/<int:rect_id>/close", methods=["POST"])

@@ -46,7 +46,7 @@ from assess.nomination_forms import (
 )
 from assess.nomination_models import Nomination, NominationRound, RankingRun
 from assess.nominations import NominationError
-from assess.pagination import paginate
+from assess.pagination import id_arg, paginate
 from assess.policy import INSPECTOR, REPORTER, VIEWER, allow
 from assess.storage import download_headers
 
@@ -262,8 +262,9 @@ def edit_criteria(round_id: int):
 def edit_panel(round_id: int):
     round_ = _round(round_id)
     form = PanelForm()
+    no_unit = _("无所属单位")
     form.reviewers.choices = [
-        (u.id, f"{u.label}（{u.unit.name if u.unit_id else _('无所属单位')}）")
+        (u.id, f"{u.label}（{u.unit.name if u.unit_id else no_unit}）")
         for u in rounds.panel_candidates()
     ]
     if request.method == "GET":
@@ -288,7 +289,7 @@ def nomination_list(round_id: int):
     round_ = _round(round_id)
     own_unit = current_user.unit_id if current_user.role == REPORTER else None
     query = pages.nomination_list(round_, own_unit)
-    category = request.args.get("category", type=int)
+    category = id_arg("category")
     if category:
         query = query.where(Nomination.category == category)
     return render_template(

@@ -100,6 +100,7 @@ def save_item(cycle_id: int, unit_id: int, code: str):
         indicator, form.get("value", ""), form.get("numerator", ""), form.get("denominator", "")
     )
     version = form.get("version", type=int)
+    stored = []
     try:
         # Files are checked and stored before the transaction: a bad file refuses the lot,
         # and the value and its evidence rows are then written together or not at all.
@@ -110,6 +111,7 @@ def save_item(cycle_id: int, unit_id: int, code: str):
             )
             saved = len(evidence_service.attach(stored, current_user, unit.id, submission=sub))
     except (submissions.SubmissionError, evidence_service.EvidenceError) as exc:
+        evidence_service.discard(stored)  # all or nothing: no file without its value
         flash(_("%(code)s 未保存：%(e)s", code=code, e=str(exc)), "error")
     else:
         flash(

@@ -1,0 +1,217 @@
+"""A realistic world for the security tests: an open cycle in which unit A (金水区) has
+filled, evidenced and submitted its self-report and has a rectification demand; a published
+cycle with results; and a signed-in client for every role, including a reporter of another
+unit (中原区).
+
+Everything is built through the domain functions (``assess.submissions``, ``assess.evidence``,
+``assess.rectifications``, ``assess.publishing``), so the rows are the ones real use makes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from werkzeug.datastructures import FileStorage
+
+from assess import cycles, publishing, rectifications, submissions
+from assess import evidence as evidence_service
+from assess.db import database
+from assess.models import (
+    Assignment,
+    AuditEntry,
+    Cycle,
+    Evidence,
+    Rectification,
+    Submission,
+    Unit,
+    User,
+)
+from tests.conftest import login
+from tests.cycle_helpers import make_cycle, pdf_bytes, png_bytes
+
+# role -> demo account; "other" is a reporter of a different unit than "reporter".
+ROLE_USERS = {
+    "admin": "admin",
+    "inspector": "inspector",
+    "viewer": "viewer",
+    "reporter": "r-410105",  # 金水区, unit A: owns the self-report below
+    "other": "r-410102",  # 中原区, unit B
+    "anon": None,
+}
+ROLES = tuple(ROLE_USERS)
+UNIT_A, UNIT_B = "410105", "410102"
+
+
+@dataclass(frozen=True)
+class World:
+    open_cycle: int
+    published_cycle: int
+    draft_cycle: int
+    unit_a: int
+    unit_b: int
+    submission: int  # unit A's A1 in the open cycle, submitted, with two files
+    evidence_png: int
+    evidence_pdf: int
+    rectification: int
+    assignment: int  # unit A's A1 assignment in the open cycle
+    viewer_user: int
+    round: int  # a nomination round, window closed, reviewed, ranked and confirmed
+    nomination: int  # unit A's nomination in it, reviewed by "inspector"
+    nomination_evidence: int
+    run: int  # the confirmed ranking run
+
+
+def upload(data: bytes, name: str) -> FileStorage:
+    return FileStorage(stream=io.BytesIO(data), filename=name)
+
+
+def build_world() -> World:
+    """Create the world's rows; call inside an app context with a connection."""
+    admin = User.get(User.username == "admin")
+    inspector = User.get(User.username == "inspector")
+    reporter = User.get(User.username == ROLE_USERS["reporter"])
+    unit_a, unit_b = Unit.get(Unit.code == UNIT_A), Unit.get(Unit.code == UNIT_B)
+
+    cycle = make_cycle("open", year=2026, name="开放周期")
+    stored = evidence_service.store_uploads(
+        [upload(pdf_bytes(1), "调查汇总表.pdf"), upload(png_bytes(), "活动照片.png")]
+    )
+    sub, _ = submissions.save_value(cycle, unit_a, "A1", "90/100", "抽样 100 人", None, reporter)
+    pdf_row, png_row = evidence_service.attach(stored, reporter, unit_a.id, submission=sub)
+    submissions.save_value(cycle, unit_a, "A2", "4", "", None, reporter)
+    submissions.save_value(cycle, unit_a, "B1", "优", "", None, reporter)
+    submissions.submit_unit(cycle, unit_a, reporter)
+    rect = rectifications.demand(
+        cycle, unit_a, "补充调查样本", date.today() + timedelta(days=30), inspector, "A1"
+    )
+    assignment = Assignment.get(
+        Assignment.cycle == cycle, Assignment.unit == unit_a, Assignment.indicator_code == "A1"
+    )
+
+    published = publish_with_values(reporter, inspector, admin, unit_a)
+    draft = make_cycle("draft", year=2027, name="草稿周期")
+    round_, nomination, nomination_file, run = build_nominations(reporter, inspector, admin)
+    return World(
+        open_cycle=cycle.id,
+        published_cycle=published.id,
+        draft_cycle=draft.id,
+        unit_a=unit_a.id,
+        unit_b=unit_b.id,
+        submission=sub.id,
+        evidence_png=png_row.id,
+        evidence_pdf=pdf_row.id,
+        rectification=rect.id,
+        assignment=assignment.id,
+        viewer_user=User.get(User.username == "viewer").id,
+        round=round_,
+        nomination=nomination,
+        nomination_evidence=nomination_file,
+        run=run,
+    )
+
+
+def build_nominations(reporter: User, inspector: User, admin: User) -> tuple[int, int, int, int]:
+    """A nomination round through to a confirmed award list: unit A nominates with one file,
+    the window closes, "inspector" (the whole panel) reviews, the admin ranks and confirms.
+    Returns (round, nomination, evidence, run) ids."""
+    from assess import nomination_ranking, nomination_review
+    from assess import nominations as rounds
+    from assess.nomination_models import NominationRound, ReviewSheet
+    from tests.nomination_helpers import close_window, nominee, open_round, split
+
+    round_ = open_round(reviewers_per_nomination=1, min_reviews=1, top_n=3)
+    nomination = rounds.create_nomination(round_, nominee(round_, 0, "金水区"), reporter)
+    (evidence,) = rounds.add_evidence(nomination, [upload(png_bytes(), "事迹照片.png")], reporter)
+    close_window(round_)
+    round_ = NominationRound.get_by_id(round_.id)
+    nomination_review.auto_assign(round_, admin)
+    sheet = ReviewSheet.get(ReviewSheet.nomination == nomination.id)
+    criteria = rounds.criteria(round_)
+    points = split(Decimal(90), criteria)
+    entries = {c.id: (p, "事迹突出") for c, p in zip(criteria, points, strict=True)}
+    nomination_review.save_review(sheet, entries, True, inspector)
+    run = nomination_ranking.run_ranking(round_, admin)
+    nomination_ranking.confirm_run(run, admin)
+    return round_.id, nomination.id, evidence.id, run.id
+
+
+def publish_with_values(
+    reporter: User,
+    inspector: User,
+    admin: User,
+    unit: Unit,
+    narrative: str = "",
+    deduction_reason: str = "台账不全",
+    name: str = "已公布周期",
+) -> Cycle:
+    """A cycle of 2025 in which ``unit`` reported, was verified with a deduction, published."""
+    cycle = make_cycle("open", year=2025, name=name)
+    for code, value in (("A1", "80/100"), ("A2", "4"), ("B1", "良")):
+        submissions.save_value(cycle, unit, code, value, narrative, None, reporter)
+    submissions.submit_unit(cycle, unit, reporter)
+    cycles.transition(cycle, "review", admin)
+    sub = Submission.get(
+        Submission.cycle == cycle, Submission.unit == unit, Submission.indicator_code == "A2"
+    )
+    submissions.verify_item(
+        sub, sub.version, inspector, deduction=Decimal(2), deduction_reason=deduction_reason
+    )
+    publishing.publish(Cycle.get_by_id(cycle.id), admin)
+    return Cycle.get_by_id(cycle.id)
+
+
+@pytest.fixture
+def world(app, demo) -> World:
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        built = build_world()
+        database.close()
+    return built
+
+
+@pytest.fixture
+def clients(app, demo):
+    """clients(role) -> a test client signed in as that role ("anon": not signed in)."""
+    made: dict[str, object] = {}
+
+    def client_for(role: str):
+        if role not in made:
+            c = app.test_client()
+            if ROLE_USERS[role]:
+                response = login(c, ROLE_USERS[role])
+                assert response.status_code == 302, response.data.decode()[:300]
+            made[role] = c
+        return made[role]
+
+    return client_for
+
+
+def stored_files(app) -> list[Path]:
+    """Every file in the evidence store (temp files included)."""
+    root = Path(app.config["ASSESS_INSTANCE"]) / "evidence"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def row_counts() -> dict[str, int]:
+    """Rows of the tables a write may touch, for before/after comparisons."""
+    from assess.models import ResultSnapshot
+
+    return {
+        model.__name__: model.select().count()
+        for model in (
+            Submission,
+            Evidence,
+            Cycle,
+            Assignment,
+            AuditEntry,
+            Rectification,
+            ResultSnapshot,
+            Unit,
+            User,
+        )
+    }

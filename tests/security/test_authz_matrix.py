@@ -1,0 +1,324 @@
+"""The authorisation matrix: every URL rule of the app × every role, on real objects.
+
+``EXPECTED`` says, for every endpoint, what each role gets: the admin, an inspector, a
+viewer, the reporter of unit A (whose data the URLs point at), a reporter of another unit,
+and an anonymous visitor. ``sample_args`` fills every URL parameter with a real object of
+the world (``conftest.World``). A route missing from ``EXPECTED``, or with a parameter the
+samples cannot fill, fails the suite: whoever adds a route must say who may use it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.security.conftest import ROLES
+
+OK, FORBIDDEN, HIDDEN, LOGIN = "ok", 403, 404, "login"
+
+ALL_SIGNED_IN = {"admin": OK, "inspector": OK, "viewer": OK, "reporter": OK, "other": OK}
+
+
+def row(admin, inspector, viewer, reporter, other, anon=LOGIN) -> dict[str, object]:
+    return {
+        "admin": admin,
+        "inspector": inspector,
+        "viewer": viewer,
+        "reporter": reporter,
+        "other": other,
+        "anon": anon,
+    }
+
+
+PUBLIC = row(OK, OK, OK, OK, OK, anon=OK)
+EVERYONE = row(OK, OK, OK, OK, OK)
+ADMIN_ONLY = row(OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+STAFF_ONLY = row(OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+# Read a unit's results: everyone signed in, a reporter only its own unit (404 otherwise).
+UNIT_READ = row(OK, OK, OK, OK, HIDDEN)
+# Read a unit's self-report in progress: staff and the unit itself; leaders read results only.
+SELF_REPORT_READ = row(OK, OK, FORBIDDEN, OK, HIDDEN)
+# Write a unit's self-report: only its own reporters; another unit's reporter is told nothing.
+UNIT_WRITE = row(FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN)
+RESULTS_TABLE = row(OK, OK, OK, FORBIDDEN, FORBIDDEN)
+EVIDENCE_READ = row(OK, OK, FORBIDDEN, OK, HIDDEN)
+
+EXPECTED: dict[str, dict[str, object]] = {
+    # main, auth, units
+    "main.home": EVERYONE,
+    "main.health": PUBLIC,
+    "main.set_language": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": EVERYONE,
+    "auth.change_password": EVERYONE,
+    "units.tree": EVERYONE,
+    # administration
+    "admin.users": ADMIN_ONLY,
+    "admin.edit_user": ADMIN_ONLY,
+    "admin.unit_list": ADMIN_ONLY,
+    "admin.edit_unit": ADMIN_ONLY,
+    "audit.index": ADMIN_ONLY,
+    # cycles
+    "cycles.index": EVERYONE,
+    "cycles.new": ADMIN_ONLY,
+    "cycles.overview": EVERYONE,  # a reporter is redirected to its own unit's page
+    "cycles.transition": ADMIN_ONLY,
+    "cycles.assignments": ADMIN_ONLY,
+    "cycles.set_override": ADMIN_ONLY,
+    "cycles.ranking": RESULTS_TABLE,
+    "cycles.export_results": RESULTS_TABLE,
+    "cycles.unit_result": UNIT_READ,
+    # self-report
+    "selfreport.unit_page": SELF_REPORT_READ,
+    "selfreport.template": SELF_REPORT_READ,
+    "selfreport.save_item": UNIT_WRITE,
+    "selfreport.submit": UNIT_WRITE,
+    "selfreport.upload_template": UNIT_WRITE,
+    "selfreport.respond": UNIT_WRITE,
+    # inspection
+    "inspection.queue": STAFF_ONLY,
+    "inspection.review": STAFF_ONLY,
+    "inspection.demand": STAFF_ONLY,
+    "inspection.close": STAFF_ONLY,
+    # evidence files
+    "evidence.download": EVIDENCE_READ,
+    "evidence.thumbnail": EVIDENCE_READ,
+    "evidence.delete": UNIT_WRITE,
+    # PDF reports (rendering is stubbed in this walk: it tests the guard, not WeasyPrint)
+    "reports.unit_pdf": UNIT_READ,
+    "reports.summary_pdf": RESULTS_TABLE,
+    "reports.start_batch": ADMIN_ONLY,
+    "reports.job": ADMIN_ONLY,
+    "reports.job_download": ADMIN_ONLY,
+    # nominations: the round's pages
+    "nominations.index": EVERYONE,
+    "nominations.round_page": EVERYONE,  # each role is redirected to its own view
+    "nominations.awards": EVERYONE,
+    "nominations.awards_print": EVERYONE,
+    "nominations.awards_pdf": EVERYONE,
+    "nominations.awards_xlsx": row(OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN),
+    "nominations.nomination_list": row(OK, FORBIDDEN, FORBIDDEN, OK, OK),  # own unit's list
+    "nominations.new_nomination": row(FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK),
+    # nominations: one nomination of unit A (the inspector is its assigned reviewer)
+    "nominations.nomination_page": row(OK, OK, HIDDEN, OK, HIDDEN),
+    "nominations.edit_nomination": UNIT_WRITE,
+    "nominations.withdraw": UNIT_WRITE,
+    "nominations.upload_evidence": UNIT_WRITE,
+    "nominations.delete_evidence": UNIT_WRITE,
+    "nominations.download_evidence": EVIDENCE_READ,
+    # nominations: review (panel members; the admin is not one, so has no sheet: 404)
+    "nominations.my_reviews": STAFF_ONLY,
+    "nominations.conflicts": STAFF_ONLY,
+    "nominations.declare_conflict": STAFF_ONLY,
+    "nominations.review": row(HIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # nominations: the office's set-up, assignment, ranking and confirmation
+    **{
+        f"nominations.{name}": ADMIN_ONLY
+        for name in (
+            "edit_round",
+            "edit_categories",
+            "edit_criteria",
+            "edit_panel",
+            "assignments",
+            "assign",
+            "edit_reviewers",
+            "ranking",
+            "run_page",
+            "run_reviews_csv",
+            "decide",
+            "confirm",
+            "record",
+        )
+    },
+}
+
+# URL parameter -> World attribute (or a literal in LITERALS) used to fill it.
+SAMPLES = {
+    "cycle_id": "open_cycle",
+    "unit_id": "unit_a",
+    "submission_id": "submission",
+    "evidence_id": "evidence_png",  # an image, so its thumbnail exists
+    "rect_id": "rectification",
+    "assignment_id": "assignment",
+    "user_id": "viewer_user",
+    "round_id": "round",
+    "nomination_id": "nomination",
+    "run_id": "run",
+}
+LITERALS = {
+    "code": "A1",  # an indicator of unit A
+    "state": "archived",  # a transition the open cycle refuses: the walk changes nothing
+    "job_id": "0" * 31 + "1",  # a finished batch job, written by the fast_reports fixture
+}
+# Endpoints whose parameters need other objects than the defaults.
+OVERRIDES: dict[str, dict[str, object]] = {
+    "main.set_language": {"code": "en"},
+    "cycles.ranking": {"cycle_id": "published_cycle"},
+    "cycles.export_results": {"cycle_id": "published_cycle"},
+    "cycles.unit_result": {"cycle_id": "published_cycle"},
+    "reports.unit_pdf": {"cycle_id": "published_cycle"},
+    "reports.summary_pdf": {"cycle_id": "published_cycle"},
+    "reports.start_batch": {"cycle_id": "published_cycle"},
+    "nominations.download_evidence": {"evidence_id": "nomination_evidence"},
+    "nominations.delete_evidence": {"evidence_id": "nomination_evidence"},
+}
+# Run after every other request of a role's walk, in this order: they end or change state.
+LAST = (
+    "nominations.declare_conflict",
+    "nominations.delete_evidence",
+    "nominations.withdraw",
+    "evidence.delete",
+    "auth.logout",
+)
+
+
+@pytest.fixture
+def fast_reports(app, monkeypatch):
+    """Stand-ins for the slow work behind report routes (PDF rendering, batch threads), and a
+    finished batch job for the job pages. The guard in front of them is what is tested."""
+    import json
+
+    from assess import nomination_pages, report_jobs
+    from assess.views import reports as report_views
+
+    pdf = b"%PDF-1.4\n% stand-in\n%%EOF\n"
+    for name in ("render_unit_report", "render_city_summary"):
+        monkeypatch.setattr(report_views, name, lambda data: pdf, raising=False)
+    monkeypatch.setattr(nomination_pages, "award_pdf", lambda award: pdf, raising=False)
+    job_id = LITERALS["job_id"]
+    monkeypatch.setattr(report_jobs, "start_batch", lambda cycle, workers=2: job_id)
+    with app.app_context():
+        jobs = report_jobs.jobs_dir()
+    state = {"cycle": 1, "title": "t", "total": 1, "done": 1, "state": "done", "error": ""}
+    (jobs / f"{job_id}.json").write_text(json.dumps(state), encoding="utf-8")
+    (jobs / f"{job_id}.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+
+
+def rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+def sample_args(world, rule) -> dict[str, object]:
+    """Real values for every parameter of ``rule``; KeyError names a parameter it cannot fill."""
+    values = {}
+    overrides = OVERRIDES.get(rule.endpoint, {})
+    for name in rule.arguments:
+        source = overrides.get(name, SAMPLES.get(name, LITERALS.get(name)))
+        if source is None:
+            raise KeyError(f"{rule.endpoint}: no sample for <{name}>")
+        values[name] = getattr(world, source) if source in world.__dataclass_fields__ else source
+    return values
+
+
+def build_url(rule, values) -> str:
+    url = rule.rule
+    for name, value in values.items():
+        url = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(value), url)
+    return url
+
+
+def requests_of(app, world):
+    """(endpoint, method, url) for every rule and method, destructive ones last."""
+    out = []
+    for rule in rules(app):
+        try:
+            url = build_url(rule, sample_args(world, rule))
+        except KeyError:
+            continue  # reported by test_every_route_parameter_has_a_sample
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            out.append((rule.endpoint, method, url))
+
+    def order(item):
+        endpoint, method, url = item
+        last = LAST.index(endpoint) + 1 if endpoint in LAST else 0
+        return (last, method != "GET", endpoint, url)
+
+    return sorted(out, key=order)
+
+
+def test_every_route_is_in_the_table(app):
+    endpoints = {r.endpoint for r in rules(app)}
+    missing = sorted(endpoints - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - endpoints)
+    assert missing == [], f"routes without an expected status per role: {missing}"
+    assert stale == [], f"table entries for routes that no longer exist: {stale}"
+    for endpoint, expected in EXPECTED.items():
+        assert set(expected) == set(ROLES), endpoint
+
+
+def test_every_route_parameter_has_a_sample(app, world):
+    problems = []
+    for rule in rules(app):
+        try:
+            sample_args(world, rule)
+        except KeyError as exc:
+            problems.append(str(exc))
+    assert problems == [], "extend SAMPLES/LITERALS/OVERRIDES for: " + "; ".join(problems)
+
+
+def _verdict(expected, method: str, response) -> str | None:
+    """None when ``response`` is what ``expected`` allows, else a description."""
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    if status >= 500:
+        return f"{status} (server error)"
+    if expected == OK:
+        if status in (401, 403, 404, 405) or "/auth/login?next=" in location:
+            return f"{status} {location}, expected access"
+        if method == "GET" and status not in (200, 302):
+            return f"{status}, expected 200 or a redirect"
+        return None
+    if expected == LOGIN:
+        if method == "GET":
+            if status == 302 and "/auth/login" in location:
+                return None
+            return f"{status} {location}, expected a redirect to the login page"
+        return None if status == 401 else f"{status}, expected 401"
+    return None if status == expected else f"{status}, expected {expected}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(app, world, clients, fast_reports, role):
+    client = clients(role)
+    failures = []
+    for endpoint, method, url in requests_of(app, world):
+        expected = EXPECTED.get(endpoint, {}).get(role)
+        if expected is None:
+            continue  # reported by test_every_route_is_in_the_table
+        response = client.open(url, method=method)
+        problem = _verdict(expected, method, response)
+        if problem:
+            failures.append(f"{role} {method} {url} [{endpoint}]: {problem}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ["viewer", "reporter"])
+def test_draft_cycle_is_invisible_outside_staff(app, world, clients, role):
+    """A draft cycle answers 404 to everyone but the office and the inspectors."""
+    client = clients(role)
+    base = f"/cycles/{world.draft_cycle}"
+    urls = [
+        f"{base}",
+        f"{base}/units/{world.unit_a}/",
+        f"{base}/units/{world.unit_a}/template.xlsx",
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    assert f"/cycles/{world.draft_cycle}" not in client.get("/cycles/").data.decode()
+
+
+def test_nomination_evidence_through_the_generic_routes(world, clients):
+    """/evidence/<id> serves nomination files under the round's rules too, and never
+    deletes one (that is the nomination page's job, within the window)."""
+    expected = row(OK, OK, FORBIDDEN, OK, HIDDEN)
+    failures = []
+    for role in ROLES:
+        response = clients(role).get(f"/evidence/{world.nomination_evidence}")
+        problem = _verdict(expected[role], "GET", response)
+        if problem:
+            failures.append(f"{role}: {problem}")
+    response = clients("reporter").post(f"/evidence/{world.nomination_evidence}/delete")
+    if response.status_code != 404:
+        failures.append(f"reporter deleted a nomination file: {response.status_code}")
+    assert not failures, "\n".join(failures)
