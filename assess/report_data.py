@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from assess.cycle_pages import all_rankings, unit_result_view
 from assess.cycles import indicator_set
@@ -97,7 +98,7 @@ def unit_report(cycle: Cycle, unit: Unit) -> UnitReportData | None:
         .where(Evidence.submission.in_(list(subs) or [0]))
         .order_by(Evidence.submission, Evidence.id)
     )
-    status = {"open": "待整改", "responded": "已报送", "closed": "已关闭"}
+    status = {"open": _("待整改"), "responded": _("已报送"), "closed": _("已关闭")}
     rects = tuple(
         RectificationRow(
             r.indicator_code, r.demand, r.due_date, status.get(r.status, r.status), r.response
