@@ -39,8 +39,13 @@ format:
 
 bench: $(STAMP)
 	@for script in bench/score.py bench/report.py bench/pages.py; do \
-	  [ -f $$script ] && $(PY) $$script; \
+	  echo "# $$script"; $(PY) $$script || exit 1; \
 	done
+
+# The deadline load test, not part of `make test` (about six minutes): 200 reporters
+# against gunicorn on PostgreSQL, then on SQLite. LOADTEST_ARGS=--quick for a short run.
+loadtest: system-test $(STAMP) translations-compile
+	scripts/loadtest.sh $(LOADTEST_ARGS)
 
 system-run:
 	@scripts/install-system.sh run

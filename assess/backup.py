@@ -174,10 +174,9 @@ def backup(path: str | Path, *, instance: str | Path | None = None) -> BackupSum
     path = Path(path)
     engine = _engine()
     store = _store(_instance(instance))
-    target_dir = path.parent if str(path.parent) else Path(".")
     try:
-        target_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=".assess-backup-", dir=target_dir) as work:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".assess-backup-", dir=path.parent) as work:
             dump = Path(work) / (SQLITE_MEMBER if engine == "sqlite" else POSTGRES_MEMBER)
             version = _schema_version()
             if engine == "sqlite":
@@ -197,7 +196,7 @@ def backup(path: str | Path, *, instance: str | Path | None = None) -> BackupSum
                 "database": dump.name,
             }
             partial = Path(work) / "backup.tar.gz"
-            with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
+            with tarfile.open(partial, "w:gz", compresslevel=6, dereference=True) as tar:
                 _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2).encode())
                 tar.add(dump, arcname=dump.name, recursive=False)
                 for file in files:
@@ -205,6 +204,7 @@ def backup(path: str | Path, *, instance: str | Path | None = None) -> BackupSum
                     tar.add(file, arcname=arcname, recursive=False)
             _fsync(partial)
             os.replace(partial, path)
+            _fsync_directory(path.parent)
     except OSError as exc:
         raise BackupError(_("无法写入备份文件 %(p)s：%(err)s", p=path, err=exc)) from exc
     except sqlite3.Error as exc:
@@ -236,6 +236,16 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 def _fsync(path: Path) -> None:
     with path.open("rb") as fh:
         os.fsync(fh.fileno())
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make renames into ``path`` durable (where directories can be opened)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 # --- restore -----------------------------------------------------------------------------------
@@ -423,12 +433,7 @@ def _place_evidence(staged: Path, files: list[str], store: EvidenceStore) -> Non
         _fsync(source)
         os.replace(source, final)
     for folder in {(store.root / name.removeprefix(f"{EVIDENCE}/")).parent for name in files}:
-        with contextlib.suppress(OSError):
-            fd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        _fsync_directory(folder)
 
 
 def _sqlite_replace(source: Path, target: Path) -> None:

@@ -1,10 +1,10 @@
 """Render many reports at once in worker processes, and zip them for download.
 
 WeasyPrint is single-threaded Python: throughput comes from processes. Each worker imports
-WeasyPrint and matplotlib itself (nothing is inherited from the caller, which may be a
-threaded web server holding database connections), keeps its fonts and templates warm
-between reports, and is replaced after ``max_tasks_per_child`` reports so that memory held
-by layout caches does not grow over a long batch.
+WeasyPrint and matplotlib itself (workers start from a forkserver, not from the caller,
+which may be a threaded web server holding database connections), keeps its fonts and
+templates warm between reports, and is replaced after ``max_tasks_per_child`` reports so
+that memory held by layout caches does not grow over a long batch.
 """
 
 from __future__ import annotations
@@ -77,35 +77,42 @@ def render_batch(
     context = multiprocessing.get_context(start_method or _default_start_method())
     written: dict[int, Path] = {}
     failures: list[tuple[str, str]] = []
-    with ProcessPoolExecutor(
-        max_workers=max(1, min(workers, len(jobs))),
-        mp_context=context,
-        initializer=_start_worker,
-        max_tasks_per_child=max_tasks_per_child,
-    ) as pool:
-        pending = {
-            pool.submit(_render_to_file, job.data, str(out / job.filename)): index
-            for index, job in enumerate(jobs)
-        }
-        done_count = 0
-        try:
-            while pending:
-                finished, _still = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    index = pending.pop(future)
-                    path: Path | None = None
-                    try:
-                        path = Path(future.result())
-                        written[index] = path
-                    except Exception as exc:  # noqa: BLE001 - one report fails, not the batch
-                        failures.append((jobs[index].filename, str(exc) or type(exc).__name__))
-                    done_count += 1
-                    if progress is not None:
-                        progress(done_count, len(jobs), path)
-        except BaseException:
-            # Interrupted (Ctrl-C, a failing progress callback): drop what has not started.
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    done = 0
+    # Workers are recycled by giving each group of jobs a fresh pool, not with
+    # ProcessPoolExecutor(max_tasks_per_child=…): from 3.11 until its fix (CPython
+    # gh-115634) the pool may replace no retiring worker while tasks are queued and hang;
+    # 200 reports on one worker stopped after the 50th.
+    group = max(1, workers) * max_tasks_per_child
+    for first in range(0, len(jobs), group):
+        indices = range(first, min(len(jobs), first + group))
+        with ProcessPoolExecutor(
+            max_workers=max(1, min(workers, len(indices))),
+            mp_context=context,
+            initializer=_start_worker,
+        ) as pool:
+            pending = {
+                pool.submit(_render_to_file, jobs[i].data, str(out / jobs[i].filename)): i
+                for i in indices
+            }
+            try:
+                while pending:
+                    finished, _still = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        index = pending.pop(future)
+                        path: Path | None = None
+                        try:
+                            path = Path(future.result())
+                            written[index] = path
+                        except Exception as exc:  # noqa: BLE001 - one report fails, not all
+                            failures.append((jobs[index].filename, str(exc) or type(exc).__name__))
+                        done += 1
+                        if progress is not None:
+                            progress(done, len(jobs), path)
+            except BaseException:
+                # Interrupted (Ctrl-C, a failing progress callback): drop what has not
+                # started.
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     paths = [written[i] for i in sorted(written)]
     if failures:
         raise BatchRenderError(sorted(failures), paths)

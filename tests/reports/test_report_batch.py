@@ -81,6 +81,21 @@ def test_a_failing_progress_callback_stops_the_batch(tmp_path):
     def progress(done, total, path):
         raise RuntimeError("stop")
 
+    jobs = [
+        ReportJob(sample.sample_unit_report(i % 16, indicator_count=3), f"{i}.pdf")
+        for i in range(10)
+    ]
     with pytest.raises(RuntimeError, match="stop"):
-        render_batch(small_jobs(4), tmp_path, workers=1, progress=progress)
-    assert len(list(tmp_path.glob("*.pdf"))) < 4
+        render_batch(jobs, tmp_path, workers=1, progress=progress)
+    # The reports already handed to the worker finish; the others never start.
+    assert len(list(tmp_path.glob("*.pdf"))) <= 4
+
+
+def test_workers_are_recycled_without_hanging(tmp_path):
+    """More reports than a worker may render before it is replaced (CPython gh-115634
+    made ProcessPoolExecutor(max_tasks_per_child=…) hang exactly there)."""
+    jobs = [
+        ReportJob(sample.sample_unit_report(i, indicator_count=3), f"{i}.pdf") for i in range(5)
+    ]
+    paths = render_batch(jobs, tmp_path, workers=1, max_tasks_per_child=2)
+    assert [p.name for p in paths] == [f"{i}.pdf" for i in range(5)]
