@@ -295,7 +295,9 @@ def test_matrix(app, world, clients, fast_reports, role):
 
 @pytest.mark.parametrize("role", ["viewer", "reporter"])
 def test_draft_cycle_is_invisible_outside_staff(app, world, clients, role):
-    """A draft cycle answers 404 to everyone but the office and the inspectors."""
+    """A draft cycle answers 404 to everyone but the office and the inspectors (a viewer
+    is refused self-report pages by role first, 403 for every cycle alike, which says
+    nothing about the draft)."""
     client = clients(role)
     base = f"/cycles/{world.draft_cycle}"
     urls = [
@@ -304,7 +306,8 @@ def test_draft_cycle_is_invisible_outside_staff(app, world, clients, role):
         f"{base}/units/{world.unit_a}/template.xlsx",
     ]
     for url in urls:
-        assert client.get(url).status_code == 404, url
+        expected = {404, 403} if role == "viewer" and "/units/" in url else {404}
+        assert client.get(url).status_code in expected, url
     assert f"/cycles/{world.draft_cycle}" not in client.get("/cycles/").data.decode()
 
 
