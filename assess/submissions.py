@@ -17,6 +17,7 @@ from scoring.model import Indicator
 from scoring.values import Rate, format_value, parse_value
 
 EDITABLE_STATES = ("draft", "returned")
+MAX_VALUE_CHARS = 100  # the width of Submission.value_text
 SUBMISSION_AUDIT_FIELDS = (
     "status",
     "value_text",
@@ -131,8 +132,13 @@ def normalise_value(indicator: Indicator, text: str) -> str:
         raise SubmissionError(str(exc)) from exc
     if isinstance(value, Rate) and "/" in text:
         # Keep the counts the unit entered (知晓人数/调查人数), not just the percent.
-        return f"{format_value(value.numerator)}/{format_value(value.denominator)}"
-    return format_value(value)
+        canonical = f"{format_value(value.numerator)}/{format_value(value.denominator)}"
+    else:
+        canonical = format_value(value)
+    # "1e999" parses, but written out it is a thousand digits: no real figure is that long.
+    if len(canonical) > MAX_VALUE_CHARS:
+        raise SubmissionError(_("数值超出范围：%(v)s", v=text[:20]))
+    return canonical
 
 
 def _previous_value(cycle: Cycle, unit: Unit, code: str) -> str | None:

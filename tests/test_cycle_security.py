@@ -200,3 +200,15 @@ def test_rate_jump_is_a_warning_not_a_block(as_user, db):
     page = response.data.decode()
     assert "变化 45.0 个百分点" in page
     assert Submission.get(Submission.cycle == Cycle.get_by_id(current.id)).value_text == "95/100"
+
+
+def test_absurd_numbers_are_refused_not_stored(as_user, db):
+    cycle = make_cycle("open")
+    jinshui = unit("410105")
+    response = as_user("r-410105").post(
+        f"/cycles/{cycle.id}/units/{jinshui.id}/items/A2",
+        data={"value": "1e999", "version": 0},
+        follow_redirects=True,
+    )
+    assert "数值超出范围" in response.data.decode()
+    assert not Submission.select().exists()
