@@ -291,7 +291,9 @@ def restore(
             _check_sqlite(staged / SQLITE_MEMBER)
         found = existing_data()
         if found and not force:
-            what = "，".join(f"{label} {n} 条" for label, n in found.items())
+            what = "，".join(
+                _("%(label)s %(n)s 条", label=label, n=n) for label, n in found.items()
+            )
             raise BackupError(
                 _(
                     "当前数据库不是空的（%(what)s），恢复会覆盖这些数据。确认要覆盖，请加 --force 重新运行。",
