@@ -9,8 +9,10 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from assess import ROOT, db, errors, i18n, navigation, policy, security
-from assess.settings import defaults_from_env
+from assess import ROOT
+from assess.core import db, policy
+from assess.core.settings import defaults_from_env
+from assess.web import errors, i18n, navigation, security
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -68,7 +70,28 @@ def _instance_secret(instance: Path) -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from assess.views import BLUEPRINTS
+    """One blueprint per user-facing area (and two for accounts: sign-in, administration)."""
+    from assess.accounts import admin
+    from assess.accounts import views as account_views
+    from assess.cycles.views import inspection, manage, selfreport
+    from assess.evidence import views as evidence_views
+    from assess.nominations import views as nomination_views
+    from assess.ops import views as audit_views
+    from assess.reports import views as report_views
+    from assess.units import views as unit_views
+    from assess.web import home
 
-    for blueprint in BLUEPRINTS:
-        app.register_blueprint(blueprint)
+    for module in (
+        home,
+        account_views,
+        unit_views,
+        admin,
+        audit_views,
+        manage,
+        selfreport,
+        inspection,
+        evidence_views,
+        nomination_views,
+        report_views,
+    ):
+        app.register_blueprint(module.bp)

@@ -290,10 +290,15 @@ def build_instance(config: dict[str, str], users: int) -> Plan:
     """
     from argon2 import PasswordHasher
 
-    from assess import accounts, create_app, cycles, submissions, units
-    from assess.cli import main as command_line
-    from assess.db import database
-    from assess.models import Unit, User
+    from assess import create_app
+    from assess.accounts import users as accounts
+    from assess.accounts.models import User
+    from assess.cli.main import main as command_line
+    from assess.core.db import database
+    from assess.cycles import lifecycle as cycles
+    from assess.cycles import submissions
+    from assess.units import tree
+    from assess.units.models import Unit
     from indicators import shipped_sets
 
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -311,7 +316,7 @@ def build_instance(config: dict[str, str], users: int) -> Plan:
             with database.atomic():
                 for n in range(1, users + 1):
                     code = f"load-{n:03d}"
-                    unit = units.create_unit(code, f"压测单位{n:03d}", "county", city)
+                    unit = tree.create_unit(code, f"压测单位{n:03d}", "county", city)
                     user = accounts.create_user(code, PASSWORD, "reporter", unit, actor=admin)
                     made.append((code, unit.id, user))
             text = shipped_sets()[INDICATOR_SET].read_text("utf-8")
@@ -632,12 +637,15 @@ def run_reporters(plan: Plan, port: int, args: argparse.Namespace) -> tuple[list
 
 def lost_writes(config: dict[str, str], plan: Plan, ledger: Ledger) -> tuple[int, int, list[str]]:
     """(lost writes, audit-chain problems, descriptions) for what the server acknowledged."""
-    from assess import audit, create_app
-    from assess.cycles import indicator_set
-    from assess.db import database
-    from assess.models import AuditEntry, Cycle, Evidence, Submission
-    from assess.storage import EvidenceStore
-    from assess.submissions import normalise_value, value_text_from_form
+    from assess import create_app
+    from assess.core import audit
+    from assess.core.db import database
+    from assess.core.models import AuditEntry
+    from assess.cycles.lifecycle import indicator_set
+    from assess.cycles.models import Cycle, Submission
+    from assess.cycles.submissions import normalise_value, value_text_from_form
+    from assess.evidence.models import Evidence
+    from assess.evidence.storage import EvidenceStore
 
     app = create_app(dict(config))
     problems: list[str] = []

@@ -35,12 +35,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assess import accounts, create_app, cycles, migrate, publishing, submissions, units  # noqa: E402
-from assess.db import database  # noqa: E402
-from assess.indicator_files import SETS_DIR  # noqa: E402
-from assess.models import Submission, Unit, utcnow  # noqa: E402
-from scoring.model import Indicator  # noqa: E402
-from tests.helpers import count_queries  # noqa: E402
+from assess import create_app
+from assess.accounts import users
+from assess.core.db import database
+from assess.core.models import utcnow
+from assess.cycles import lifecycle, publishing, submissions
+from assess.cycles.indicator_files import SETS_DIR
+from assess.cycles.models import Submission
+from assess.ops import migrations
+from assess.units import tree
+from assess.units.models import Unit
+from scoring.model import Indicator
+from tests.helpers import count_queries
 
 INDICATOR_SET = "zz-2012-county.yaml"
 PASSWORD = "Bench@2026!"  # noqa: S105 (a throwaway instance)
@@ -68,15 +74,15 @@ def build(units_count: int, seed: int = 7) -> tuple[int, int]:
     """Create the units, accounts and the published cycle; return (cycle id, unit id)."""
     rng = random.Random(seed)
     with database.atomic():
-        city = units.create_unit("zz", "郑州市", "city")
+        city = tree.create_unit("zz", "郑州市", "city")
         for n in range(units_count):
-            units.create_unit(f"c{n:05d}", f"第{n + 1}县区", "county", city, sort_order=n)
-    admin = accounts.create_user("admin", PASSWORD, "admin")
-    accounts.create_user("viewer", PASSWORD, "viewer")
+            tree.create_unit(f"c{n:05d}", f"第{n + 1}县区", "county", city, sort_order=n)
+    admin = users.create_user("admin", PASSWORD, "admin")
+    users.create_user("viewer", PASSWORD, "viewer")
     text = (SETS_DIR / INDICATOR_SET).read_text(encoding="utf-8")
-    cycle = cycles.create_cycle(2012, "页面基准", text, INDICATOR_SET, actor=admin)
-    cycles.transition(cycle, "open", admin)
-    parsed = cycles.indicator_set(cycle)
+    cycle = lifecycle.create_cycle(2012, "页面基准", text, INDICATOR_SET, actor=admin)
+    lifecycle.transition(cycle, "open", admin)
+    parsed = lifecycle.indicator_set(cycle)
     counties = list(Unit.select().where(Unit.kind == "county").order_by(Unit.sort_order))
     timed = counties[len(counties) // 2]
 
@@ -118,7 +124,7 @@ def build(units_count: int, seed: int = 7) -> tuple[int, int]:
     with database.atomic():
         for start in range(0, len(rows), BATCH):
             Submission.insert_many(rows[start : start + BATCH]).execute()
-    cycles.transition(cycle, "review", admin)
+    lifecycle.transition(cycle, "review", admin)
     publishing.publish(cycle, admin)
     return cycle.id, timed.id
 
@@ -158,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         with app.app_context():
             database.connect(reuse_if_open=True)
-            migrate.upgrade()
+            migrations.upgrade()
             cycle_id, unit_id = build(units_count)
             database.close()
         print(

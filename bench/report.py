@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from assess.reports import render, sample  # noqa: E402
-from assess.reports.batch import ReportJob, render_batch  # noqa: E402
+from assess.reports import render, sample
+from assess.reports.batch import ReportJob, render_batch
 
 
 def page_count(pdf: bytes) -> int:

@@ -32,11 +32,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indicators import load_shipped_set, shipped_sets  # noqa: E402
-from scoring.engine import score_units  # noqa: E402
-from scoring.loader import indicator_to_dict, parse_indicator_set  # noqa: E402
-from scoring.model import IndicatorSet  # noqa: E402
-from scoring.values import Rate, parser_for  # noqa: E402
+from indicators import load_shipped_set, shipped_sets
+from scoring.engine import score_units
+from scoring.loader import indicator_to_dict, parse_indicator_set
+from scoring.model import IndicatorSet
+from scoring.values import Rate, parser_for
 
 CENT = Decimal("0.01")
 GRADES = ("优", "良", "中", "差")

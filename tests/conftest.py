@@ -15,8 +15,10 @@ import pytest
 from argon2 import PasswordHasher
 from hypothesis import HealthCheck, settings
 
-from assess import accounts, create_app, migrate
-from assess.db import database
+from assess import create_app
+from assess.accounts import users
+from assess.core.db import database
+from assess.ops import migrations
 
 # Timing-based deadlines make property tests flaky on a shared 2-core CI machine; the
 # examples themselves stay bounded by max_examples. In CI the examples are derived from
@@ -34,8 +36,8 @@ PG_SERVER = os.environ.get("ASSESS_TEST_DATABASE", "")
 ROOT = Path(__file__).resolve().parent.parent
 
 # Cheap hashing keeps tests fast; production keeps argon2's defaults.
-accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-accounts._DUMMY_HASH = accounts._hasher.hash("dummy-password-1")
+users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+users._DUMMY_HASH = users._hasher.hash("dummy-password-1")
 
 PASSWORD = "Test@pass1"
 
@@ -100,7 +102,7 @@ def app(database_url, tmp_path):
     app = make_app(database_url, tmp_path)
     with app.app_context():
         database.connect(reuse_if_open=True)
-        migrate.upgrade()
+        migrations.upgrade()
         database.close()
     yield app
     if not database.is_closed():
@@ -128,7 +130,7 @@ def client(app):
 @pytest.fixture
 def demo(app):
     """The demo units and accounts, loaded once into this test's database."""
-    from assess import demo as demo_data
+    from assess.demo import units as demo_data
 
     with app.app_context():
         database.connect(reuse_if_open=True)
@@ -138,7 +140,7 @@ def demo(app):
 
 
 def login(client, username: str, password: str | None = None):
-    from assess.demo import DEMO_PASSWORD
+    from assess.demo.units import DEMO_PASSWORD
 
     return client.post(
         "/auth/login",

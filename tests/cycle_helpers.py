@@ -5,15 +5,17 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from assess import cycles
-from assess.models import Cycle, Unit, User
+from assess.accounts.models import User
+from assess.cycles import lifecycle
+from assess.cycles.models import Cycle
+from assess.units.models import Unit
 
 SET_PATH = Path(__file__).parent / "data" / "cycle_set.yaml"
 
 
 def make_cycle(state: str = "open", year: int = 2026, **kwargs) -> Cycle:
     admin = User.get(User.username == "admin")
-    cycle = cycles.create_cycle(
+    cycle = lifecycle.create_cycle(
         year,
         kwargs.pop("name", "测试周期"),
         SET_PATH.read_text("utf-8"),
@@ -22,9 +24,9 @@ def make_cycle(state: str = "open", year: int = 2026, **kwargs) -> Cycle:
         **kwargs,
     )
     if state in ("open", "review"):
-        cycles.transition(cycle, "open", admin)
+        lifecycle.transition(cycle, "open", admin)
     if state == "review":
-        cycles.transition(cycle, "review", admin)
+        lifecycle.transition(cycle, "review", admin)
     return Cycle.get_by_id(cycle.id)
 
 

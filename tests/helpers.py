@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from assess.db import database
+from assess.core.db import database
 
 
 @contextmanager

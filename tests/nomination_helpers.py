@@ -13,11 +13,12 @@ from decimal import ROUND_FLOOR, Decimal
 import pytest
 from PIL import Image
 
-from assess import demo_extensions, nomination_demo
-from assess import nominations as rounds
-from assess.db import database
-from assess.models import Unit, User
-from assess.nomination_models import NominationRound, ScoreCriterion
+from assess.accounts.models import User
+from assess.core.db import database
+from assess.demo import nominations as nomination_demo
+from assess.nominations import rounds
+from assess.nominations.models import NominationRound, ScoreCriterion
+from assess.units.models import Unit
 
 HALF = Decimal("0.5")
 # Panel members of the demo, by unit: three work for nominating units.
@@ -33,9 +34,9 @@ PANEL = ("expert1", "expert2", "expert3", "expert4", "expert5", "expert6", "expe
 @pytest.fixture(name="demo")
 def nomination_demo_only(app, monkeypatch):
     """The demo units and accounts with the nomination demo, without the cycle demo."""
-    from assess import demo as demo_data
+    from assess.demo import units as demo_data
 
-    monkeypatch.setattr(demo_extensions, "LOADERS", [nomination_demo.load])
+    monkeypatch.setattr(demo_data, "LOADERS", [nomination_demo.load])
     with app.app_context():
         database.connect(reuse_if_open=True)
         logins = demo_data.load_demo()

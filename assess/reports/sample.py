@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
+from assess.demo.zhengzhou import COUNTIES
 from assess.reports.data import (
     AwardCategory,
     Awardee,
@@ -28,7 +29,6 @@ from assess.reports.data import (
     RectificationRow,
     UnitReportData,
 )
-from assess.zhengzhou import COUNTIES
 
 PROGRAM = "郑州市流动人口基本公共服务均等化考核"
 ISSUING_OFFICE = "郑州市流动人口基本公共服务均等化工作领导小组办公室"

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from assess.commands.offline_scoring import indicators_group
+from assess.cli.offline_scoring import indicators_group
 from indicators import shipped_sets
 from scoring.loader import load_indicator_set
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assess.commands import offline_ranking
-from assess.commands.offline_ranking import rank_nominations_command
+from assess.cli import offline_ranking
+from assess.cli.offline_ranking import rank_nominations_command
 
 pytestmark = pytest.mark.pure
 

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from assess.commands.offline_scoring import score_command
+from assess.cli.offline_scoring import score_command
 
 pytestmark = pytest.mark.pure
 

@@ -14,17 +14,19 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from werkzeug.serving import make_server
 
-from assess import accounts, create_app, migrate
-from assess.db import database
-from assess.demo import load_demo
+from assess import create_app
+from assess.accounts import users
+from assess.core.db import database
+from assess.demo.units import load_demo
+from assess.ops import migrations
 
 
 def build_app(instance: Path):
     """The app on a fresh database in ``instance`` with the demo units and accounts loaded."""
     # Cheap hashing, as in tests/conftest.py: the demo's 32 accounts would otherwise take
     # seconds to create. Verification still runs argon2, with the parameters in each hash.
-    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    accounts._DUMMY_HASH = accounts._hasher.hash("dummy-password-1")
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    users._DUMMY_HASH = users._hasher.hash("dummy-password-1")
     app = create_app(
         {
             "ASSESS_INSTANCE": str(instance),
@@ -35,7 +37,7 @@ def build_app(instance: Path):
     )
     with app.app_context():
         database.connect(reuse_if_open=True)
-        migrate.upgrade()
+        migrations.upgrade()
         load_demo(extensions=False)
         database.close()
     return app

@@ -25,8 +25,8 @@ from openpyxl import load_workbook
 from pdfminer.high_level import extract_text
 from playwright.sync_api import Locator, Page, expect
 
-from assess.demo import DEMO_PASSWORD
-from assess.nominations import today
+from assess.demo.units import DEMO_PASSWORD
+from assess.nominations.rounds import today
 from tests.cycle_helpers import pdf_bytes
 from tests.e2e.ui import download, expect_flash, open_pdf
 

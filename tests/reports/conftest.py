@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from report_helpers import RenderedPdf, render_to
 
 from assess.reports import sample
+from tests.reports.report_helpers import RenderedPdf, render_to
 
 
 @pytest.fixture(scope="session", autouse=True)

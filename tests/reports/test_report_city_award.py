@@ -6,9 +6,9 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
-from report_helpers import render_to
 
 from assess.reports import render, sample
+from tests.reports.report_helpers import render_to
 
 pytestmark = pytest.mark.pure
 

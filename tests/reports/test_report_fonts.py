@@ -6,10 +6,10 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from report_helpers import render_to
 
 from assess.reports import fonts, render, sample
 from assess.reports.fonts import MissingFontError, MissingGlyphError
+from tests.reports.report_helpers import render_to
 
 pytestmark = pytest.mark.pure
 

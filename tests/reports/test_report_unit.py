@@ -8,9 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PIL import Image, ImageStat
-from report_helpers import RenderedPdf, indicator_rows, page_png, render_to, text_boxes
 
 from assess.reports import render, sample
+from tests.reports.report_helpers import (
+    RenderedPdf,
+    indicator_rows,
+    page_png,
+    render_to,
+    text_boxes,
+)
 
 pytestmark = pytest.mark.pure
 

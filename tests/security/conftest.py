@@ -18,19 +18,14 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from assess import cycles, publishing, rectifications, submissions
-from assess import evidence as evidence_service
-from assess.db import database
-from assess.models import (
-    Assignment,
-    AuditEntry,
-    Cycle,
-    Evidence,
-    Rectification,
-    Submission,
-    Unit,
-    User,
-)
+from assess.accounts.models import User
+from assess.core.db import database
+from assess.core.models import AuditEntry
+from assess.cycles import lifecycle, publishing, rectifications, submissions
+from assess.cycles.models import Assignment, Cycle, Rectification, Submission
+from assess.evidence import attachments
+from assess.evidence.models import Evidence
+from assess.units.models import Unit
 from tests.conftest import login
 from tests.cycle_helpers import make_cycle, pdf_bytes, png_bytes
 
@@ -78,11 +73,11 @@ def build_world() -> World:
     unit_a, unit_b = Unit.get(Unit.code == UNIT_A), Unit.get(Unit.code == UNIT_B)
 
     cycle = make_cycle("open", year=2026, name="开放周期")
-    stored = evidence_service.store_uploads(
+    stored = attachments.store_uploads(
         [upload(pdf_bytes(1), "调查汇总表.pdf"), upload(png_bytes(), "活动照片.png")]
     )
     sub, _ = submissions.save_value(cycle, unit_a, "A1", "90/100", "抽样 100 人", None, reporter)
-    pdf_row, png_row = evidence_service.attach(stored, reporter, unit_a.id, submission=sub)
+    pdf_row, png_row = attachments.attach(stored, reporter, unit_a.id, submission=sub)
     submissions.save_value(cycle, unit_a, "A2", "4", "", None, reporter)
     submissions.save_value(cycle, unit_a, "B1", "优", "", None, reporter)
     submissions.submit_unit(cycle, unit_a, reporter)
@@ -119,9 +114,8 @@ def build_nominations(reporter: User, inspector: User, admin: User) -> tuple[int
     """A nomination round through to a confirmed award list: unit A nominates with one file,
     the window closes, "inspector" (the whole panel) reviews, the admin ranks and confirms.
     Returns (round, nomination, evidence, run) ids."""
-    from assess import nomination_ranking, nomination_review
-    from assess import nominations as rounds
-    from assess.nomination_models import NominationRound, ReviewSheet
+    from assess.nominations import ranking_runs, review_sheets, rounds
+    from assess.nominations.models import NominationRound, ReviewSheet
     from tests.nomination_helpers import close_window, nominee, open_round, split
 
     round_ = open_round(reviewers_per_nomination=1, min_reviews=1, top_n=3)
@@ -129,14 +123,14 @@ def build_nominations(reporter: User, inspector: User, admin: User) -> tuple[int
     (evidence,) = rounds.add_evidence(nomination, [upload(png_bytes(), "事迹照片.png")], reporter)
     close_window(round_)
     round_ = NominationRound.get_by_id(round_.id)
-    nomination_review.auto_assign(round_, admin)
+    review_sheets.auto_assign(round_, admin)
     sheet = ReviewSheet.get(ReviewSheet.nomination == nomination.id)
     criteria = rounds.criteria(round_)
     points = split(Decimal(90), criteria)
     entries = {c.id: (p, "事迹突出") for c, p in zip(criteria, points, strict=True)}
-    nomination_review.save_review(sheet, entries, True, inspector)
-    run = nomination_ranking.run_ranking(round_, admin)
-    nomination_ranking.confirm_run(run, admin)
+    review_sheets.save_review(sheet, entries, True, inspector)
+    run = ranking_runs.run_ranking(round_, admin)
+    ranking_runs.confirm_run(run, admin)
     return round_.id, nomination.id, evidence.id, run.id
 
 
@@ -154,7 +148,7 @@ def publish_with_values(
     for code, value in (("A1", "80/100"), ("A2", "4"), ("B1", "良")):
         submissions.save_value(cycle, unit, code, value, narrative, None, reporter)
     submissions.submit_unit(cycle, unit, reporter)
-    cycles.transition(cycle, "review", admin)
+    lifecycle.transition(cycle, "review", admin)
     sub = Submission.get(
         Submission.cycle == cycle, Submission.unit == unit, Submission.indicator_code == "A2"
     )
@@ -199,7 +193,7 @@ def stored_files(app) -> list[Path]:
 
 def row_counts() -> dict[str, int]:
     """Rows of the tables a write may touch, for before/after comparisons."""
-    from assess.models import ResultSnapshot
+    from assess.cycles.models import ResultSnapshot
 
     return {
         model.__name__: model.select().count()

@@ -54,10 +54,10 @@ EXPECTED: dict[str, dict[str, object]] = {
     "auth.change_password": EVERYONE,
     "units.tree": EVERYONE,
     # administration
-    "admin.users": ADMIN_ONLY,
-    "admin.edit_user": ADMIN_ONLY,
-    "admin.unit_list": ADMIN_ONLY,
-    "admin.edit_unit": ADMIN_ONLY,
+    "users.index": ADMIN_ONLY,
+    "users.edit": ADMIN_ONLY,
+    "units.unit_list": ADMIN_ONLY,
+    "units.edit_unit": ADMIN_ONLY,
     "audit.index": ADMIN_ONLY,
     # cycles
     "cycles.index": EVERYONE,
@@ -179,13 +179,14 @@ def fast_reports(app, monkeypatch):
     finished batch job for the job pages. The guard in front of them is what is tested."""
     import json
 
-    from assess import nomination_pages, report_jobs
-    from assess.views import reports as report_views
+    from assess.nominations import pages
+    from assess.reports import jobs as report_jobs
+    from assess.reports import views
 
     pdf = b"%PDF-1.4\n% stand-in\n%%EOF\n"
     for name in ("render_unit_report", "render_city_summary"):
-        monkeypatch.setattr(report_views, name, lambda data: pdf, raising=False)
-    monkeypatch.setattr(nomination_pages, "award_pdf", lambda award: pdf, raising=False)
+        monkeypatch.setattr(views, name, lambda data: pdf, raising=False)
+    monkeypatch.setattr(pages, "award_pdf", lambda award: pdf, raising=False)
     job_id = LITERALS["job_id"]
     monkeypatch.setattr(report_jobs, "start_batch", lambda cycle, workers=2: job_id)
     with app.app_context():

@@ -21,9 +21,13 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from assess import submissions
-from assess.excel import TEMPLATE_COLUMNS
-from assess.models import AuditEntry, Cycle, Evidence, Submission, Unit, User
+from assess.accounts.models import User
+from assess.core.models import AuditEntry
+from assess.cycles import submissions
+from assess.cycles.excel import TEMPLATE_COLUMNS
+from assess.cycles.models import Cycle, Submission
+from assess.evidence.models import Evidence
+from assess.units.models import Unit
 from tests.cycle_helpers import SET_PATH, make_cycle, pdf_bytes, png_bytes
 from tests.security.conftest import row_counts, stored_files
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from assess.models import Assignment, Cycle, Submission
-from assess.nomination_models import NominationRound
+from assess.cycles.models import Assignment, Cycle, Submission
+from assess.nominations.models import NominationRound
 
 HUGE_INT = "99999999999999999999"
 DECIMAL_EDGES = ["NaN", "sNaN", "Infinity", "-Infinity", "1e999999", "-1e999999", HUGE_INT]

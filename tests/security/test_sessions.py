@@ -9,8 +9,9 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 
-from assess.demo import DEMO_PASSWORD
-from assess.models import LoginThrottle, User, utcnow
+from assess.accounts.models import LoginThrottle, User
+from assess.core.models import utcnow
+from assess.demo.units import DEMO_PASSWORD
 from tests.conftest import login, make_app
 from tests.security.conftest import ROLE_USERS, row_counts
 from tests.security.test_authz_matrix import build_url, rules, sample_args

@@ -13,8 +13,10 @@ from openpyxl import Workbook
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from assess.excel import TEMPLATE_COLUMNS
-from assess.models import AuditEntry, Evidence, Submission
+from assess.core.models import AuditEntry
+from assess.cycles.excel import TEMPLATE_COLUMNS
+from assess.cycles.models import Submission
+from assess.evidence.models import Evidence
 from tests.cycle_helpers import make_cycle, pdf_bytes, png_bytes, unit
 from tests.security.conftest import stored_files
 

@@ -18,7 +18,9 @@ import pytest
 import yaml
 from markupsafe import escape
 
-from assess.models import Cycle, Rectification, Submission, Unit, User
+from assess.accounts.models import User
+from assess.cycles.models import Cycle, Rectification, Submission
+from assess.units.models import Unit
 from tests.conftest import login
 from tests.cycle_helpers import SET_PATH, pdf_bytes
 

@@ -1,0 +1,37 @@
+"""Sign-in, password and user forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from assess.core.labels import role_labels
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=200)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired()])
+    new = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        _l("确认新密码"), validators=[DataRequired(), EqualTo("new", message=_l("两次输入不一致"))]
+    )
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
+    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=64)])
+    role = SelectField(_l("角色"), choices=role_labels)
+    unit = SelectField(_l("所属单位"), coerce=int, choices=[])
+    password = PasswordField(_l("初始密码"), validators=[Optional(), Length(min=8, max=200)])
+    active = BooleanField(_l("启用"), default=True)

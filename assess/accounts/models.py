@@ -1,0 +1,63 @@
+"""People who sign in and the sign-in throttle."""
+
+from __future__ import annotations
+
+import hashlib
+
+import peewee as pw
+
+from assess.core.db import BaseModel
+from assess.core.models import utcnow
+from assess.units.models import Unit
+
+ROLES = ("admin", "inspector", "reporter", "viewer")
+
+
+class User(BaseModel):
+    """A person who signs in. A reporter belongs to exactly one unit."""
+
+    username = pw.CharField(max_length=64, unique=True)
+    display_name = pw.CharField(max_length=64, default="")
+    password_hash = pw.CharField(max_length=255)
+    role = pw.CharField(max_length=16, choices=[(r, r) for r in ROLES])
+    unit = pw.ForeignKeyField(Unit, null=True, backref="users", on_delete="RESTRICT")
+    active = pw.BooleanField(default=True)
+    locale = pw.CharField(max_length=10, default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    last_login_at = pw.DateTimeField(null=True)
+    # Raised at sign-out: cookie sessions carry it, so older cookies stop working.
+    session_version = pw.IntegerField(default=0)
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        """What the session stores: the id and a digest of the password hash and session
+        generation, so a changed password or a sign-out ends every session (a copied cookie
+        included) opened before it."""
+        material = f"{self.password_hash}|{self.session_version}"
+        stamp = hashlib.sha256(material.encode()).hexdigest()[:16]
+        return f"{self.id}.{stamp}"
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+
+class LoginThrottle(BaseModel):
+    """Failed-login counter for one account name or one client address."""
+
+    key = pw.CharField(max_length=200, unique=True)
+    failures = pw.IntegerField(default=0)
+    locked_until = pw.DateTimeField(null=True)
+    updated_at = pw.DateTimeField(default=utcnow)

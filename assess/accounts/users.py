@@ -1,0 +1,205 @@
+"""Accounts: creating users, passwords (argon2id), sign-in with throttling.
+
+Views and the CLI call these functions; each write runs in a transaction and is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+
+from assess.accounts.models import ROLES, LoginThrottle, User
+from assess.core import audit
+from assess.core.db import database
+from assess.core.models import utcnow
+from assess.units.models import Unit
+
+_hasher = PasswordHasher()
+# A hash of a random password, verified when the account does not exist so the response
+# time does not tell an attacker which names are real.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0d9c")
+
+MIN_PASSWORD_LENGTH = 8
+USER_AUDIT_FIELDS = ("username", "display_name", "role", "unit", "active")
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message is for the user."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_("密码至少需要 %(n)s 个字符", n=MIN_PASSWORD_LENGTH))
+    if password.isdigit() or password.isalpha():
+        raise AccountError(_("密码须同时包含字母和数字或符号"))
+
+
+def _validate_role_unit(role: str, unit: Unit | None) -> None:
+    if role not in ROLES:
+        raise AccountError(_("未知角色：%(role)s", role=role))
+    if role == "reporter" and unit is None:
+        raise AccountError(_("填报员必须属于一个单位"))
+
+
+def create_user(
+    username: str,
+    password: str,
+    role: str,
+    unit: Unit | None = None,
+    display_name: str = "",
+    actor=None,
+) -> User:
+    """Create an account; raise AccountError for a taken name, bad role or weak password."""
+    username = username.strip()
+    if not username:
+        raise AccountError(_("用户名不能为空"))
+    _validate_role_unit(role, unit)
+    check_password_strength(password)
+    with database.atomic():
+        if User.select().where(User.username == username).exists():
+            raise AccountError(_("用户名已存在：%(name)s", name=username))
+        user = User.create(
+            username=username,
+            display_name=display_name,
+            password_hash=hash_password(password),
+            role=role,
+            unit=unit if role == "reporter" else unit,
+        )
+        audit.record(
+            "user.create",
+            "user",
+            user.id,
+            after=audit.model_snapshot(user, USER_AUDIT_FIELDS),
+            actor=actor,
+        )
+    return user
+
+
+def update_user(user: User, actor=None, **changes) -> User:
+    """Change a user's name, role, unit or active flag; audited with before and after."""
+    role = changes.get("role", user.role)
+    unit = changes.get("unit", user.unit)
+    _validate_role_unit(role, unit)
+    with database.atomic():
+        before = audit.model_snapshot(user, USER_AUDIT_FIELDS)
+        for key, value in changes.items():
+            setattr(user, key, value)
+        user.save()
+        audit.record(
+            "user.update",
+            "user",
+            user.id,
+            before=before,
+            after=audit.model_snapshot(user, USER_AUDIT_FIELDS),
+            actor=actor,
+        )
+    return user
+
+
+def set_password(user: User, password: str, actor=None) -> None:
+    check_password_strength(password)
+    with database.atomic():
+        user.password_hash = hash_password(password)
+        user.save(only=[User.password_hash])
+        # The hash itself never goes into the log.
+        audit.record("user.password", "user", user.id, after={"password": "changed"}, actor=actor)
+
+
+def disable_user(user: User, actor=None) -> None:
+    update_user(user, actor=actor, active=False)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    error: str | None
+
+
+def _throttle_keys(username: str, address: str) -> list[str]:
+    return [f"user:{username.lower()}", f"addr:{address}"]
+
+
+def _locked(keys: list[str], now) -> bool:
+    return (
+        LoginThrottle.select()
+        .where(LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now)
+        .exists()
+    )
+
+
+def _note_failure(keys: list[str], now, max_failures: int, lock_minutes: int) -> None:
+    for key in keys:
+        row, _created = LoginThrottle.get_or_create(key=key)
+        row.failures += 1
+        row.updated_at = now
+        if row.failures >= max_failures:
+            row.locked_until = now + timedelta(minutes=lock_minutes)
+            row.failures = 0
+        row.save()
+
+
+def authenticate(
+    username: str, password: str, address: str, max_failures: int = 5, lock_minutes: int = 15
+) -> LoginResult:
+    """Check credentials, counting failures per account name and per client address.
+
+    After ``max_failures`` failures either key is locked for ``lock_minutes``; a locked key
+    refuses even the right password, and the message does not say which part was wrong.
+    """
+    username = username.strip()  # counted as it is looked up: " admin" is "admin"
+    now = utcnow()
+    keys = _throttle_keys(username, address)
+    # The password is checked outside any transaction: hashing takes ~0.2 s, and on SQLite
+    # a transaction holds the only write lock, so sign-in bursts would queue every writer.
+    if _locked(keys, now):
+        return LoginResult(None, _("登录失败次数过多，请 %(m)s 分钟后再试", m=lock_minutes))
+    user = User.get_or_none(User.username == username)
+    try:
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None:
+        with database.atomic():
+            _note_failure(keys, now, max_failures, lock_minutes)
+        return LoginResult(None, _("用户名或密码错误"))
+    if not user.active:
+        return LoginResult(None, _("该账号已停用，请联系领导小组办公室"))
+    new_hash = hash_password(password) if _hasher.check_needs_rehash(user.password_hash) else None
+    with database.atomic():
+        # A lock set by a concurrent burst of failures still wins over a right password.
+        if _locked(keys, now):
+            return LoginResult(None, _("登录失败次数过多，请 %(m)s 分钟后再试", m=lock_minutes))
+        LoginThrottle.delete().where(LoginThrottle.key == keys[0]).execute()
+        changes = {User.last_login_at: now}
+        if new_hash:
+            changes[User.password_hash] = new_hash
+        User.update(changes).where(User.id == user.id).execute()
+        user.last_login_at = now
+        if new_hash:
+            user.password_hash = new_hash
+        audit.record("user.login", "user", user.id, actor=user)
+    return LoginResult(user, None)
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """Change a signed-in user's password after checking the current one."""
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise AccountError(_("当前密码不正确")) from None
+    set_password(user, new, actor=user)
+
+
+def end_sessions(user: User) -> None:
+    """Sign-out: every session of the user, a copied cookie included, stops working."""
+    with database.atomic():
+        User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+        audit.record("user.logout", "user", user.id, actor=user)

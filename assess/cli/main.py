@@ -1,0 +1,331 @@
+"""The ``assess`` command: database, demo data, accounts, the server and offline scoring.
+
+Commands that need the app build it with ``create_app()`` and so honour DATABASE_URL,
+ASSESS_INSTANCE and SECRET_KEY. The offline commands (score, indicators, rank-nominations)
+need neither the app nor a database.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+
+import click
+import peewee
+
+from scoring.i18n import _
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def with_app(func: Callable) -> Callable:
+    """Run the command inside an app context with an open database connection."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        from assess import create_app
+        from assess.core.db import DatabaseURLError, database
+
+        try:
+            app = create_app()
+        except DatabaseURLError as exc:
+            _fail(_("DATABASE_URL 无法识别：%(err)s", err=exc))
+        with app.app_context():
+            try:
+                database.connect(reuse_if_open=True)
+            except peewee.OperationalError as exc:
+                _fail(_("无法连接数据库：%(err)s", err=str(exc).strip()))
+            try:
+                return func(app, *args, **kwargs)
+            except peewee.OperationalError as exc:
+                _fail(_("数据库错误：%(err)s（是否已运行 assess init？）", err=str(exc).strip()))
+            finally:
+                database.close()
+
+    return wrapper
+
+
+@click.group(help=_("督查考核评分系统命令行工具"))
+def main() -> None:
+    pass
+
+
+@main.command(help=_("创建数据库或升级到最新结构"))
+@with_app
+def init(app) -> None:
+    from assess.ops import migrations
+
+    ran = migrations.upgrade()
+    click.echo(
+        _(
+            "数据库已就绪（版本 %(v)s，本次应用 %(n)s 个迁移）",
+            v=migrations.current_version(),
+            n=len(ran),
+        )
+    )
+
+
+@main.group(help=_("数据库结构迁移"))
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help=_("应用尚未执行的迁移"))
+@click.option("--to", "target", type=int, default=None, help=_("升级到的版本号（默认最新）"))
+@with_app
+def db_upgrade(app, target: int | None) -> None:
+    from assess.ops import migrations
+
+    for m in migrations.upgrade(target):
+        click.echo(f"+ {m.version:04d} {m.name}")
+    click.echo(_("当前版本：%(v)s", v=migrations.current_version()))
+
+
+@db.command("downgrade", help=_("回退到指定版本"))
+@click.option("--to", "target", type=int, required=True, help=_("回退到的版本号"))
+@with_app
+def db_downgrade(app, target: int) -> None:
+    from assess.ops import migrations
+
+    for m in migrations.downgrade(target):
+        click.echo(f"- {m.version:04d} {m.name}")
+    click.echo(_("当前版本：%(v)s", v=migrations.current_version()))
+
+
+@main.command(help=_("载入演示数据（郑州市各县区、成员单位及各角色账号）"))
+@click.option("--logins", is_flag=True, help=_("只显示演示账号，不载入数据"))
+@click.option("--units-only", is_flag=True, help=_("只载入单位和账号，不载入考核周期和评选"))
+@with_app
+def demo(app, logins: bool, units_only: bool) -> None:
+    from assess.demo import units as demo_data
+    from assess.ops import migrations
+
+    migrations.upgrade()
+    if logins:
+        rows = demo_data.demo_logins()
+    else:
+        try:
+            rows = demo_data.load_demo(extensions=not units_only)
+        except demo_data.DemoAlreadyLoaded:
+            _fail(_("数据库中已有单位，不再重复载入演示数据（用 assess demo --logins 查看账号）"))
+    click.echo(_("演示账号（密码均为 %(p)s）：", p=demo_data.DEMO_PASSWORD))
+    for row in rows:
+        click.echo(f"  {row.username:<16} {row.role:<10} {row.unit}")
+
+
+@main.group(help=_("用户账号管理"))
+def user() -> None:
+    pass
+
+
+def _read_password(confirm: bool = True) -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt(_("密码"), hide_input=True, confirmation_prompt=confirm)
+
+
+@user.command("add", help=_("新建用户；非终端时从标准输入读取密码"))
+@click.argument("name")
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "inspector", "reporter", "viewer"])
+)
+@click.option("--unit", "unit_code", default=None, help=_("所属单位编码（填报员必填）"))
+@click.option("--display-name", default="", help=_("姓名"))
+@with_app
+def user_add(app, name: str, role: str, unit_code: str | None, display_name: str) -> None:
+    from assess.accounts import users
+    from assess.units.models import Unit
+
+    unit = None
+    if unit_code:
+        unit = Unit.by_code(unit_code)
+        if unit is None:
+            _fail(_("单位编码不存在：%(c)s", c=unit_code))
+    try:
+        users.create_user(name, _read_password(), role, unit, display_name=display_name)
+    except users.AccountError as exc:
+        _fail(str(exc))
+    click.echo(_("已创建用户 %(name)s（%(role)s）", name=name, role=role))
+
+
+def _get_user(name: str):
+    from assess.accounts.models import User
+
+    found = User.get_or_none(User.username == name)
+    if found is None:
+        _fail(_("用户不存在：%(name)s", name=name))
+    return found
+
+
+@user.command("passwd", help=_("重设用户密码；非终端时从标准输入读取密码"))
+@click.argument("name")
+@with_app
+def user_passwd(app, name: str) -> None:
+    from assess.accounts import users
+
+    target = _get_user(name)
+    try:
+        users.set_password(target, _read_password(), actor=None)
+    except users.AccountError as exc:
+        _fail(str(exc))
+    click.echo(_("已重设 %(name)s 的密码", name=name))
+
+
+@user.command("disable", help=_("停用用户（保留其历史记录）"))
+@click.argument("name")
+@with_app
+def user_disable(app, name: str) -> None:
+    from assess.accounts import users
+
+    users.disable_user(_get_user(name))
+    click.echo(_("已停用用户 %(name)s", name=name))
+
+
+@main.group(help=_("审计日志"))
+def audit() -> None:
+    pass
+
+
+@audit.command("verify", help=_("校验审计日志哈希链，发现篡改或删除时以非零状态退出"))
+@with_app
+def audit_verify(app) -> None:
+    from assess.core import audit as audit_log
+    from assess.core.models import AuditEntry
+
+    problems = audit_log.verify()
+    for problem in problems:
+        click.echo(problem.message, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(_("审计日志完整：共 %(n)s 条记录", n=AuditEntry.select().count()))
+
+
+@main.command(help=_("启动开发服务器"))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    from assess import create_app
+    from assess.core.db import DatabaseURLError
+
+    try:
+        app = create_app()
+    except DatabaseURLError as exc:
+        _fail(_("DATABASE_URL 无法识别：%(err)s", err=exc))
+    app.run(host=host, port=port, debug=False, threaded=True)
+
+
+@main.command(help=_("生成督查报告 PDF：指定单位或全部单位"))
+@click.option("--cycle", "cycle_ref", required=True, help=_("考核年度（或周期编号）"))
+@click.option("--unit", "unit_code", default=None, help=_("单位编码"))
+@click.option("--all", "all_units", is_flag=True, help=_("该周期全部单位"))
+@click.option(
+    "-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help=_("输出目录")
+)
+@click.option("--workers", default=2, show_default=True, type=int, help=_("并行进程数"))
+@with_app
+def report(
+    app, cycle_ref: str, unit_code: str | None, all_units: bool, out_dir: str, workers: int
+) -> None:
+    from assess.cycles.models import Assignment, Cycle
+    from assess.reports.batch import BatchRenderError, render_batch
+    from assess.reports.jobs import report_jobs
+    from assess.units.models import Unit
+
+    if bool(unit_code) == all_units:
+        _fail(_("请指定 --unit 单位编码 或 --all（二选一）"))
+    if not cycle_ref.isdigit():
+        _fail(_("--cycle 须为年度或周期编号：%(c)s", c=cycle_ref))
+    number = int(cycle_ref)
+    published = Cycle.select().where(Cycle.state.in_(["published", "archived"]))
+    cycles_found = list(published.where(Cycle.year == number)) or list(
+        published.where(Cycle.id == number)
+    )
+    unit = None
+    if unit_code:
+        unit = Unit.by_code(unit_code)
+        if unit is None:
+            _fail(_("单位编码不存在：%(c)s", c=unit_code))
+        cycles_found = [
+            c
+            for c in cycles_found
+            if Assignment.select().where(Assignment.cycle == c, Assignment.unit == unit).exists()
+        ]
+    if not cycles_found:
+        _fail(_("没有找到已公布结果的考核周期：%(c)s", c=cycle_ref))
+    jobs = [job for c in cycles_found for job in report_jobs(c, [unit] if unit else None)]
+    if not jobs:
+        _fail(_("该周期没有可生成的报告"))
+    with click.progressbar(length=len(jobs), label=_("生成督查报告")) as bar:
+        try:
+            paths = render_batch(
+                jobs, out_dir, workers=workers, progress=lambda done, total, path: bar.update(1)
+            )
+        except BatchRenderError as exc:
+            _fail(str(exc))
+    for path in paths:
+        click.echo(str(path))
+
+
+def _size_label(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+
+
+@main.command(help=_("备份数据库和佐证材料到一个文件（服务运行时也可备份）"))
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_app
+def backup(app, path: str) -> None:
+    from assess.ops import backup as backups
+
+    try:
+        done = backups.backup(path)
+    except backups.BackupError as exc:
+        _fail(str(exc))
+    click.echo(
+        _(
+            "已备份到 %(p)s：%(e)s 数据库（版本 %(v)s），佐证材料 %(n)s 个文件，共 %(s)s",
+            p=done.path,
+            e=done.engine,
+            v=done.schema_version,
+            n=done.evidence_files,
+            s=_size_label(done.size),
+        )
+    )
+
+
+@main.command(help=_("从备份文件恢复数据库和佐证材料（请先停止服务）"))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help=_("数据库中已有数据时也覆盖"))
+@with_app
+def restore(app, path: str, force: bool) -> None:
+    from assess.ops import backup as backups
+
+    try:
+        done = backups.restore(path, force=force)
+    except backups.BackupError as exc:
+        _fail(str(exc))
+    click.echo(
+        _(
+            "已从 %(p)s 恢复：%(e)s 数据库（备份于 %(t)s），佐证材料 %(n)s 个文件",
+            p=done.path,
+            e=done.engine,
+            t=done.created_at,
+            n=done.evidence_files,
+        )
+    )
+
+
+def _register_offline_commands() -> None:
+    # Imported here, not at the top: the offline modules pull in openpyxl and the scoring
+    # engine, which the database commands do not need.
+    from assess.cli.offline_ranking import rank_nominations_command
+    from assess.cli.offline_scoring import indicators_group, score_command
+
+    for command in (score_command, indicators_group, rank_nominations_command):
+        main.add_command(command)
+
+
+_register_offline_commands()

@@ -1,0 +1,1 @@
+"""The foundation every area stands on: the database, base models, audit, policy, labels."""

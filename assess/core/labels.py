@@ -1,0 +1,29 @@
+"""Labels people read for stored codes: roles and unit kinds (translated at use)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from assess.accounts.models import ROLES
+from assess.units.models import UNIT_KINDS
+
+
+def role_labels() -> list[tuple[str, str]]:
+    labels = {
+        "admin": _l("管理员（领导小组办公室）"),
+        "inspector": _l("督查员/评审专家"),
+        "reporter": _l("填报员"),
+        "viewer": _l("领导（查看）"),
+    }
+    return [(r, labels[r]) for r in ROLES]
+
+
+def kind_labels() -> list[tuple[str, str]]:
+    labels = {
+        "city": _l("市"),
+        "county": _l("县（市、区）"),
+        "department": _l("成员单位"),
+        "township": _l("乡（镇、办）"),
+        "community": _l("社区（村）"),
+    }
+    return [(k, labels[k]) for k in UNIT_KINDS]

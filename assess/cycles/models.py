@@ -1,0 +1,143 @@
+"""The cycle's tables: cycle, assignment, submission, rectification, published snapshot."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from assess.accounts.models import User
+from assess.core.db import BaseModel
+from assess.core.models import utcnow
+from assess.units.models import Unit
+
+CYCLE_STATES = ("draft", "open", "review", "published", "archived")
+
+
+class Cycle(BaseModel):
+    """One assessment year for one indicator set (考核周期).
+
+    ``indicator_yaml`` is the set as text; it may change only while the cycle is a draft,
+    so opening the cycle freezes what its results are computed from.
+    """
+
+    year = pw.IntegerField()
+    name = pw.CharField(max_length=200)
+    state = pw.CharField(max_length=16, default="draft")
+    created_at = pw.DateTimeField(default=utcnow)
+    indicator_yaml = pw.TextField(default="")
+    indicator_source = pw.CharField(max_length=200, default="")
+    self_report_due = pw.DateField(null=True)
+    review_due = pw.DateField(null=True)
+    previous = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    opened_at = pw.DateTimeField(null=True)
+    published_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("year", "name"), True),)
+
+    @property
+    def title(self) -> str:
+        """The name, prefixed with the year unless the name already says it."""
+        return self.name if str(self.year) in self.name else f"{self.year} {self.name}"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Assignment(BaseModel):
+    """An indicator assigned to a unit for a cycle (目标责任书), with optional overrides."""
+
+    cycle = pw.ForeignKeyField(Cycle, backref="assignments", on_delete="CASCADE")
+    unit = pw.ForeignKeyField(Unit, on_delete="RESTRICT")
+    indicator_code = pw.CharField(max_length=32)
+    target = pw.DecimalField(max_digits=14, decimal_places=4, null=True)
+    weight = pw.DecimalField(max_digits=10, decimal_places=4, null=True)
+
+    class Meta:
+        indexes = ((("cycle", "unit", "indicator_code"), True),)
+
+
+SUBMISSION_STATES = ("draft", "submitted", "returned", "verified")
+
+
+class Submission(BaseModel):
+    """A unit's self-reported value for one indicator in one cycle (自评), and its review.
+
+    ``version`` grows with every write; a write names the version it started from, so two
+    people editing the same item never silently overwrite each other.
+    """
+
+    cycle = pw.ForeignKeyField(Cycle, backref="submissions", on_delete="CASCADE")
+    unit = pw.ForeignKeyField(Unit, on_delete="RESTRICT")
+    indicator_code = pw.CharField(max_length=32)
+    status = pw.CharField(max_length=16, default="draft")
+    value_text = pw.CharField(max_length=100, default="")
+    narrative = pw.TextField(default="")
+    version = pw.IntegerField(default=1)
+    updated_at = pw.DateTimeField(default=utcnow)
+    updated_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    submitted_at = pw.DateTimeField(null=True)
+    return_reason = pw.TextField(default="")
+    verified_value_text = pw.CharField(max_length=100, default="")  # 核定值; '' = accepted
+    verify_reason = pw.TextField(default="")
+    deduction = pw.DecimalField(max_digits=10, decimal_places=2, null=True)  # 扣分
+    deduction_reason = pw.TextField(default="")
+    reviewed_by = pw.ForeignKeyField(
+        User, null=True, on_delete="SET NULL", backref="reviewed_submissions"
+    )
+    reviewed_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("cycle", "unit", "indicator_code"), True),)
+
+
+RECTIFICATION_STATES = ("open", "responded", "closed")
+
+
+class Rectification(BaseModel):
+    """A rectification demand (整改要求) with its due date, the unit's response and closure."""
+
+    cycle = pw.ForeignKeyField(Cycle, backref="rectifications", on_delete="CASCADE")
+    unit = pw.ForeignKeyField(Unit, on_delete="RESTRICT")
+    indicator_code = pw.CharField(max_length=32, default="")
+    demand = pw.TextField()
+    due_date = pw.DateField()
+    status = pw.CharField(max_length=16, default="open")
+    created_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = pw.DateTimeField(default=utcnow)
+    response = pw.TextField(default="")
+    responded_at = pw.DateTimeField(null=True)
+    closed_at = pw.DateTimeField(null=True)
+    closing_note = pw.TextField(default="")
+
+
+class ResultSnapshot(BaseModel):
+    """One publication of a cycle's results (结果公布); earlier ones are kept."""
+
+    cycle = pw.ForeignKeyField(Cycle, backref="snapshots", on_delete="CASCADE")
+    version = pw.IntegerField()
+    published_at = pw.DateTimeField(default=utcnow)
+    published_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reason = pw.TextField(default="")
+    current = pw.BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("cycle", "version"), True),)
+
+
+class UnitResultRecord(BaseModel):
+    """A unit's stored result in one snapshot; ``scores`` holds per-indicator JSON with the
+    score, the value scored and the explanation (得分依据)."""
+
+    snapshot = pw.ForeignKeyField(ResultSnapshot, backref="results", on_delete="CASCADE")
+    unit = pw.ForeignKeyField(Unit, on_delete="RESTRICT")
+    kind = pw.CharField(max_length=16)
+    total = pw.DecimalField(max_digits=10, decimal_places=2)
+    grade = pw.CharField(max_length=32)
+    rank = pw.IntegerField(null=True)
+    veto = pw.BooleanField(default=False)
+    missing = pw.TextField(default="[]")
+    scores = pw.TextField(default="{}")
+
+    class Meta:
+        # The ranking page reads one kind of one snapshot in rank order.
+        indexes = ((("snapshot", "unit"), True), (("snapshot", "kind", "veto", "rank"), False))

@@ -1,0 +1,337 @@
+"""What the cycle pages show, gathered in a fixed number of queries whatever the unit count."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+
+from peewee import fn
+
+from assess.cycles.lifecycle import indicator_set
+from assess.cycles.models import (
+    Assignment,
+    Cycle,
+    Rectification,
+    ResultSnapshot,
+    Submission,
+    UnitResultRecord,
+)
+from assess.cycles.publishing import compute_results, current_snapshot
+from assess.cycles.rectifications import traffic_light
+from assess.units.models import Unit
+from assess.web.navigation import kind_label
+
+TWO = Decimal("0.01")
+DONE_STATES = ("submitted", "verified")
+
+
+@dataclass
+class UnitStatus:
+    unit: Unit
+    assigned: int
+    filled: int
+    submitted: int
+    verified: int
+    returned: int
+    open_rectifications: int
+    light: str
+
+    @property
+    def complete(self) -> bool:
+        return self.assigned > 0 and self.submitted + self.verified >= self.assigned
+
+
+@dataclass
+class Overview:
+    page: object
+    statuses: list[UnitStatus]
+    totals: dict[str, int]
+    rectifications: list[tuple[Rectification, str]]
+
+
+def cycle_overview(cycle: Cycle, paginate) -> Overview:
+    # Completeness counts the scored indicators only: bonus and veto items may stay empty.
+    scored = [i.code for i in indicator_set(cycle).indicators() if i.is_base]
+    assigned = dict(
+        Assignment.select(Assignment.unit, fn.COUNT(Assignment.id))
+        .where(Assignment.cycle == cycle, Assignment.indicator_code.in_(scored))
+        .group_by(Assignment.unit)
+        .tuples()
+    )
+    counts: dict[int, dict[str, int]] = {}
+    filled: dict[int, int] = {}
+    for unit_id, status, has_value, n in (
+        Submission.select(
+            Submission.unit, Submission.status, Submission.value_text != "", fn.COUNT(Submission.id)
+        )
+        .where(Submission.cycle == cycle, Submission.indicator_code.in_(scored))
+        .group_by(Submission.unit, Submission.status, Submission.value_text != "")
+        .tuples()
+    ):
+        counts.setdefault(unit_id, {}).setdefault(status, 0)
+        counts[unit_id][status] += n
+        if has_value:
+            filled[unit_id] = filled.get(unit_id, 0) + n
+    open_rect = dict(
+        Rectification.select(Rectification.unit, fn.COUNT(Rectification.id))
+        .where(Rectification.cycle == cycle, Rectification.status != "closed")
+        .group_by(Rectification.unit)
+        .tuples()
+    )
+    units = (
+        Unit.select()
+        .where(Unit.id.in_(list(assigned) or [0]))
+        .order_by(Unit.kind, Unit.sort_order, Unit.code)
+    )
+    page = paginate(units)
+    statuses = []
+    for unit in page.items:
+        c = counts.get(unit.id, {})
+        status = UnitStatus(
+            unit,
+            assigned[unit.id],
+            filled.get(unit.id, 0),
+            c.get("submitted", 0),
+            c.get("verified", 0),
+            c.get("returned", 0),
+            open_rect.get(unit.id, 0),
+            "green",
+        )
+        status.light = traffic_light(cycle.self_report_due, status.complete)
+        statuses.append(status)
+    total_units = len(assigned)
+    complete_units = sum(
+        1
+        for uid, n in assigned.items()
+        if sum(counts.get(uid, {}).get(s, 0) for s in DONE_STATES) >= n
+    )
+    totals = {
+        "units": total_units,
+        "complete": complete_units,
+        "overdue": 0
+        if traffic_light(cycle.self_report_due, False) != "red"
+        else total_units - complete_units,
+        "waiting": sum(c.get("submitted", 0) for c in counts.values()),
+        "returned": sum(c.get("returned", 0) for c in counts.values()),
+        "open_rectifications": sum(open_rect.values()),
+    }
+    rect_rows = (
+        Rectification.select(Rectification, Unit)
+        .join(Unit)
+        .where(Rectification.cycle == cycle)
+        .order_by(Rectification.status, Rectification.due_date)
+        .limit(100)
+    )
+    rects = [(r, traffic_light(r.due_date, r.status == "closed")) for r in rect_rows]
+    return Overview(page, statuses, totals, rects)
+
+
+@dataclass
+class RankingRow:
+    unit: Unit
+    total: Decimal
+    grade: str
+    rank: int | None
+    veto: bool
+    missing: list[str]
+
+
+@dataclass
+class RankingTable:
+    kind: str
+    label: str
+    rows: list[RankingRow] = field(default_factory=list)
+
+
+KIND_ORDER = ("county", "department", "township", "community")
+
+
+def _kind_key(kind: str) -> int:
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
+def _record_row(rec: UnitResultRecord) -> RankingRow:
+    return RankingRow(
+        rec.unit, Decimal(rec.total), rec.grade, rec.rank, rec.veto, json.loads(rec.missing)
+    )
+
+
+def all_rankings(cycle: Cycle, preview: bool = False) -> list[RankingTable] | None:
+    """Every kind's full ranking table (for exports): the published snapshot or a preview."""
+    tables: dict[str, RankingTable] = {}
+    if preview:
+        results, units = compute_results(cycle)
+        for r in results:
+            table = tables.setdefault(r.kind, RankingTable(r.kind, kind_label(r.kind)))
+            table.rows.append(
+                RankingRow(units[r.unit], r.total, r.grade, r.rank, r.veto, list(r.missing))
+            )
+    else:
+        snapshot = current_snapshot(cycle)
+        if snapshot is None:
+            return None
+        for rec in _records(snapshot):
+            tables.setdefault(rec.kind, RankingTable(rec.kind, kind_label(rec.kind))).rows.append(
+                _record_row(rec)
+            )
+    return sorted(tables.values(), key=lambda t: _kind_key(t.kind))
+
+
+def _records(snapshot: ResultSnapshot, kind: str | None = None):
+    # Only what a ranking row shows: the per-indicator JSON is large and not needed here.
+    r = UnitResultRecord
+    query = (
+        r.select(r.id, r.unit, r.kind, r.total, r.grade, r.rank, r.veto, r.missing, Unit)
+        .join(Unit)
+        .where(UnitResultRecord.snapshot == snapshot)
+        .order_by(UnitResultRecord.kind, UnitResultRecord.veto, UnitResultRecord.rank, Unit.code)
+    )
+    return query.where(UnitResultRecord.kind == kind) if kind else query
+
+
+@dataclass
+class RankingView:
+    kinds: list[tuple[str, str]]  # (kind, label) tabs
+    kind: str
+    page: object  # a Page of RankingRow
+
+
+def ranking_view(cycle: Cycle, kind: str | None, paginate, preview: bool = False):
+    """One kind's ranking, one page at a time; None when nothing is published (no preview)."""
+    from assess.web.pagination import Page, paginate_list
+
+    if preview:
+        tables = all_rankings(cycle, preview=True) or []
+        kinds = [(t.kind, t.label) for t in tables]
+        chosen = kind if kind in dict(kinds) else (kinds[0][0] if kinds else "")
+        rows = next((t.rows for t in tables if t.kind == chosen), [])
+        return RankingView(kinds, chosen, paginate_list(rows))
+    snapshot = current_snapshot(cycle)
+    if snapshot is None:
+        return None
+    present = [
+        k
+        for (k,) in UnitResultRecord.select(UnitResultRecord.kind)
+        .where(UnitResultRecord.snapshot == snapshot)
+        .distinct()
+        .tuples()
+    ]
+    kinds = [(k, kind_label(k)) for k in sorted(present, key=_kind_key)]
+    chosen = kind if kind in present else (kinds[0][0] if kinds else "")
+    page = paginate(_records(snapshot, chosen))
+    page = Page([_record_row(rec) for rec in page.items], page.number, page.size, page.total)
+    return RankingView(kinds, chosen, page)
+
+
+@dataclass
+class ResultLine:
+    category: str
+    code: str
+    name: str
+    unit: str
+    target: str
+    weight: str
+    self_reported: str
+    verified: str
+    score: str
+    deduction: str
+    deduction_reason: str
+    formula: str
+    source: str
+    missing: bool
+
+
+@dataclass
+class UnitResultView:
+    unit: Unit
+    record: UnitResultRecord | None
+    snapshot: ResultSnapshot | None
+    lines: list[ResultLine]
+    categories: list[tuple[str, Decimal, Decimal]]  # name, score, weight
+    rank_of: int
+
+
+def unit_result_view(cycle: Cycle, unit_id: int) -> UnitResultView | None:
+    unit = Unit.get_or_none(Unit.id == unit_id)
+    snapshot = current_snapshot(cycle)
+    if unit is None or snapshot is None:
+        return None
+    record = UnitResultRecord.get_or_none(
+        UnitResultRecord.snapshot == snapshot, UnitResultRecord.unit == unit
+    )
+    if record is None:
+        return None
+    rank_of = (
+        UnitResultRecord.select()
+        .where(UnitResultRecord.snapshot == snapshot, UnitResultRecord.kind == record.kind)
+        .count()
+    )
+    scores = json.loads(record.scores)
+    parsed = indicator_set(cycle)
+    subs = {
+        s.indicator_code: s
+        for s in Submission.select().where(Submission.cycle == cycle, Submission.unit == unit)
+    }
+    overrides = {
+        a.indicator_code: a
+        for a in Assignment.select().where(Assignment.cycle == cycle, Assignment.unit == unit)
+    }
+    lines, categories = [], []
+    for category in parsed.categories:
+        got = weight = Decimal(0)
+        for ind in category.indicators:
+            if ind.code not in scores:
+                continue
+            s, sub, a = scores[ind.code], subs.get(ind.code), overrides.get(ind.code)
+            target = a.target if a and a.target is not None else ind.target
+            w = a.weight if a and a.weight is not None else ind.weight
+            lines.append(
+                ResultLine(
+                    category.name,
+                    ind.code,
+                    ind.name,
+                    ind.unit,
+                    "" if target is None else f"{Decimal(target).normalize():f}",
+                    f"{Decimal(w).normalize():f}",
+                    sub.value_text if sub else "",
+                    sub.verified_value_text if sub else "",
+                    s["score"],
+                    f"{sub.deduction}" if sub and sub.deduction else "",
+                    sub.deduction_reason if sub else "",
+                    s["formula"],
+                    s["source"],
+                    s["missing"],
+                )
+            )
+            if ind.is_base:
+                got += Decimal(s["score"])
+                weight += Decimal(w)
+        if weight:
+            categories.append((category.name, got, weight))
+    return UnitResultView(unit, record, snapshot, lines, categories, rank_of)
+
+
+def radar_for(view: UnitResultView) -> str | None:
+    """The radar chart by category (SVG), the same function the PDF report uses.
+
+    A published snapshot never changes, so its charts are drawn once per process.
+    """
+    if len(view.categories) < 3:  # a radar needs three axes to mean anything
+        return None
+    categories = tuple((name, score, weight) for name, score, weight in view.categories)
+    return _radar_svg(view.snapshot.id, view.unit.id, categories)
+
+
+@lru_cache(maxsize=512)
+def _radar_svg(snapshot_id: int, unit_id: int, categories: tuple) -> str:
+    from assess.reports.charts import radar_chart
+    from assess.reports.data import CategoryScore
+
+    return radar_chart(
+        [
+            CategoryScore(name[:2], name, score, weight, (score * 100 / weight).quantize(TWO))
+            for name, score, weight in categories
+        ]
+    )

@@ -1,0 +1,134 @@
+"""Publishing (结果公布): scores from verified values (self-reported where none), ranks and
+grades through ``scoring``, stored as a snapshot. Earlier snapshots are kept.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from assess.accounts.models import User
+from assess.core import audit
+from assess.core.db import database
+from assess.core.models import utcnow
+from assess.cycles.lifecycle import CycleError, indicator_set, overrides_for
+from assess.cycles.models import Assignment, Cycle, ResultSnapshot, Submission, UnitResultRecord
+from assess.units.models import Unit
+from scoring.engine import UnitResult, rank_results, score_unit
+from scoring.values import format_value, parse_value
+
+# Drafts never submitted count as not reported (未填报).
+COUNTED_STATES = ("submitted", "returned", "verified")
+
+
+def compute_results(cycle: Cycle) -> tuple[list[UnitResult], dict[str, Unit]]:
+    """Score and rank every unit with assignments in the cycle, from the database as it is."""
+    parsed = indicator_set(cycle)
+    unit_ids = {
+        a.unit_id for a in Assignment.select(Assignment.unit).where(Assignment.cycle == cycle)
+    }
+    units = {u.id: u for u in Unit.select().where(Unit.id.in_(list(unit_ids)))} if unit_ids else {}
+    values: dict[int, dict] = {}
+    deductions: dict[int, dict[str, Decimal]] = {}
+    query = Submission.select().where(
+        Submission.cycle == cycle, Submission.status.in_(COUNTED_STATES)
+    )
+    for sub in query:
+        text = sub.verified_value_text or sub.value_text
+        if text:
+            indicator = parsed.indicator(sub.indicator_code)
+            values.setdefault(sub.unit_id, {})[sub.indicator_code] = parse_value(indicator, text)
+        if sub.deduction:
+            deductions.setdefault(sub.unit_id, {})[sub.indicator_code] = Decimal(sub.deduction)
+    overrides = overrides_for(cycle)
+    results = [
+        score_unit(
+            parsed,
+            unit.code,
+            unit.kind,
+            values.get(uid, {}),
+            overrides.get(uid),
+            deductions=deductions.get(uid),
+        )
+        for uid, unit in units.items()
+    ]
+    return rank_results(results), {u.code: u for u in units.values()}
+
+
+def _score_json(result: UnitResult) -> str:
+    out = {}
+    for code, item in result.scores.items():
+        explanation = item.explanation
+        out[code] = {
+            "score": str(item.score),
+            "value": None if item.value is None else format_value(item.value),
+            "missing": item.missing,
+            "rule": explanation.rule,
+            "formula": explanation.formula,
+            "source": explanation.source,
+            "deduction": str(item.deduction) if item.deduction else "",
+        }
+    return json.dumps(out, ensure_ascii=False)
+
+
+def publish(cycle: Cycle, actor: User, reason: str = "") -> ResultSnapshot:
+    """Store a new snapshot and mark it current; republishing needs a reason."""
+    if cycle.state not in ("review", "published"):
+        raise CycleError(_("只有督查核查阶段或已公布的考核周期才能发布结果"))
+    republish = cycle.state == "published"
+    if republish and not reason.strip():
+        raise CycleError(_("重新发布须填写原因"))
+    results, units = compute_results(cycle)
+    with database.atomic():
+        last = (
+            ResultSnapshot.select()
+            .where(ResultSnapshot.cycle == cycle)
+            .order_by(ResultSnapshot.version.desc())
+            .first()
+        )
+        ResultSnapshot.update(current=False).where(ResultSnapshot.cycle == cycle).execute()
+        snapshot = ResultSnapshot.create(
+            cycle=cycle,
+            version=(last.version + 1) if last else 1,
+            published_by=actor,
+            reason=reason.strip(),
+        )
+        rows = [
+            {
+                "snapshot": snapshot.id,
+                "unit": units[r.unit].id,
+                "kind": r.kind,
+                "total": r.total,
+                "grade": r.grade,
+                "rank": r.rank,
+                "veto": r.veto,
+                "missing": json.dumps(list(r.missing)),
+                "scores": _score_json(r),
+            }
+            for r in results
+        ]
+        for start in range(0, len(rows), 200):
+            UnitResultRecord.insert_many(rows[start : start + 200]).execute()
+        before = {"state": cycle.state}
+        cycle.state, cycle.published_at = "published", utcnow()
+        cycle.save()
+        audit.record(
+            "cycle.publish",
+            "cycle",
+            cycle.id,
+            before=before,
+            after={
+                "state": "published",
+                "snapshot": snapshot.version,
+                "units": len(rows),
+                "reason": reason.strip(),
+            },
+            actor=actor,
+        )
+    return snapshot
+
+
+def current_snapshot(cycle: Cycle) -> ResultSnapshot | None:
+    return ResultSnapshot.get_or_none(ResultSnapshot.cycle == cycle, ResultSnapshot.current == True)  # noqa: E712

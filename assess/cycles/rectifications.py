@@ -1,0 +1,113 @@
+"""Rectification demands (整改要求): issued by inspectors, answered by units, closed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+
+from assess.accounts.models import User
+from assess.core import audit
+from assess.core.db import database
+from assess.core.models import utcnow
+from assess.cycles.models import Cycle, Rectification
+from assess.units.models import Unit
+
+RECTIFICATION_AUDIT_FIELDS = (
+    "indicator_code",
+    "demand",
+    "due_date",
+    "status",
+    "response",
+    "closing_note",
+)
+WARNING_DAYS = 3  # yellow when the due date is this close
+
+
+class RectificationError(ValueError):
+    """A rectification action refused; the message is for the user."""
+
+
+def traffic_light(due: date | None, done: bool, today: date | None = None) -> str:
+    """green: done or on time; yellow: due within 3 days; red: overdue (三色预警)."""
+    if done or due is None:
+        return "green"
+    today = today or date.today()
+    if today > due:
+        return "red"
+    if due - today <= timedelta(days=WARNING_DAYS):
+        return "yellow"
+    return "green"
+
+
+def demand(
+    cycle: Cycle, unit: Unit, text: str, due: date, actor: User, indicator_code: str = ""
+) -> Rectification:
+    if cycle.state not in ("open", "review", "published"):
+        raise RectificationError(_("考核周期尚未开启，不能下发整改要求"))
+    if not text.strip():
+        raise RectificationError(_("整改要求不能为空"))
+    if due < date.today():
+        raise RectificationError(_("整改期限不能早于今天"))
+    with database.atomic():
+        row = Rectification.create(
+            cycle=cycle,
+            unit=unit,
+            indicator_code=indicator_code,
+            demand=text.strip(),
+            due_date=due,
+            created_by=actor,
+        )
+        audit.record(
+            "rectification.create",
+            "rectification",
+            row.id,
+            after=audit.model_snapshot(row, RECTIFICATION_AUDIT_FIELDS),
+            actor=actor,
+        )
+    return row
+
+
+def respond(row: Rectification, text: str, actor: User) -> None:
+    """The unit's account of what it rectified; may be revised until closed."""
+    if row.status == "closed":
+        raise RectificationError(_("该整改要求已关闭"))
+    if not text.strip():
+        raise RectificationError(_("整改情况不能为空"))
+    _change(
+        row,
+        actor,
+        "rectification.respond",
+        response=text.strip(),
+        status="responded",
+        responded_at=utcnow(),
+    )
+
+
+def close(row: Rectification, note: str, actor: User) -> None:
+    if row.status == "closed":
+        raise RectificationError(_("该整改要求已关闭"))
+    _change(
+        row,
+        actor,
+        "rectification.close",
+        status="closed",
+        closing_note=note.strip(),
+        closed_at=utcnow(),
+    )
+
+
+def _change(row: Rectification, actor: User, action: str, **changes) -> None:
+    with database.atomic():
+        before = audit.model_snapshot(row, RECTIFICATION_AUDIT_FIELDS)
+        for key, value in changes.items():
+            setattr(row, key, value)
+        row.save()
+        audit.record(
+            action,
+            "rectification",
+            row.id,
+            before=before,
+            after=audit.model_snapshot(row, RECTIFICATION_AUDIT_FIELDS),
+            actor=actor,
+        )

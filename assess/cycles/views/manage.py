@@ -1,0 +1,186 @@
+"""Cycles for the office: create, open, review, publish; overview, ranking and results."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from assess.core.policy import REPORTER, allow, is_staff, require_unit
+from assess.cycles import lifecycle, publishing
+from assess.cycles.excel import results_workbook
+from assess.cycles.forms import CycleForm, OverrideForm, TransitionForm
+from assess.cycles.indicator_files import read_uploaded_set, shipped_sets
+from assess.cycles.models import Assignment, Cycle
+from assess.cycles.pages import (
+    all_rankings,
+    cycle_overview,
+    radar_for,
+    ranking_view,
+    unit_result_view,
+)
+from assess.units.models import Unit
+from assess.web.pagination import id_arg, paginate
+
+bp = Blueprint("cycles", __name__, url_prefix="/cycles")
+
+
+def _cycle(cycle_id: int) -> Cycle:
+    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
+    if cycle is None or (cycle.state == "draft" and not is_staff(current_user)):
+        abort(404)
+    return cycle
+
+
+@bp.route("/")
+@allow("cycles.view")
+def index():
+    query = Cycle.select().order_by(Cycle.year.desc(), Cycle.id.desc())
+    if not is_staff(current_user):
+        query = query.where(Cycle.state != "draft")
+    return render_template("cycles/index.html", cycles=list(query))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow("cycles.manage")
+def new():
+    form = CycleForm()
+    sets = shipped_sets()
+    form.shipped_set.choices = [("", _("（不选用，上传文件）"))] + [(s.key, s.label) for s in sets]
+    form.previous.choices = [(0, _("（无）"))] + [(c.id, str(c)) for c in Cycle.select()]
+    if form.validate_on_submit():
+        try:
+            text, label = read_uploaded_set(form.upload.data, form.shipped_set.data, sets)
+            cycle = lifecycle.create_cycle(
+                form.year.data,
+                form.name.data or "",
+                text,
+                label,
+                form.self_report_due.data,
+                form.review_due.data,
+                Cycle.get_or_none(Cycle.id == form.previous.data),
+                actor=current_user,
+            )
+        except lifecycle.CycleError as exc:
+            flash(str(exc), "error")
+            return render_template("cycles/new.html", form=form, errors=exc.errors), 400
+        flash(_("已创建考核周期 %(c)s", c=str(cycle)), "success")
+        return redirect(url_for("cycles.overview", cycle_id=cycle.id))
+    return render_template("cycles/new.html", form=form, errors=[])
+
+
+@bp.route("/<int:cycle_id>")
+@allow("cycles.view")
+def overview(cycle_id: int):
+    cycle = _cycle(cycle_id)
+    if current_user.role == REPORTER:
+        return redirect(
+            url_for("selfreport.unit_page", cycle_id=cycle.id, unit_id=current_user.unit_id)
+        )
+    view = cycle_overview(cycle, paginate)
+    return render_template(
+        "cycles/overview.html",
+        cycle=cycle,
+        view=view,
+        form=TransitionForm(),
+        transitions=lifecycle.TRANSITIONS[cycle.state],
+    )
+
+
+@bp.route("/<int:cycle_id>/transition/<state>", methods=["POST"])
+@allow("cycles.manage")
+def transition(cycle_id: int, state: str):
+    cycle, form = _cycle(cycle_id), TransitionForm()
+    try:
+        if state == "published":
+            publishing.publish(cycle, current_user, form.reason.data or "")
+        else:
+            lifecycle.transition(cycle, state, current_user, form.reason.data or "")
+    except lifecycle.CycleError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("考核周期已转为：%(s)s", s=lifecycle.state_label(cycle.state)), "success")
+    return redirect(url_for("cycles.overview", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/assignments")
+@allow("cycles.manage")
+def assignments(cycle_id: int):
+    cycle = _cycle(cycle_id)
+    unit = Unit.get_or_none(Unit.id == id_arg("unit"))
+    rows = []
+    if unit:
+        parsed = lifecycle.indicator_set(cycle)
+        query = Assignment.select().where(Assignment.cycle == cycle, Assignment.unit == unit)
+        rows = [(a, parsed.indicator(a.indicator_code)) for a in query]
+    units = (
+        Unit.select()
+        .join(Assignment, on=(Assignment.unit == Unit.id))
+        .where(Assignment.cycle == cycle)
+        .distinct()
+        .order_by(Unit.sort_order, Unit.code)
+    )
+    return render_template(
+        "cycles/assignments.html",
+        cycle=cycle,
+        unit=unit,
+        rows=rows,
+        units=list(units),
+        form=OverrideForm(),
+    )
+
+
+@bp.route("/<int:cycle_id>/assignments/<int:assignment_id>", methods=["POST"])
+@allow("cycles.manage")
+def set_override(cycle_id: int, assignment_id: int):
+    cycle, form = _cycle(cycle_id), OverrideForm()
+    row = Assignment.get_or_none(Assignment.id == assignment_id, Assignment.cycle == cycle)
+    if row is None:
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            lifecycle.set_override(row, form.target.data, form.weight.data, actor=current_user)
+            flash(_("已更新目标责任书"), "success")
+        except lifecycle.CycleError as exc:
+            flash(str(exc), "error")
+    else:
+        flash(_("请输入有效的数字"), "error")
+    return redirect(url_for("cycles.assignments", cycle_id=cycle.id, unit=row.unit_id))
+
+
+@bp.route("/<int:cycle_id>/ranking")
+@allow("results.ranking")
+def ranking(cycle_id: int):
+    cycle = _cycle(cycle_id)
+    preview = bool(request.args.get("preview")) and is_staff(current_user)
+    view = ranking_view(cycle, request.args.get("kind"), paginate, preview=preview)
+    if view is None:
+        flash(_("结果尚未公布"), "warning")
+        return redirect(url_for("cycles.overview", cycle_id=cycle.id))
+    return render_template("cycles/ranking.html", cycle=cycle, view=view, preview=preview)
+
+
+@bp.route("/<int:cycle_id>/units/<int:unit_id>/result")
+@allow("results.view")
+def unit_result(cycle_id: int, unit_id: int):
+    cycle = _cycle(cycle_id)
+    require_unit(current_user, unit_id)
+    view = unit_result_view(cycle, unit_id)
+    if view is None:
+        abort(404)
+    return render_template("cycles/result.html", cycle=cycle, view=view, radar_svg=radar_for(view))
+
+
+@bp.route("/<int:cycle_id>/results.xlsx")
+@allow("results.export")
+def export_results(cycle_id: int):
+    cycle = _cycle(cycle_id)
+    tables = all_rankings(cycle)
+    if tables is None:
+        abort(404)
+    return send_file(
+        results_workbook(cycle, tables),
+        as_attachment=True,
+        download_name=f"results-{cycle.year}-{cycle.id}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

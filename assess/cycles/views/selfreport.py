@@ -1,0 +1,198 @@
+"""A unit's self-report (自评填报): values, narratives, evidence, submitting, Excel, and its
+answers to rectification demands."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from assess.core.db import database
+from assess.core.policy import REPORTER, allow, require_unit
+from assess.cycles import rectifications, submissions
+from assess.cycles.excel import import_unit_workbook, unit_template
+from assess.cycles.forms import ResponseForm
+from assess.cycles.lifecycle import indicator_set
+from assess.cycles.models import Cycle, Rectification
+from assess.evidence import attachments
+from assess.units.models import Unit
+
+bp = Blueprint("selfreport", __name__, url_prefix="/cycles/<int:cycle_id>/units/<int:unit_id>")
+
+
+def _load(cycle_id: int, unit_id: int) -> tuple[Cycle, Unit]:
+    """The cycle and unit, if this user may see them (a reporter: only its own unit)."""
+    require_unit(current_user, unit_id)
+    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
+    unit = Unit.get_or_none(Unit.id == unit_id)
+    if cycle is None or unit is None or cycle.state == "draft":
+        abort(404)
+    return cycle, unit
+
+
+def _own_unit(unit_id: int) -> None:
+    """Only the unit's own reporters write its self-report."""
+    if current_user.role != REPORTER or current_user.unit_id != unit_id:
+        abort(403)
+
+
+@bp.route("/")
+@allow("submissions.view")
+def unit_page(cycle_id: int, unit_id: int):
+    cycle, unit = _load(cycle_id, unit_id)
+    items = submissions.unit_items(cycle, unit)
+    rects = list(
+        Rectification.select()
+        .where(Rectification.cycle == cycle, Rectification.unit == unit)
+        .order_by(Rectification.status, Rectification.due_date)
+    )
+    lights = {r.id: rectifications.traffic_light(r.due_date, r.status == "closed") for r in rects}
+    categories = [
+        (c, [i for i in items if i.indicator.category_code == c.code])
+        for c in indicator_set(cycle).categories
+    ]
+    can_edit = current_user.role == REPORTER and cycle.state == "open"
+    return render_template(
+        "cycles/selfreport/unit.html",
+        cycle=cycle,
+        unit=unit,
+        categories=categories,
+        progress=_progress(items),
+        rects=rects,
+        lights=lights,
+        can_edit=can_edit,
+        missing=submissions.missing_for_submit(items),
+        response_form=ResponseForm(),
+        max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
+    )
+
+
+def _progress(items) -> dict[str, int]:
+    return {
+        "total": len(items),
+        "filled": sum(1 for i in items if i.filled),
+        "with_evidence": sum(1 for i in items if i.evidence),
+        "submitted": sum(1 for i in items if i.status in ("submitted", "verified")),
+        "returned": sum(1 for i in items if i.status == "returned"),
+    }
+
+
+@bp.route("/items/<code>", methods=["POST"])
+@allow("submissions.edit_own")
+def save_item(cycle_id: int, unit_id: int, code: str):
+    cycle, unit = _load(cycle_id, unit_id)
+    _own_unit(unit_id)
+    form = request.form
+    try:
+        indicator = indicator_set(cycle).indicator(code)
+    except KeyError:
+        abort(404)
+    text = submissions.value_text_from_form(
+        indicator, form.get("value", ""), form.get("numerator", ""), form.get("denominator", "")
+    )
+    version = form.get("version", type=int)
+    stored = []
+    try:
+        # Files are checked and stored before the transaction: a bad file refuses the lot,
+        # and the value and its evidence rows are then written together or not at all.
+        stored = attachments.store_uploads(request.files.getlist("files"))
+        with database.atomic():
+            sub, warning = submissions.save_value(
+                cycle, unit, code, text, form.get("narrative", ""), version or None, current_user
+            )
+            saved = len(attachments.attach(stored, current_user, unit.id, submission=sub))
+    except (submissions.SubmissionError, attachments.EvidenceError) as exc:
+        attachments.discard(stored)  # all or nothing: no file without its value
+        flash(_("%(code)s 未保存：%(e)s", code=code, e=str(exc)), "error")
+    else:
+        flash(
+            _("%(code)s 已保存", code=code)
+            + (_("，上传佐证材料 %(n)s 份", n=saved) if saved else ""),
+            "success",
+        )
+        if warning:
+            flash(warning, "warning")
+    return redirect(
+        url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id) + f"#item-{code}"
+    )
+
+
+@bp.route("/submit", methods=["POST"])
+@allow("submissions.edit_own")
+def submit(cycle_id: int, unit_id: int):
+    cycle, unit = _load(cycle_id, unit_id)
+    _own_unit(unit_id)
+    try:
+        count = submissions.submit_unit(cycle, unit, current_user)
+    except submissions.SubmissionError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("已提交 %(n)s 项指标，等待督查核查", n=count), "success")
+    return redirect(url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id))
+
+
+@bp.route("/template.xlsx")
+@allow("submissions.view")
+def template(cycle_id: int, unit_id: int):
+    cycle, unit = _load(cycle_id, unit_id)
+    return send_file(
+        unit_template(cycle, unit),
+        as_attachment=True,
+        download_name=f"self-report-{cycle.year}-{unit.code}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.route("/template", methods=["POST"])
+@allow("submissions.edit_own")
+def upload_template(cycle_id: int, unit_id: int):
+    cycle, unit = _load(cycle_id, unit_id)
+    _own_unit(unit_id)
+    upload = request.files.get("workbook")
+    if cycle.state != "open":
+        flash(_("考核周期不在自评填报阶段，不能修改"), "error")
+    elif upload is None or not upload.filename:
+        flash(_("请选择要上传的 Excel 文件"), "error")
+    else:
+        saved, errors = import_unit_workbook(cycle, unit, upload.read(), current_user)
+        for message in errors:
+            flash(message, "error")
+        if not errors:
+            flash(_("已导入 %(n)s 项指标（草稿，尚未提交）", n=saved), "success")
+        else:
+            flash(_("导入未完成：文件中有错误，未保存任何数据"), "error")
+    return redirect(url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id))
+
+
+@bp.route("/rectifications/<int:rect_id>", methods=["POST"])
+@allow("submissions.edit_own")
+def respond(cycle_id: int, unit_id: int, rect_id: int):
+    cycle, unit = _load(cycle_id, unit_id)
+    _own_unit(unit_id)
+    row = Rectification.get_or_none(
+        Rectification.id == rect_id, Rectification.cycle == cycle, Rectification.unit == unit
+    )
+    if row is None:
+        abort(404)
+    form = ResponseForm()
+    if form.validate_on_submit():
+        try:
+            rectifications.respond(row, form.response.data, current_user)
+            flash(_("整改情况已报送"), "success")
+        except rectifications.RectificationError as exc:
+            flash(str(exc), "error")
+    else:
+        flash(_("整改情况不能为空"), "error")
+    return redirect(
+        url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id) + "#rectifications"
+    )

@@ -1,0 +1,187 @@
+"""Demo cycles: last year's published results and this year's cycle in review, with
+realistic self-reports, evidence, verifications, returns and rectification demands for
+every unit, so ``make run`` shows a living system.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from assess.accounts.models import User
+from assess.cycles import lifecycle, publishing, rectifications, submissions
+from assess.cycles.indicator_files import SETS_DIR
+from assess.cycles.models import Assignment, Cycle, Submission
+from assess.evidence import attachments
+from assess.units.models import Unit
+from scoring.model import Indicator
+
+# 郑政办〔2010〕90号: one set for the counties each year, one for the member departments.
+COUNTY_2011, COUNTY_2012, DEPARTMENTS = (
+    "zz-2011-county.yaml",
+    "zz-2012-county.yaml",
+    "zz-2011-department.yaml",
+)
+SEED = 2011
+
+
+def _value(indicator: Indicator, rng: random.Random, strength: float) -> str:
+    """A plausible reported value: stronger units land nearer (or above) the target."""
+    target = float(indicator.target) if indicator.target is not None else 0.0
+    if indicator.rule == "veto":
+        return "否"
+    if indicator.measure == "rate":
+        denominator = rng.choice([200, 300, 400, 500, 1000])
+        goal = target if indicator.direction != "lower" else max(target, 1.0)
+        pct = min(100.0, max(0.0, goal + rng.gauss(strength * 6 - 3, 6)))
+        if indicator.direction == "lower":
+            pct = max(0.0, goal - rng.gauss(strength * 3 - 1, 2))
+        return f"{round(denominator * pct / 100)}/{denominator}"
+    if indicator.measure == "grade":
+        return rng.choices(["优", "良", "中", "差"], weights=[3 * strength + 1, 3, 1, 0.3])[0]
+    if indicator.measure == "boolean":
+        return "是" if rng.random() < 0.3 + 0.6 * strength else "否"
+    if indicator.rule == "deduct":
+        return str(max(0, round(rng.gauss(2 - 2 * strength, 1))))
+    if indicator.rule == "bonus":
+        return str(rng.choice([0, 0, 1, 2]))
+    base = target or 10.0
+    return str(max(0, round(base * rng.uniform(0.7 + 0.3 * strength, 1.25))))
+
+
+def _pdf(title: str) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+class _Upload:
+    """The shape of a werkzeug FileStorage, for stored demo files."""
+
+    def __init__(self, data: bytes, filename: str):
+        self.stream, self.filename = io.BytesIO(data), filename
+
+
+def _fill(cycle: Cycle, units: list[Unit], rng: random.Random, with_evidence: bool) -> None:
+    for unit in units:
+        reporter = User.get_or_none(User.role == "reporter", User.unit == unit)
+        if reporter is None:
+            continue
+        strength = rng.random()
+        for item in submissions.unit_items(cycle, unit):
+            text = _value(item.indicator, rng, strength)
+            narrative = f"{unit.name}{item.indicator.name}工作情况，详见佐证材料。"
+            sub, _warning = submissions.save_value(
+                cycle, unit, item.indicator.code, text, narrative, None, reporter
+            )
+            if with_evidence and item.indicator.evidence and rng.random() < 0.6:
+                name = f"{unit.name}-{item.indicator.evidence[0]}.pdf"
+                stored = attachments.store_uploads([_Upload(_pdf(name), name)])
+                attachments.attach(stored, reporter, unit.id, submission=sub)
+        submissions.submit_unit(cycle, unit, reporter)
+
+
+def _review(cycle: Cycle, rng: random.Random) -> None:
+    inspector = User.get(User.username == "inspector")
+    parsed = lifecycle.indicator_set(cycle)
+    for sub in Submission.select().where(Submission.cycle == cycle).order_by(Submission.id):
+        roll = rng.random()
+        indicator = parsed.indicator(sub.indicator_code)
+        if roll < 0.55:
+            submissions.verify_item(sub, sub.version, inspector)
+        elif roll < 0.6 and indicator.measure == "rate" and "/" in sub.value_text:
+            num, den = (int(x) for x in sub.value_text.split("/"))
+            submissions.verify_item(
+                sub,
+                sub.version,
+                inspector,
+                verified_value=f"{max(0, num - den // 20)}/{den}",
+                reason="抽样复核，部分调查表无签字，不予认定",
+            )
+        elif roll < 0.63 and indicator.is_base:
+            points = min(Decimal(2), Decimal(indicator.weight))
+            submissions.verify_item(
+                sub, sub.version, inspector, deduction=points, deduction_reason="台账资料不完整"
+            )
+        elif roll < 0.66:
+            submissions.return_item(
+                sub, "佐证材料与填报数据不一致，请核实后重新提交", sub.version, inspector
+            )
+
+
+def _rectify(cycle: Cycle, units: list[Unit]) -> None:
+    inspector = User.get(User.username == "inspector")
+    today = date.today()
+    demands = [
+        ("流动人口计划生育服务台账不规范，请按要求整改", 20),
+        ("社区流动人口专干配备未达到500:1比例", 2),
+        ("宣传资料未覆盖流动人口集中居住区", 10),
+    ]
+    for unit, (text, days) in zip(units, demands, strict=False):
+        rectifications.demand(cycle, unit, text, today + timedelta(days=days), inspector)
+    if len(units) > 3:
+        row = rectifications.demand(
+            cycle, units[3], "信息平台数据更新不及时", today + timedelta(days=1), inspector
+        )
+        reporter = User.get_or_none(User.role == "reporter", User.unit == units[3])
+        if reporter:
+            rectifications.respond(row, "已安排专人每周更新，并建立核查制度", reporter)
+
+
+def _units(cycle: Cycle) -> list[Unit]:
+    return list(
+        Unit.select()
+        .join(Assignment, on=(Assignment.unit == Unit.id))
+        .where(Assignment.cycle == cycle)
+        .distinct()
+        .order_by(Unit.sort_order, Unit.code)
+    )
+
+
+def _create(
+    year: int, name: str, set_file: str, due: date, review_due: date, previous: Cycle | None = None
+) -> Cycle:
+    admin = User.get(User.username == "admin")
+    text = (SETS_DIR / set_file).read_text(encoding="utf-8")
+    cycle = lifecycle.create_cycle(
+        year, name, text, set_file, due, review_due, previous, actor=admin
+    )
+    return lifecycle.transition(cycle, "open", admin)
+
+
+def load() -> None:
+    """2011 county results published; 2012 county and department cycles in review."""
+    admin = User.get(User.username == "admin")
+    rng = random.Random(SEED)
+    last = _create(
+        2011,
+        "2011年度县（市、区）流动人口基本公共服务均等化考核",
+        COUNTY_2011,
+        date(2011, 12, 20),
+        date(2012, 1, 15),
+    )
+    _fill(last, _units(last), rng, with_evidence=False)
+    for sub in Submission.select().where(Submission.cycle == last):
+        submissions.verify_item(sub, sub.version, admin)
+    lifecycle.transition(last, "review", admin)
+    publishing.publish(Cycle.get_by_id(last.id), admin)
+
+    today = date.today()
+    due, review_due = today - timedelta(days=5), today + timedelta(days=20)
+    for name, set_file, previous in (
+        ("2012年度县（市、区）流动人口基本公共服务均等化考核", COUNTY_2012, last),
+        ("2012年度成员单位流动人口基本公共服务均等化考核", DEPARTMENTS, None),
+    ):
+        cycle = _create(2012, name, set_file, due, review_due, previous)
+        units = _units(cycle)
+        _fill(cycle, units, rng, with_evidence=True)
+        _review(cycle, rng)
+        _rectify(cycle, units)
+        lifecycle.transition(Cycle.get_by_id(cycle.id), "review", admin)

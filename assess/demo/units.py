@@ -1,0 +1,131 @@
+"""Demo data from the seed documents: 郑州市, its 16 county-level units, member departments
+with the leading-group roster (郑政办〔2010〕90号 附件) as contacts, and one account per role.
+
+This is the only place a password is written down: every demo account shares
+``DEMO_PASSWORD`` so a newcomer can sign in as each role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peewee import JOIN
+
+from assess.accounts import users
+from assess.accounts.models import User
+from assess.core.db import database
+from assess.demo.zhengzhou import COUNTIES
+from assess.units import tree
+from assess.units.models import Unit
+
+DEMO_PASSWORD = "Demo@2026!"  # noqa: S105 (demo data only, printed to the operator)
+
+CITY = ("zz", "郑州市")
+
+
+# Member departments (成员单位) with the roster of 郑政办〔2010〕90号 附件.
+DEPARTMENTS = (
+    ("dept-rkjsw", "市人口计生委", "杨传文", "主任"),
+    ("dept-zzb", "市综治办", "范娟", "副主任"),
+    ("dept-fgw", "市发展改革委", "程筱平", "调研员"),
+    ("dept-czj", "市财政局", "郝伟", "副局长"),
+    ("dept-rsj", "市人社局", "王松亭", "副局长"),
+    ("dept-jw", "市建委", "王凯", "副主任"),
+    ("dept-gaj", "市公安局", "周廷欣", "副局长"),
+    ("dept-fgj", "市房管局", "李全云", "副局长"),
+    ("dept-jyj", "市教育局", "田保华", "副局长"),
+    ("dept-wsj", "市卫生局", "原学岭", "副局长"),
+    ("dept-gsj", "市工商局", "潘公社", "副局长"),
+    ("dept-sfj", "市司法局", "王东风", "副局长"),
+    ("dept-mzj", "市民政局", "张同亮", "调研员"),
+)
+
+# A few townships and communities so the tree shows all four levels.
+TOWNSHIPS = (
+    ("410105-001", "经八路街道", "410105"),
+    ("410105-002", "花园路街道", "410105"),
+    ("410103-001", "淮河路街道", "410103"),
+)
+COMMUNITIES = (
+    ("410105-001-01", "经八路社区", "410105-001"),
+    ("410105-002-01", "农科路社区", "410105-002"),
+    ("410103-001-01", "兴华南街社区", "410103-001"),
+)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    unit: str
+
+
+class DemoAlreadyLoaded(RuntimeError):
+    pass
+
+
+def load_demo(extensions: bool = True) -> list[DemoLogin]:
+    """Load the demo units and accounts in one transaction; refuse if units already exist.
+
+    ``extensions`` adds what later areas contribute (cycles, nominations); tests that need
+    only units and accounts leave it off.
+    """
+    with database.atomic():
+        if Unit.select().exists():
+            raise DemoAlreadyLoaded()
+        city = tree.create_unit(*CITY, kind="city")
+        by_code = {city.code: city}
+        for order, (code, name) in enumerate(COUNTIES):
+            by_code[code] = tree.create_unit(code, name, "county", city, sort_order=order)
+        for order, (code, name, person, title) in enumerate(DEPARTMENTS):
+            by_code[code] = tree.create_unit(
+                code,
+                name,
+                "department",
+                city,
+                sort_order=100 + order,
+                contact_person=person,
+                contact_title=title,
+            )
+        for code, name, parent in TOWNSHIPS:
+            by_code[code] = tree.create_unit(code, name, "township", by_code[parent])
+        for code, name, parent in COMMUNITIES:
+            by_code[code] = tree.create_unit(code, name, "community", by_code[parent])
+        _accounts(by_code)
+        if extensions:
+            _load_extensions()
+    return demo_logins()
+
+
+def _accounts(by_code: dict[str, Unit]) -> None:
+    office = by_code["dept-rkjsw"]
+    users.create_user("admin", DEMO_PASSWORD, "admin", office, display_name="兰维娜")
+    users.create_user("inspector", DEMO_PASSWORD, "inspector", display_name="督查组 李明")
+    users.create_user("viewer", DEMO_PASSWORD, "viewer", display_name="王哲")
+    for code, unit in by_code.items():
+        if unit.kind in ("county", "department"):
+            users.create_user(
+                f"r-{code}", DEMO_PASSWORD, "reporter", unit, display_name=f"{unit.name}填报员"
+            )
+
+
+def _load_extensions() -> None:
+    """The cycles and the nomination round, loaded after the units and logins they use."""
+    from assess.demo import cycles, nominations
+
+    for loader in LOADERS or (cycles.load, nominations.load):
+        loader()
+
+
+# Tests set this to load only some of the demo (the nomination round alone, say).
+LOADERS: list = []
+
+
+def demo_logins() -> list[DemoLogin]:
+    rows = (
+        User.select(User.username, User.role, Unit.name)
+        .join(Unit, join_type=JOIN.LEFT_OUTER)
+        .order_by(User.id)
+        .tuples()
+    )
+    return [DemoLogin(u, r, n or "") for u, r, n in rows]

@@ -1,0 +1,740 @@
+"""The ten-types-of-models nomination round (十类典型评选), per SPEC §5 and seed 003
+(郑政办文〔2013〕37号): the round's set-up, nominations inside the window, their evidence,
+who may open what, and declared conflicts (回避). Assignment and review are in
+``assess.nominations.review_sheets``, ranking runs and the award list in ``assess.nominations.ranking_runs``.
+
+Every write runs in one transaction with its audit entry. Beyond the role check in
+``policy``, this module decides who may open a nomination: the admin every one; a reporter
+only its own unit's; a reviewer only one it is assigned to and has no conflict with (its
+``User.unit`` is the nominating unit, or it declared one); a viewer none.
+
+Reviewers are the round's panel (评审专家组): active users with the ``inspector`` role,
+all of them by default. Administrators run the round and confirm the list; they are not
+panel members, so no one both scores and confirms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+
+from assess.accounts.models import User
+from assess.core import audit
+from assess.core.db import database, is_postgres
+from assess.core.models import utcnow
+from assess.core.policy import ADMIN, INSPECTOR, REPORTER
+from assess.evidence import attachments
+from assess.evidence.models import Evidence
+from assess.nominations.models import (
+    NOMINEE_KINDS,
+    Nomination,
+    NominationCategory,
+    NominationRound,
+    PanelMember,
+    RankingRun,
+    ReviewerConflict,
+    ReviewSheet,
+    ScoreCriterion,
+)
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+# SPEC §5: the first six are named in seed 003, the last four are the default additions.
+DEFAULT_CATEGORIES = (
+    ("先进县(市、区)", "unit"),
+    ("先进乡(镇、办)", "unit"),
+    ("先进用工单位", "unit"),
+    ("先进服务管理机构", "unit"),
+    ("先进培训机构", "unit"),
+    ("优秀外来务工人员", "person"),
+    ("先进学校", "unit"),
+    ("先进社区", "unit"),
+    ("先进医疗卫生计生机构", "unit"),
+    ("优秀流动人口服务工作者", "person"),
+)
+# A paper 评分表: each criterion scored from 0 to its points; the points sum to 100.
+DEFAULT_CRITERIA = (
+    ("事迹真实典型", "事迹材料真实、具体，在促进流动人口社会融合方面具有典型性", 30),
+    ("工作成效显著", "流动人口基本公共服务均等化工作成效突出，有数据支撑", 30),
+    ("创新与示范带动", "工作方法有创新，可复制、可推广，带动作用明显", 20),
+    ("社会评价", "流动人口及群众满意度高，社会反响好", 10),
+    ("材料规范完整", "推荐材料与佐证材料齐全、规范", 10),
+)
+# Seed 003: the top 30 are jointly commended by these two offices.
+AWARD_ISSUERS = ("郑州市人力资源和社会保障局", "郑州市人口和计划生育委员会")
+
+ROUND_FIELDS = (
+    "year",
+    "title",
+    "window_opens",
+    "window_closes",
+    "top_n",
+    "cap_per_category",
+    "reviewers_per_nomination",
+    "min_reviews",
+    "normalise",
+)
+NOMINATION_FIELDS = (
+    "category",
+    "unit",
+    "nominee_kind",
+    "nominee_name",
+    "work_unit",
+    "position",
+    "contact_person",
+    "contact_phone",
+    "deeds",
+    "status",
+)
+
+
+class NominationError(ValueError):
+    """A request about a nomination round that cannot be carried out; the message is for
+    the user, and ``problems`` lists each problem when there are several."""
+
+    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+
+def today() -> date:
+    """Today in Asia/Shanghai, the calendar the nomination window is set in."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def default_title(year: int) -> str:
+    return _("%(year)s年度郑州市培育十类典型促进流动人口社会融合评选", year=year)
+
+
+# --- round state -------------------------------------------------------------------------
+
+
+def window_open(round_: NominationRound, on: date | None = None) -> bool:
+    on = on or today()
+    return round_.window_opens <= on <= round_.window_closes
+
+
+def window_closed(round_: NominationRound, on: date | None = None) -> bool:
+    return (on or today()) > round_.window_closes
+
+
+def confirmed_run(round_: NominationRound) -> RankingRun | None:
+    return (
+        RankingRun.select()
+        .where(RankingRun.round == round_, RankingRun.confirmed_at.is_null(False))
+        .first()
+    )
+
+
+def latest_run(round_: NominationRound) -> RankingRun | None:
+    return (
+        RankingRun.select()
+        .where(RankingRun.round == round_)
+        .order_by(RankingRun.number.desc())
+        .first()
+    )
+
+
+def round_sheets(round_: NominationRound):
+    """Every score sheet of the round's nominations (a query to refine)."""
+    return ReviewSheet.select().join(Nomination).where(Nomination.round == round_)
+
+
+def active_nominations(round_: NominationRound):
+    """The round's nominations that were not withdrawn (a query to refine)."""
+    return Nomination.select().where(Nomination.round == round_, Nomination.status == "submitted")
+
+
+def phase(round_: NominationRound) -> str:
+    """``preparing``, ``nominating``, ``closed`` (awaiting assignment), ``reviewing`` or
+    ``confirmed``."""
+    if confirmed_run(round_) is not None:
+        return "confirmed"
+    if window_open(round_):
+        return "nominating"
+    if not window_closed(round_):
+        return "preparing"
+    return "reviewing" if round_sheets(round_).exists() else "closed"
+
+
+def phase_label(value: str) -> str:
+    return {
+        "preparing": _("筹备中"),
+        "nominating": _("提名中"),
+        "closed": _("提名已截止，待分配评审"),
+        "reviewing": _("评审中"),
+        "confirmed": _("表彰名单已确认"),
+    }.get(value, value)
+
+
+def locked_round(round_: NominationRound) -> NominationRound:
+    """The round re-read inside the caller's transaction and, on PostgreSQL, locked, so that
+    assignment, review submission, ranking and confirmation never interleave."""
+    query = NominationRound.select().where(NominationRound.id == round_.id)
+    if is_postgres():
+        query = query.for_update()
+    return query.get()
+
+
+def require_not_confirmed(round_: NominationRound) -> None:
+    if confirmed_run(round_) is not None:
+        raise NominationError(_("表彰名单已确认，本轮评选不能再修改"))
+
+
+def require_window_closed(round_: NominationRound) -> None:
+    if not window_closed(round_):
+        raise NominationError(
+            _("提名截止（%(d)s）后才能分配评审", d=round_.window_closes.isoformat())
+        )
+
+
+# --- set-up (admin) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundSettings:
+    """The admin's settings of a round; see ``NominationRound``."""
+
+    year: int
+    title: str
+    window_opens: date
+    window_closes: date
+    top_n: int = 30
+    cap_per_category: int | None = None
+    reviewers_per_nomination: int = 5
+    min_reviews: int = 5
+    normalise: bool = False
+
+
+def _check_settings(s: RoundSettings) -> None:
+    problems = []
+    if not 2000 <= s.year <= 2100:
+        problems.append(_("年度应在 2000–2100 之间"))
+    if s.window_opens > s.window_closes:
+        problems.append(_("提名开始日期不能晚于截止日期"))
+    if s.top_n < 1:
+        problems.append(_("表彰名额至少为 1"))
+    if s.cap_per_category is not None and s.cap_per_category < 1:
+        problems.append(_("每类名额上限至少为 1（不限请留空）"))
+    if s.reviewers_per_nomination < 1:
+        problems.append(_("每个提名的评审人数至少为 1"))
+    if not 1 <= s.min_reviews <= s.reviewers_per_nomination:
+        problems.append(_("最少有效评审数应在 1 到每个提名的评审人数之间"))
+    if problems:
+        raise NominationError(problems[0], problems)
+
+
+def _panel_candidates():
+    return User.select().where(User.role == INSPECTOR, User.active == True)  # noqa: E712
+
+
+def create_round(settings: RoundSettings, actor: User) -> NominationRound:
+    """Create a round with the default ten categories, the default score sheet and every
+    active inspector on the panel; refuse bad settings."""
+    _check_settings(settings)
+    fields = dict(settings.__dict__, title=settings.title.strip() or default_title(settings.year))
+    with database.atomic():
+        round_ = NominationRound.create(created_by=actor.id, **fields)
+        NominationCategory.insert_many(
+            [
+                {"round": round_.id, "name": name, "nominee_kind": kind, "sort_order": i}
+                for i, (name, kind) in enumerate(DEFAULT_CATEGORIES)
+            ]
+        ).execute()
+        ScoreCriterion.insert_many(
+            [
+                {
+                    "round": round_.id,
+                    "name": name,
+                    "guidance": guidance,
+                    "weight": weight,
+                    "sort_order": i,
+                }
+                for i, (name, guidance, weight) in enumerate(DEFAULT_CRITERIA)
+            ]
+        ).execute()
+        panel = [u.id for u in _panel_candidates()]
+        if panel:
+            PanelMember.insert_many([{"round": round_.id, "reviewer": u} for u in panel]).execute()
+        audit.record(
+            "nomination_round.create",
+            "nomination_round",
+            round_.id,
+            after=dict(audit.model_snapshot(round_, ROUND_FIELDS), panel=panel),
+            actor=actor,
+        )
+    return round_
+
+
+def update_round(round_: NominationRound, settings: RoundSettings, actor: User) -> None:
+    """Change a round's settings; once reviewers are assigned, neither the reviewers per
+    nomination nor a window that would reopen nominations."""
+    _check_settings(settings)
+    with database.atomic():
+        round_ = locked_round(round_)
+        require_not_confirmed(round_)
+        if round_sheets(round_).exists():
+            if settings.reviewers_per_nomination != round_.reviewers_per_nomination:
+                raise NominationError(_("已分配评审，不能再修改每个提名的评审人数"))
+            # Reopening the window would let units change deeds under the reviewers.
+            if settings.window_closes >= today():
+                raise NominationError(_("已分配评审，提名截止日期只能在今天之前"))
+        before = audit.model_snapshot(round_, ROUND_FIELDS)
+        for name in ROUND_FIELDS:
+            setattr(round_, name, getattr(settings, name))
+        round_.title = round_.title.strip() or default_title(round_.year)
+        round_.save()
+        audit.record(
+            "nomination_round.update",
+            "nomination_round",
+            round_.id,
+            before=before,
+            after=audit.model_snapshot(round_, ROUND_FIELDS),
+            actor=actor,
+        )
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    id: int | None
+    name: str
+    nominee_kind: str
+    remove: bool = False
+
+
+def save_categories(round_: NominationRound, rows: Iterable[CategoryRow], actor: User) -> None:
+    """Rename, add and remove categories in the given order; a category that has
+    nominations cannot be removed, and names must be unique."""
+    rows = [r for r in rows if r.id or (r.name.strip() and not r.remove)]
+    with database.atomic():
+        round_ = locked_round(round_)
+        require_not_confirmed(round_)
+        existing = {c.id: c for c in round_.categories}
+        kept = [r for r in rows if not r.remove]
+        names = [r.name.strip() for r in kept]
+        problems = []
+        if any(not n for n in names):
+            problems.append(_("类别名称不能为空"))
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            problems.append(_("类别名称重复：%(n)s", n="、".join(repeated)))
+        if not kept:
+            problems.append(_("至少保留一个类别"))
+        if any(r.nominee_kind not in NOMINEE_KINDS for r in kept):
+            problems.append(_("请选择推荐对象类型（单位或个人）"))
+        unknown = [r.id for r in rows if r.id and r.id not in existing]
+        if unknown:
+            problems.append(_("类别不属于本轮评选"))
+        for r in rows:
+            if r.remove and r.id in existing and existing[r.id].nominations.exists():
+                problems.append(_("类别“%(n)s”已有提名，不能删除", n=existing[r.id].name))
+        if problems:
+            raise NominationError(problems[0], problems)
+        before = [(c.id, c.name, c.nominee_kind) for c in existing.values()]
+        for r in rows:
+            if r.remove and r.id:
+                existing[r.id].delete_instance()
+        # Two passes so that swapping two names never trips the unique (round, name) index.
+        for r in kept:
+            if r.id:
+                NominationCategory.update(name=f"~{uuid4().hex}").where(
+                    NominationCategory.id == r.id
+                ).execute()
+        for order, r in enumerate(kept):
+            values = {"name": r.name.strip(), "nominee_kind": r.nominee_kind, "sort_order": order}
+            if r.id:
+                NominationCategory.update(**values).where(NominationCategory.id == r.id).execute()
+            else:
+                NominationCategory.create(round=round_, **values)
+        after = [(c.id, c.name, c.nominee_kind) for c in categories(round_)]
+        audit.record(
+            "nomination_round.categories",
+            "nomination_round",
+            round_.id,
+            before={"categories": before},
+            after={"categories": after},
+            actor=actor,
+        )
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    id: int | None
+    name: str
+    guidance: str
+    weight: Decimal | None
+    remove: bool = False
+
+
+def save_criteria(round_: NominationRound, rows: Iterable[CriterionRow], actor: User) -> None:
+    """Replace the score sheet's lines; the points must be positive and sum to 100, and the
+    sheet is frozen once any reviewer has saved a score."""
+    rows = [r for r in rows if r.id or (r.name.strip() and not r.remove)]
+    kept = [r for r in rows if not r.remove]
+    problems = []
+    if not kept:
+        problems.append(_("评分细则至少需要一项"))
+    if any(not r.name.strip() for r in kept):
+        problems.append(_("评分项名称不能为空"))
+    if any(r.weight is None or not r.weight.is_finite() or r.weight <= 0 for r in kept):
+        problems.append(_("每个评分项的分值应大于 0"))
+    elif sum((r.weight for r in kept), Decimal(0)) != 100:
+        total = sum((r.weight for r in kept), Decimal(0))
+        problems.append(_("评分细则的分值合计应为 100，现为 %(t)s", t=f"{total.normalize():f}"))
+    if problems:
+        raise NominationError(problems[0], problems)
+    with database.atomic():
+        round_ = locked_round(round_)
+        require_not_confirmed(round_)
+        if round_sheets(round_).where(ReviewSheet.status != "assigned").exists():
+            raise NominationError(_("评审已开始打分，评分细则不能再修改"))
+        existing = {c.id: c for c in round_.criteria}
+        if any(r.id and r.id not in existing for r in rows):
+            raise NominationError(_("评分项不属于本轮评选"))
+        before = [(c.id, c.name, str(c.weight)) for c in criteria(round_)]
+        for r in rows:
+            if r.remove and r.id:
+                existing[r.id].delete_instance()
+        for order, r in enumerate(kept):
+            values = {
+                "name": r.name.strip(),
+                "guidance": r.guidance.strip(),
+                "weight": r.weight,
+                "sort_order": order,
+            }
+            if r.id:
+                ScoreCriterion.update(**values).where(ScoreCriterion.id == r.id).execute()
+            else:
+                ScoreCriterion.create(round=round_, **values)
+        after = [(c.id, c.name, str(c.weight)) for c in criteria(round_)]
+        audit.record(
+            "nomination_round.criteria",
+            "nomination_round",
+            round_.id,
+            before={"criteria": before},
+            after={"criteria": after},
+            actor=actor,
+        )
+
+
+def categories(round_: NominationRound) -> list[NominationCategory]:
+    return list(
+        NominationCategory.select()
+        .where(NominationCategory.round == round_)
+        .order_by(NominationCategory.sort_order, NominationCategory.id)
+    )
+
+
+def criteria(round_: NominationRound) -> list[ScoreCriterion]:
+    return list(
+        ScoreCriterion.select()
+        .where(ScoreCriterion.round == round_)
+        .order_by(ScoreCriterion.sort_order, ScoreCriterion.id)
+    )
+
+
+def panel(round_: NominationRound) -> list[User]:
+    """The round's active reviewers, by name."""
+    return list(
+        User.select()
+        .join(PanelMember, on=(PanelMember.reviewer == User.id))
+        .where(PanelMember.round == round_, User.active == True)  # noqa: E712
+        .order_by(User.username)
+    )
+
+
+def panel_candidates() -> list[User]:
+    return list(_panel_candidates().order_by(User.username))
+
+
+def set_panel(round_: NominationRound, reviewer_ids: Iterable[int], actor: User) -> None:
+    """Make the panel exactly ``reviewer_ids`` (active inspectors); a reviewer holding score
+    sheets cannot leave until the admin has moved them."""
+    wanted = set(reviewer_ids)
+    with database.atomic():
+        round_ = locked_round(round_)
+        require_not_confirmed(round_)
+        allowed = {u.id for u in _panel_candidates()}
+        if wanted - allowed:
+            raise NominationError(_("评审专家只能从启用的督查员/评审专家账号中选择"))
+        current = {m.reviewer_id for m in PanelMember.select().where(PanelMember.round == round_)}
+        leaving = current - wanted
+        busy = (
+            User.select(User.username)
+            .join(ReviewSheet, on=(ReviewSheet.reviewer == User.id))
+            .join(Nomination)
+            .where(Nomination.round == round_, User.id.in_(list(leaving) or [0]))
+            .distinct()
+        )
+        names = sorted(u.username for u in busy)
+        if names:
+            raise NominationError(
+                _("以下评审专家已分配评分表，请先调整分配：%(n)s", n="、".join(names))
+            )
+        PanelMember.delete().where(
+            PanelMember.round == round_, PanelMember.reviewer.in_(list(leaving) or [0])
+        ).execute()
+        joining = sorted(wanted - current)
+        if joining:
+            PanelMember.insert_many(
+                [{"round": round_.id, "reviewer": u} for u in joining]
+            ).execute()
+        audit.record(
+            "nomination_round.panel",
+            "nomination_round",
+            round_.id,
+            before={"panel": sorted(current)},
+            after={"panel": sorted(wanted)},
+            actor=actor,
+        )
+
+
+# --- nominations (reporters) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NomineeInput:
+    """What a reporter fills in for one nomination."""
+
+    category_id: int
+    nominee_kind: str
+    nominee_name: str
+    work_unit: str = ""
+    position: str = ""
+    contact_person: str = ""
+    contact_phone: str = ""
+    deeds: str = ""
+
+
+def _require_window(round_: NominationRound) -> None:
+    if not window_open(round_):
+        raise NominationError(
+            _(
+                "不在提名时间内（%(a)s 至 %(b)s），不能提交或修改提名",
+                a=round_.window_opens.isoformat(),
+                b=round_.window_closes.isoformat(),
+            )
+        )
+
+
+def _nominee_values(round_: NominationRound, data: NomineeInput) -> dict[str, object]:
+    category = NominationCategory.get_or_none(
+        NominationCategory.id == data.category_id, NominationCategory.round == round_
+    )
+    values = {
+        "nominee_kind": data.nominee_kind,
+        "nominee_name": data.nominee_name.strip(),
+        "work_unit": data.work_unit.strip(),
+        "position": data.position.strip(),
+        "contact_person": data.contact_person.strip(),
+        "contact_phone": data.contact_phone.strip(),
+        "deeds": data.deeds.strip(),
+    }
+    problems = []
+    if category is None:
+        problems.append(_("请选择本轮评选的类别"))
+    if data.nominee_kind not in NOMINEE_KINDS:
+        problems.append(_("请选择推荐对象类型（单位或个人）"))
+    if not values["nominee_name"]:
+        problems.append(_("请填写推荐对象名称（姓名）"))
+    if data.nominee_kind == "person" and not (values["work_unit"] and values["position"]):
+        problems.append(_("推荐个人须填写工作单位和职务"))
+    if not (values["contact_person"] and values["contact_phone"]):
+        problems.append(_("请填写联系人和联系电话"))
+    if not values["deeds"]:
+        problems.append(_("请填写事迹材料"))
+    if problems:
+        raise NominationError(problems[0], problems)
+    values["category"] = category
+    return values
+
+
+def create_nomination(round_: NominationRound, data: NomineeInput, actor: User) -> Nomination:
+    """A reporter's nomination for its own unit, only inside the window."""
+    if actor.role != REPORTER or actor.unit_id is None:
+        raise NominationError(_("只有单位填报员可以提名"))
+    values = _nominee_values(round_, data)
+    with database.atomic():
+        _require_window(locked_round(round_))
+        nomination = Nomination.create(
+            round=round_, unit=actor.unit_id, created_by=actor.id, **values
+        )
+        audit.record(
+            "nomination.create",
+            "nomination",
+            nomination.id,
+            after=audit.model_snapshot(nomination, NOMINATION_FIELDS),
+            actor=actor,
+        )
+    return nomination
+
+
+def update_nomination(nomination: Nomination, data: NomineeInput, actor: User) -> None:
+    """Edit an own-unit nomination while the window is open."""
+    values = _nominee_values(nomination.round, data)
+    with database.atomic():
+        _require_window(locked_round(nomination.round))
+        _require_own(nomination, actor)
+        before = audit.model_snapshot(nomination, NOMINATION_FIELDS)
+        for key, value in values.items():
+            setattr(nomination, key, value)
+        nomination.updated_at = utcnow()
+        nomination.save()
+        audit.record(
+            "nomination.update",
+            "nomination",
+            nomination.id,
+            before=before,
+            after=audit.model_snapshot(nomination, NOMINATION_FIELDS),
+            actor=actor,
+        )
+
+
+def withdraw_nomination(nomination: Nomination, actor: User) -> None:
+    """Withdraw (撤回) an own-unit nomination while the window is open; the row is kept."""
+    with database.atomic():
+        _require_window(locked_round(nomination.round))
+        _require_own(nomination, actor)
+        if nomination.status == "withdrawn":
+            raise NominationError(_("该提名已撤回"))
+        nomination.status = "withdrawn"
+        nomination.updated_at = utcnow()
+        nomination.save()
+        audit.record(
+            "nomination.withdraw",
+            "nomination",
+            nomination.id,
+            before={"status": "submitted"},
+            after={"status": "withdrawn"},
+            actor=actor,
+        )
+
+
+def _require_own(nomination: Nomination, actor: User) -> None:
+    if actor.role != REPORTER or actor.unit_id != nomination.unit_id:
+        raise NominationError(_("只能修改本单位的提名"))
+    if nomination.status != "submitted":
+        raise NominationError(_("该提名已撤回，不能修改"))
+
+
+def add_evidence(nomination: Nomination, files, actor: User) -> list[Evidence]:
+    """Store uploads and attach them to an own-unit nomination while the window is open."""
+    _require_own(nomination, actor)
+    _require_window(nomination.round)
+    try:
+        stored = attachments.store_uploads(files)
+        if not stored:
+            raise NominationError(_("请选择要上传的文件"))
+        return attachments.attach(stored, actor, nomination.unit_id, nomination_id=nomination.id)
+    except attachments.EvidenceError as exc:
+        raise NominationError(str(exc)) from exc
+
+
+def remove_evidence(nomination: Nomination, row: Evidence, actor: User) -> None:
+    _require_own(nomination, actor)
+    _require_window(nomination.round)
+    if row.nomination_id != nomination.id:
+        raise NominationError(_("该文件不属于此提名"))
+    attachments.remove(row, actor)
+
+
+def nomination_evidence(nomination: Nomination) -> list[Evidence]:
+    return list(
+        Evidence.select().where(Evidence.nomination_id == nomination.id).order_by(Evidence.id)
+    )
+
+
+# --- who may open what ---------------------------------------------------------------------
+
+
+def has_conflict(user: User, nomination: Nomination) -> bool:
+    """A conflict of interest (回避): the reviewer works for the nominating unit, or has
+    declared one."""
+    if user.unit_id is not None and user.unit_id == nomination.unit_id:
+        return True
+    return (
+        ReviewerConflict.select()
+        .where(ReviewerConflict.nomination == nomination, ReviewerConflict.reviewer == user.id)
+        .exists()
+    )
+
+
+def can_open(user: User, nomination: Nomination) -> bool:
+    """The admin opens every nomination; a reporter its own unit's; a reviewer one it is
+    assigned to and has no conflict with; nobody else."""
+    if user.role == ADMIN:
+        return True
+    if user.role == REPORTER:
+        return user.unit_id is not None and user.unit_id == nomination.unit_id
+    if user.role == INSPECTOR:
+        return sheet_for(user, nomination) is not None
+    return False
+
+
+def evidence_readable(user: User, row: Evidence) -> bool:
+    """For ``assess.evidence``: may ``user`` download a nomination's evidence file?"""
+    nomination = Nomination.get_or_none(Nomination.id == row.nomination_id)
+    return nomination is not None and can_open(user, nomination)
+
+
+def sheet_for(user: User, nomination: Nomination) -> ReviewSheet | None:
+    """The user's score sheet for ``nomination``, or None when it may not open it: not
+    assigned, or in conflict (own unit or declared), or the nomination was withdrawn."""
+    if user.role != INSPECTOR or nomination.status != "submitted":
+        return None
+    if has_conflict(user, nomination):
+        return None
+    return ReviewSheet.get_or_none(
+        ReviewSheet.nomination == nomination, ReviewSheet.reviewer == user.id
+    )
+
+
+def declare_conflict(nomination: Nomination, reviewer: User, reason: str) -> None:
+    """A panel member declares a conflict (回避) with a nomination; an unsubmitted score
+    sheet it held is withdrawn, so the admin fills the place."""
+    reason = reason.strip()
+    if not reason:
+        raise NominationError(_("请说明回避理由"))
+    with database.atomic():
+        round_ = locked_round(nomination.round)
+        require_not_confirmed(round_)
+        if (
+            not PanelMember.select()
+            .where(PanelMember.round == round_, PanelMember.reviewer == reviewer.id)
+            .exists()
+        ):
+            raise NominationError(_("您不是本轮评选的评审专家"))
+        if reviewer.unit_id is not None and reviewer.unit_id == nomination.unit_id:
+            raise NominationError(_("本单位的提名自动回避，无需声明"))
+        if has_conflict(reviewer, nomination):
+            raise NominationError(_("已声明回避"))
+        sheet = ReviewSheet.get_or_none(
+            ReviewSheet.nomination == nomination, ReviewSheet.reviewer == reviewer.id
+        )
+        if sheet is not None and sheet.status == "submitted":
+            raise NominationError(_("已提交评分，如需回避请联系领导小组办公室"))
+        ReviewerConflict.create(nomination=nomination, reviewer=reviewer.id, reason=reason)
+        if sheet is not None:
+            sheet.delete_instance(recursive=True)
+        audit.record(
+            "nomination.conflict",
+            "nomination",
+            nomination.id,
+            after={"reviewer": reviewer.id, "reason": reason, "sheet_removed": sheet is not None},
+            actor=reviewer,
+        )
+
+
+def declared_conflicts(round_: NominationRound, reviewer: User) -> dict[int, ReviewerConflict]:
+    query = (
+        ReviewerConflict.select()
+        .join(Nomination)
+        .where(Nomination.round == round_, ReviewerConflict.reviewer == reviewer.id)
+    )
+    return {c.nomination_id: c for c in query}

@@ -1,0 +1,1 @@
+"""Operating an instance: schema migrations, backup and restore, the audit log page."""

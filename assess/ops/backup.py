@@ -1,0 +1,457 @@
+"""Backup and restore (备份与恢复) of an instance: its database and its evidence files.
+
+A backup is one ``.tar.gz``: ``manifest.json``, the database — SQLite copied with the
+online backup API (a consistent snapshot while the server keeps writing), PostgreSQL
+dumped with ``pg_dump -Fc`` — and ``evidence/`` laid out as in the store. The database is
+copied first and the evidence second: the store keeps a file before any row names it and
+never deletes one, so every row in the copy finds its file (a file uploaded in between is
+kept as a harmless orphan). The archive is written under a temporary name and renamed
+when complete, so a backup file is never half-written.
+
+Restoring checks the whole archive before changing anything (manifest, member names,
+each file's SHA-256 against its name, the SQLite copy's integrity), refuses a database
+that already holds data unless forced, adds the evidence files (content-addressed, so
+adding never overwrites other bytes), replaces the database, brings it to the current
+schema and records the restore in the audit log. Stop the server before restoring.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import peewee
+
+from assess.core.db import database
+from assess.evidence.storage import EvidenceStore
+from scoring.i18n import _
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+SQLITE_MEMBER = "database.sqlite3"
+POSTGRES_MEMBER = "database.pgdump"
+EVIDENCE = "evidence"
+CHUNK = 1 << 20
+PG_TIMEOUT_SECONDS = 3600
+_EVIDENCE_NAME = re.compile(r"^evidence/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})(\.thumb\.png)?$")
+
+
+class BackupError(RuntimeError):
+    """A backup or restore that cannot be done; the message is for the operator."""
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    """What a backup holds (as written, or as restored)."""
+
+    path: Path
+    engine: str
+    schema_version: int
+    evidence_files: int
+    size: int
+    created_at: str
+
+
+# --- which database -------------------------------------------------------------------------
+
+
+def _engine() -> str:
+    db = database.obj
+    if isinstance(db, peewee.SqliteDatabase):
+        return "sqlite"
+    if isinstance(db, peewee.PostgresqlDatabase):
+        return "postgresql"
+    raise BackupError(_("不支持备份此类数据库：%(t)s", t=type(db).__name__))
+
+
+def _sqlite_path() -> Path:
+    return Path(database.obj.database)
+
+
+def _pg_tool(name: str) -> str:
+    """The newest server's ``pg_dump``/``pg_restore`` (PG_BIN first), else the one on PATH."""
+    folders = [os.environ["PG_BIN"]] if os.environ.get("PG_BIN") else []
+    installed = Path("/usr/lib/postgresql")
+    if installed.is_dir():
+        versions = [p for p in installed.iterdir() if p.name.isdigit()]
+        folders += [str(p / "bin") for p in sorted(versions, key=lambda p: -int(p.name))]
+    for folder in folders:
+        candidate = Path(folder) / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise BackupError(_("找不到 %(tool)s：请安装 PostgreSQL 客户端程序", tool=name))
+    return found
+
+
+def _pg_env() -> dict[str, str]:
+    """libpq environment for the bound database: no password on a command line."""
+    params = database.obj.connect_params
+    env = dict(os.environ, PGDATABASE=str(database.obj.database))
+    for key, variable in (
+        ("host", "PGHOST"),
+        ("port", "PGPORT"),
+        ("user", "PGUSER"),
+        ("password", "PGPASSWORD"),
+        ("sslmode", "PGSSLMODE"),
+    ):
+        if params.get(key) not in (None, ""):
+            env[variable] = str(params[key])
+    return env
+
+
+def _run_pg(args: list[str]) -> None:
+    try:
+        done = subprocess.run(
+            args, env=_pg_env(), capture_output=True, text=True, timeout=PG_TIMEOUT_SECONDS
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BackupError(
+            _("%(tool)s 运行失败：%(err)s", tool=Path(args[0]).name, err=exc)
+        ) from exc
+    if done.returncode != 0:
+        raise BackupError(
+            _(
+                "%(tool)s 运行失败：%(err)s",
+                tool=Path(args[0]).name,
+                err=done.stderr.strip()[-2000:],
+            )
+        )
+
+
+def _schema_version() -> int:
+    from assess.ops import migrations
+
+    return migrations.current_version()
+
+
+def _store(instance: Path) -> EvidenceStore:
+    return EvidenceStore(Path(instance) / EVIDENCE, max_bytes=0)
+
+
+def _instance(instance: str | Path | None) -> Path:
+    if instance is not None:
+        return Path(instance)
+    from flask import current_app
+
+    return Path(current_app.config["ASSESS_INSTANCE"])
+
+
+def _evidence_files(store: EvidenceStore) -> list[Path]:
+    """The store's files (and thumbnails), never the temp folder of uploads under way."""
+    if not store.root.is_dir():
+        return []
+    found = []
+    for path in sorted(store.root.glob("??/??/*")):
+        name = f"{EVIDENCE}/{path.relative_to(store.root).as_posix()}"
+        if path.is_file() and _EVIDENCE_NAME.match(name):
+            found.append(path)
+    return found
+
+
+# --- backup ------------------------------------------------------------------------------------
+
+
+def backup(path: str | Path, *, instance: str | Path | None = None) -> BackupSummary:
+    """Write a backup of the bound database and the instance's evidence to ``path``.
+
+    Works while the server runs. Raises BackupError (nothing written at ``path``) when
+    the database cannot be read or the archive cannot be written.
+    """
+    path = Path(path)
+    engine = _engine()
+    store = _store(_instance(instance))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".assess-backup-", dir=path.parent) as work:
+            dump = Path(work) / (SQLITE_MEMBER if engine == "sqlite" else POSTGRES_MEMBER)
+            version = _schema_version()
+            if engine == "sqlite":
+                _sqlite_copy(_sqlite_path(), dump)
+            else:
+                _run_pg(
+                    [_pg_tool("pg_dump"), "-Fc", "--no-owner", "--no-privileges", "-f", str(dump)]
+                )
+            files = _evidence_files(store)
+            created = datetime.now(UTC).isoformat(timespec="seconds")
+            manifest = {
+                "format": FORMAT,
+                "engine": engine,
+                "schema_version": version,
+                "created_at": created,
+                "evidence_files": len(files),
+                "database": dump.name,
+            }
+            partial = Path(work) / "backup.tar.gz"
+            with tarfile.open(partial, "w:gz", compresslevel=6, dereference=True) as tar:
+                _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2).encode())
+                tar.add(dump, arcname=dump.name, recursive=False)
+                for file in files:
+                    arcname = f"{EVIDENCE}/{file.relative_to(store.root).as_posix()}"
+                    tar.add(file, arcname=arcname, recursive=False)
+            _fsync(partial)
+            os.replace(partial, path)
+            _fsync_directory(path.parent)
+    except OSError as exc:
+        raise BackupError(_("无法写入备份文件 %(p)s：%(err)s", p=path, err=exc)) from exc
+    except sqlite3.Error as exc:
+        raise BackupError(_("读取 SQLite 数据库失败：%(err)s", err=exc)) from exc
+    return BackupSummary(path, engine, version, len(files), path.stat().st_size, created)
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """A consistent copy of a live SQLite database (the online backup API)."""
+    if not source.is_file():
+        raise BackupError(_("数据库文件不存在：%(p)s", p=source))
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = int(datetime.now(UTC).timestamp())
+    info.mode = 0o600
+    tar.addfile(info, io.BytesIO(data))
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make renames into ``path`` durable (where directories can be opened)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# --- restore -----------------------------------------------------------------------------------
+
+
+def existing_data() -> dict[str, int]:
+    """Rows already in the bound database that a restore would overwrite (empty: none)."""
+    from assess.accounts.models import User
+    from assess.cycles.models import Cycle, Submission
+    from assess.evidence.models import Evidence
+    from assess.units.models import Unit
+
+    found = {}
+    for label, model in (
+        (_("用户"), User),
+        (_("单位"), Unit),
+        (_("考核周期"), Cycle),
+        (_("填报记录"), Submission),
+        (_("佐证材料"), Evidence),
+    ):
+        if model.table_exists():
+            count = model.select().count()
+            if count:
+                found[label] = count
+    return found
+
+
+def restore(
+    path: str | Path, *, force: bool = False, instance: str | Path | None = None
+) -> BackupSummary:
+    """Restore a backup written by ``backup`` into the bound database and the instance.
+
+    Raises BackupError, having changed nothing, when the archive is damaged or foreign,
+    comes from another engine or a newer schema, or the database holds data and
+    ``force`` is false.
+    """
+    from assess.ops import migrations
+
+    path = Path(path)
+    engine = _engine()
+    root = _instance(instance)
+    store = _store(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="restore-", dir=root) as work:
+        staged = Path(work)
+        manifest, files = _unpack(path, staged, engine)
+        if engine == "sqlite":
+            _check_sqlite(staged / SQLITE_MEMBER)
+        found = existing_data()
+        if found and not force:
+            what = "，".join(
+                _("%(label)s %(n)s 条", label=label, n=n) for label, n in found.items()
+            )
+            raise BackupError(
+                _(
+                    "当前数据库不是空的（%(what)s），恢复会覆盖这些数据。确认要覆盖，请加 --force 重新运行。",
+                    what=what,
+                )
+            )
+        _place_evidence(staged, files, store)
+        database.close()
+        if engine == "sqlite":
+            _sqlite_replace(staged / SQLITE_MEMBER, _sqlite_path())
+        else:
+            _run_pg(
+                [
+                    _pg_tool("pg_restore"),
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--single-transaction",
+                    "--exit-on-error",
+                    "-d",
+                    str(database.obj.database),
+                    str(staged / POSTGRES_MEMBER),
+                ]
+            )
+    database.connect(reuse_if_open=True)
+    from assess.core import audit
+
+    migrations.upgrade()
+    audit.record(
+        "backup.restore",
+        "instance",
+        "",
+        after={
+            "file": path.name,
+            "created_at": manifest["created_at"],
+            "schema_version": manifest["schema_version"],
+            "evidence_files": len(files),
+            "forced": bool(found),
+        },
+    )
+    return BackupSummary(
+        path,
+        engine,
+        int(manifest["schema_version"]),
+        len(files),
+        path.stat().st_size,
+        manifest["created_at"],
+    )
+
+
+def _damaged(path: Path, why: object) -> BackupError:
+    return BackupError(_("备份文件无法使用（%(p)s）：%(why)s", p=path.name, why=why))
+
+
+def _unpack(path: Path, staged: Path, engine: str) -> tuple[dict, list[str]]:
+    """Extract and check every member into ``staged``; return (manifest, evidence names)."""
+    from assess.ops import migrations
+
+    files: list[str] = []
+    manifest = None
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            for member in tar:
+                name = member.name
+                evidence = _EVIDENCE_NAME.match(name)
+                known = name in (MANIFEST, SQLITE_MEMBER, POSTGRES_MEMBER) or evidence
+                if not known or not member.isfile():
+                    raise _damaged(path, _("含有不认识的内容 %(n)s", n=name))
+                source = tar.extractfile(member)
+                target = staged / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                digest = _copy_hashing(source, target)
+                if name == MANIFEST:
+                    manifest = json.loads(target.read_text("utf-8"))
+                elif evidence:
+                    sha, thumb = evidence.group(3), evidence.group(4)
+                    prefix_ok = evidence.group(1) + evidence.group(2) == sha[:4]
+                    if not prefix_ok or (not thumb and digest != sha):
+                        raise _damaged(path, _("佐证材料 %(n)s 内容与其哈希不符", n=sha))
+                    files.append(name)
+    except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeDecodeError) as exc:
+        raise _damaged(path, exc) from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise _damaged(path, _("不是 assess backup 生成的备份"))
+    if manifest.get("engine") != engine:
+        raise BackupError(
+            _(
+                "备份来自 %(a)s 数据库，当前使用 %(b)s，不能直接恢复",
+                a=manifest.get("engine"),
+                b=engine,
+            )
+        )
+    member = SQLITE_MEMBER if engine == "sqlite" else POSTGRES_MEMBER
+    if not (staged / member).is_file():
+        raise _damaged(path, _("缺少数据库文件"))
+    newest = max((m.version for m in migrations.available()), default=0)
+    if int(manifest.get("schema_version", 0)) > newest:
+        raise BackupError(
+            _(
+                "备份来自更新版本的程序（数据库版本 %(v)s，本程序最高 %(n)s），请先升级程序",
+                v=manifest.get("schema_version"),
+                n=newest,
+            )
+        )
+    return manifest, files
+
+
+def _copy_hashing(source, target: Path) -> str:
+    digest = hashlib.sha256()
+    with target.open("wb") as out:
+        for chunk in iter(lambda: source.read(CHUNK), b""):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def _check_sqlite(path: Path) -> None:
+    try:
+        conn = sqlite3.connect(path)
+        try:
+            result = conn.execute("PRAGMA integrity_check").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise _damaged(path, exc) from exc
+    if not result or result[0] != "ok":
+        raise _damaged(path, result[0] if result else "integrity_check")
+
+
+def _place_evidence(staged: Path, files: list[str], store: EvidenceStore) -> None:
+    """Move staged files into the store; a file already there holds the same bytes."""
+    for name in files:
+        final = store.root / name.removeprefix(f"{EVIDENCE}/")
+        if final.is_file():
+            continue
+        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        source = staged / name
+        _fsync(source)
+        os.replace(source, final)
+    for folder in {(store.root / name.removeprefix(f"{EVIDENCE}/")).parent for name in files}:
+        _fsync_directory(folder)
+
+
+def _sqlite_replace(source: Path, target: Path) -> None:
+    """Overwrite the live database with ``source``, page by page (the backup API again)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target, timeout=30)
+    try:
+        src.backup(dst)
+    except sqlite3.Error as exc:
+        raise BackupError(_("写入 SQLite 数据库失败：%(err)s", err=exc)) from exc
+    finally:
+        dst.close()
+        src.close()

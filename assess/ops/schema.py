@@ -1,0 +1,24 @@
+"""Every model, in the order the tables are created (backups and schema checks walk it)."""
+
+from __future__ import annotations
+
+from assess.accounts.models import LoginThrottle, User
+from assess.core.models import AuditEntry, AuditHead
+from assess.cycles.models import (
+    Assignment,
+    Cycle,
+    Rectification,
+    ResultSnapshot,
+    Submission,
+    UnitResultRecord,
+)
+from assess.evidence.models import Evidence
+from assess.units.models import Unit
+
+FOUNDATION_MODELS = (Unit, User, LoginThrottle, Cycle, AuditEntry, AuditHead)
+
+
+CYCLE_MODELS = (Assignment, Submission, Evidence, Rectification, ResultSnapshot, UnitResultRecord)
+
+
+ALL_MODELS = FOUNDATION_MODELS + CYCLE_MODELS

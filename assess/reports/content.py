@@ -1,0 +1,201 @@
+"""Report contents from the database: what the unit inspection report and the city summary
+show, as the plain data classes of ``assess.reports.data``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from assess.cycles.lifecycle import indicator_set
+from assess.cycles.models import Cycle, Rectification, Submission, UnitResultRecord
+from assess.cycles.pages import all_rankings, unit_result_view
+from assess.cycles.publishing import current_snapshot
+from assess.evidence.models import Evidence
+from assess.reports.data import (
+    CategoryScore,
+    CitySummaryData,
+    EvidenceRow,
+    HeatMap,
+    IndicatorRow,
+    KindRanking,
+    RankingRow,
+    RectificationRow,
+    UnitReportData,
+)
+from assess.units.models import Unit
+from assess.web.navigation import kind_label
+
+TWO = Decimal("0.01")
+
+
+def _office() -> str:
+    return current_app.config["ISSUING_OFFICE"]
+
+
+def _previous_totals(cycle: Cycle) -> dict[int, Decimal]:
+    """unit id -> last cycle's published total, for the year-over-year columns."""
+    if cycle.previous_id is None:
+        return {}
+    snapshot = current_snapshot(cycle.previous)
+    if snapshot is None:
+        return {}
+    return {
+        unit_id: Decimal(total)
+        for unit_id, total in UnitResultRecord.select(UnitResultRecord.unit, UnitResultRecord.total)
+        .where(UnitResultRecord.snapshot == snapshot)
+        .tuples()
+    }
+
+
+def unit_report(cycle: Cycle, unit: Unit) -> UnitReportData | None:
+    """The unit's inspection report (督查报告) from the current snapshot; None if unpublished."""
+    view = unit_result_view(cycle, unit.id)
+    if view is None:
+        return None
+    parsed = indicator_set(cycle)
+    rows = tuple(
+        IndicatorRow(
+            line.category,
+            line.code,
+            line.name,
+            line.unit,
+            line.target,
+            line.self_reported,
+            line.verified,
+            Decimal(line.score),
+            Decimal(line.weight),
+            Decimal(line.deduction) if line.deduction else None,
+            line.deduction_reason,
+            line.formula,
+            line.source,
+        )
+        for line in view.lines
+    )
+    codes = {c.name: c.code for c in parsed.categories}
+    categories = tuple(
+        CategoryScore(
+            codes.get(name, ""),
+            name,
+            score.quantize(TWO),
+            weight,
+            (score * 100 / weight).quantize(TWO),
+        )
+        for name, score, weight in view.categories
+    )
+    subs = {
+        s.id: s.indicator_code
+        for s in Submission.select(Submission.id, Submission.indicator_code).where(
+            Submission.cycle == cycle, Submission.unit == unit
+        )
+    }
+    evidence = tuple(
+        EvidenceRow(
+            subs.get(e.submission_id, ""), e.original_name, e.kind.upper(), e.pages, e.uploaded_at
+        )
+        for e in Evidence.select()
+        .where(Evidence.submission.in_(list(subs) or [0]))
+        .order_by(Evidence.submission, Evidence.id)
+    )
+    status = {"open": _("待整改"), "responded": _("已报送"), "closed": _("已关闭")}
+    rects = tuple(
+        RectificationRow(
+            r.indicator_code, r.demand, r.due_date, status.get(r.status, r.status), r.response
+        )
+        for r in Rectification.select()
+        .where(Rectification.cycle == cycle, Rectification.unit == unit)
+        .order_by(Rectification.due_date)
+    )
+    peers = next((t for t in all_rankings(cycle) or [] if t.kind == view.record.kind), None)
+    peer_rows = (
+        tuple(RankingRow(r.rank, r.unit.name, r.total, r.grade, r.veto) for r in peers.rows)
+        if peers
+        else ()
+    )
+    return UnitReportData(
+        parsed.program,
+        cycle.year,
+        _office(),
+        date.today(),
+        unit.code,
+        unit.name,
+        kind_label(view.record.kind),
+        Decimal(view.record.total),
+        view.record.grade,
+        view.record.rank,
+        view.rank_of,
+        view.record.veto,
+        categories,
+        rows,
+        evidence,
+        rects,
+        peer_rows,
+    )
+
+
+def city_summary(cycle: Cycle) -> CitySummaryData | None:
+    """The city summary (全市汇总报告) of a published cycle; None if unpublished."""
+    tables = all_rankings(cycle)
+    snapshot = current_snapshot(cycle)
+    if tables is None or snapshot is None:
+        return None
+    parsed = indicator_set(cycle)
+    previous = _previous_totals(cycle)
+    rankings = tuple(
+        KindRanking(
+            t.label,
+            tuple(
+                RankingRow(r.rank, r.unit.name, r.total, r.grade, r.veto, previous.get(r.unit.id))
+                for r in t.rows
+            ),
+        )
+        for t in tables
+    )
+    counts: dict[str, int] = {}
+    for table in tables:
+        for row in table.rows:
+            counts[row.grade] = counts.get(row.grade, 0) + 1
+    distribution = tuple((band.grade, counts.get(band.grade, 0)) for band in parsed.grades)
+    return CitySummaryData(
+        parsed.program,
+        cycle.year,
+        _office(),
+        date.today(),
+        rankings,
+        distribution,
+        _heatmap(cycle, snapshot, tables),
+        cycle.previous.year if cycle.previous_id and previous else None,
+    )
+
+
+def _heatmap(cycle: Cycle, snapshot, tables) -> HeatMap | None:
+    """Score rate per scored indicator × unit of the largest kind (counties, usually)."""
+    if not tables:
+        return None
+    table = max(tables, key=lambda t: len(t.rows))
+    parsed = indicator_set(cycle)
+    records = {
+        rec.unit_id: json.loads(rec.scores)
+        for rec in UnitResultRecord.select(UnitResultRecord.unit, UnitResultRecord.scores).where(
+            UnitResultRecord.snapshot == snapshot, UnitResultRecord.kind == table.kind
+        )
+    }
+    indicators = [
+        i for i in parsed.indicators() if i.is_base and any(i.code in s for s in records.values())
+    ]
+    units = [r.unit for r in table.rows]
+    values = tuple(
+        tuple(
+            (Decimal(records[u.id][i.code]["score"]) * 100 / Decimal(i.weight)).quantize(TWO)
+            if i.code in records.get(u.id, {}) and i.weight
+            else None
+            for u in units
+        )
+        for i in indicators
+    )
+    return HeatMap(
+        tuple(f"{i.code} {i.name}" for i in indicators), tuple(u.name for u in units), values
+    )

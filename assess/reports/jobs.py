@@ -1,0 +1,127 @@
+"""Batch generation of every unit's report in the background, with progress on disk.
+
+The job's state lives in ``<instance>/reports/jobs/<id>.json`` (written atomically), so any
+web worker can show its progress bar; the renderer's worker processes do the PDF work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import uuid
+from pathlib import Path
+
+from flask import Flask, current_app
+from flask_babel import gettext as _
+
+from assess.core.db import database
+from assess.cycles.models import Cycle, UnitResultRecord
+from assess.cycles.publishing import current_snapshot
+from assess.reports.batch import BatchRenderError, ReportJob, render_batch, zip_reports
+from assess.reports.content import unit_report
+from assess.units.models import Unit
+
+JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def jobs_dir(app: Flask | None = None) -> Path:
+    app = app or current_app
+    path = Path(app.config["ASSESS_INSTANCE"]) / "reports" / "jobs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write_state(path: Path, state: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_state(job_id: str) -> dict | None:
+    if not JOB_ID.match(job_id):
+        return None
+    path = jobs_dir() / f"{job_id}.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def zip_path(job_id: str) -> Path | None:
+    if not JOB_ID.match(job_id):
+        return None
+    return jobs_dir() / f"{job_id}.zip"
+
+
+def report_jobs(cycle: Cycle, units: list[Unit] | None = None) -> list[ReportJob]:
+    """One job per published unit of the cycle (or of ``units``), named by unit code."""
+    snapshot = current_snapshot(cycle)
+    if snapshot is None:
+        return []
+    query = (
+        Unit.select()
+        .join(UnitResultRecord, on=(UnitResultRecord.unit == Unit.id))
+        .where(UnitResultRecord.snapshot == snapshot)
+        .order_by(Unit.sort_order, Unit.code)
+    )
+    chosen = units if units is not None else list(query)
+    jobs = []
+    for unit in chosen:
+        data = unit_report(cycle, unit)
+        if data is not None:
+            jobs.append(ReportJob(data, f"{cycle.year}-{unit.code}.pdf"))
+    return jobs
+
+
+def start_batch(cycle: Cycle, workers: int = 2) -> str:
+    """Start rendering every unit report of ``cycle`` in a background thread; return the id."""
+    app = current_app._get_current_object()
+    job_id = uuid.uuid4().hex
+    state_path = jobs_dir() / f"{job_id}.json"
+    state = {
+        "cycle": cycle.id,
+        "title": cycle.title,
+        "total": 0,
+        "done": 0,
+        "state": "running",
+        "error": "",
+    }
+    _write_state(state_path, state)
+    thread = threading.Thread(
+        target=_run,
+        args=(app, cycle.id, job_id, state, workers),
+        name=f"report-batch-{job_id[:8]}",
+        daemon=True,
+    )
+    thread.start()
+    return job_id
+
+
+def _run(app: Flask, cycle_id: int, job_id: str, state: dict, workers: int) -> None:
+    out = jobs_dir(app) / job_id
+    state_path = jobs_dir(app) / f"{job_id}.json"
+    try:
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            try:
+                jobs = report_jobs(Cycle.get_by_id(cycle_id))
+            finally:
+                database.close()
+        state["total"] = len(jobs)
+        _write_state(state_path, state)
+
+        def progress(done: int, total: int, _path) -> None:
+            state["done"] = done
+            _write_state(state_path, state)
+
+        paths = render_batch(jobs, out, workers=workers, progress=progress)
+        zip_reports(paths, jobs_dir(app) / f"{job_id}.zip")
+        state["state"] = "done"
+    except BatchRenderError as exc:
+        state["state"], state["error"] = "failed", str(exc)
+    except Exception as exc:  # the thread must record any failure, or the page waits forever
+        app.logger.exception("report batch %s failed", job_id)
+        with app.app_context():
+            state["state"], state["error"] = "failed", _("生成失败：%(e)s", e=str(exc))
+    _write_state(state_path, state)

@@ -1,0 +1,92 @@
+"""PDF reports: a unit's inspection report, the city summary, and batch generation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from assess.core.policy import allow, require_unit
+from assess.cycles.models import Cycle
+from assess.reports import jobs
+from assess.reports.content import city_summary, unit_report
+from assess.reports.fonts import MissingFontError
+from assess.reports.render import render_city_summary, render_unit_report
+from assess.units.models import Unit
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _published(cycle_id: int) -> Cycle:
+    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
+    if cycle is None or cycle.state not in ("published", "archived"):
+        abort(404)
+    return cycle
+
+
+def _pdf(data, render, filename: str):
+    try:
+        pdf = render(data)
+    except MissingFontError as exc:
+        current_app.logger.error("report font missing: %s", exc)
+        return render_template(
+            "web/error.html", code=500, title=_("报告字体缺失"), message=str(exc)
+        ), 500
+    import io
+
+    return send_file(
+        io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename
+    )
+
+
+@bp.route("/cycles/<int:cycle_id>/units/<int:unit_id>.pdf")
+@allow("reports.view")
+def unit_pdf(cycle_id: int, unit_id: int):
+    require_unit(current_user, unit_id)
+    cycle = _published(cycle_id)
+    unit = Unit.get_or_none(Unit.id == unit_id)
+    data = unit_report(cycle, unit) if unit else None
+    if data is None:
+        abort(404)
+    return _pdf(data, render_unit_report, f"{cycle.year}-{unit.code}.pdf")
+
+
+@bp.route("/cycles/<int:cycle_id>/summary.pdf")
+@allow("reports.city")
+def summary_pdf(cycle_id: int):
+    cycle = _published(cycle_id)
+    data = city_summary(cycle)
+    if data is None:
+        abort(404)
+    return _pdf(data, render_city_summary, f"{cycle.year}-summary-{cycle.id}.pdf")
+
+
+@bp.route("/cycles/<int:cycle_id>/batch", methods=["POST"])
+@allow("reports.batch")
+def start_batch(cycle_id: int):
+    cycle = _published(cycle_id)
+    job_id = jobs.start_batch(cycle)
+    return redirect(url_for("reports.job", job_id=job_id))
+
+
+@bp.route("/jobs/<job_id>")
+@allow("reports.batch")
+def job(job_id: str):
+    state = jobs.read_state(job_id)
+    if state is None:
+        abort(404)
+    return render_template("reports/job.html", job_id=job_id, state=state)
+
+
+@bp.route("/jobs/<job_id>/download")
+@allow("reports.batch")
+def job_download(job_id: str):
+    state, path = jobs.read_state(job_id), jobs.zip_path(job_id)
+    if state is None or state["state"] != "done" or path is None or not path.exists():
+        abort(404)
+    return send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"reports-{state['cycle']}.zip",
+    )

@@ -1,0 +1,27 @@
+"""The unit form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from assess.core.labels import kind_labels
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("单位编码"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("单位名称"), validators=[DataRequired(), Length(max=100)])
+    kind = SelectField(_l("单位类型"), choices=kind_labels)
+    parent = SelectField(_l("上级单位"), coerce=int, choices=[])
+    contact_person = StringField(_l("联系人"), validators=[Optional(), Length(max=50)])
+    contact_title = StringField(_l("职务"), validators=[Optional(), Length(max=100)])
+    contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=50)])
+    sort_order = IntegerField(_l("排序"), default=0, validators=[Optional()])
+    active = BooleanField(_l("启用"), default=True)

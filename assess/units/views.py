@@ -1,0 +1,104 @@
+"""The unit tree (单位树): counties, townships, communities and member departments."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from assess.core.policy import REPORTER, allow
+from assess.units.forms import UnitForm
+from assess.units.models import Unit
+from assess.units.tree import (
+    UNIT_AUDIT_FIELDS,
+    UnitError,
+    create_unit,
+    unit_choices,
+    unit_tree,
+    update_unit,
+)
+from assess.web.pagination import paginate
+
+bp = Blueprint("units", __name__)
+
+
+@bp.route("/units/")
+@allow("units.view_tree")
+def tree():
+    units = Unit.ordered()
+    if current_user.role == REPORTER:
+        # A reporter sees its own unit and the units below it, nothing of its peers.
+        units = _subtree(current_user.unit_id)
+    return render_template("units/tree.html", roots=unit_tree(units))
+
+
+def _subtree(root_id: int) -> list[Unit]:
+    rows = list(Unit.ordered())
+    by_parent: dict[int | None, list[Unit]] = {}
+    for u in rows:
+        by_parent.setdefault(u.__data__.get("parent"), []).append(u)
+    keep, stack = [], [u for u in rows if u.id == root_id]
+    while stack:
+        unit = stack.pop()
+        keep.append(unit)
+        stack.extend(by_parent.get(unit.id, []))
+    keep.sort(key=lambda u: (u.sort_order, u.code))
+    # The root must come out as a root of the returned forest.
+    return keep
+
+
+@bp.route("/admin/units")
+@allow("units.manage")
+def unit_list():
+    query = Unit.select().order_by(Unit.sort_order, Unit.code)
+    return render_template("units/list.html", page=paginate(query))
+
+
+@bp.route("/admin/units/new", methods=["GET", "POST"])
+@bp.route("/admin/units/<int:unit_id>", methods=["GET", "POST"])
+@allow("units.manage")
+def edit_unit(unit_id: int | None = None):
+    unit = Unit.get_or_none(Unit.id == unit_id) if unit_id else None
+    if unit_id and unit is None:
+        abort(404)
+    form = UnitForm(obj=unit)
+    form.parent.choices = unit_choices(_("（无，顶级单位）"))
+    if request.method == "GET" and unit:
+        form.parent.data = unit.parent_id or 0
+    if form.validate_on_submit():
+        parent = Unit.get_or_none(Unit.id == form.parent.data) if form.parent.data else None
+        fields = {
+            name: getattr(form, name).data
+            for name in UNIT_AUDIT_FIELDS
+            if name not in ("code", "name", "kind", "parent")
+        }
+        fields = {
+            k: ("" if v is None and k.startswith("contact") else v) for k, v in fields.items()
+        }
+        fields["sort_order"] = fields["sort_order"] or 0
+        try:
+            if unit is None:
+                unit = create_unit(
+                    form.code.data,
+                    form.name.data,
+                    form.kind.data,
+                    parent,
+                    actor=current_user,
+                    **fields,
+                )
+            else:
+                update_unit(
+                    unit,
+                    actor=current_user,
+                    code=form.code.data,
+                    name=form.name.data,
+                    kind=form.kind.data,
+                    parent=parent,
+                    **fields,
+                )
+        except UnitError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("已保存单位 %(name)s", name=unit.name), "success")
+            return redirect(url_for("units.unit_list"))
+    return render_template("units/form.html", form=form, unit=unit)

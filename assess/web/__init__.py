@@ -1,0 +1,1 @@
+"""What every page shares: sessions and CSRF, i18n, navigation, pagination, error pages, the home page."""

@@ -1,0 +1,82 @@
+"""Template helpers: the role-dependent navigation and labels for codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from assess.core.labels import kind_labels, role_labels
+from assess.core.policy import action_of, can
+from assess.web.pagination import page_url
+
+# (endpoint, label) in menu order; an entry shows when its endpoint exists and the
+# user's role may perform the endpoint's declared action.
+MENU = (
+    ("main.home", _l("首页")),
+    ("cycles.index", _l("考核周期")),
+    ("units.tree", _l("单位")),
+    ("nominations.index", _l("十类典型评选")),
+    ("users.index", _l("用户管理")),
+    ("units.unit_list", _l("单位管理")),
+    ("audit.index", _l("审计日志")),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    url: str
+    active: bool
+
+
+def nav_items() -> list[NavItem]:
+    items = []
+    for endpoint, label in MENU:
+        view = current_app.view_functions.get(endpoint)
+        if view is None or not can(current_user, action_of(view)):
+            continue
+        blueprint = endpoint.split(".")[0]
+        active = request.endpoint == endpoint or (
+            blueprint != "main" and (request.endpoint or "").startswith(blueprint + ".")
+        )
+        items.append(NavItem(endpoint, str(label), url_for(endpoint), active))
+    return items
+
+
+def role_label(role: str) -> str:
+    return str(dict(role_labels()).get(role, role))
+
+
+def kind_label(kind: str) -> str:
+    return str(dict(kind_labels()).get(kind, kind))
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def localtime(value: datetime | None) -> str:
+    """A stored UTC time as Beijing time, to the minute."""
+    if value is None:
+        return ""
+    return value.replace(tzinfo=UTC).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def init_app(app) -> None:
+    from assess.cycles.lifecycle import state_label
+
+    app.jinja_env.globals.update(
+        nav_items=nav_items,
+        role_label=role_label,
+        kind_label=kind_label,
+        get_locale=get_locale,
+        state_label=state_label,
+        page_url=page_url,
+    )
+    app.jinja_env.filters["localtime"] = localtime

@@ -1,0 +1,91 @@
+"""Sessions, CSRF and response headers: the protections every page gets."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from urllib.parse import urlsplit
+
+from flask import abort, request
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from assess.accounts.models import User
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("请先登录")
+login_manager.login_message_category = "warning"
+# "strong" drops the session when the client's address/agent changes mid-session.
+login_manager.session_protection = "strong"
+
+csrf = CSRFProtect()
+
+# Inline styles are allowed because matplotlib's SVG charts carry style attributes; scripts
+# only from our own origin, no framing, no plugins.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+# Browsers drop tabs and newlines from a URL and read "\\" as "/", so "/\t/x" and "/\\x"
+# lead to host x; control characters also break the Location header.
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` when it is a path on this site (no scheme, host, control character or
+    backslash), else ``default``: the one check for every ``next`` redirected to."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or _UNSAFE_IN_PATH.search(target)
+    ):
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    number, _, _stamp = user_id.partition(".")
+    if not number.isdigit():
+        return None
+    user = User.get_or_none(User.id == int(number))
+    if user is None or not user.active or not hmac.compare_digest(user.get_id(), user_id):
+        return None
+    return user
+
+
+def init_app(app) -> None:
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        # PostgreSQL can neither store nor compare a NUL character: refuse it here (400)
+        # instead of failing in the database (500); SQLite then behaves the same.
+        for values in (request.args, request.form):
+            if any("\x00" in value for _key, value in values.items(multi=True)):
+                abort(400)
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

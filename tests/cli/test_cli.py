@@ -1,0 +1,149 @@
+"""The assess command: init, demo, users, audit verify, with clear errors and exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from assess.cli.main import main
+
+
+@pytest.fixture
+def cli_env(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ASSESS_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("SECRET_KEY", "cli-test")
+    return CliRunner()
+
+
+def run(runner, *args, input=None):
+    return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_init_then_demo_then_logins(cli_env):
+    assert run(cli_env, "init").exit_code == 0
+    result = run(cli_env, "demo", "--units-only")
+    assert result.exit_code == 0
+    assert "admin" in result.output and "r-410105" in result.output
+    again = run(cli_env, "demo", "--units-only")
+    assert again.exit_code == 1
+    assert "已有单位" in again.output
+    assert "r-dept-gaj" in run(cli_env, "demo", "--logins").output
+
+
+def test_user_add_reads_password_from_stdin(cli_env, db):
+    run(cli_env, "init")
+    run(cli_env, "demo", "--units-only")
+    result = run(
+        cli_env,
+        "user",
+        "add",
+        "wang",
+        "--role",
+        "reporter",
+        "--unit",
+        "410102",
+        input="Wang#20260001\n",
+    )
+    assert result.exit_code == 0, result.output
+    from assess.accounts.models import User
+
+    assert User.get(User.username == "wang").unit.code == "410102"
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (
+            ("user", "add", "x1", "--role", "reporter", "--unit", "nope"),
+            "Abc#12345\n",
+            "单位编码不存在",
+        ),
+        (("user", "add", "x2", "--role", "reporter"), "Abc#12345\n", "填报员必须属于一个单位"),
+        (("user", "add", "admin", "--role", "admin"), "Abc#12345\n", "用户名已存在"),
+        (("user", "add", "x3", "--role", "viewer"), "short\n", "密码至少需要"),
+        (("user", "passwd", "ghost"), "Abc#12345\n", "用户不存在"),
+        (("user", "disable", "ghost"), None, "用户不存在"),
+    ],
+)
+def test_bad_user_commands_fail_clearly(cli_env, args, stdin, message):
+    run(cli_env, "init")
+    run(cli_env, "demo", "--units-only")
+    result = run(cli_env, *args, input=stdin)
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_passwd_and_disable(cli_env, db):
+    run(cli_env, "init")
+    run(cli_env, "demo", "--units-only")
+    assert run(cli_env, "user", "passwd", "viewer", input="Other#2026x\n").exit_code == 0
+    assert run(cli_env, "user", "disable", "viewer").exit_code == 0
+    from assess.accounts.models import User
+
+    assert not User.get(User.username == "viewer").active
+
+
+def test_audit_verify_passes_then_catches_tampering(cli_env, db):
+    run(cli_env, "init")
+    run(cli_env, "demo", "--units-only")
+    ok = run(cli_env, "audit", "verify")
+    assert ok.exit_code == 0 and "审计日志完整" in ok.output
+    from assess.core.models import AuditEntry
+
+    AuditEntry.update(actor_name="someone-else").where(AuditEntry.id == 3).execute()
+    bad = run(cli_env, "audit", "verify")
+    assert bad.exit_code == 1
+    assert "哈希不符" in bad.output
+
+
+def test_db_downgrade_and_upgrade(cli_env):
+    run(cli_env, "init")
+    assert "当前版本：0" in run(cli_env, "db", "downgrade", "--to", "0").output
+    assert "+ 0001 initial" in run(cli_env, "db", "upgrade").output
+
+
+def test_bad_database_url_is_a_clear_error(cli_env, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "nosuchdb://x")
+    result = run(cli_env, "init")
+    assert result.exit_code == 1
+    assert "DATABASE_URL 无法识别" in result.output
+
+
+def test_unreachable_database_is_a_clear_error(cli_env, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    result = run(cli_env, "init")
+    assert result.exit_code == 1
+    assert "无法连接数据库" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["init"],
+        ["demo"],
+        ["serve"],
+        ["user", "add"],
+        ["user", "passwd"],
+        ["user", "disable"],
+        ["db", "upgrade"],
+        ["audit", "verify"],
+    ],
+)
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+
+
+def test_console_script_is_installed(tmp_path):
+    # The real entry point, as a newcomer runs it.
+    exe = os.path.join(os.path.dirname(sys.executable), "assess")
+    out = subprocess.run([exe, "--help"], capture_output=True, text=True, check=True)
+    assert "init" in out.stdout and "demo" in out.stdout
