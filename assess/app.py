@@ -10,9 +10,9 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from assess import ROOT
-from assess.core import db, policy
+from assess.core import db
 from assess.core.settings import defaults_from_env
-from assess.web import errors, i18n, navigation, security
+from assess.web import errors, guard, i18n, navigation, security
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -45,7 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
-    policy.init_app(app)
+    guard.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)
     _register_blueprints(app)
@@ -71,8 +71,7 @@ def _instance_secret(instance: Path) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per user-facing area (and two for accounts: sign-in, administration)."""
-    from assess.accounts import admin
-    from assess.accounts import views as account_views
+    from assess.accounts.views import admin, auth
     from assess.cycles.views import inspection, manage, selfreport
     from assess.evidence import views as evidence_views
     from assess.nominations import views as nomination_views
@@ -83,7 +82,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (
         home,
-        account_views,
+        auth,
         unit_views,
         admin,
         audit_views,

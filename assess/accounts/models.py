@@ -7,10 +7,9 @@ import hashlib
 import peewee as pw
 
 from assess.core.db import BaseModel
+from assess.core.labels import ROLES
 from assess.core.models import utcnow
 from assess.units.models import Unit
-
-ROLES = ("admin", "inspector", "reporter", "viewer")
 
 
 class User(BaseModel):

@@ -102,6 +102,7 @@ def db_downgrade(app, target: int) -> None:
 @with_app
 def demo(app, logins: bool, units_only: bool) -> None:
     from assess.demo import units as demo_data
+    from assess.evidence.storage import EvidenceStore
     from assess.ops import migrations
 
     migrations.upgrade()
@@ -109,7 +110,9 @@ def demo(app, logins: bool, units_only: bool) -> None:
         rows = demo_data.demo_logins()
     else:
         try:
-            rows = demo_data.load_demo(extensions=not units_only)
+            rows = demo_data.load_demo(
+                extensions=not units_only, store=EvidenceStore.from_config(app.config)
+            )
         except demo_data.DemoAlreadyLoaded:
             _fail(_("数据库中已有单位，不再重复载入演示数据（用 assess demo --logins 查看账号）"))
     click.echo(_("演示账号（密码均为 %(p)s）：", p=demo_data.DEMO_PASSWORD))
@@ -281,7 +284,7 @@ def backup(app, path: str) -> None:
     from assess.ops import backup as backups
 
     try:
-        done = backups.backup(path)
+        done = backups.backup(path, instance=app.config["ASSESS_INSTANCE"])
     except backups.BackupError as exc:
         _fail(str(exc))
     click.echo(
@@ -304,7 +307,7 @@ def restore(app, path: str, force: bool) -> None:
     from assess.ops import backup as backups
 
     try:
-        done = backups.restore(path, force=force)
+        done = backups.restore(path, instance=app.config["ASSESS_INSTANCE"], force=force)
     except backups.BackupError as exc:
         _fail(str(exc))
     click.echo(

@@ -56,28 +56,21 @@ def _hashed_fields(entry: AuditEntry) -> dict[str, object]:
     }
 
 
-def _current_actor():
-    try:
-        from flask_login import current_user
-
-        if current_user and current_user.is_authenticated:
-            return current_user
-    except (RuntimeError, ImportError):  # outside a request: the CLI or a worker
-        pass
-    return None
-
-
 def record(
     action: str,
     entity: str,
     entity_id: object = "",
     before: Mapping | None = None,
     after: Mapping | None = None,
-    actor=None,
+    *,
+    actor,
     actor_name: str | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain; call inside the transaction of the write it records."""
-    actor = actor or _current_actor()
+    """Append one entry to the chain; call inside the transaction of the write it records.
+
+    ``actor`` is the signed-in user the caller acts for, or None for the system (the command
+    line, a worker); it is required so that no write is attributed by guesswork.
+    """
     with database.atomic():
         head_query = AuditHead.select().order_by(AuditHead.id).limit(1)
         if is_postgres():

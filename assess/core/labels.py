@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from assess.accounts.models import ROLES
-from assess.units.models import UNIT_KINDS
+# The stored codes live here, in the bottom layer, so that labels need no area's models;
+# ``assess.accounts.models`` and ``assess.units.models`` import them from core.
+ROLES = ("admin", "inspector", "reporter", "viewer")
+UNIT_KINDS = ("city", "county", "department", "township", "community")
 
 
 def role_labels() -> list[tuple[str, str]]:
@@ -27,3 +29,11 @@ def kind_labels() -> list[tuple[str, str]]:
         "community": _l("社区（村）"),
     }
     return [(k, labels[k]) for k in UNIT_KINDS]
+
+
+def role_label(role: str) -> str:
+    return str(dict(role_labels()).get(role, role))
+
+
+def kind_label(kind: str) -> str:
+    return str(dict(kind_labels()).get(kind, kind))

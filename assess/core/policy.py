@@ -1,24 +1,21 @@
 """Who may do what: the one place that decides (权限).
 
-Every view declares an action with ``@allow("action")`` or is marked ``@public``; a
-before-request guard enforces it, and an endpoint with neither is refused (fail closed), so
-a route added without a policy cannot leak (``tests/test_policy.py`` walks every rule).
-Unit scoping (a reporter sees only its own unit) is decided by ``unit_visible`` and
-``require_unit`` here too, never by ad-hoc ifs in views.
+Every view declares an action with ``@allow("action")`` or is marked ``@public``; the
+before-request guard in ``assess.web.guard`` enforces it, and an endpoint with neither is
+refused (fail closed), so a route added without a policy cannot leak (``tests/test_policy.py`` walks every rule).
+Unit scoping (a reporter sees only its own unit) is decided by ``unit_visible`` here too
+(``assess.web.guard.require_unit`` turns a refusal into a 404), never by ad-hoc ifs in views.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, current_app, redirect, request, url_for
-from flask_login import current_user
-
 ADMIN, INSPECTOR, REPORTER, VIEWER = "admin", "inspector", "reporter", "viewer"
 EVERYONE = frozenset({ADMIN, INSPECTOR, REPORTER, VIEWER})
 STAFF = frozenset({ADMIN, INSPECTOR})  # may read every unit's submissions and evidence
 
-# action -> roles allowed. Unit-level restrictions are applied on top by require_unit.
+# action -> roles allowed. Unit-level restrictions are applied on top by unit_visible.
 RULES: dict[str, frozenset[str]] = {
     "home.view": EVERYONE,
     "account.manage_own": EVERYONE,
@@ -93,32 +90,3 @@ def unit_visible(user, unit_id: int | None) -> bool:
     if user.role == REPORTER:
         return unit_id is not None and unit_id == user.unit_id
     return True
-
-
-def require_unit(user, unit_id: int | None) -> None:
-    """Abort with 404 (not 403: do not confirm another unit's data exists) if not visible."""
-    if not unit_visible(user, unit_id):
-        abort(404)
-
-
-def init_app(app) -> None:
-    @app.before_request
-    def _enforce() -> object | None:
-        if request.endpoint is None:  # no route matched: let Flask answer 404/405
-            return None
-        if request.endpoint == "static":
-            return None
-        view = current_app.view_functions.get(request.endpoint)
-        action = action_of(view) if view else None
-        if action == PUBLIC:
-            return None
-        if action is None:
-            current_app.logger.error("endpoint %s has no policy; refused", request.endpoint)
-            abort(403)
-        if not current_user.is_authenticated:
-            if request.method == "GET":
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            abort(401)
-        if not can(current_user, action):
-            abort(403)
-        return None

@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 
 from assess import ROOT
 from assess.cycles.lifecycle import CycleError, parse_set
+from scoring.loader import IndicatorSetError, dump_indicator_set
+from scoring.spreadsheets import set_from_xlsx
 
 SETS_DIR = ROOT / "indicators" / "sets"
 MAX_SET_BYTES = 2 * 1024 * 1024  # an indicator set is a few KB; refuse anything absurd
@@ -55,9 +57,6 @@ def read_uploaded_set(upload, shipped_key: str, sets: list[ShippedSet]) -> tuple
 
 def _xlsx_to_yaml(data: bytes, name: str) -> str:
     """An uploaded workbook (same columns as `assess indicators export`) as YAML text."""
-    from scoring.loader import IndicatorSetError, dump_indicator_set
-    from scoring.spreadsheets import set_from_xlsx
-
     try:
         return dump_indicator_set(set_from_xlsx(data, name))
     except IndicatorSetError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -9,6 +10,7 @@ from functools import lru_cache
 
 from peewee import fn
 
+from assess.core.labels import kind_label
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import (
     Assignment,
@@ -20,8 +22,8 @@ from assess.cycles.models import (
 )
 from assess.cycles.publishing import compute_results, current_snapshot
 from assess.cycles.rectifications import traffic_light
+from assess.reports.data import CategoryScore
 from assess.units.models import Unit
-from assess.web.navigation import kind_label
 
 TWO = Decimal("0.01")
 DONE_STATES = ("submitted", "verified")
@@ -198,10 +200,12 @@ class RankingView:
     page: object  # a Page of RankingRow
 
 
-def ranking_view(cycle: Cycle, kind: str | None, paginate, preview: bool = False):
-    """One kind's ranking, one page at a time; None when nothing is published (no preview)."""
-    from assess.web.pagination import Page, paginate_list
+def ranking_view(cycle: Cycle, kind: str | None, paginate, paginate_list, preview: bool = False):
+    """One kind's ranking, one page at a time; None when nothing is published (no preview).
 
+    The view passes its pagers (``paginate`` for a query, ``paginate_list`` for computed
+    rows): which page was asked for is the request's business, not this read model's.
+    """
     if preview:
         tables = all_rankings(cycle, preview=True) or []
         kinds = [(t.kind, t.label) for t in tables]
@@ -221,7 +225,7 @@ def ranking_view(cycle: Cycle, kind: str | None, paginate, preview: bool = False
     kinds = [(k, kind_label(k)) for k in sorted(present, key=_kind_key)]
     chosen = kind if kind in present else (kinds[0][0] if kinds else "")
     page = paginate(_records(snapshot, chosen))
-    page = Page([_record_row(rec) for rec in page.items], page.number, page.size, page.total)
+    page = dataclasses.replace(page, items=[_record_row(rec) for rec in page.items])
     return RankingView(kinds, chosen, page)
 
 
@@ -326,8 +330,8 @@ def radar_for(view: UnitResultView) -> str | None:
 
 @lru_cache(maxsize=512)
 def _radar_svg(snapshot_id: int, unit_id: int, categories: tuple) -> str:
+    # matplotlib loads with the first chart, not with every cycle page.
     from assess.reports.charts import radar_chart
-    from assess.reports.data import CategoryScore
 
     return radar_chart(
         [

@@ -15,6 +15,7 @@ from assess.cycles import lifecycle, publishing, rectifications, submissions
 from assess.cycles.indicator_files import SETS_DIR
 from assess.cycles.models import Assignment, Cycle, Submission
 from assess.evidence import attachments
+from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
 from scoring.model import Indicator
 
@@ -69,7 +70,8 @@ class _Upload:
         self.stream, self.filename = io.BytesIO(data), filename
 
 
-def _fill(cycle: Cycle, units: list[Unit], rng: random.Random, with_evidence: bool) -> None:
+def _fill(cycle: Cycle, units: list[Unit], rng: random.Random, store: EvidenceStore | None) -> None:
+    """Fill in every unit's values; with evidence files when a ``store`` is given."""
     for unit in units:
         reporter = User.get_or_none(User.role == "reporter", User.unit == unit)
         if reporter is None:
@@ -81,9 +83,9 @@ def _fill(cycle: Cycle, units: list[Unit], rng: random.Random, with_evidence: bo
             sub, _warning = submissions.save_value(
                 cycle, unit, item.indicator.code, text, narrative, None, reporter
             )
-            if with_evidence and item.indicator.evidence and rng.random() < 0.6:
+            if store is not None and item.indicator.evidence and rng.random() < 0.6:
                 name = f"{unit.name}-{item.indicator.evidence[0]}.pdf"
-                stored = attachments.store_uploads([_Upload(_pdf(name), name)])
+                stored = attachments.store_uploads([_Upload(_pdf(name), name)], store)
                 attachments.attach(stored, reporter, unit.id, submission=sub)
         submissions.submit_unit(cycle, unit, reporter)
 
@@ -156,8 +158,11 @@ def _create(
     return lifecycle.transition(cycle, "open", admin)
 
 
-def load() -> None:
-    """2011 county results published; 2012 county and department cycles in review."""
+def load(store: EvidenceStore) -> None:
+    """2011 county results published; 2012 county and department cycles in review, with
+    evidence files in ``store``."""
+    if store is None:  # a demo without evidence would hide what reporters and inspectors see
+        raise ValueError("the cycle demo needs the instance's evidence store")
     admin = User.get(User.username == "admin")
     rng = random.Random(SEED)
     last = _create(
@@ -167,7 +172,7 @@ def load() -> None:
         date(2011, 12, 20),
         date(2012, 1, 15),
     )
-    _fill(last, _units(last), rng, with_evidence=False)
+    _fill(last, _units(last), rng, store=None)
     for sub in Submission.select().where(Submission.cycle == last):
         submissions.verify_item(sub, sub.version, admin)
     lifecycle.transition(last, "review", admin)
@@ -181,7 +186,7 @@ def load() -> None:
     ):
         cycle = _create(2012, name, set_file, due, review_due, previous)
         units = _units(cycle)
-        _fill(cycle, units, rng, with_evidence=True)
+        _fill(cycle, units, rng, store)
         _review(cycle, rng)
         _rectify(cycle, units)
         lifecycle.transition(Cycle.get_by_id(cycle.id), "review", admin)

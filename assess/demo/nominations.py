@@ -19,7 +19,7 @@ from assess.accounts import users
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
-from assess.demo.units import DEMO_PASSWORD
+from assess.demo import DEMO_PASSWORD
 from assess.nominations import ranking_runs, review_sheets, rounds
 from assess.nominations.models import CriterionScore, Nomination, ReviewSheet
 from assess.units.models import Unit

@@ -1,8 +1,6 @@
 """Demo data from the seed documents: 郑州市, its 16 county-level units, member departments
-with the leading-group roster (郑政办〔2010〕90号 附件) as contacts, and one account per role.
-
-This is the only place a password is written down: every demo account shares
-``DEMO_PASSWORD`` so a newcomer can sign in as each role.
+with the leading-group roster (郑政办〔2010〕90号 附件) as contacts, and one account per role
+(all with ``assess.demo.DEMO_PASSWORD``).
 """
 
 from __future__ import annotations
@@ -14,11 +12,13 @@ from peewee import JOIN
 from assess.accounts import users
 from assess.accounts.models import User
 from assess.core.db import database
+from assess.demo import DEMO_PASSWORD, cycles, nominations
 from assess.demo.zhengzhou import COUNTIES
+from assess.evidence.storage import EvidenceStore
 from assess.units import tree
 from assess.units.models import Unit
 
-DEMO_PASSWORD = "Demo@2026!"  # noqa: S105 (demo data only, printed to the operator)
+__all__ = ["DEMO_PASSWORD", "DemoAlreadyLoaded", "DemoLogin", "demo_logins", "load_demo"]
 
 CITY = ("zz", "郑州市")
 
@@ -64,11 +64,12 @@ class DemoAlreadyLoaded(RuntimeError):
     pass
 
 
-def load_demo(extensions: bool = True) -> list[DemoLogin]:
+def load_demo(extensions: bool = True, store: EvidenceStore | None = None) -> list[DemoLogin]:
     """Load the demo units and accounts in one transaction; refuse if units already exist.
 
     ``extensions`` adds what later areas contribute (cycles, nominations); tests that need
-    only units and accounts leave it off.
+    only units and accounts leave it off. The cycles' evidence files go to ``store``, which
+    the cycle demo needs.
     """
     with database.atomic():
         if Unit.select().exists():
@@ -93,7 +94,7 @@ def load_demo(extensions: bool = True) -> list[DemoLogin]:
             by_code[code] = tree.create_unit(code, name, "community", by_code[parent])
         _accounts(by_code)
         if extensions:
-            _load_extensions()
+            _load_extensions(store)
     return demo_logins()
 
 
@@ -109,11 +110,9 @@ def _accounts(by_code: dict[str, Unit]) -> None:
             )
 
 
-def _load_extensions() -> None:
+def _load_extensions(store: EvidenceStore | None) -> None:
     """The cycles and the nomination round, loaded after the units and logins they use."""
-    from assess.demo import cycles, nominations
-
-    for loader in LOADERS or (cycles.load, nominations.load):
+    for loader in LOADERS or (lambda: cycles.load(store), nominations.load):
         loader()
 
 

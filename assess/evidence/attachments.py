@@ -1,20 +1,17 @@
 """Evidence (佐证材料) records: files from the store attached to submissions and nominations.
 
-The bytes live in ``assess.storage.EvidenceStore`` (content-addressed, outside the web
-root); this module keeps the database rows, who may read them, and the audit trail.
+The bytes live in ``assess.evidence.storage.EvidenceStore`` (content-addressed, outside the
+web root); this module keeps the database rows, who may read them, and the audit trail. The
+store is an argument: the view or command builds it with ``EvidenceStore.from_config``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import current_app
 from flask_babel import gettext as _
 
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
-from assess.core.policy import REPORTER, unit_visible
 from assess.cycles.models import Submission
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceRejected, EvidenceStore, StoredFile
@@ -35,35 +32,30 @@ class EvidenceError(ValueError):
     """An upload or removal refused; the message names the file and the reason."""
 
 
-def store() -> EvidenceStore:
-    root = Path(current_app.config["ASSESS_INSTANCE"]) / "evidence"
-    return EvidenceStore(root, int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
-
-
-def store_uploads(files) -> list[StoredFile]:
-    """Store every non-empty upload; refuse the lot on the first bad file (nothing recorded)."""
+def store_uploads(files, store: EvidenceStore) -> list[StoredFile]:
+    """Store every non-empty upload in ``store``; refuse the lot on the first bad file (nothing
+    recorded)."""
     files = [f for f in files if f and f.filename]
     if len(files) > MAX_FILES_PER_UPLOAD:
         raise EvidenceError(_("一次最多上传 %(n)s 个文件", n=MAX_FILES_PER_UPLOAD))
-    the_store, stored = store(), []
+    stored = []
     for upload in files:
         try:
-            stored.append(the_store.save(upload.stream, upload.filename))
+            stored.append(store.save(upload.stream, upload.filename))
         except EvidenceRejected as exc:
-            discard(stored)  # the lot is refused: files stored before this one go too
+            discard(stored, store)  # the lot is refused: files stored before this one go too
             raise EvidenceError(
                 _("文件“%(f)s”未上传：%(e)s", f=upload.filename, e=str(exc))
             ) from exc
     return stored
 
 
-def discard(stored: list[StoredFile]) -> None:
+def discard(stored: list[StoredFile], store: EvidenceStore) -> None:
     """Remove stored files no Evidence row refers to: those of a refused request (bytes are
     shared by content, so a file also attached elsewhere stays)."""
-    the_store = store()
     for f in stored:
         if not Evidence.select().where(Evidence.sha256 == f.sha256).exists():
-            the_store.remove(f.sha256)
+            store.remove(f.sha256)
 
 
 def attach(
@@ -99,18 +91,6 @@ def attach(
             )
             rows.append(row)
     return rows
-
-
-def can_read(user: User, evidence: Evidence) -> bool:
-    """Self-report evidence: staff read all, a reporter only its own unit's, viewers none.
-    Nomination evidence follows the round's rules (conflicts of interest included)."""
-    if evidence.nomination_id is not None:
-        from assess.nominations.rounds import evidence_readable
-
-        return evidence_readable(user, evidence)
-    if user.role == REPORTER:
-        return unit_visible(user, evidence.unit_id)
-    return user.role in ("admin", "inspector")
 
 
 def remove(evidence: Evidence, actor: User) -> None:

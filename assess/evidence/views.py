@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from assess.core.policy import allow
 from assess.evidence import attachments
+from assess.evidence.access import can_read
 from assess.evidence.models import Evidence
-from assess.evidence.storage import download_headers
+from assess.evidence.storage import EvidenceStore, download_headers
 from assess.web.security import safe_next
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
@@ -17,7 +18,7 @@ bp = Blueprint("evidence", __name__, url_prefix="/evidence")
 
 def _readable(evidence_id: int) -> Evidence:
     row = Evidence.get_or_none(Evidence.id == evidence_id)
-    if row is None or not attachments.can_read(current_user, row):
+    if row is None or not can_read(current_user, row):
         abort(404)
     return row
 
@@ -26,7 +27,7 @@ def _readable(evidence_id: int) -> Evidence:
 @allow("evidence.read")
 def download(evidence_id: int):
     row = _readable(evidence_id)
-    path = attachments.store().path_for(row.sha256)
+    path = EvidenceStore.from_config(current_app.config).path_for(row.sha256)
     if not path.exists():
         abort(404)
     response = send_file(path, mimetype=row.mime, conditional=True, etag=row.sha256)
@@ -38,7 +39,8 @@ def download(evidence_id: int):
 @allow("evidence.read")
 def thumbnail(evidence_id: int):
     row = _readable(evidence_id)
-    path = attachments.store().thumbnail_path(row.sha256) if row.has_thumbnail else None
+    store = EvidenceStore.from_config(current_app.config)
+    path = store.thumbnail_path(row.sha256) if row.has_thumbnail else None
     if path is None or not path.exists():
         abort(404)
     response = send_file(path, mimetype="image/png", etag=row.sha256 + "-t")

@@ -33,6 +33,8 @@ from assess.nominations.models import (
     ReviewSheet,
     ScoreCriterion,
 )
+from assess.reports.data import AwardCategory, AwardListData
+from assess.reports.data import Awardee as ReportAwardee
 from assess.units.models import Unit
 from scoring import nominations as engine
 
@@ -587,8 +589,7 @@ def award_workbook(award: AwardList) -> io.BytesIO:
 def award_pdf(award: AwardList, with_scores: bool = False) -> bytes:
     """The award list as PDF through the reports module (GB/T 9704 layout). Raises the
     reports module's MissingFontError when no CJK font is installed."""
-    from assess.reports.data import AwardCategory, AwardListData
-    from assess.reports.data import Awardee as ReportAwardee
+    # WeasyPrint loads on the first PDF, not with the nomination pages.
     from assess.reports.render import render_award_list
 
     data = AwardListData(

@@ -31,6 +31,7 @@ from assess.core.models import utcnow
 from assess.core.policy import ADMIN, INSPECTOR, REPORTER
 from assess.evidence import attachments
 from assess.evidence.models import Evidence
+from assess.evidence.storage import EvidenceStore
 from assess.nominations.models import (
     NOMINEE_KINDS,
     Nomination,
@@ -623,12 +624,15 @@ def _require_own(nomination: Nomination, actor: User) -> None:
         raise NominationError(_("该提名已撤回，不能修改"))
 
 
-def add_evidence(nomination: Nomination, files, actor: User) -> list[Evidence]:
-    """Store uploads and attach them to an own-unit nomination while the window is open."""
+def add_evidence(
+    nomination: Nomination, files, actor: User, store: EvidenceStore
+) -> list[Evidence]:
+    """Store uploads in ``store`` and attach them to an own-unit nomination while the window
+    is open."""
     _require_own(nomination, actor)
     _require_window(nomination.round)
     try:
-        stored = attachments.store_uploads(files)
+        stored = attachments.store_uploads(files, store)
         if not stored:
             raise NominationError(_("请选择要上传的文件"))
         return attachments.attach(stored, actor, nomination.unit_id, nomination_id=nomination.id)

@@ -2,7 +2,7 @@
 review, ranking and the award list. Each view parses input, calls the domain, renders.
 
 A nomination the user may not open answers 404, never 403, so its existence is not
-confirmed (the same rule as ``policy.require_unit``).
+confirmed (the same rule as ``guard.require_unit``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -25,9 +26,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from assess.core.policy import INSPECTOR, REPORTER, VIEWER, allow
-from assess.evidence.attachments import store
 from assess.evidence.models import Evidence
-from assess.evidence.storage import download_headers
+from assess.evidence.storage import EvidenceStore, download_headers
 from assess.nominations import pages, ranking_runs, review_sheets, rounds
 from assess.nominations.forms import (
     ActionForm,
@@ -141,7 +141,9 @@ def _upload(nomination: Nomination, files) -> None:
     if not files:
         return
     try:
-        rows = rounds.add_evidence(nomination, files, current_user)
+        rows = rounds.add_evidence(
+            nomination, files, current_user, EvidenceStore.from_config(current_app.config)
+        )
     except NominationError as exc:
         flash(str(exc), "error")
     else:
@@ -409,7 +411,7 @@ def delete_evidence(nomination_id: int, evidence_id: int):
 @allow("evidence.read")
 def download_evidence(nomination_id: int, evidence_id: int):
     row = _evidence(_nomination(nomination_id), evidence_id)
-    path = store().path_for(row.sha256)
+    path = EvidenceStore.from_config(current_app.config).path_for(row.sha256)
     if not path.exists():
         abort(404)
     response = send_file(path, mimetype=row.mime, conditional=True, etag=row.sha256)

@@ -34,8 +34,14 @@ from pathlib import Path
 
 import peewee
 
+from assess.accounts.models import User
+from assess.core import audit
 from assess.core.db import database
+from assess.cycles.models import Cycle, Submission
+from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
+from assess.ops import migrations
+from assess.units.models import Unit
 from scoring.i18n import _
 
 FORMAT = 1
@@ -133,21 +139,11 @@ def _run_pg(args: list[str]) -> None:
 
 
 def _schema_version() -> int:
-    from assess.ops import migrations
-
     return migrations.current_version()
 
 
 def _store(instance: Path) -> EvidenceStore:
     return EvidenceStore(Path(instance) / EVIDENCE, max_bytes=0)
-
-
-def _instance(instance: str | Path | None) -> Path:
-    if instance is not None:
-        return Path(instance)
-    from flask import current_app
-
-    return Path(current_app.config["ASSESS_INSTANCE"])
 
 
 def _evidence_files(store: EvidenceStore) -> list[Path]:
@@ -165,7 +161,7 @@ def _evidence_files(store: EvidenceStore) -> list[Path]:
 # --- backup ------------------------------------------------------------------------------------
 
 
-def backup(path: str | Path, *, instance: str | Path | None = None) -> BackupSummary:
+def backup(path: str | Path, *, instance: str | Path) -> BackupSummary:
     """Write a backup of the bound database and the instance's evidence to ``path``.
 
     Works while the server runs. Raises BackupError (nothing written at ``path``) when
@@ -173,7 +169,7 @@ def backup(path: str | Path, *, instance: str | Path | None = None) -> BackupSum
     """
     path = Path(path)
     engine = _engine()
-    store = _store(_instance(instance))
+    store = _store(Path(instance))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".assess-backup-", dir=path.parent) as work:
@@ -253,11 +249,6 @@ def _fsync_directory(path: Path) -> None:
 
 def existing_data() -> dict[str, int]:
     """Rows already in the bound database that a restore would overwrite (empty: none)."""
-    from assess.accounts.models import User
-    from assess.cycles.models import Cycle, Submission
-    from assess.evidence.models import Evidence
-    from assess.units.models import Unit
-
     found = {}
     for label, model in (
         (_("用户"), User),
@@ -273,20 +264,16 @@ def existing_data() -> dict[str, int]:
     return found
 
 
-def restore(
-    path: str | Path, *, force: bool = False, instance: str | Path | None = None
-) -> BackupSummary:
+def restore(path: str | Path, *, instance: str | Path, force: bool = False) -> BackupSummary:
     """Restore a backup written by ``backup`` into the bound database and the instance.
 
     Raises BackupError, having changed nothing, when the archive is damaged or foreign,
     comes from another engine or a newer schema, or the database holds data and
     ``force`` is false.
     """
-    from assess.ops import migrations
-
     path = Path(path)
     engine = _engine()
-    root = _instance(instance)
+    root = Path(instance)
     store = _store(root)
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="restore-", dir=root) as work:
@@ -325,8 +312,6 @@ def restore(
                 ]
             )
     database.connect(reuse_if_open=True)
-    from assess.core import audit
-
     migrations.upgrade()
     audit.record(
         "backup.restore",
@@ -339,6 +324,7 @@ def restore(
             "evidence_files": len(files),
             "forced": bool(found),
         },
+        actor=None,  # only the command line restores, with the server stopped
     )
     return BackupSummary(
         path,
@@ -356,8 +342,6 @@ def _damaged(path: Path, why: object) -> BackupError:
 
 def _unpack(path: Path, staged: Path, engine: str) -> tuple[dict, list[str]]:
     """Extract and check every member into ``staged``; return (manifest, evidence names)."""
-    from assess.ops import migrations
-
     files: list[str] = []
     manifest = None
     try:

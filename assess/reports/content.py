@@ -7,9 +7,9 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app
 from flask_babel import gettext as _
 
+from assess.core.labels import kind_label
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Cycle, Rectification, Submission, UnitResultRecord
 from assess.cycles.pages import all_rankings, unit_result_view
@@ -27,13 +27,8 @@ from assess.reports.data import (
     UnitReportData,
 )
 from assess.units.models import Unit
-from assess.web.navigation import kind_label
 
 TWO = Decimal("0.01")
-
-
-def _office() -> str:
-    return current_app.config["ISSUING_OFFICE"]
 
 
 def _previous_totals(cycle: Cycle) -> dict[int, Decimal]:
@@ -51,8 +46,9 @@ def _previous_totals(cycle: Cycle) -> dict[int, Decimal]:
     }
 
 
-def unit_report(cycle: Cycle, unit: Unit) -> UnitReportData | None:
-    """The unit's inspection report (督查报告) from the current snapshot; None if unpublished."""
+def unit_report(cycle: Cycle, unit: Unit, office: str) -> UnitReportData | None:
+    """The unit's inspection report (督查报告) from the current snapshot, issued by ``office``
+    (the ``ISSUING_OFFICE`` setting); None if unpublished."""
     view = unit_result_view(cycle, unit.id)
     if view is None:
         return None
@@ -118,7 +114,7 @@ def unit_report(cycle: Cycle, unit: Unit) -> UnitReportData | None:
     return UnitReportData(
         parsed.program,
         cycle.year,
-        _office(),
+        office,
         date.today(),
         unit.code,
         unit.name,
@@ -136,8 +132,9 @@ def unit_report(cycle: Cycle, unit: Unit) -> UnitReportData | None:
     )
 
 
-def city_summary(cycle: Cycle) -> CitySummaryData | None:
-    """The city summary (全市汇总报告) of a published cycle; None if unpublished."""
+def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
+    """The city summary (全市汇总报告) of a published cycle, issued by ``office``; None if
+    unpublished."""
     tables = all_rankings(cycle)
     snapshot = current_snapshot(cycle)
     if tables is None or snapshot is None:
@@ -162,7 +159,7 @@ def city_summary(cycle: Cycle) -> CitySummaryData | None:
     return CitySummaryData(
         parsed.program,
         cycle.year,
-        _office(),
+        office,
         date.today(),
         rankings,
         distribution,

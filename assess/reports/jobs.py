@@ -1,7 +1,9 @@
 """Batch generation of every unit's report in the background, with progress on disk.
 
 The job's state lives in ``<instance>/reports/jobs/<id>.json`` (written atomically), so any
-web worker can show its progress bar; the renderer's worker processes do the PDF work.
+web worker can show its progress bar; the renderer's worker processes do the PDF work. The
+instance folder, the issuing office and the app (whose context the thread needs for
+translations) are arguments: this module never looks for a current app.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import threading
 import uuid
 from pathlib import Path
 
-from flask import Flask, current_app
 from flask_babel import gettext as _
 
 from assess.core.db import database
@@ -26,9 +27,9 @@ from assess.units.models import Unit
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def jobs_dir(app: Flask | None = None) -> Path:
-    app = app or current_app
-    path = Path(app.config["ASSESS_INSTANCE"]) / "reports" / "jobs"
+def jobs_dir(instance: str | Path) -> Path:
+    """``<instance>/reports/jobs``, created when missing."""
+    path = Path(instance) / "reports" / "jobs"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -39,23 +40,24 @@ def _write_state(path: Path, state: dict) -> None:
     os.replace(tmp, path)
 
 
-def read_state(job_id: str) -> dict | None:
+def read_state(job_id: str, instance: str | Path) -> dict | None:
     if not JOB_ID.match(job_id):
         return None
-    path = jobs_dir() / f"{job_id}.json"
+    path = jobs_dir(instance) / f"{job_id}.json"
     if not path.exists():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def zip_path(job_id: str) -> Path | None:
+def zip_path(job_id: str, instance: str | Path) -> Path | None:
     if not JOB_ID.match(job_id):
         return None
-    return jobs_dir() / f"{job_id}.zip"
+    return jobs_dir(instance) / f"{job_id}.zip"
 
 
-def report_jobs(cycle: Cycle, units: list[Unit] | None = None) -> list[ReportJob]:
-    """One job per published unit of the cycle (or of ``units``), named by unit code."""
+def report_jobs(cycle: Cycle, office: str, units: list[Unit] | None = None) -> list[ReportJob]:
+    """One job per published unit of the cycle (or of ``units``), named by unit code, each
+    report issued by ``office``."""
     snapshot = current_snapshot(cycle)
     if snapshot is None:
         return []
@@ -68,17 +70,19 @@ def report_jobs(cycle: Cycle, units: list[Unit] | None = None) -> list[ReportJob
     chosen = units if units is not None else list(query)
     jobs = []
     for unit in chosen:
-        data = unit_report(cycle, unit)
+        data = unit_report(cycle, unit, office)
         if data is not None:
             jobs.append(ReportJob(data, f"{cycle.year}-{unit.code}.pdf"))
     return jobs
 
 
-def start_batch(cycle: Cycle, workers: int = 2) -> str:
-    """Start rendering every unit report of ``cycle`` in a background thread; return the id."""
-    app = current_app._get_current_object()
+def start_batch(cycle: Cycle, app, workers: int = 2) -> str:
+    """Start rendering every unit report of ``cycle`` in a background thread; return the id.
+
+    ``app`` is the Flask app itself (not a proxy): the thread outlives the request, and reads
+    the instance folder and the issuing office from its config."""
     job_id = uuid.uuid4().hex
-    state_path = jobs_dir() / f"{job_id}.json"
+    state_path = jobs_dir(app.config["ASSESS_INSTANCE"]) / f"{job_id}.json"
     state = {
         "cycle": cycle.id,
         "title": cycle.title,
@@ -98,14 +102,15 @@ def start_batch(cycle: Cycle, workers: int = 2) -> str:
     return job_id
 
 
-def _run(app: Flask, cycle_id: int, job_id: str, state: dict, workers: int) -> None:
-    out = jobs_dir(app) / job_id
-    state_path = jobs_dir(app) / f"{job_id}.json"
+def _run(app, cycle_id: int, job_id: str, state: dict, workers: int) -> None:
+    folder = jobs_dir(app.config["ASSESS_INSTANCE"])
+    out = folder / job_id
+    state_path = folder / f"{job_id}.json"
     try:
         with app.app_context():
             database.connect(reuse_if_open=True)
             try:
-                jobs = report_jobs(Cycle.get_by_id(cycle_id))
+                jobs = report_jobs(Cycle.get_by_id(cycle_id), app.config["ISSUING_OFFICE"])
             finally:
                 database.close()
         state["total"] = len(jobs)
@@ -116,7 +121,7 @@ def _run(app: Flask, cycle_id: int, job_id: str, state: dict, workers: int) -> N
             _write_state(state_path, state)
 
         paths = render_batch(jobs, out, workers=workers, progress=progress)
-        zip_reports(paths, jobs_dir(app) / f"{job_id}.zip")
+        zip_reports(paths, folder / f"{job_id}.zip")
         state["state"] = "done"
     except BatchRenderError as exc:
         state["state"], state["error"] = "failed", str(exc)

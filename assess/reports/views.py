@@ -6,13 +6,14 @@ from flask import Blueprint, abort, current_app, redirect, render_template, send
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assess.core.policy import allow, require_unit
+from assess.core.policy import allow
 from assess.cycles.models import Cycle
 from assess.reports import jobs
 from assess.reports.content import city_summary, unit_report
 from assess.reports.fonts import MissingFontError
 from assess.reports.render import render_city_summary, render_unit_report
 from assess.units.models import Unit
+from assess.web.guard import require_unit
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -45,7 +46,7 @@ def unit_pdf(cycle_id: int, unit_id: int):
     require_unit(current_user, unit_id)
     cycle = _published(cycle_id)
     unit = Unit.get_or_none(Unit.id == unit_id)
-    data = unit_report(cycle, unit) if unit else None
+    data = unit_report(cycle, unit, current_app.config["ISSUING_OFFICE"]) if unit else None
     if data is None:
         abort(404)
     return _pdf(data, render_unit_report, f"{cycle.year}-{unit.code}.pdf")
@@ -55,7 +56,7 @@ def unit_pdf(cycle_id: int, unit_id: int):
 @allow("reports.city")
 def summary_pdf(cycle_id: int):
     cycle = _published(cycle_id)
-    data = city_summary(cycle)
+    data = city_summary(cycle, current_app.config["ISSUING_OFFICE"])
     if data is None:
         abort(404)
     return _pdf(data, render_city_summary, f"{cycle.year}-summary-{cycle.id}.pdf")
@@ -65,14 +66,14 @@ def summary_pdf(cycle_id: int):
 @allow("reports.batch")
 def start_batch(cycle_id: int):
     cycle = _published(cycle_id)
-    job_id = jobs.start_batch(cycle)
+    job_id = jobs.start_batch(cycle, current_app._get_current_object())
     return redirect(url_for("reports.job", job_id=job_id))
 
 
 @bp.route("/jobs/<job_id>")
 @allow("reports.batch")
 def job(job_id: str):
-    state = jobs.read_state(job_id)
+    state = jobs.read_state(job_id, current_app.config["ASSESS_INSTANCE"])
     if state is None:
         abort(404)
     return render_template("reports/job.html", job_id=job_id, state=state)
@@ -81,7 +82,8 @@ def job(job_id: str):
 @bp.route("/jobs/<job_id>/download")
 @allow("reports.batch")
 def job_download(job_id: str):
-    state, path = jobs.read_state(job_id), jobs.zip_path(job_id)
+    instance = current_app.config["ASSESS_INSTANCE"]
+    state, path = jobs.read_state(job_id, instance), jobs.zip_path(job_id, instance)
     if state is None or state["state"] != "done" or path is None or not path.exists():
         abort(404)
     return send_file(

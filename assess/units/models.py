@@ -5,11 +5,9 @@ from __future__ import annotations
 import peewee as pw
 
 from assess.core.db import BaseModel
+from assess.core.labels import UNIT_KINDS
 
 # The city is the root of the tree and is never assessed; the other four kinds are.
-UNIT_KINDS = ("city", "county", "department", "township", "community")
-
-
 ASSESSED_KINDS = UNIT_KINDS[1:]
 
 

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from assess.core.labels import kind_labels, role_labels
+from assess.core.labels import kind_label, role_label
 from assess.core.policy import action_of, can
 from assess.web.pagination import page_url
 
@@ -48,14 +48,6 @@ def nav_items() -> list[NavItem]:
         )
         items.append(NavItem(endpoint, str(label), url_for(endpoint), active))
     return items
-
-
-def role_label(role: str) -> str:
-    return str(dict(role_labels()).get(role, role))
-
-
-def kind_label(kind: str) -> str:
-    return str(dict(kind_labels()).get(kind, kind))
 
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -9,9 +9,13 @@ from assess.core.models import AuditEntry, AuditHead
 
 
 def _write_three():
-    audit.record("x.create", "thing", 1, after={"v": 1}, actor_name="t")
-    audit.record("x.update", "thing", 1, before={"v": 1}, after={"v": 2}, actor_name="t")
-    audit.record("x.update", "thing", 1, before={"v": 2}, after={"v": "三"}, actor_name="t")
+    audit.record("x.create", "thing", 1, after={"v": 1}, actor=None, actor_name="t")
+    audit.record(
+        "x.update", "thing", 1, before={"v": 1}, after={"v": 2}, actor=None, actor_name="t"
+    )
+    audit.record(
+        "x.update", "thing", 1, before={"v": 2}, after={"v": "三"}, actor=None, actor_name="t"
+    )
 
 
 def test_intact_chain_verifies(db):

@@ -6,6 +6,7 @@ from assess.core import audit
 from assess.core.db import database
 from assess.cycles.models import Cycle, Rectification, Submission
 from assess.evidence.models import Evidence
+from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
 
 
@@ -14,7 +15,7 @@ def test_full_demo_loads_a_living_system(app):
 
     with app.app_context():
         database.connect(reuse_if_open=True)
-        demo.load_demo()
+        demo.load_demo(store=EvidenceStore.from_config(app.config))
         states = {c.name: c.state for c in Cycle.select()}
         assert "published" in states.values() and "review" in states.values()
         in_review = [c for c in Cycle.select() if c.state == "review"]

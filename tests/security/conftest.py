@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from assess.accounts.models import User
@@ -25,6 +26,7 @@ from assess.cycles import lifecycle, publishing, rectifications, submissions
 from assess.cycles.models import Assignment, Cycle, Rectification, Submission
 from assess.evidence import attachments
 from assess.evidence.models import Evidence
+from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
 from tests.conftest import login
 from tests.cycle_helpers import make_cycle, pdf_bytes, png_bytes
@@ -74,7 +76,8 @@ def build_world() -> World:
 
     cycle = make_cycle("open", year=2026, name="开放周期")
     stored = attachments.store_uploads(
-        [upload(pdf_bytes(1), "调查汇总表.pdf"), upload(png_bytes(), "活动照片.png")]
+        [upload(pdf_bytes(1), "调查汇总表.pdf"), upload(png_bytes(), "活动照片.png")],
+        EvidenceStore.from_config(current_app.config),
     )
     sub, _ = submissions.save_value(cycle, unit_a, "A1", "90/100", "抽样 100 人", None, reporter)
     pdf_row, png_row = attachments.attach(stored, reporter, unit_a.id, submission=sub)
@@ -120,7 +123,12 @@ def build_nominations(reporter: User, inspector: User, admin: User) -> tuple[int
 
     round_ = open_round(reviewers_per_nomination=1, min_reviews=1, top_n=3)
     nomination = rounds.create_nomination(round_, nominee(round_, 0, "金水区"), reporter)
-    (evidence,) = rounds.add_evidence(nomination, [upload(png_bytes(), "事迹照片.png")], reporter)
+    (evidence,) = rounds.add_evidence(
+        nomination,
+        [upload(png_bytes(), "事迹照片.png")],
+        reporter,
+        EvidenceStore.from_config(current_app.config),
+    )
     close_window(round_)
     round_ = NominationRound.get_by_id(round_.id)
     review_sheets.auto_assign(round_, admin)

@@ -188,9 +188,8 @@ def fast_reports(app, monkeypatch):
         monkeypatch.setattr(views, name, lambda data: pdf, raising=False)
     monkeypatch.setattr(pages, "award_pdf", lambda award: pdf, raising=False)
     job_id = LITERALS["job_id"]
-    monkeypatch.setattr(report_jobs, "start_batch", lambda cycle, workers=2: job_id)
-    with app.app_context():
-        jobs = report_jobs.jobs_dir()
+    monkeypatch.setattr(report_jobs, "start_batch", lambda cycle, app, workers=2: job_id)
+    jobs = report_jobs.jobs_dir(app.config["ASSESS_INSTANCE"])
     state = {"cycle": 1, "title": "t", "total": 1, "done": 1, "state": "done", "error": ""}
     (jobs / f"{job_id}.json").write_text(json.dumps(state), encoding="utf-8")
     (jobs / f"{job_id}.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)

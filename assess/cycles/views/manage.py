@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assess.core.policy import REPORTER, allow, is_staff, require_unit
+from assess.core.policy import REPORTER, allow, is_staff
 from assess.cycles import lifecycle, publishing
 from assess.cycles.excel import results_workbook
 from assess.cycles.forms import CycleForm, OverrideForm, TransitionForm
@@ -20,7 +20,8 @@ from assess.cycles.pages import (
     unit_result_view,
 )
 from assess.units.models import Unit
-from assess.web.pagination import id_arg, paginate
+from assess.web.guard import require_unit
+from assess.web.pagination import id_arg, paginate, paginate_list
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
@@ -153,7 +154,7 @@ def set_override(cycle_id: int, assignment_id: int):
 def ranking(cycle_id: int):
     cycle = _cycle(cycle_id)
     preview = bool(request.args.get("preview")) and is_staff(current_user)
-    view = ranking_view(cycle, request.args.get("kind"), paginate, preview=preview)
+    view = ranking_view(cycle, request.args.get("kind"), paginate, paginate_list, preview=preview)
     if view is None:
         flash(_("结果尚未公布"), "warning")
         return redirect(url_for("cycles.overview", cycle_id=cycle.id))

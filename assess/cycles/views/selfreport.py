@@ -18,14 +18,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from assess.core.db import database
-from assess.core.policy import REPORTER, allow, require_unit
+from assess.core.policy import REPORTER, allow
 from assess.cycles import rectifications, submissions
 from assess.cycles.excel import import_unit_workbook, unit_template
 from assess.cycles.forms import ResponseForm
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Cycle, Rectification
 from assess.evidence import attachments
+from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
+from assess.web.guard import require_unit
 
 bp = Blueprint("selfreport", __name__, url_prefix="/cycles/<int:cycle_id>/units/<int:unit_id>")
 
@@ -101,18 +103,18 @@ def save_item(cycle_id: int, unit_id: int, code: str):
         indicator, form.get("value", ""), form.get("numerator", ""), form.get("denominator", "")
     )
     version = form.get("version", type=int)
-    stored = []
+    store, stored = EvidenceStore.from_config(current_app.config), []
     try:
         # Files are checked and stored before the transaction: a bad file refuses the lot,
         # and the value and its evidence rows are then written together or not at all.
-        stored = attachments.store_uploads(request.files.getlist("files"))
+        stored = attachments.store_uploads(request.files.getlist("files"), store)
         with database.atomic():
             sub, warning = submissions.save_value(
                 cycle, unit, code, text, form.get("narrative", ""), version or None, current_user
             )
             saved = len(attachments.attach(stored, current_user, unit.id, submission=sub))
     except (submissions.SubmissionError, attachments.EvidenceError) as exc:
-        attachments.discard(stored)  # all or nothing: no file without its value
+        attachments.discard(stored, store)  # all or nothing: no file without its value
         flash(_("%(code)s 未保存：%(e)s", code=code, e=str(exc)), "error")
     else:
         flash(

@@ -1,0 +1,2 @@
+"""The accounts pages: signing in and out (``auth``) and the office's user administration
+(``admin``)."""
