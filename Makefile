@@ -26,12 +26,14 @@ run: system-run $(STAMP) translations-compile
 test: system-test $(STAMP) translations-compile
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 	scripts/with-postgres.sh $(PY) -m pytest -p no:cacheprovider
 
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format:
 	$(VENV)/bin/ruff check --fix .
