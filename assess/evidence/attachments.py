@@ -1,7 +1,8 @@
 """Evidence (佐证材料) records: files from the store attached to submissions and nominations.
 
 The bytes live in ``assess.storage.EvidenceStore`` (content-addressed, outside the web
-root); this module keeps the database rows, who may read them, and the audit trail.
+root); this module keeps the database rows and the audit trail (who may read them is
+``can(user, "evidence.read", row)``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
-from assess.core.policy import REPORTER, unit_visible
 from assess.cycles.models import Submission
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceRejected, EvidenceStore, StoredFile
@@ -99,18 +99,6 @@ def attach(
             )
             rows.append(row)
     return rows
-
-
-def can_read(user: User, evidence: Evidence) -> bool:
-    """Self-report evidence: staff read all, a reporter only its own unit's, viewers none.
-    Nomination evidence follows the round's rules (conflicts of interest included)."""
-    if evidence.nomination_id is not None:
-        from assess.nominations.rounds import evidence_readable
-
-        return evidence_readable(user, evidence)
-    if user.role == REPORTER:
-        return unit_visible(user, evidence.unit_id)
-    return user.role in ("admin", "inspector")
 
 
 def remove(evidence: Evidence, actor: User) -> None:
