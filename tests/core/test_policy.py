@@ -1,4 +1,6 @@
-"""The authorisation matrix: every URL rule of the app × every role.
+"""The policy: every URL rule of the app × every role, the object predicates of
+``can(user, action, obj)`` as tables, and a grep that keeps role checks out of views and
+templates.
 
 A route added without a policy fails here (the guard refuses it and this test names it).
 """
