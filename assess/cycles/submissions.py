@@ -61,8 +61,8 @@ class ConflictError(SubmissionError):
 
 @dataclass(frozen=True)
 class SelfReport:
-    """One unit's self-report (自评) in one cycle: what ``can(user, "submissions.edit", …)``
-    is asked about for the page as a whole."""
+    """One unit's self-report (自评) in one cycle, as a whole: the object of
+    ``can(user, "submissions.edit_own", …)`` (its author) and ``"submissions.edit"`` (now)."""
 
     cycle: Cycle
     unit: Unit
