@@ -1,10 +1,19 @@
 """Who may do what: the one place that decides (权限).
 
+``can(user, action, obj=None)`` answers every who-may-what, in views, services and
+templates (it is a Jinja global). ``RULES`` says which roles may perform an action at all;
+``PREDICATES`` refines an action for one object (this evidence file, this nomination, this
+self-report line), reading the domain state that decides it from the object itself (cycle
+state, submission status, nomination window), never from the request. Services still check
+the state inside their write transactions: the policy answers "may this person", the
+service "is this state right".
+
 Every view declares an action with ``@allow("action")`` or is marked ``@public``; the
 before-request guard in ``assess.web.guard`` enforces it, and an endpoint with neither is
-refused (fail closed), so a route added without a policy cannot leak (``tests/test_policy.py`` walks every rule).
-Unit scoping (a reporter sees only its own unit) is decided by ``unit_visible`` here too
-(``assess.web.guard.require_unit`` turns a refusal into a 404), never by ad-hoc ifs in views.
+refused (fail closed), so a route added without a policy cannot leak
+(``tests/core/test_policy.py`` walks every rule). Unit scoping (a reporter sees only its own
+unit) is decided by ``unit_visible`` here too (``assess.web.guard.require_unit`` turns a
+refusal into a 404), never by ad-hoc ifs in views.
 """
 
 from __future__ import annotations
@@ -44,6 +53,15 @@ RULES: dict[str, frozenset[str]] = {
     "nominations.review": frozenset({ADMIN, INSPECTOR}),  # a sheet only if assigned, no conflict
     "nominations.list": frozenset({ADMIN, REPORTER}),  # reporters: own unit's nominations only
     "nominations.export": frozenset({ADMIN, VIEWER}),  # award list with scores (.xlsx)
+    # Actions no route declares: asked by views, services and templates through can().
+    "units.view_all": frozenset({ADMIN, INSPECTOR, VIEWER}),  # reporters: own subtree
+    "results.preview": STAFF,  # a trial ranking before publishing
+    "rectifications.respond": frozenset({REPORTER}),
+    "evidence.remove": frozenset({REPORTER}),
+    "submissions.edit": frozenset({REPORTER}),
+    "nominations.every_unit": frozenset({ADMIN, INSPECTOR, VIEWER}),  # reporters: own unit
+    "nominations.open": frozenset({ADMIN, INSPECTOR, REPORTER}),
+    "nominations.edit": frozenset({REPORTER}),
 }
 
 _ACTION_ATTR = "_assess_action"
@@ -72,15 +90,132 @@ def action_of(view: Callable) -> str | None:
     return getattr(view, _ACTION_ATTR, None)
 
 
-def can(user, action: str) -> bool:
-    """True when ``user`` (possibly anonymous) may perform ``action``."""
+def can(user, action: str, obj=None) -> bool:
+    """True when ``user`` (possibly anonymous) may perform ``action``, on ``obj`` if given.
+
+    Without ``obj`` the answer is the role's (what the route guard and menus ask); with one,
+    the action's predicate in ``PREDICATES`` decides too. An unknown action raises KeyError.
+    """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user.role in RULES[action]
+    if user.role not in RULES[action]:
+        return False
+    predicate = PREDICATES.get(action)
+    return obj is None or predicate is None or predicate(user, obj)
 
 
-def is_staff(user) -> bool:
-    return user.is_authenticated and user.role in STAFF
+# --- object predicates ---------------------------------------------------------------------
+# One small function per action, (user, obj) -> bool, called by can() only after the role
+# has passed RULES. Objects are duck-typed (core imports no other area): each predicate's
+# docstring names the attributes it reads.
+
+# A self-report line without a submission yet is "empty" (cycles.submissions.Item.status).
+EDITABLE_SUBMISSION_STATES = frozenset({"empty", "draft", "returned"})
+REVIEWABLE_SUBMISSION_STATES = frozenset({"submitted", "verified"})
+
+
+def _own_unit(user, unit_id: int | None) -> bool:
+    return user.unit_id is not None and user.unit_id == unit_id
+
+
+def cycle_visible(user, cycle) -> bool:
+    """``cycles.view`` on a Cycle (``state``): a draft is the office's and the inspectors'."""
+    return cycle.state != "draft" or user.role in STAFF
+
+
+def authors_self_report(user, report) -> bool:
+    """``submissions.edit_own`` on a SelfReport (``unit_id``): the unit's own reporter,
+    whatever the cycle's state."""
+    return user.role == REPORTER and _own_unit(user, report.unit_id)
+
+
+def edits_self_report(user, obj) -> bool:
+    """``submissions.edit`` on a SelfReport, a self-report Item or a Submission (``unit_id``,
+    ``cycle.state``, and for a line its ``status``): the unit's own reporter while the cycle
+    is open, and a line only while it is empty, a draft or returned."""
+    if not authors_self_report(user, obj) or obj.cycle.state != "open":
+        return False
+    status = getattr(obj, "status", None)  # a whole self-report has none
+    return status is None or status in EDITABLE_SUBMISSION_STATES
+
+
+def reviews_submission(user, submission) -> bool:
+    """``submissions.review`` on a Submission (``status``): staff, once it was submitted."""
+    return submission.status in REVIEWABLE_SUBMISSION_STATES
+
+
+def responds_to_rectification(user, rectification) -> bool:
+    """``rectifications.respond`` on a Rectification (``unit_id``, ``status``): the unit's
+    own reporter, until the demand is closed."""
+    return _own_unit(user, rectification.unit_id) and rectification.status != "closed"
+
+
+def reads_evidence(user, evidence) -> bool:
+    """``evidence.read`` on an Evidence row (``unit_id``, ``nomination_id``, ``nomination``):
+    self-report evidence for staff and the unit's own reporters (viewers are refused by
+    RULES); a nomination's evidence for whoever may open the nomination."""
+    if evidence.nomination_id is not None:
+        nomination = evidence.nomination
+        return nomination is not None and can(user, "nominations.open", nomination)
+    return unit_visible(user, evidence.unit_id)
+
+
+def removes_evidence(user, evidence) -> bool:
+    """``evidence.remove`` on an Evidence row (``submission_id``, ``unit_id``): the unit's
+    own reporter, for self-report evidence (a nomination's goes with the nomination)."""
+    return evidence.submission_id is not None and _own_unit(user, evidence.unit_id)
+
+
+def opens_nomination(user, nomination) -> bool:
+    """``nominations.open`` on a Nomination: the admin every one, a reporter its own unit's,
+    a reviewer one it may review (see ``reviews_nomination``)."""
+    if user.role == ADMIN:
+        return True
+    if user.role == REPORTER:
+        return _own_unit(user, nomination.unit_id)
+    return can(user, "nominations.review", nomination)
+
+
+def reviews_nomination(user, nomination) -> bool:
+    """``nominations.review`` on a Nomination (``status``, ``conflicts_with``, ``sheet_of``):
+    an inspector holding a score sheet for it, with no conflict of interest (回避), while it
+    is not withdrawn. The admin manages the round but never scores (blind review)."""
+    return (
+        user.role == INSPECTOR
+        and nomination.status == "submitted"
+        and not nomination.conflicts_with(user)
+        and nomination.sheet_of(user) is not None
+    )
+
+
+def submits_nomination(user, nomination) -> bool:
+    """``nominations.submit`` on a Nomination (``unit_id``): its unit's own reporter."""
+    return _own_unit(user, nomination.unit_id)
+
+
+def edits_nomination(user, nomination) -> bool:
+    """``nominations.edit`` on a Nomination (``status``, ``round.window_open()``): its unit's
+    own reporter, while it is not withdrawn and the round's window is open."""
+    return (
+        submits_nomination(user, nomination)
+        and nomination.status == "submitted"
+        and nomination.round.window_open()
+    )
+
+
+PREDICATES: dict[str, Callable[..., bool]] = {
+    "cycles.view": cycle_visible,
+    "submissions.edit_own": authors_self_report,
+    "submissions.edit": edits_self_report,
+    "submissions.review": reviews_submission,
+    "rectifications.respond": responds_to_rectification,
+    "evidence.read": reads_evidence,
+    "evidence.remove": removes_evidence,
+    "nominations.open": opens_nomination,
+    "nominations.review": reviews_nomination,
+    "nominations.submit": submits_nomination,
+    "nominations.edit": edits_nomination,
+}
 
 
 def unit_visible(user, unit_id: int | None) -> bool:

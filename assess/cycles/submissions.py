@@ -59,6 +59,19 @@ class ConflictError(SubmissionError):
         self.theirs = theirs
 
 
+@dataclass(frozen=True)
+class SelfReport:
+    """One unit's self-report (自评) in one cycle, as a whole: the object of
+    ``can(user, "submissions.edit_own", …)`` (its author) and ``"submissions.edit"`` (now)."""
+
+    cycle: Cycle
+    unit: Unit
+
+    @property
+    def unit_id(self) -> int:
+        return self.unit.id
+
+
 @dataclass
 class Item:
     """One indicator on a unit's self-report page."""
@@ -67,6 +80,11 @@ class Item:
     assignment: Assignment
     submission: Submission | None
     evidence: list[Evidence] = field(default_factory=list)
+    cycle: Cycle | None = None  # set by unit_items, so a policy check costs no query
+
+    @property
+    def unit_id(self) -> int:
+        return self.assignment.unit_id
 
     @property
     def status(self) -> str:
@@ -115,7 +133,9 @@ def unit_items(cycle: Cycle, unit: Unit) -> list[Item]:
         if assignment is None:
             continue
         sub = submissions.get(indicator.code)
-        items.append(Item(indicator, assignment, sub, evidence.get(sub.id, []) if sub else []))
+        items.append(
+            Item(indicator, assignment, sub, evidence.get(sub.id, []) if sub else [], cycle)
+        )
     return items
 
 

@@ -1,8 +1,9 @@
 """Evidence (佐证材料) records: files from the store attached to submissions and nominations.
 
 The bytes live in ``assess.evidence.storage.EvidenceStore`` (content-addressed, outside the
-web root); this module keeps the database rows, who may read them, and the audit trail. The
-store is an argument: the view or command builds it with ``EvidenceStore.from_config``.
+web root); this module keeps the database rows and the audit trail (who may read them is
+``can(user, "evidence.read", row)``). The store is an argument: the view or command builds
+it with ``EvidenceStore.from_config``.
 """
 
 from __future__ import annotations

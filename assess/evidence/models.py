@@ -8,6 +8,7 @@ from assess.accounts.models import User
 from assess.core.db import BaseModel
 from assess.core.models import utcnow
 from assess.cycles.models import Submission
+from assess.nominations.models import Nomination
 from assess.units.models import Unit
 
 
@@ -26,3 +27,11 @@ class Evidence(BaseModel):
     nomination_id = pw.IntegerField(null=True, index=True)
     uploaded_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
     uploaded_at = pw.DateTimeField(default=utcnow)
+
+    @property
+    def nomination(self) -> Nomination | None:
+        """The nomination this file is evidence of, if any (``nomination_id`` is a plain
+        column: the nominations tables came later than this one)."""
+        if self.nomination_id is None:
+            return None
+        return Nomination.get_or_none(Nomination.id == self.nomination_id)

@@ -6,9 +6,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, send_
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assess.core.policy import allow
+from assess.core.policy import allow, can
 from assess.evidence import attachments
-from assess.evidence.access import can_read
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore, download_headers
 from assess.web.security import safe_next
@@ -18,7 +17,7 @@ bp = Blueprint("evidence", __name__, url_prefix="/evidence")
 
 def _readable(evidence_id: int) -> Evidence:
     row = Evidence.get_or_none(Evidence.id == evidence_id)
-    if row is None or not can_read(current_user, row):
+    if row is None or not can(current_user, "evidence.read", row):
         abort(404)
     return row
 
@@ -52,8 +51,7 @@ def thumbnail(evidence_id: int):
 @allow("submissions.edit_own")
 def delete(evidence_id: int):
     row = _readable(evidence_id)
-    # Nomination evidence is removed on the nomination's own page, under the round's rules.
-    if row.unit_id != current_user.unit_id or row.submission_id is None:
+    if not can(current_user, "evidence.remove", row):
         abort(404)
     try:
         attachments.remove(row, current_user)

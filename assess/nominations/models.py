@@ -11,6 +11,9 @@ compares these classes with them column by column.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 import peewee as pw
 
 from assess.accounts.models import User
@@ -21,6 +24,13 @@ from assess.units.models import Unit
 NOMINEE_KINDS = ("unit", "person")
 NOMINATION_STATES = ("submitted", "withdrawn")
 SHEET_STATES = ("assigned", "draft", "submitted")
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    """Today in Asia/Shanghai, the calendar the nomination window is set in."""
+    return datetime.now(LOCAL_TZ).date()
 
 
 class NominationRound(BaseModel):
@@ -44,6 +54,10 @@ class NominationRound(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def window_open(self, on: date | None = None) -> bool:
+        """True while nominations may be sent in and changed (``on``, default today)."""
+        return self.window_opens <= (on or today()) <= self.window_closes
 
 
 class NominationCategory(BaseModel):
@@ -91,6 +105,23 @@ class Nomination(BaseModel):
 
     def __str__(self) -> str:
         return self.nominee_name
+
+    def conflicts_with(self, user) -> bool:
+        """A conflict of interest (回避): ``user`` works for the nominating unit, or has
+        declared one."""
+        if user.unit_id is not None and user.unit_id == self.unit_id:
+            return True
+        return (
+            ReviewerConflict.select()
+            .where(ReviewerConflict.nomination == self, ReviewerConflict.reviewer == user.id)
+            .exists()
+        )
+
+    def sheet_of(self, user) -> ReviewSheet | None:
+        """``user``'s score sheet (评分表) for this nomination, if one was assigned."""
+        return ReviewSheet.get_or_none(
+            ReviewSheet.nomination == self, ReviewSheet.reviewer == user.id
+        )
 
 
 class PanelMember(BaseModel):

@@ -23,6 +23,7 @@ from peewee import fn
 from assess.accounts.models import User
 from assess.nominations import ranking_runs, rounds
 from assess.nominations.models import (
+    LOCAL_TZ,
     CriterionScore,
     Nomination,
     NominationCategory,
@@ -62,7 +63,7 @@ def local_time(value: datetime | None) -> str:
     """A stored UTC time as Asia/Shanghai wall time, to the minute."""
     if value is None:
         return ""
-    return value.replace(tzinfo=UTC).astimezone(rounds.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def plain(value: Decimal | None) -> str:
@@ -480,7 +481,7 @@ def award_list(round_: NominationRound) -> AwardList | None:
                     ],
                 )
             )
-    confirmed = run.confirmed_at.replace(tzinfo=UTC).astimezone(rounds.LOCAL_TZ).date()
+    confirmed = run.confirmed_at.replace(tzinfo=UTC).astimezone(LOCAL_TZ).date()
     return AwardList(round_, run, table.params, categories, confirmed)
 
 

@@ -20,6 +20,7 @@ from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
 from assess.core.models import utcnow
+from assess.core.policy import can
 from assess.nominations.models import (
     CriterionScore,
     Nomination,
@@ -31,7 +32,6 @@ from assess.nominations.rounds import (
     NominationError,
     active_nominations,
     criteria,
-    has_conflict,
     locked_round,
     panel,
     require_not_confirmed,
@@ -245,7 +245,11 @@ def save_review(
         round_ = locked_round(sheet.nomination.round)
         require_not_confirmed(round_)
         sheet = ReviewSheet.get_or_none(ReviewSheet.id == sheet.id)
-        if sheet is None or sheet.reviewer_id != actor.id or has_conflict(actor, sheet.nomination):
+        if (
+            sheet is None
+            or sheet.reviewer_id != actor.id
+            or not can(actor, "nominations.review", sheet.nomination)
+        ):
             raise NominationError(_("您没有这份评分表"))
         if sheet.status == "submitted":
             raise NominationError(_("评分已提交，不能修改"))

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
@@ -28,7 +27,7 @@ from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database, is_postgres
 from assess.core.models import utcnow
-from assess.core.policy import ADMIN, INSPECTOR, REPORTER
+from assess.core.policy import INSPECTOR, can
 from assess.evidence import attachments
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
@@ -42,9 +41,8 @@ from assess.nominations.models import (
     ReviewerConflict,
     ReviewSheet,
     ScoreCriterion,
+    today,
 )
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 # SPEC §5: the first six are named in seed 003, the last four are the default additions.
 DEFAULT_CATEGORIES = (
@@ -104,11 +102,6 @@ class NominationError(ValueError):
         self.problems = list(problems)
 
 
-def today() -> date:
-    """Today in Asia/Shanghai, the calendar the nomination window is set in."""
-    return datetime.now(LOCAL_TZ).date()
-
-
 def default_title(year: int) -> str:
     return _("%(year)s年度郑州市培育十类典型促进流动人口社会融合评选", year=year)
 
@@ -117,8 +110,7 @@ def default_title(year: int) -> str:
 
 
 def window_open(round_: NominationRound, on: date | None = None) -> bool:
-    on = on or today()
-    return round_.window_opens <= on <= round_.window_closes
+    return round_.window_open(on)
 
 
 def window_closed(round_: NominationRound, on: date | None = None) -> bool:
@@ -558,7 +550,7 @@ def _nominee_values(round_: NominationRound, data: NomineeInput) -> dict[str, ob
 
 def create_nomination(round_: NominationRound, data: NomineeInput, actor: User) -> Nomination:
     """A reporter's nomination for its own unit, only inside the window."""
-    if actor.role != REPORTER or actor.unit_id is None:
+    if actor.unit_id is None or not can(actor, "nominations.submit"):
         raise NominationError(_("只有单位填报员可以提名"))
     values = _nominee_values(round_, data)
     with database.atomic():
@@ -618,7 +610,7 @@ def withdraw_nomination(nomination: Nomination, actor: User) -> None:
 
 
 def _require_own(nomination: Nomination, actor: User) -> None:
-    if actor.role != REPORTER or actor.unit_id != nomination.unit_id:
+    if not can(actor, "nominations.submit", nomination):
         raise NominationError(_("只能修改本单位的提名"))
     if nomination.status != "submitted":
         raise NominationError(_("该提名已撤回，不能修改"))
@@ -654,49 +646,8 @@ def nomination_evidence(nomination: Nomination) -> list[Evidence]:
     )
 
 
-# --- who may open what ---------------------------------------------------------------------
-
-
-def has_conflict(user: User, nomination: Nomination) -> bool:
-    """A conflict of interest (回避): the reviewer works for the nominating unit, or has
-    declared one."""
-    if user.unit_id is not None and user.unit_id == nomination.unit_id:
-        return True
-    return (
-        ReviewerConflict.select()
-        .where(ReviewerConflict.nomination == nomination, ReviewerConflict.reviewer == user.id)
-        .exists()
-    )
-
-
-def can_open(user: User, nomination: Nomination) -> bool:
-    """The admin opens every nomination; a reporter its own unit's; a reviewer one it is
-    assigned to and has no conflict with; nobody else."""
-    if user.role == ADMIN:
-        return True
-    if user.role == REPORTER:
-        return user.unit_id is not None and user.unit_id == nomination.unit_id
-    if user.role == INSPECTOR:
-        return sheet_for(user, nomination) is not None
-    return False
-
-
-def evidence_readable(user: User, row: Evidence) -> bool:
-    """For ``assess.evidence``: may ``user`` download a nomination's evidence file?"""
-    nomination = Nomination.get_or_none(Nomination.id == row.nomination_id)
-    return nomination is not None and can_open(user, nomination)
-
-
-def sheet_for(user: User, nomination: Nomination) -> ReviewSheet | None:
-    """The user's score sheet for ``nomination``, or None when it may not open it: not
-    assigned, or in conflict (own unit or declared), or the nomination was withdrawn."""
-    if user.role != INSPECTOR or nomination.status != "submitted":
-        return None
-    if has_conflict(user, nomination):
-        return None
-    return ReviewSheet.get_or_none(
-        ReviewSheet.nomination == nomination, ReviewSheet.reviewer == user.id
-    )
+# --- conflicts of interest ----------------------------------------------------------------
+# Who may open or review a nomination is decided by ``assess.core.policy`` (``can``).
 
 
 def declare_conflict(nomination: Nomination, reviewer: User, reason: str) -> None:
@@ -716,7 +667,7 @@ def declare_conflict(nomination: Nomination, reviewer: User, reason: str) -> Non
             raise NominationError(_("您不是本轮评选的评审专家"))
         if reviewer.unit_id is not None and reviewer.unit_id == nomination.unit_id:
             raise NominationError(_("本单位的提名自动回避，无需声明"))
-        if has_conflict(reviewer, nomination):
+        if nomination.conflicts_with(reviewer):
             raise NominationError(_("已声明回避"))
         sheet = ReviewSheet.get_or_none(
             ReviewSheet.nomination == nomination, ReviewSheet.reviewer == reviewer.id

@@ -25,7 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assess.core.policy import INSPECTOR, REPORTER, VIEWER, allow
+from assess.core.policy import allow, can
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore, download_headers
 from assess.nominations import pages, ranking_runs, review_sheets, rounds
@@ -80,7 +80,7 @@ def _round(round_id: int) -> NominationRound:
 def _nomination(nomination_id: int) -> Nomination:
     """The nomination if the signed-in user may open it, else 404."""
     nomination = Nomination.get_or_none(Nomination.id == nomination_id)
-    if nomination is None or not rounds.can_open(current_user, nomination):
+    if nomination is None or not can(current_user, "nominations.open", nomination):
         abort(404)
     return nomination
 
@@ -156,7 +156,7 @@ def _upload(nomination: Nomination, files) -> None:
 @bp.route("/")
 @allow("nominations.view")
 def index():
-    own_unit = current_user.unit_id if current_user.role == REPORTER else None
+    own_unit = None if can(current_user, "nominations.every_unit") else current_user.unit_id
     return render_template("nominations/index.html", lines=pages.round_lines(own_unit))
 
 
@@ -188,9 +188,15 @@ def edit_round(round_id: int | None = None):
 @allow("nominations.view")
 def round_page(round_id: int):
     round_ = _round(round_id)
-    target = {REPORTER: ".nomination_list", INSPECTOR: ".my_reviews", VIEWER: ".awards"}
-    if current_user.role in target:
-        return redirect(url_for(target[current_user.role], round_id=round_.id))
+    # The dashboard is the manager's; everyone else lands on their own part of the round.
+    if not can(current_user, "nominations.manage"):
+        if can(current_user, "nominations.submit"):
+            target = ".nomination_list"
+        elif can(current_user, "nominations.review"):
+            target = ".my_reviews"
+        else:
+            target = ".awards"
+        return redirect(url_for(target, round_id=round_.id))
     return render_template(
         "nominations/round.html", round=round_, view=pages.dashboard(round_), form=ActionForm()
     )
@@ -286,7 +292,7 @@ def edit_panel(round_id: int):
 @allow("nominations.list")
 def nomination_list(round_id: int):
     round_ = _round(round_id)
-    own_unit = current_user.unit_id if current_user.role == REPORTER else None
+    own_unit = None if can(current_user, "nominations.every_unit") else current_user.unit_id
     query = pages.nomination_list(round_, own_unit)
     category = id_arg("category")
     if category:
@@ -327,13 +333,12 @@ def new_nomination(round_id: int):
 @allow("nominations.view")
 def nomination_page(nomination_id: int):
     nomination = _nomination(nomination_id)
-    if current_user.role == INSPECTOR:
+    if can(current_user, "nominations.review", nomination):  # a reviewer scores, blind
         return redirect(url_for(".review", nomination_id=nomination.id))
     return render_template(
         "nominations/nomination.html",
         nomination=nomination,
         evidence=rounds.nomination_evidence(nomination),
-        window_open=rounds.window_open(nomination.round),
         form=EvidenceForm(),
         action=ActionForm(),
     )
@@ -523,9 +528,9 @@ def declare_conflict(nomination_id: int):
 @allow("nominations.review")
 def review(nomination_id: int):
     nomination = Nomination.get_or_none(Nomination.id == nomination_id)
-    sheet = rounds.sheet_for(current_user, nomination) if nomination else None
-    if sheet is None:
+    if nomination is None or not can(current_user, "nominations.review", nomination):
         abort(404)
+    sheet = nomination.sheet_of(current_user)
     lines = rounds.criteria(nomination.round)
     form = review_form_class(lines)(data=pages.review_form_data(sheet))
     if form.validate_on_submit():

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assess.core.policy import REPORTER, allow
+from assess.core.policy import allow, can
 from assess.units.forms import UnitForm
 from assess.units.models import Unit
 from assess.units.tree import (
@@ -26,7 +26,7 @@ bp = Blueprint("units", __name__)
 @allow("units.view_tree")
 def tree():
     units = Unit.ordered()
-    if current_user.role == REPORTER:
+    if not can(current_user, "units.view_all"):
         # A reporter sees its own unit and the units below it, nothing of its peers.
         units = _subtree(current_user.unit_id)
     return render_template("units/tree.html", roots=unit_tree(units))

@@ -65,6 +65,7 @@ def init_app(app) -> None:
 
     app.jinja_env.globals.update(
         nav_items=nav_items,
+        can=can,
         role_label=role_label,
         kind_label=kind_label,
         get_locale=get_locale,

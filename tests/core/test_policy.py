@@ -1,4 +1,6 @@
-"""The authorisation matrix: every URL rule of the app × every role.
+"""The policy: every URL rule of the app × every role, the object predicates of
+``can(user, action, obj)`` as tables, and a grep that keeps role checks out of views and
+templates.
 
 A route added without a policy fails here (the guard refuses it and this test names it).
 """
@@ -6,6 +8,8 @@ A route added without a policy fails here (the guard refuses it and this test na
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -118,3 +122,217 @@ def test_huge_ids_are_not_found(as_user):
         "/evidence/100000000000000000000000",
     ):
         assert admin.get(url).status_code == 404, url
+
+
+# --- object predicates: can(user, action, obj) -----------------------------------------------
+# Pure tables over stand-in objects: the predicates are duck-typed, so the tables say exactly
+# which attributes decide. Every row lists the people who may; everyone else may not.
+
+PEOPLE = {
+    "admin": ("admin", None),
+    "inspector": ("inspector", 7),  # works for unit 7: its nominations are a conflict
+    "viewer": ("viewer", None),
+    "reporter": ("reporter", 1),  # unit 1 owns the objects below
+    "other": ("reporter", 2),
+}
+
+
+def person(name: str, active: bool = True) -> SimpleNamespace:
+    role, unit_id = PEOPLE[name]
+    return SimpleNamespace(is_authenticated=True, is_active=active, role=role, unit_id=unit_id)
+
+
+def cycle(state: str) -> SimpleNamespace:
+    return SimpleNamespace(state=state)
+
+
+def line(state: str, status: str | None, unit_id: int = 1) -> SimpleNamespace:
+    """A self-report Item or Submission; ``status=None`` is a whole SelfReport."""
+    obj = SimpleNamespace(cycle=cycle(state), unit_id=unit_id)
+    if status is not None:
+        obj.status = status
+    return obj
+
+
+class FakeNomination(SimpleNamespace):
+    def conflicts_with(self, user) -> bool:
+        return user.unit_id == self.unit_id or user.unit_id in self.declared
+
+    def sheet_of(self, user):
+        return "sheet" if user.unit_id in self.sheets else None
+
+
+def nomination(
+    status="submitted", unit_id=1, sheets=(7,), declared=(), window=True
+) -> FakeNomination:
+    round_ = SimpleNamespace(window_open=lambda: window)
+    return FakeNomination(
+        status=status, unit_id=unit_id, sheets=sheets, declared=declared, round=round_
+    )
+
+
+def evidence(submission_id=None, nomination_row=None, unit_id=1, nomination_id=None):
+    if nomination_row is not None:
+        nomination_id = 99
+    return SimpleNamespace(
+        submission_id=submission_id,
+        nomination_id=nomination_id,
+        nomination=nomination_row,
+        unit_id=unit_id,
+    )
+
+
+EVERYBODY = set(PEOPLE)
+NOBODY: set[str] = set()
+
+OBJECT_RULES = [
+    # (action, object, who may)
+    ("cycles.view", cycle("draft"), {"admin", "inspector"}),
+    ("cycles.view", cycle("open"), EVERYBODY),
+    ("cycles.view", cycle("archived"), EVERYBODY),
+    ("submissions.edit_own", line("review", None), {"reporter"}),
+    ("submissions.edit_own", line("open", None, unit_id=2), {"other"}),
+    ("submissions.edit", line("open", None), {"reporter"}),
+    ("submissions.edit", line("review", None), NOBODY),
+    ("submissions.edit", line("draft", None), NOBODY),
+    ("submissions.edit", line("open", "empty"), {"reporter"}),
+    ("submissions.edit", line("open", "draft"), {"reporter"}),
+    ("submissions.edit", line("open", "returned"), {"reporter"}),
+    ("submissions.edit", line("open", "submitted"), NOBODY),
+    ("submissions.edit", line("open", "verified"), NOBODY),
+    ("submissions.edit", line("review", "returned"), NOBODY),
+    ("submissions.edit", line("open", "draft", unit_id=2), {"other"}),
+    ("submissions.review", SimpleNamespace(status="submitted"), {"admin", "inspector"}),
+    ("submissions.review", SimpleNamespace(status="verified"), {"admin", "inspector"}),
+    ("submissions.review", SimpleNamespace(status="draft"), NOBODY),
+    ("submissions.review", SimpleNamespace(status="returned"), NOBODY),
+    ("rectifications.respond", SimpleNamespace(unit_id=1, status="open"), {"reporter"}),
+    ("rectifications.respond", SimpleNamespace(unit_id=1, status="responded"), {"reporter"}),
+    ("rectifications.respond", SimpleNamespace(unit_id=1, status="closed"), NOBODY),
+    ("evidence.read", evidence(submission_id=5), {"admin", "inspector", "reporter"}),
+    ("evidence.read", evidence(submission_id=5, unit_id=2), {"admin", "inspector", "other"}),
+    ("evidence.read", evidence(nomination_row=nomination()), {"admin", "inspector", "reporter"}),
+    ("evidence.read", evidence(nomination_row=nomination(unit_id=7)), {"admin"}),
+    ("evidence.read", evidence(nomination_row=nomination(sheets=())), {"admin", "reporter"}),
+    ("evidence.read", evidence(nomination_id=98), NOBODY),  # its nomination is gone
+    ("evidence.remove", evidence(submission_id=5), {"reporter"}),
+    ("evidence.remove", evidence(submission_id=5, unit_id=2), {"other"}),
+    ("evidence.remove", evidence(nomination_row=nomination()), NOBODY),
+    ("nominations.open", nomination(), {"admin", "inspector", "reporter"}),
+    ("nominations.open", nomination(unit_id=2), {"admin", "inspector", "other"}),
+    ("nominations.open", nomination(sheets=()), {"admin", "reporter"}),
+    ("nominations.open", nomination(declared=(7,)), {"admin", "reporter"}),
+    ("nominations.open", nomination(unit_id=7), {"admin"}),  # the reviewer's own unit
+    ("nominations.open", nomination(status="withdrawn"), {"admin", "reporter"}),
+    ("nominations.review", nomination(), {"inspector"}),
+    ("nominations.review", nomination(sheets=()), NOBODY),
+    ("nominations.review", nomination(declared=(7,)), NOBODY),
+    ("nominations.review", nomination(unit_id=7), NOBODY),
+    ("nominations.review", nomination(status="withdrawn"), NOBODY),
+    ("nominations.submit", nomination(), {"reporter"}),
+    ("nominations.submit", nomination(status="withdrawn", window=False), {"reporter"}),
+    ("nominations.edit", nomination(), {"reporter"}),
+    ("nominations.edit", nomination(unit_id=2), {"other"}),
+    ("nominations.edit", nomination(window=False), NOBODY),
+    ("nominations.edit", nomination(status="withdrawn"), NOBODY),
+]
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize(
+    ("action", "obj", "allowed"),
+    OBJECT_RULES,
+    ids=[f"{a}-{i}" for i, (a, _o, _w) in enumerate(OBJECT_RULES)],
+)
+def test_object_predicates(action, obj, allowed):
+    answers = {name for name in PEOPLE if policy.can(person(name), action, obj)}
+    assert answers == allowed
+    for name in PEOPLE:  # a deactivated account may do nothing, whatever the object
+        assert not policy.can(person(name, active=False), action, obj)
+    assert not policy.can(SimpleNamespace(is_authenticated=False), action, obj)
+
+
+@pytest.mark.pure
+def test_every_predicate_refines_a_known_action():
+    assert set(policy.PREDICATES) <= set(policy.RULES)
+    assert {action for action, _obj, _who in OBJECT_RULES} == set(policy.PREDICATES)
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize("action", sorted(policy.RULES))
+def test_without_an_object_the_role_decides(action):
+    for name in PEOPLE:
+        user = person(name)
+        assert policy.can(user, action) == (user.role in policy.RULES[action])
+
+
+@pytest.mark.pure
+def test_an_unknown_action_is_an_error():
+    with pytest.raises(KeyError):
+        policy.can(person("admin"), "nominations.anything")
+
+
+def test_templates_get_can(app):
+    assert app.jinja_env.globals["can"] is policy.can
+
+
+# --- no role checks outside the policy -------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+ROLE_CHECK = re.compile(
+    r"current_user\.role\b"  # any use: the policy answers, not the role
+    r"|\.role\s*(?:==|!=|\bin\b|\bnot\s+in\b)"
+    r"|\brole\s+(?:not\s+)?in\s*[(\[{]"
+    r"|\b(?:ADMIN|INSPECTOR|REPORTER|VIEWER)\b"  # role constants have no business in views
+)
+
+
+def role_checks(paths) -> list[str]:
+    found = []
+    for path in paths:
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if ROLE_CHECK.search(text):
+                where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+                found.append(f"{where}:{number}: {text.strip()}")
+    return found
+
+
+def view_and_template_files() -> list[Path]:
+    views = [
+        p
+        for p in (ROOT / "assess").rglob("*.py")
+        if p.name.startswith("views") or "views" in p.relative_to(ROOT).parts
+    ]
+    return views + sorted((ROOT / "templates").rglob("*.html"))
+
+
+@pytest.mark.pure
+def test_views_and_templates_ask_the_policy_not_the_role():
+    files = view_and_template_files()
+    assert any(p.name == "selfreport.py" for p in files)  # the walk reaches views/ packages
+    assert any(p.name == "nomination.html" for p in files)
+    assert role_checks(files) == []
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{% if current_user.role == 'admin' %}",
+        "{% set scores = current_user.role in ('admin', 'viewer') %}",
+        "    if user.role != REPORTER:",
+        "    if g.user.role in STAFF:",
+        "{% if role in ('admin', 'inspector') %}",
+        "from assess.core.policy import REPORTER, allow",
+    ],
+)
+def test_the_role_check_grep_catches(tmp_path, text):
+    sample = tmp_path / "probe.html"
+    sample.write_text("<p>fine</p>\n" + text + "\n", encoding="utf-8")
+    assert role_checks([sample]) == [f"{sample}:2: {text.strip()}"]
+
+
+@pytest.mark.pure
+def test_the_role_check_grep_lets_labels_through():
+    assert not ROLE_CHECK.search("{{ role_label(user.role) }}")
+    assert not ROLE_CHECK.search("{% if can(current_user, 'cycles.manage') %}")

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assess.core.policy import REPORTER, allow, is_staff
+from assess.core.policy import allow, can
 from assess.cycles import lifecycle, publishing
 from assess.cycles.excel import results_workbook
 from assess.cycles.forms import CycleForm, OverrideForm, TransitionForm
@@ -28,7 +28,7 @@ bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
 def _cycle(cycle_id: int) -> Cycle:
     cycle = Cycle.get_or_none(Cycle.id == cycle_id)
-    if cycle is None or (cycle.state == "draft" and not is_staff(current_user)):
+    if cycle is None or not can(current_user, "cycles.view", cycle):
         abort(404)
     return cycle
 
@@ -37,9 +37,8 @@ def _cycle(cycle_id: int) -> Cycle:
 @allow("cycles.view")
 def index():
     query = Cycle.select().order_by(Cycle.year.desc(), Cycle.id.desc())
-    if not is_staff(current_user):
-        query = query.where(Cycle.state != "draft")
-    return render_template("cycles/index.html", cycles=list(query))
+    cycles = [c for c in query if can(current_user, "cycles.view", c)]
+    return render_template("cycles/index.html", cycles=cycles)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -74,7 +73,7 @@ def new():
 @allow("cycles.view")
 def overview(cycle_id: int):
     cycle = _cycle(cycle_id)
-    if current_user.role == REPORTER:
+    if not can(current_user, "cycles.overview"):  # a reporter: its own unit's page
         return redirect(
             url_for("selfreport.unit_page", cycle_id=cycle.id, unit_id=current_user.unit_id)
         )
@@ -153,7 +152,7 @@ def set_override(cycle_id: int, assignment_id: int):
 @allow("results.ranking")
 def ranking(cycle_id: int):
     cycle = _cycle(cycle_id)
-    preview = bool(request.args.get("preview")) and is_staff(current_user)
+    preview = bool(request.args.get("preview")) and can(current_user, "results.preview")
     view = ranking_view(cycle, request.args.get("kind"), paginate, paginate_list, preview=preview)
     if view is None:
         flash(_("结果尚未公布"), "warning")

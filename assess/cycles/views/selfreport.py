@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from assess.core.db import database
-from assess.core.policy import REPORTER, allow
+from assess.core.policy import allow, can
 from assess.cycles import rectifications, submissions
 from assess.cycles.excel import import_unit_workbook, unit_template
 from assess.cycles.forms import ResponseForm
@@ -42,9 +42,9 @@ def _load(cycle_id: int, unit_id: int) -> tuple[Cycle, Unit]:
     return cycle, unit
 
 
-def _own_unit(unit_id: int) -> None:
-    """Only the unit's own reporters write its self-report."""
-    if current_user.role != REPORTER or current_user.unit_id != unit_id:
+def _own_unit(cycle: Cycle, unit: Unit) -> None:
+    """Only the unit's own reporters write its self-report (the services check the state)."""
+    if not can(current_user, "submissions.edit_own", submissions.SelfReport(cycle, unit)):
         abort(403)
 
 
@@ -63,7 +63,7 @@ def unit_page(cycle_id: int, unit_id: int):
         (c, [i for i in items if i.indicator.category_code == c.code])
         for c in indicator_set(cycle).categories
     ]
-    can_edit = current_user.role == REPORTER and cycle.state == "open"
+    can_edit = can(current_user, "submissions.edit", submissions.SelfReport(cycle, unit))
     return render_template(
         "cycles/selfreport/unit.html",
         cycle=cycle,
@@ -93,7 +93,7 @@ def _progress(items) -> dict[str, int]:
 @allow("submissions.edit_own")
 def save_item(cycle_id: int, unit_id: int, code: str):
     cycle, unit = _load(cycle_id, unit_id)
-    _own_unit(unit_id)
+    _own_unit(cycle, unit)
     form = request.form
     try:
         indicator = indicator_set(cycle).indicator(code)
@@ -133,7 +133,7 @@ def save_item(cycle_id: int, unit_id: int, code: str):
 @allow("submissions.edit_own")
 def submit(cycle_id: int, unit_id: int):
     cycle, unit = _load(cycle_id, unit_id)
-    _own_unit(unit_id)
+    _own_unit(cycle, unit)
     try:
         count = submissions.submit_unit(cycle, unit, current_user)
     except submissions.SubmissionError as exc:
@@ -159,7 +159,7 @@ def template(cycle_id: int, unit_id: int):
 @allow("submissions.edit_own")
 def upload_template(cycle_id: int, unit_id: int):
     cycle, unit = _load(cycle_id, unit_id)
-    _own_unit(unit_id)
+    _own_unit(cycle, unit)
     upload = request.files.get("workbook")
     if cycle.state != "open":
         flash(_("考核周期不在自评填报阶段，不能修改"), "error")
@@ -180,7 +180,7 @@ def upload_template(cycle_id: int, unit_id: int):
 @allow("submissions.edit_own")
 def respond(cycle_id: int, unit_id: int, rect_id: int):
     cycle, unit = _load(cycle_id, unit_id)
-    _own_unit(unit_id)
+    _own_unit(cycle, unit)
     row = Rectification.get_or_none(
         Rectification.id == rect_id, Rectification.cycle == cycle, Rectification.unit == unit
     )
