@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from peewee import fn
 
+from assess.core.formatting import plain_number
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import (
     Assignment,
@@ -293,8 +294,8 @@ def unit_result_view(cycle: Cycle, unit_id: int) -> UnitResultView | None:
                     ind.code,
                     ind.name,
                     ind.unit,
-                    "" if target is None else f"{Decimal(target).normalize():f}",
-                    f"{Decimal(w).normalize():f}",
+                    plain_number(target),
+                    plain_number(w),
                     sub.value_text if sub else "",
                     sub.verified_value_text if sub else "",
                     s["score"],

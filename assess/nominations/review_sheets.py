@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
+from assess.core.formatting import plain_number
 from assess.core.models import utcnow
 from assess.nominations.models import (
     CriterionScore,
@@ -258,7 +259,7 @@ def save_review(
                     _(
                         "“%(n)s”的得分应在 0–%(w)s 之间",
                         n=c.name,
-                        w=f"{c.weight.normalize():f}",
+                        w=plain_number(c.weight),
                     )
                 )
             if submit and (points is None or not comment.strip()):

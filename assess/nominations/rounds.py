@@ -17,16 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database, is_postgres
+from assess.core.formatting import local_today, plain_number
 from assess.core.models import utcnow
 from assess.core.policy import ADMIN, INSPECTOR, REPORTER
 from assess.evidence import attachments
@@ -42,8 +42,6 @@ from assess.nominations.models import (
     ReviewSheet,
     ScoreCriterion,
 )
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 # SPEC §5: the first six are named in seed 003, the last four are the default additions.
 DEFAULT_CATEGORIES = (
@@ -104,8 +102,8 @@ class NominationError(ValueError):
 
 
 def today() -> date:
-    """Today in Asia/Shanghai, the calendar the nomination window is set in."""
-    return datetime.now(LOCAL_TZ).date()
+    """Today on the office's calendar, the one the nomination window is set in."""
+    return local_today()
 
 
 def default_title(year: int) -> str:
@@ -386,7 +384,7 @@ def save_criteria(round_: NominationRound, rows: Iterable[CriterionRow], actor: 
         problems.append(_("每个评分项的分值应大于 0"))
     elif sum((r.weight for r in kept), Decimal(0)) != 100:
         total = sum((r.weight for r in kept), Decimal(0))
-        problems.append(_("评分细则的分值合计应为 100，现为 %(t)s", t=f"{total.normalize():f}"))
+        problems.append(_("评分细则的分值合计应为 100，现为 %(t)s", t=plain_number(total)))
     if problems:
         raise NominationError(problems[0], problems)
     with database.atomic():

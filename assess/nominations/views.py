@@ -59,10 +59,8 @@ def _labels() -> dict[str, object]:
         "flag_label": pages.flag_label,
         "nominee_kind_label": pages.kind_label,
         "sheet_status_label": pages.sheet_status_label,
-        "local_time": pages.local_time,
         "cn_index": pages.cn_index,
         "params_text": pages.params_text,
-        "plain": pages.plain,
         "score": pages.score_text,
     }
 

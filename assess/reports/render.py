@@ -25,6 +25,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from assess.core.formatting import plain_number
 from assess.reports import charts, fontsubset
 from assess.reports import fonts as report_fonts
 from assess.reports.data import (
@@ -77,14 +78,6 @@ def signed(value: Decimal) -> str:
     """A change with its sign: +2.50, -1.25, 0.00."""
     text = num(value)
     return "+" + text if Decimal(text) > 0 else text
-
-
-def plain(value: Decimal | int | None) -> str:
-    """A weight or count without trailing zeros (10, 2.5)."""
-    if value is None:
-        return "—"
-    text = f"{Decimal(str(value)):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def cn_date(value: date) -> str:
@@ -142,7 +135,7 @@ def environment() -> Environment:
     env.filters.update(
         num=num,
         signed=signed,
-        plain=plain,
+        plain_number=plain_number,
         cn_date=cn_date,
         datetime=short_datetime,
         cn_number=cn_number,

@@ -29,14 +29,6 @@ def test_num_rounds_half_up(value, expected):
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
-    [(Decimal("10.0"), "10"), (Decimal("2.50"), "2.5"), (Decimal("0"), "0"), (3, "3")],
-)
-def test_plain(value, expected):
-    assert render.plain(value) == expected
-
-
-@pytest.mark.parametrize(
     ("n", "expected"),
     [(1, "一"), (9, "九"), (10, "十"), (12, "十二"), (20, "二十"), (35, "三十五"), (100, "100")],
 )

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from PIL import Image, ImageStat
 
+from assess.core.formatting import plain_number
 from assess.reports import render, sample
 from tests.reports.report_helpers import (
     RenderedPdf,
@@ -55,7 +56,7 @@ def test_indicator_rows_read_across(unit_pdf, unit_data):
             row.target,
             row.self_reported or "未填报",
             row.verified or "—",
-            render.plain(row.weight),
+            plain_number(row.weight),
             render.num(row.score),
         ]
         if row.deduction:

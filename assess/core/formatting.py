@@ -1,0 +1,38 @@
+"""How numbers and times are shown (数字与时间的显示), on pages, in exports and in print.
+
+One number formatter, :func:`plain_number`, lives in :mod:`scoring.values` because the
+offline engine writes values and YAML with it and may not import :mod:`assess`; it is
+re-exported here so the app has one place to take it from. Times are stored as naive UTC
+and shown in Flask-Babel's timezone (``BABEL_DEFAULT_TIMEZONE``, set in
+:mod:`assess.web.i18n`), so these time helpers need an app context.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask_babel import to_user_timezone
+
+from scoring.values import plain_number
+
+__all__ = ["local_date", "local_time", "local_today", "plain_number"]
+
+LOCAL_TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def local_time(value: datetime | None) -> str:
+    """A stored UTC time as the office's wall time to the minute (``2011-11-08 17:30``);
+    ``""`` for None."""
+    if value is None:
+        return ""
+    return to_user_timezone(value).strftime(LOCAL_TIME_FORMAT)
+
+
+def local_date(value: datetime) -> date:
+    """The office's calendar date of a stored UTC time."""
+    return to_user_timezone(value).date()
+
+
+def local_today() -> date:
+    """Today on the office's calendar (a deadline set for a day ends there, not in UTC)."""
+    return local_date(datetime.now(UTC))
