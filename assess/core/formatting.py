@@ -2,22 +2,35 @@
 
 One number formatter, :func:`plain_number`, lives in :mod:`scoring.values` because the
 offline engine writes values and YAML with it and may not import :mod:`assess`; it is
-re-exported here so the app has one place to take it from. Times are stored as naive UTC
-and shown in Flask-Babel's timezone (``BABEL_DEFAULT_TIMEZONE``, set in
-:mod:`assess.web.i18n`), so these time helpers need an app context.
+re-exported here so the app has one place to take it from.
+
+Times are stored as naive UTC and shown in Flask-Babel's timezone, which
+:mod:`assess.web.i18n` sets from :data:`LOCAL_TIMEZONE` (``BABEL_DEFAULT_TIMEZONE`` may
+override it); outside an app (test helpers, scripts) :data:`LOCAL_TIMEZONE` itself is used.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from flask import has_app_context
 from flask_babel import to_user_timezone
 
 from scoring.values import plain_number
 
-__all__ = ["local_date", "local_time", "local_today", "plain_number"]
+__all__ = ["LOCAL_TIMEZONE", "local_date", "local_time", "local_today", "plain_number"]
 
+#: The offices' calendar (SPEC: a city in China); Flask-Babel's default timezone.
+LOCAL_TIMEZONE = "Asia/Shanghai"
 LOCAL_TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def _local(value: datetime) -> datetime:
+    if has_app_context():
+        return to_user_timezone(value)
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(LOCAL_TIMEZONE))
 
 
 def local_time(value: datetime | None) -> str:
@@ -25,12 +38,12 @@ def local_time(value: datetime | None) -> str:
     ``""`` for None."""
     if value is None:
         return ""
-    return to_user_timezone(value).strftime(LOCAL_TIME_FORMAT)
+    return _local(value).strftime(LOCAL_TIME_FORMAT)
 
 
 def local_date(value: datetime) -> date:
     """The office's calendar date of a stored UTC time."""
-    return to_user_timezone(value).date()
+    return _local(value).date()
 
 
 def local_today() -> date:

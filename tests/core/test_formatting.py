@@ -62,7 +62,7 @@ def test_a_plain_number_reads_back_as_the_same_number(value, shown):
 
 def test_local_time_is_babels_timezone(app):
     with app.app_context():
-        assert get_babel(app).default_timezone == "Asia/Shanghai"
+        assert get_babel(app).default_timezone == formatting.LOCAL_TIMEZONE == "Asia/Shanghai"
         # Stored times are naive UTC; Beijing is 8 hours ahead and the day rolls over.
         assert formatting.local_time(datetime(2011, 11, 8, 17, 30, 59)) == "2011-11-09 01:30"
         assert formatting.local_date(datetime(2011, 11, 8, 17, 30)).isoformat() == "2011-11-09"
@@ -73,3 +73,9 @@ def test_local_time_follows_babels_timezone_not_a_copy(app):
     get_babel(app).default_timezone = "UTC"
     with app.app_context():
         assert formatting.local_time(datetime(2011, 11, 8, 17, 30)) == "2011-11-08 17:30"
+
+
+@pytest.mark.pure
+def test_outside_an_app_the_local_timezone_is_used():
+    assert formatting.local_time(datetime(2011, 11, 8, 17, 30)) == "2011-11-09 01:30"
+    assert formatting.local_date(datetime(2011, 11, 8, 15, 59)).isoformat() == "2011-11-08"
