@@ -6,9 +6,7 @@ root); this module keeps the database rows, who may read them, and the audit tra
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import current_app
+from flask import Response, abort, current_app, send_file
 from flask_babel import gettext as _
 
 from assess.accounts.models import User
@@ -17,7 +15,12 @@ from assess.core.db import database
 from assess.core.policy import REPORTER, unit_visible
 from assess.cycles.models import Submission
 from assess.evidence.models import Evidence
-from assess.evidence.storage import EvidenceRejected, EvidenceStore, StoredFile
+from assess.evidence.storage import (
+    EvidenceRejected,
+    EvidenceStore,
+    StoredFile,
+    download_headers,
+)
 
 MAX_FILES_PER_UPLOAD = 20
 EVIDENCE_AUDIT_FIELDS = (
@@ -36,8 +39,20 @@ class EvidenceError(ValueError):
 
 
 def store() -> EvidenceStore:
-    root = Path(current_app.config["ASSESS_INSTANCE"]) / "evidence"
-    return EvidenceStore(root, int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    """The app's evidence store, taking uploads up to ``MAX_UPLOAD_MB``."""
+    return EvidenceStore.from_config(current_app.config)
+
+
+def download_response(row: Evidence) -> Response:
+    """The row's file streamed as an attachment (its type, a safe name, ``nosniff``, and the
+    hash as ETag for conditional requests). The caller has checked that the user may read
+    the row; 404 when the store has lost the bytes."""
+    path = store().path_for(row.sha256)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=row.mime, conditional=True, etag=row.sha256)
+    response.headers.update(download_headers(row.original_name, row.mime))
+    return response
 
 
 def store_uploads(files) -> list[StoredFile]:

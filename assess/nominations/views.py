@@ -25,9 +25,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from assess.core.policy import INSPECTOR, REPORTER, VIEWER, allow
-from assess.evidence.attachments import store
+from assess.evidence import attachments
 from assess.evidence.models import Evidence
-from assess.evidence.storage import download_headers
 from assess.nominations import pages, ranking_runs, review_sheets, rounds
 from assess.nominations.forms import (
     ActionForm,
@@ -406,13 +405,7 @@ def delete_evidence(nomination_id: int, evidence_id: int):
 @bp.route("/<int:nomination_id>/evidence/<int:evidence_id>")
 @allow("evidence.read")
 def download_evidence(nomination_id: int, evidence_id: int):
-    row = _evidence(_nomination(nomination_id), evidence_id)
-    path = store().path_for(row.sha256)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype=row.mime, conditional=True, etag=row.sha256)
-    response.headers.update(download_headers(row.original_name, row.mime))
-    return response
+    return attachments.download_response(_evidence(_nomination(nomination_id), evidence_id))
 
 
 # --- assignment and progress (admin) -------------------------------------------------------

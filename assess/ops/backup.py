@@ -35,14 +35,14 @@ from pathlib import Path
 import peewee
 
 from assess.core.db import database
-from assess.evidence.storage import EvidenceStore
+from assess.evidence.storage import STORE_FOLDER, EvidenceStore
 from scoring.i18n import _
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
 POSTGRES_MEMBER = "database.pgdump"
-EVIDENCE = "evidence"
+EVIDENCE = STORE_FOLDER  # archive members are laid out as in the store
 CHUNK = 1 << 20
 PG_TIMEOUT_SECONDS = 3600
 _EVIDENCE_NAME = re.compile(r"^evidence/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})(\.thumb\.png)?$")
@@ -138,10 +138,6 @@ def _schema_version() -> int:
     return migrations.current_version()
 
 
-def _store(instance: Path) -> EvidenceStore:
-    return EvidenceStore(Path(instance) / EVIDENCE, max_bytes=0)
-
-
 def _instance(instance: str | Path | None) -> Path:
     if instance is not None:
         return Path(instance)
@@ -173,7 +169,7 @@ def backup(path: str | Path, *, instance: str | Path | None = None) -> BackupSum
     """
     path = Path(path)
     engine = _engine()
-    store = _store(_instance(instance))
+    store = EvidenceStore.in_instance(_instance(instance))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".assess-backup-", dir=path.parent) as work:
@@ -287,7 +283,7 @@ def restore(
     path = Path(path)
     engine = _engine()
     root = _instance(instance)
-    store = _store(root)
+    store = EvidenceStore.in_instance(root)
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="restore-", dir=root) as work:
         staged = Path(work)
