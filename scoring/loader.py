@@ -19,10 +19,10 @@ import yaml
 
 from scoring.i18n import _
 from scoring.model import (
+    ASSESSED_KINDS,
     DIRECTIONS,
     GRADE_LEVELS,
     MEASURES,
-    UNIT_KINDS,
     Category,
     GradeBand,
     Indicator,
@@ -235,14 +235,14 @@ def check_indicator(indicator: Indicator) -> list[tuple[str, str]]:
     if not indicator.applies_to:
         add(("applies_to", _("至少列出一个单位类型或单位代码")))
     for entry in indicator.applies_to:
-        if entry not in UNIT_KINDS and not _is_unit_code(entry):
+        if entry not in ASSESSED_KINDS and not _is_unit_code(entry):
             add(
                 (
                     "applies_to",
                     _(
                         "未知单位类型“%(entry)s”（可用 %(kinds)s，或含数字/连字符的单位代码）",
                         entry=entry,
-                        kinds="/".join(UNIT_KINDS),
+                        kinds="/".join(ASSESSED_KINDS),
                     ),
                 )
             )

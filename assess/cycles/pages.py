@@ -23,6 +23,7 @@ from assess.cycles.publishing import compute_results, current_snapshot
 from assess.cycles.rectifications import traffic_light
 from assess.units.models import Unit
 from assess.web.navigation import kind_label
+from scoring.model import ASSESSED_KINDS
 
 TWO = Decimal("0.01")
 DONE_STATES = ("submitted", "verified")
@@ -146,11 +147,8 @@ class RankingTable:
     rows: list[RankingRow] = field(default_factory=list)
 
 
-KIND_ORDER = ("county", "department", "township", "community")
-
-
 def _kind_key(kind: str) -> int:
-    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+    return ASSESSED_KINDS.index(kind) if kind in ASSESSED_KINDS else len(ASSESSED_KINDS)
 
 
 def _record_row(rec: UnitResultRecord) -> RankingRow:

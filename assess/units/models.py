@@ -5,12 +5,11 @@ from __future__ import annotations
 import peewee as pw
 
 from assess.core.db import BaseModel
+from scoring.model import ASSESSED_KINDS
 
-# The city is the root of the tree and is never assessed; the other four kinds are.
-UNIT_KINDS = ("city", "county", "department", "township", "community")
-
-
-ASSESSED_KINDS = UNIT_KINDS[1:]
+# The city is the root of the tree and is never assessed; the kinds indicator sets speak of
+# (scoring's, in report order) are.
+UNIT_KINDS = ("city", *ASSESSED_KINDS)
 
 
 class Unit(BaseModel):
