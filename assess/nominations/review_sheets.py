@@ -305,10 +305,6 @@ def save_review(
     return sheet
 
 
-def sheet_scores(sheet: ReviewSheet) -> dict[int, CriterionScore]:
-    return {s.criterion_id: s for s in CriterionScore.select().where(CriterionScore.sheet == sheet)}
-
-
 def peer_totals(sheet: ReviewSheet) -> list[Decimal] | None:
     """Other reviewers' submitted totals for the same nomination, ascending and without
     names; None until this reviewer has submitted its own (blind review, SPEC §5)."""

@@ -727,12 +727,3 @@ def declare_conflict(nomination: Nomination, reviewer: User, reason: str) -> Non
             after={"reviewer": reviewer.id, "reason": reason, "sheet_removed": sheet is not None},
             actor=reviewer,
         )
-
-
-def declared_conflicts(round_: NominationRound, reviewer: User) -> dict[int, ReviewerConflict]:
-    query = (
-        ReviewerConflict.select()
-        .join(Nomination)
-        .where(Nomination.round == round_, ReviewerConflict.reviewer == reviewer.id)
-    )
-    return {c.nomination_id: c for c in query}
