@@ -79,9 +79,11 @@ def test_heatmap_split_evenly():
 def test_unit_report_subject(program, subject, expected):
     import dataclasses
 
-    from assess.reports import sample
+    from tests.reports import sample_reports
 
-    data = dataclasses.replace(sample.sample_unit_report(0), program=program, subject=subject)
+    data = dataclasses.replace(
+        sample_reports.sample_unit_report(0), program=program, subject=subject
+    )
     assert render.unit_report_subject(data) == expected
     assert render.unit_report_title(data) == f"中原区2011年度{expected}督查报告"
 
