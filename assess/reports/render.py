@@ -25,7 +25,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from assess.core.formatting import plain_number
+from assess.core.formatting import local_time, plain_number
 from assess.reports import charts, fontsubset
 from assess.reports import fonts as report_fonts
 from assess.reports.data import (
@@ -85,10 +85,6 @@ def cn_date(value: date) -> str:
     return _("%(y)s年%(m)s月%(d)s日", y=value.year, m=value.month, d=value.day)
 
 
-def short_datetime(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M")
-
-
 _DIGITS = "零一二三四五六七八九"
 
 
@@ -137,7 +133,7 @@ def environment() -> Environment:
         signed=signed,
         plain_number=plain_number,
         cn_date=cn_date,
-        datetime=short_datetime,
+        local_time=local_time,
         cn_number=cn_number,
         css_family=css_family,
         svg_data_uri=svg_data_uri,

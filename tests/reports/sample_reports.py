@@ -413,7 +413,7 @@ def sample_unit_report(
     averages = {c: _q(sum(v, Decimal(0)) / len(v)) for c, v in category_rates.items()}
     rng = random.Random(f"extras:{seed}:{code}")
     evidence = []
-    uploaded = datetime(2011, 11, 8, 9, 30)
+    uploaded = datetime(2011, 11, 8, 1, 30)  # stored as UTC: 09:30 in Zhengzhou
     for row in rows:
         if row.weight == 0 or rng.random() > 0.45:
             continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -96,3 +96,9 @@ def test_heatmap_split_by_units_too():
     assert [len(p.unit_labels) for p in parts] == [15, 15]
     assert parts[1].unit_labels[0] == "U15"
     assert parts[1].values == ((*range(15, 30),), (*range(15, 30),))
+
+
+def test_stored_utc_times_print_in_local_time_as_on_the_web():
+    # Evidence upload times are stored as naive UTC, like every time in the database.
+    template = render.environment().from_string("{{ t|local_time }}")
+    assert template.render(t=datetime(2011, 11, 8, 17, 30)) == "2011-11-09 01:30"
