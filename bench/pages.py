@@ -40,11 +40,11 @@ from assess.accounts import users
 from assess.core.db import database
 from assess.core.models import utcnow
 from assess.cycles import lifecycle, publishing, submissions
-from assess.cycles.indicator_files import SETS_DIR
 from assess.cycles.models import Submission
 from assess.ops import migrations
 from assess.units import tree
 from assess.units.models import Unit
+from indicators import SETS_DIR
 from scoring.model import Indicator
 from tests.helpers import count_queries
 

@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from assess.reports import render, sample
+from assess.reports import render
 from assess.reports.batch import ReportJob, render_batch
+from tests.reports import sample_reports
 
 
 def page_count(pdf: bytes) -> int:
@@ -39,10 +40,10 @@ def page_count(pdf: bytes) -> int:
 
 def batch_jobs(count: int, indicators: int) -> list[ReportJob]:
     """``count`` different unit reports: the 16 sample counties over successive seeds."""
-    units = len(sample.COUNTIES)
+    units = len(sample_reports.COUNTIES)
     return [
         ReportJob(
-            sample.sample_unit_report(
+            sample_reports.sample_unit_report(
                 i % units, seed=2011 + i // units, indicator_count=indicators
             ),
             f"report-{i:04d}.pdf",
@@ -65,9 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     count = args.reports or (4 if args.quick else 200)
     runs = 1 if args.quick else 5
-    batch_indicators = 20 if args.quick else len(sample.INDICATORS)
+    batch_indicators = 20 if args.quick else len(sample_reports.INDICATORS)
 
-    data = sample.sample_unit_report(0)
+    data = sample_reports.sample_unit_report(0)
     render.warm_up()
     pdf = render.render_unit_report(data)  # first report pays for font and chart caches
     times, cpu = [], []

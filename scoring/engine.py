@@ -19,7 +19,7 @@ from operator import call
 from typing import Any, NamedTuple
 
 from scoring.i18n import _
-from scoring.model import UNIT_KINDS, Indicator, IndicatorSet
+from scoring.model import ASSESSED_KINDS, Indicator, IndicatorSet
 from scoring.rules import CENT, RULES, ZERO, Scorer, fmt_score
 from scoring.values import Value
 
@@ -374,7 +374,9 @@ def score_indicator(indicator: Indicator, value: Value | None) -> IndicatorScore
 
 
 def _kind_order(kind: str) -> tuple[int, str]:
-    return (UNIT_KINDS.index(kind), "") if kind in UNIT_KINDS else (len(UNIT_KINDS), kind)
+    return (
+        (ASSESSED_KINDS.index(kind), "") if kind in ASSESSED_KINDS else (len(ASSESSED_KINDS), kind)
+    )
 
 
 def _ranking(results: Iterable[UnitResult]) -> list[tuple[UnitResult, int]]:
@@ -396,7 +398,7 @@ def _ranking(results: Iterable[UnitResult]) -> list[tuple[UnitResult, int]]:
 
 def rank_results(results: Iterable[UnitResult]) -> list[UnitResult]:
     """New results with competition ranks (1, 2, 2, 4) within each unit kind, in report
-    order: kinds in :data:`~scoring.model.UNIT_KINDS` order, then rank, ties by unit code.
+    order: kinds in :data:`~scoring.model.ASSESSED_KINDS` order, then rank, ties by unit code.
 
     Vetoed units rank after every unit of their kind without a veto, among themselves by
     total. The given results are left as they are.

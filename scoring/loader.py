@@ -19,10 +19,10 @@ import yaml
 
 from scoring.i18n import _
 from scoring.model import (
+    ASSESSED_KINDS,
     DIRECTIONS,
     GRADE_LEVELS,
     MEASURES,
-    UNIT_KINDS,
     Category,
     GradeBand,
     Indicator,
@@ -30,6 +30,7 @@ from scoring.model import (
     Tier,
 )
 from scoring.rules import RULES
+from scoring.values import plain_number
 
 HUNDRED = Decimal(100)
 
@@ -192,7 +193,7 @@ def _text(value: Any) -> str | None:
     if isinstance(value, (bool, dict, list)):
         return None
     if isinstance(value, Decimal):
-        return _plain(value)
+        return plain_number(value)
     if isinstance(value, (str, int, float)):
         return str(value).strip()
     return None
@@ -234,14 +235,14 @@ def check_indicator(indicator: Indicator) -> list[tuple[str, str]]:
     if not indicator.applies_to:
         add(("applies_to", _("至少列出一个单位类型或单位代码")))
     for entry in indicator.applies_to:
-        if entry not in UNIT_KINDS and not _is_unit_code(entry):
+        if entry not in ASSESSED_KINDS and not _is_unit_code(entry):
             add(
                 (
                     "applies_to",
                     _(
                         "未知单位类型“%(entry)s”（可用 %(kinds)s，或含数字/连字符的单位代码）",
                         entry=entry,
-                        kinds="/".join(UNIT_KINDS),
+                        kinds="/".join(ASSESSED_KINDS),
                     ),
                 )
             )
@@ -328,15 +329,24 @@ def check_indicator(indicator: Indicator) -> list[tuple[str, str]]:
         add(("target", _("完成率规则的目标值须大于 0")))
     if rule == "linear" and target is not None and floor is not None:
         if not lower and floor >= target:
-            add(("floor", _("下限 %(f)s 须低于目标值 %(t)s", f=_plain(floor), t=_plain(target))))
+            add(
+                (
+                    "floor",
+                    _(
+                        "下限 %(f)s 须低于目标值 %(t)s",
+                        f=plain_number(floor),
+                        t=plain_number(target),
+                    ),
+                )
+            )
         if lower and floor <= target:
             add(
                 (
                     "floor",
                     _(
                         "direction lower 时下限 %(f)s 须高于目标值 %(t)s",
-                        f=_plain(floor),
-                        t=_plain(target),
+                        f=plain_number(floor),
+                        t=plain_number(target),
                     ),
                 )
             )
@@ -674,17 +684,10 @@ def load_indicator_set(path: str | Path) -> IndicatorSet:
 # --- Writing ----------------------------------------------------------------------------
 
 
-def _plain(number: Decimal) -> str:
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
-
-
 def _scalar(value: Any) -> str:
     """A scalar in YAML flow syntax, quoted only where YAML needs it."""
     if isinstance(value, Decimal):
-        return _plain(value)
+        return plain_number(value)
     if isinstance(value, int):
         return str(value)
     flow = yaml.safe_dump([value], default_flow_style=True, allow_unicode=True, width=1 << 30)

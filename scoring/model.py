@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 #: Unit kinds an indicator may apply to (see SPEC §1), in the order reports list them.
-UNIT_KINDS: tuple[str, ...] = ("county", "department", "township", "community")
+ASSESSED_KINDS: tuple[str, ...] = ("county", "department", "township", "community")
 
 #: How a value is entered: a rate as numerator/denominator, a count, an amount, a yes/no,
 #: or a qualitative grade.
@@ -135,7 +135,10 @@ class IndicatorSet:
     def unit_codes(self) -> frozenset[str]:
         """Unit codes named in any ``applies_to`` (entries that are not unit kinds)."""
         return frozenset(
-            entry for i in self._index.values() for entry in i.applies_to if entry not in UNIT_KINDS
+            entry
+            for i in self._index.values()
+            for entry in i.applies_to
+            if entry not in ASSESSED_KINDS
         )
 
     def grade_for(self, total: Decimal) -> str:

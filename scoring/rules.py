@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from scoring.i18n import _
 from scoring.model import Indicator
-from scoring.values import Rate
+from scoring.values import Rate, plain_number
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -61,10 +61,7 @@ def fmt(number: Decimal) -> str:
     """A number for a formula: at most 4 decimals, no trailing zeros, no exponent."""
     if number.as_tuple().exponent < -4:  # type: ignore[operator]
         number = number.quantize(Decimal("0.0001"), ROUND_HALF_UP)
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    return plain_number(number)
 
 
 def fmt_score(score: Decimal) -> str:

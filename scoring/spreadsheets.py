@@ -41,7 +41,7 @@ from scoring.loader import (
     parse_indicator_set,
 )
 from scoring.model import IndicatorSet
-from scoring.values import format_value
+from scoring.values import format_value, plain_number
 
 SET_SHEET, GRADES_SHEET, INDICATORS_SHEET = "set", "grades", "indicators"
 INDICATOR_COLUMNS = ("category_code", "category_name", *INDICATOR_FIELDS)
@@ -61,17 +61,9 @@ def _flow(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_flow(item) for item in value) + "]"
     if isinstance(value, Decimal):
-        return fmt_plain(value)
+        return plain_number(value)
     dumped = yaml.safe_dump([value], default_flow_style=True, allow_unicode=True, width=1 << 30)
     return dumped.strip()[1:-1]
-
-
-def fmt_plain(number: Decimal) -> str:
-    """A decimal without exponent or trailing zeros."""
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def _cell_number(number: Decimal) -> int | float | str:
@@ -79,7 +71,7 @@ def _cell_number(number: Decimal) -> int | float | str:
     if number == number.to_integral_value() and abs(number) < 10**15:
         return int(number)
     as_float = float(number)
-    return as_float if Decimal(repr(as_float)) == number else fmt_plain(number)
+    return as_float if Decimal(repr(as_float)) == number else plain_number(number)
 
 
 def _put(sheet: Worksheet, row: int, column: int, value: Any) -> None:
@@ -254,7 +246,7 @@ def set_from_xlsx(source: bytes | str | Path, filename: str | None = None) -> In
                     continue
             indicator[field] = value
         code = _cell_text(record.get("category_code"))
-        code = "" if code is None else fmt_plain(code) if isinstance(code, Decimal) else code
+        code = "" if code is None else plain_number(code) if isinstance(code, Decimal) else code
         category = by_code.get(code)
         if category is None:
             category = by_code[code] = {

@@ -53,8 +53,8 @@ class Rate(tuple):
 
     def __str__(self) -> str:
         if self[1] == HUNDRED:
-            return f"{_plain(self[0])}%"
-        return f"{_plain(self[0])}/{_plain(self[1])}"
+            return f"{plain_number(self[0])}%"
+        return f"{plain_number(self[0])}/{plain_number(self[1])}"
 
 
 _new_rate = tuple.__new__
@@ -64,12 +64,37 @@ _new_rate = tuple.__new__
 Value = Decimal | bool | str | Rate
 
 
-def _plain(number: Decimal) -> str:
-    """``number`` without exponent or trailing zeros (``Decimal("87.50")`` → ``87.5``)."""
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
+#: Beyond this many zeros between the digits and the decimal point a number keeps its
+#: exponent: ``1E+999999999`` written out would be a gigabyte of text.
+MAX_PLAIN_ZEROS = 1000
+
+
+def plain_number(number: Decimal | int | float | None) -> str:
+    """``number`` as a person would write it: no exponent, no trailing zeros, no sign on zero.
+
+    ``Decimal("1.50")`` → ``1.5``, ``Decimal("1E+2")`` → ``100``, ``Decimal("-0.00")`` → ``0``,
+    ``None`` → ``""``; a float goes through its shortest repr (``0.1`` → ``0.1``). Digits are
+    never rounded. A number needing more than :data:`MAX_PLAIN_ZEROS` zeros to write out
+    (``Decimal("1E+5000")``) keeps its exponent instead, and NaN and infinities stay as
+    ``str`` gives them.
+    """
+    if number is None:
+        return ""
+    if not isinstance(number, Decimal):
+        number = Decimal(repr(number) if isinstance(number, float) else number)
+    if not number.is_finite():
+        return str(number)
+    if not number:
+        return "0"
+    sign, digits, exponent = number.as_tuple()
+    significant = len(digits)
+    while digits[significant - 1] == 0:
+        significant -= 1
+    exponent += len(digits) - significant  # type: ignore[operator]
+    trimmed = Decimal((sign, digits[:significant], exponent))
+    if exponent > MAX_PLAIN_ZEROS or -exponent - significant > MAX_PLAIN_ZEROS:
+        return str(trimmed)
+    return format(trimmed, "f")
 
 
 def _number(text: str) -> Decimal:
@@ -201,5 +226,5 @@ def format_value(value: Value) -> str:
     if value is False:
         return "否"
     if isinstance(value, Decimal):
-        return _plain(value)
+        return plain_number(value)
     return str(value)

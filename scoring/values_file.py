@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scoring.i18n import _
-from scoring.model import UNIT_KINDS, IndicatorSet
+from scoring.model import ASSESSED_KINDS, IndicatorSet
 from scoring.values import Value, parser_for
 
 COLUMNS = ("unit_code", "unit_name", "unit_kind", "indicator_code", "value")
@@ -107,10 +107,10 @@ def parse_values(text: str, indicator_set: IndicatorSet, filename: str) -> Value
         if not unit:
             bad(line, _("缺少 unit_code"))
             continue
-        if kind not in UNIT_KINDS:
+        if kind not in ASSESSED_KINDS:
             bad(
                 line,
-                _("未知单位类型“%(k)s”（可用 %(all)s）", k=kind, all="/".join(UNIT_KINDS)),
+                _("未知单位类型“%(k)s”（可用 %(all)s）", k=kind, all="/".join(ASSESSED_KINDS)),
             )
             continue
         first = kinds.get(unit)

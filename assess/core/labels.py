@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from scoring.model import ASSESSED_KINDS
+
 # The stored codes live here, in the bottom layer, so that labels need no area's models;
 # ``assess.accounts.models`` and ``assess.units.models`` import them from core.
 ROLES = ("admin", "inspector", "reporter", "viewer")
-UNIT_KINDS = ("city", "county", "department", "township", "community")
+# The city is the root of the tree and is never assessed; the kinds indicator sets speak of
+# (scoring's, in report order) are.
+UNIT_KINDS = ("city", *ASSESSED_KINDS)
 
 
 def role_labels() -> list[tuple[str, str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from decimal import Decimal
 from itertools import islice
 
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from assess.accounts.models import User
 from assess.core.db import database
+from assess.core.formatting import plain_number
 from assess.cycles.models import Cycle
 from assess.cycles.submissions import (
     SubmissionError,
@@ -84,7 +84,7 @@ def unit_template(cycle: Cycle, unit: Unit) -> io.BytesIO:
                 num, den = sub.value_text.split("/", 1)
             else:
                 value = sub.value_text
-        target = "" if item.target is None else f"{Decimal(item.target).normalize():f}"
+        target = plain_number(item.target)
         ws.append(
             [
                 ind.code,

@@ -8,12 +8,11 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from assess import ROOT
+import indicators
 from assess.cycles.lifecycle import CycleError, parse_set
 from scoring.loader import IndicatorSetError, dump_indicator_set
 from scoring.spreadsheets import set_from_xlsx
 
-SETS_DIR = ROOT / "indicators" / "sets"
 MAX_SET_BYTES = 2 * 1024 * 1024  # an indicator set is a few KB; refuse anything absurd
 
 
@@ -25,9 +24,10 @@ class ShippedSet:
 
 
 def shipped_sets() -> list[ShippedSet]:
-    """Every shipped set that validates, labelled by programme and year."""
+    """Every shipped set (:func:`indicators.shipped_sets`) that validates, labelled by
+    programme and year."""
     found = []
-    for path in sorted(SETS_DIR.glob("*.yaml")):
+    for path in indicators.shipped_sets().values():
         try:
             parsed = parse_set(path.read_text(encoding="utf-8"), path.name)
         except CycleError:

@@ -16,9 +16,9 @@ from assess.core import audit
 from assess.core.db import database
 from assess.core.models import utcnow
 from assess.cycles.models import Assignment, Cycle
-from assess.units.models import ASSESSED_KINDS, Unit
+from assess.units.models import Unit
 from scoring.loader import IndicatorSetError, parse_indicator_set
-from scoring.model import IndicatorSet
+from scoring.model import ASSESSED_KINDS, IndicatorSet
 
 # state -> states it may move to by an explicit admin action. Publishing has its own
 # function because it computes and stores results; republishing stays in "published".

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from peewee import fn
 
+from assess.core.formatting import plain_number
 from assess.core.labels import kind_label
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import (
@@ -24,6 +25,7 @@ from assess.cycles.publishing import compute_results, current_snapshot
 from assess.cycles.rectifications import traffic_light
 from assess.reports.data import CategoryScore
 from assess.units.models import Unit
+from scoring.model import ASSESSED_KINDS
 
 TWO = Decimal("0.01")
 DONE_STATES = ("submitted", "verified")
@@ -147,11 +149,8 @@ class RankingTable:
     rows: list[RankingRow] = field(default_factory=list)
 
 
-KIND_ORDER = ("county", "department", "township", "community")
-
-
 def _kind_key(kind: str) -> int:
-    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+    return ASSESSED_KINDS.index(kind) if kind in ASSESSED_KINDS else len(ASSESSED_KINDS)
 
 
 def _record_row(rec: UnitResultRecord) -> RankingRow:
@@ -297,8 +296,8 @@ def unit_result_view(cycle: Cycle, unit_id: int) -> UnitResultView | None:
                     ind.code,
                     ind.name,
                     ind.unit,
-                    "" if target is None else f"{Decimal(target).normalize():f}",
-                    f"{Decimal(w).normalize():f}",
+                    plain_number(target),
+                    plain_number(w),
                     sub.value_text if sub else "",
                     sub.verified_value_text if sub else "",
                     s["score"],

@@ -160,7 +160,8 @@ def normalise_value(indicator: Indicator, text: str) -> str:
     else:
         canonical = format_value(value)
     # "1e999" parses, but written out it is a thousand digits: no real figure is that long.
-    if len(canonical) > MAX_VALUE_CHARS:
+    # Past plain_number's limit the exponent stays ("1E+5000"): refused the same way.
+    if len(canonical) > MAX_VALUE_CHARS or "E" in canonical:
         raise SubmissionError(_("数值超出范围：%(v)s", v=text[:20]))
     return canonical
 

@@ -12,11 +12,11 @@ from decimal import Decimal
 
 from assess.accounts.models import User
 from assess.cycles import lifecycle, publishing, rectifications, submissions
-from assess.cycles.indicator_files import SETS_DIR
 from assess.cycles.models import Assignment, Cycle, Submission
 from assess.evidence import attachments
 from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
+from indicators import SETS_DIR
 from scoring.model import Indicator
 
 # 郑政办〔2010〕90号: one set for the counties each year, one for the member departments.

@@ -15,7 +15,11 @@ from assess.core import audit
 from assess.core.db import database
 from assess.cycles.models import Submission
 from assess.evidence.models import Evidence
-from assess.evidence.storage import EvidenceRejected, EvidenceStore, StoredFile
+from assess.evidence.storage import (
+    EvidenceRejected,
+    EvidenceStore,
+    StoredFile,
+)
 
 MAX_FILES_PER_UPLOAD = 20
 EVIDENCE_AUDIT_FIELDS = (

@@ -9,7 +9,8 @@ from flask_login import current_user
 from assess.core.policy import allow, can
 from assess.evidence import attachments
 from assess.evidence.models import Evidence
-from assess.evidence.storage import EvidenceStore, download_headers
+from assess.evidence.storage import EvidenceStore
+from assess.web.downloads import evidence_download
 from assess.web.security import safe_next
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
@@ -25,13 +26,7 @@ def _readable(evidence_id: int) -> Evidence:
 @bp.route("/<int:evidence_id>")
 @allow("evidence.read")
 def download(evidence_id: int):
-    row = _readable(evidence_id)
-    path = EvidenceStore.from_config(current_app.config).path_for(row.sha256)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype=row.mime, conditional=True, etag=row.sha256)
-    response.headers.update(download_headers(row.original_name, row.mime))
-    return response
+    return evidence_download(_readable(evidence_id), EvidenceStore.from_config(current_app.config))
 
 
 @bp.route("/<int:evidence_id>/thumbnail")

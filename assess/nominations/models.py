@@ -11,13 +11,13 @@ compares these classes with them column by column.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import peewee as pw
 
 from assess.accounts.models import User
 from assess.core.db import BaseModel
+from assess.core.formatting import local_today
 from assess.core.models import utcnow
 from assess.units.models import Unit
 
@@ -25,12 +25,10 @@ NOMINEE_KINDS = ("unit", "person")
 NOMINATION_STATES = ("submitted", "withdrawn")
 SHEET_STATES = ("assigned", "draft", "submitted")
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
 
 def today() -> date:
-    """Today in Asia/Shanghai, the calendar the nomination window is set in."""
-    return datetime.now(LOCAL_TZ).date()
+    """Today on the office's calendar, the one the nomination window is set in."""
+    return local_today()
 
 
 class NominationRound(BaseModel):

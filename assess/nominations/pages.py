@@ -11,7 +11,7 @@ import csv
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -21,9 +21,9 @@ from openpyxl.styles import Font, PatternFill
 from peewee import fn
 
 from assess.accounts.models import User
+from assess.core.formatting import local_date, plain_number
 from assess.nominations import ranking_runs, rounds
 from assess.nominations.models import (
-    LOCAL_TZ,
     CriterionScore,
     Nomination,
     NominationCategory,
@@ -57,18 +57,6 @@ def sheet_status_label(status: str) -> str:
     return {"assigned": _("未开始"), "draft": _("草稿"), "submitted": _("已提交")}.get(
         status, status
     )
-
-
-def local_time(value: datetime | None) -> str:
-    """A stored UTC time as Asia/Shanghai wall time, to the minute."""
-    if value is None:
-        return ""
-    return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
-
-
-def plain(value: Decimal | None) -> str:
-    """Points and weights as typed: 30, 21.5 (never 30.00 or 3E+1)."""
-    return "" if value is None else f"{Decimal(value).normalize():f}"
 
 
 def score_text(value: Decimal | None) -> str:
@@ -481,7 +469,7 @@ def award_list(round_: NominationRound) -> AwardList | None:
                     ],
                 )
             )
-    confirmed = run.confirmed_at.replace(tzinfo=UTC).astimezone(LOCAL_TZ).date()
+    confirmed = local_date(run.confirmed_at)
     return AwardList(round_, run, table.params, categories, confirmed)
 
 
@@ -627,7 +615,7 @@ def review_form_data(sheet: ReviewSheet) -> dict[str, object]:
     """A score sheet's saved points and comments as form data."""
     data: dict[str, object] = {}
     for s in CriterionScore.select().where(CriterionScore.sheet == sheet):
-        data[f"points_{s.criterion_id}"] = "" if s.points is None else f"{s.points.normalize():f}"
+        data[f"points_{s.criterion_id}"] = plain_number(s.points)
         data[f"comment_{s.criterion_id}"] = s.comment
     return data
 

@@ -94,7 +94,8 @@ def run_reviews(run: RankingRun) -> list[engine.Review]:
     ]
 
 
-def _plain(value: Decimal | None) -> str | None:
+def _exact(value: Decimal | None) -> str | None:
+    # The snapshot keeps the engine's decimals as they are ("90.00"), not as shown.
     return None if value is None else str(value)
 
 
@@ -185,9 +186,9 @@ def run_ranking(
                     {
                         "nomination": r.nomination,
                         "category": r.category,
-                        "score": _plain(r.score),
-                        "raw_score": _plain(r.raw_score),
-                        "median": _plain(r.median),
+                        "score": _exact(r.score),
+                        "raw_score": _exact(r.raw_score),
+                        "median": _exact(r.median),
                         "reviews": r.reviews,
                         "rank": r.rank,
                         "selected": r.selected,

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
+from assess.core.formatting import plain_number
 from assess.core.models import utcnow
 from assess.core.policy import can
 from assess.nominations.models import (
@@ -262,7 +263,7 @@ def save_review(
                     _(
                         "“%(n)s”的得分应在 0–%(w)s 之间",
                         n=c.name,
-                        w=f"{c.weight.normalize():f}",
+                        w=plain_number(c.weight),
                     )
                 )
             if submit and (points is None or not comment.strip()):
@@ -306,10 +307,6 @@ def save_review(
             actor=actor,
         )
     return sheet
-
-
-def sheet_scores(sheet: ReviewSheet) -> dict[int, CriterionScore]:
-    return {s.criterion_id: s for s in CriterionScore.select().where(CriterionScore.sheet == sheet)}
 
 
 def peer_totals(sheet: ReviewSheet) -> list[Decimal] | None:

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database, is_postgres
+from assess.core.formatting import plain_number
 from assess.core.models import utcnow
 from assess.core.policy import INSPECTOR, can
 from assess.evidence import attachments
@@ -379,7 +380,7 @@ def save_criteria(round_: NominationRound, rows: Iterable[CriterionRow], actor: 
         problems.append(_("每个评分项的分值应大于 0"))
     elif sum((r.weight for r in kept), Decimal(0)) != 100:
         total = sum((r.weight for r in kept), Decimal(0))
-        problems.append(_("评分细则的分值合计应为 100，现为 %(t)s", t=f"{total.normalize():f}"))
+        problems.append(_("评分细则的分值合计应为 100，现为 %(t)s", t=plain_number(total)))
     if problems:
         raise NominationError(problems[0], problems)
     with database.atomic():
@@ -684,12 +685,3 @@ def declare_conflict(nomination: Nomination, reviewer: User, reason: str) -> Non
             after={"reviewer": reviewer.id, "reason": reason, "sheet_removed": sheet is not None},
             actor=reviewer,
         )
-
-
-def declared_conflicts(round_: NominationRound, reviewer: User) -> dict[int, ReviewerConflict]:
-    query = (
-        ReviewerConflict.select()
-        .join(Nomination)
-        .where(Nomination.round == round_, ReviewerConflict.reviewer == reviewer.id)
-    )
-    return {c.nomination_id: c for c in query}

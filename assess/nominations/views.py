@@ -27,7 +27,7 @@ from flask_login import current_user
 
 from assess.core.policy import allow, can
 from assess.evidence.models import Evidence
-from assess.evidence.storage import EvidenceStore, download_headers
+from assess.evidence.storage import EvidenceStore
 from assess.nominations import pages, ranking_runs, review_sheets, rounds
 from assess.nominations.forms import (
     ActionForm,
@@ -45,6 +45,7 @@ from assess.nominations.forms import (
 )
 from assess.nominations.models import Nomination, NominationRound, RankingRun
 from assess.nominations.rounds import NominationError
+from assess.web.downloads import evidence_download
 from assess.web.pagination import id_arg, paginate
 
 bp = Blueprint("nominations", __name__, url_prefix="/nominations")
@@ -59,10 +60,8 @@ def _labels() -> dict[str, object]:
         "flag_label": pages.flag_label,
         "nominee_kind_label": pages.kind_label,
         "sheet_status_label": pages.sheet_status_label,
-        "local_time": pages.local_time,
         "cn_index": pages.cn_index,
         "params_text": pages.params_text,
-        "plain": pages.plain,
         "score": pages.score_text,
     }
 
@@ -416,12 +415,7 @@ def delete_evidence(nomination_id: int, evidence_id: int):
 @allow("evidence.read")
 def download_evidence(nomination_id: int, evidence_id: int):
     row = _evidence(_nomination(nomination_id), evidence_id)
-    path = EvidenceStore.from_config(current_app.config).path_for(row.sha256)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype=row.mime, conditional=True, etag=row.sha256)
-    response.headers.update(download_headers(row.original_name, row.mime))
-    return response
+    return evidence_download(row, EvidenceStore.from_config(current_app.config))
 
 
 # --- assignment and progress (admin) -------------------------------------------------------

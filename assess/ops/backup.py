@@ -39,7 +39,7 @@ from assess.core import audit
 from assess.core.db import database
 from assess.cycles.models import Cycle, Submission
 from assess.evidence.models import Evidence
-from assess.evidence.storage import EvidenceStore
+from assess.evidence.storage import STORE_FOLDER, EvidenceStore
 from assess.ops import migrations
 from assess.units.models import Unit
 from scoring.i18n import _
@@ -48,7 +48,7 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
 POSTGRES_MEMBER = "database.pgdump"
-EVIDENCE = "evidence"
+EVIDENCE = STORE_FOLDER  # archive members are laid out as in the store
 CHUNK = 1 << 20
 PG_TIMEOUT_SECONDS = 3600
 _EVIDENCE_NAME = re.compile(r"^evidence/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})(\.thumb\.png)?$")
@@ -142,10 +142,6 @@ def _schema_version() -> int:
     return migrations.current_version()
 
 
-def _store(instance: Path) -> EvidenceStore:
-    return EvidenceStore(Path(instance) / EVIDENCE, max_bytes=0)
-
-
 def _evidence_files(store: EvidenceStore) -> list[Path]:
     """The store's files (and thumbnails), never the temp folder of uploads under way."""
     if not store.root.is_dir():
@@ -169,7 +165,7 @@ def backup(path: str | Path, *, instance: str | Path) -> BackupSummary:
     """
     path = Path(path)
     engine = _engine()
-    store = _store(Path(instance))
+    store = EvidenceStore.in_instance(instance)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".assess-backup-", dir=path.parent) as work:
@@ -274,7 +270,7 @@ def restore(path: str | Path, *, instance: str | Path, force: bool = False) -> B
     path = Path(path)
     engine = _engine()
     root = Path(instance)
-    store = _store(root)
+    store = EvidenceStore.in_instance(root)
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="restore-", dir=root) as work:
         staged = Path(work)

@@ -7,7 +7,6 @@
 - :mod:`~assess.reports.batch`: many reports in worker processes; zip them.
 - :mod:`~assess.reports.fonts`: which fonts print, configurable; ``MissingFontError``.
 - :mod:`~assess.reports.fontsubset`: keeps embedded CJK fonts small.
-- :mod:`~assess.reports.sample`: realistic sample data for tests, benchmarks and demos.
 
 Nothing here imports Flask or the database; WeasyPrint is imported when a PDF is made.
 """

@@ -24,9 +24,11 @@ import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 
+from assess.core.formatting import plain_number
 from assess.reports import fonts as report_fonts_module
 from assess.reports.data import CategoryScore, HeatMap, RankingRow
 from scoring.i18n import _
+from scoring.rules import rounded
 
 
 def _ensure_writable_mplconfigdir() -> None:
@@ -174,7 +176,8 @@ def _f(value: Decimal | float | int) -> float:
 
 
 def _fmt(value: Decimal | float) -> str:
-    return f"{float(value):.2f}".rstrip("0").rstrip(".") if value is not None else ""
+    """A bar label: at most 2 decimals, half-up as scores are, no trailing zeros."""
+    return "" if value is None else plain_number(rounded(Decimal(str(value))))
 
 
 # A line may not end with an opening bracket or quote, nor start with closing punctuation

@@ -1,7 +1,7 @@
 """What each printed report shows, as plain frozen values (no database, no Flask).
 
-The web layer fills these from a published cycle; tests, benchmarks and the demo build them
-from :mod:`assess.reports.sample`. Every class pickles, so a batch can hand them to worker
+The web layer fills these from a published cycle; the report tests and ``bench/report.py``
+build them from ``tests/reports/sample_reports.py``. Every class pickles, so a batch can hand them to worker
 processes. Display strings (values, statuses, kinds) arrive formatted; numbers that the
 report computes with or compares arrive as :class:`~decimal.Decimal`.
 """

@@ -25,6 +25,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from assess.core.formatting import local_time, plain_number
 from assess.reports import charts, fontsubset
 from assess.reports import fonts as report_fonts
 from assess.reports.data import (
@@ -79,21 +80,9 @@ def signed(value: Decimal) -> str:
     return "+" + text if Decimal(text) > 0 else text
 
 
-def plain(value: Decimal | int | None) -> str:
-    """A weight or count without trailing zeros (10, 2.5)."""
-    if value is None:
-        return "—"
-    text = f"{Decimal(str(value)):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def cn_date(value: date) -> str:
     """A date as GB/T 9704 prints it: Arabic figures, 2012年1月16日."""
     return _("%(y)s年%(m)s月%(d)s日", y=value.year, m=value.month, d=value.day)
-
-
-def short_datetime(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M")
 
 
 _DIGITS = "零一二三四五六七八九"
@@ -142,9 +131,9 @@ def environment() -> Environment:
     env.filters.update(
         num=num,
         signed=signed,
-        plain=plain,
+        plain_number=plain_number,
         cn_date=cn_date,
-        datetime=short_datetime,
+        local_time=local_time,
         cn_number=cn_number,
         css_family=css_family,
         svg_data_uri=svg_data_uri,

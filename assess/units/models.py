@@ -7,9 +7,6 @@ import peewee as pw
 from assess.core.db import BaseModel
 from assess.core.labels import UNIT_KINDS
 
-# The city is the root of the tree and is never assessed; the other four kinds are.
-ASSESSED_KINDS = UNIT_KINDS[1:]
-
 
 class Unit(BaseModel):
     """A unit under assessment (被考核单位): county/district, department, township, community."""

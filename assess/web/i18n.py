@@ -11,6 +11,8 @@ from flask import has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
+from assess.core.formatting import LOCAL_TIMEZONE
+
 LANGUAGES = ("zh_CN", "en")
 
 
@@ -32,4 +34,4 @@ def init_app(app) -> None:
     from assess import ROOT
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
-    Babel(app, locale_selector=select_locale, default_timezone="Asia/Shanghai")
+    Babel(app, locale_selector=select_locale, default_timezone=LOCAL_TIMEZONE)

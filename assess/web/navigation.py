@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from assess.core.formatting import local_time, plain_number
 from assess.core.labels import kind_label, role_label
 from assess.core.policy import action_of, can
 from assess.web.pagination import page_url
@@ -50,16 +49,6 @@ def nav_items() -> list[NavItem]:
     return items
 
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def localtime(value: datetime | None) -> str:
-    """A stored UTC time as Beijing time, to the minute."""
-    if value is None:
-        return ""
-    return value.replace(tzinfo=UTC).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-
-
 def init_app(app) -> None:
     from assess.cycles.lifecycle import state_label
 
@@ -71,5 +60,7 @@ def init_app(app) -> None:
         get_locale=get_locale,
         state_label=state_label,
         page_url=page_url,
+        local_time=local_time,
+        plain_number=plain_number,
     )
-    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["local_time"] = local_time

@@ -214,3 +214,15 @@ def test_absurd_numbers_are_refused_not_stored(as_user, db):
     )
     assert "数值超出范围" in response.data.decode()
     assert not Submission.select().exists()
+
+
+def test_numbers_too_large_to_write_out_are_refused_not_stored(as_user, db):
+    cycle = make_cycle("open")
+    jinshui = unit("410105")
+    response = as_user("r-410105").post(
+        f"/cycles/{cycle.id}/units/{jinshui.id}/items/A2",
+        data={"value": "1e999999999", "version": 0},
+        follow_redirects=True,
+    )
+    assert "数值超出范围" in response.data.decode()
+    assert not Submission.select().exists()

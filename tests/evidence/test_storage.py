@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
-from assess.evidence import storage
+from assess.evidence import inspection, storage
 from assess.evidence.storage import (
     CHUNK_BYTES,
     EvidenceRejected,
@@ -514,7 +514,7 @@ def test_an_image_pillow_cannot_thumbnail_is_kept_without_one(store, monkeypatch
     def cannot(*args, **kwargs):
         raise ValueError("unsupported mode")
 
-    monkeypatch.setattr(storage.ImageOps, "exif_transpose", cannot)
+    monkeypatch.setattr(inspection.ImageOps, "exif_transpose", cannot)
     stored = store.save(io.BytesIO(make_image("PNG")), "a.png")
     assert (stored.kind, stored.has_thumbnail) == ("png", False)
     assert store.thumbnail_path(stored.sha256) is None

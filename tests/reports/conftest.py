@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assess.reports import sample
+from tests.reports import sample_reports
 from tests.reports.report_helpers import RenderedPdf, render_to
 
 
@@ -25,7 +25,7 @@ def pdf_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def unit_data():
-    return sample.sample_unit_report(0)
+    return sample_reports.sample_unit_report(0)
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +35,7 @@ def unit_pdf(pdf_dir, unit_data) -> RenderedPdf:
 
 @pytest.fixture(scope="session")
 def city_data():
-    return sample.sample_city_summary()
+    return sample_reports.sample_city_summary()
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +45,7 @@ def city_pdf(pdf_dir, city_data) -> RenderedPdf:
 
 @pytest.fixture(scope="session")
 def award_data():
-    return sample.sample_award_list()
+    return sample_reports.sample_award_list()
 
 
 @pytest.fixture(scope="session")

@@ -7,22 +7,22 @@ import zipfile
 
 import pytest
 
-from assess.reports import sample
 from assess.reports.batch import BatchRenderError, ReportJob, render_batch, zip_reports
+from tests.reports import sample_reports
 
 pytestmark = pytest.mark.pure
 
 
 def small_jobs(count: int) -> list[ReportJob]:
     return [
-        ReportJob(sample.sample_unit_report(i, indicator_count=8), f"单位{i:02d}.pdf")
+        ReportJob(sample_reports.sample_unit_report(i, indicator_count=8), f"单位{i:02d}.pdf")
         for i in range(count)
     ]
 
 
 def test_renders_every_job_in_order_with_progress(tmp_path):
     seen = []
-    jobs = [*small_jobs(2), ReportJob(sample.sample_award_list(), "表彰名单.pdf")]
+    jobs = [*small_jobs(2), ReportJob(sample_reports.sample_award_list(), "表彰名单.pdf")]
     paths = render_batch(jobs, tmp_path / "out", workers=2, progress=lambda *a: seen.append(a))
     assert [p.name for p in paths] == [j.filename for j in jobs]
     for path in paths:
@@ -54,11 +54,11 @@ def test_a_failing_report_does_not_stop_the_others(tmp_path):
 @pytest.mark.parametrize("name", ["", "../x.pdf", "a/b.pdf", ".."])
 def test_file_names_must_be_plain(tmp_path, name):
     with pytest.raises(ValueError):
-        render_batch([ReportJob(sample.sample_award_list(), name)], tmp_path)
+        render_batch([ReportJob(sample_reports.sample_award_list(), name)], tmp_path)
 
 
 def test_file_names_must_differ(tmp_path):
-    job = ReportJob(sample.sample_award_list(), "a.pdf")
+    job = ReportJob(sample_reports.sample_award_list(), "a.pdf")
     with pytest.raises(ValueError):
         render_batch([job, job], tmp_path)
 
@@ -82,7 +82,7 @@ def test_a_failing_progress_callback_stops_the_batch(tmp_path):
         raise RuntimeError("stop")
 
     jobs = [
-        ReportJob(sample.sample_unit_report(i % 16, indicator_count=3), f"{i}.pdf")
+        ReportJob(sample_reports.sample_unit_report(i % 16, indicator_count=3), f"{i}.pdf")
         for i in range(10)
     ]
     with pytest.raises(RuntimeError, match="stop"):
@@ -95,7 +95,8 @@ def test_workers_are_recycled_without_hanging(tmp_path):
     """More reports than a worker may render before it is replaced (CPython gh-115634
     made ProcessPoolExecutor(max_tasks_per_child=…) hang exactly there)."""
     jobs = [
-        ReportJob(sample.sample_unit_report(i, indicator_count=3), f"{i}.pdf") for i in range(5)
+        ReportJob(sample_reports.sample_unit_report(i, indicator_count=3), f"{i}.pdf")
+        for i in range(5)
     ]
     paths = render_batch(jobs, tmp_path, workers=1, max_tasks_per_child=2)
     assert [p.name for p in paths] == [f"{i}.pdf" for i in range(5)]

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from assess.reports import charts, sample
+from assess.reports import charts
 from assess.reports.data import CategoryScore, HeatMap, RankingRow
 from assess.reports.fonts import MissingGlyphError
+from tests.reports import sample_reports
 
 pytestmark = pytest.mark.pure
 
@@ -23,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def all_charts():
-    unit = sample.sample_unit_report(0)
-    city = sample.sample_city_summary()
+    unit = sample_reports.sample_unit_report(0)
+    city = sample_reports.sample_city_summary()
     return {
         "radar": lambda: charts.radar_chart(unit.categories),
         "ranking": lambda: charts.ranking_bars(unit.peers, highlight=unit.unit_name),
@@ -53,7 +54,7 @@ def test_chart_is_svg_with_paths_and_cjk_text(rendered, name):
 
 
 def test_labels_are_in_the_svg(rendered):
-    unit = sample.sample_unit_report(0)
+    unit = sample_reports.sample_unit_report(0)
     assert "本单位" in rendered["radar"]
     for row in unit.peers:
         assert row.unit_name in rendered["ranking"]
@@ -114,9 +115,10 @@ def test_charts_never_import_pyplot():
     code = textwrap.dedent(
         """
         import sys
-        from assess.reports import charts, sample
-        unit = sample.sample_unit_report(0)
-        city = sample.sample_city_summary()
+        from assess.reports import charts
+        from tests.reports import sample_reports
+        unit = sample_reports.sample_unit_report(0)
+        city = sample_reports.sample_city_summary()
         charts.radar_chart(unit.categories)
         charts.ranking_bars(unit.peers, highlight=unit.unit_name)
         charts.grade_distribution_chart(city.grade_distribution)

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from assess.reports import render, sample
+from assess.reports import render
+from tests.reports import sample_reports
 from tests.reports.report_helpers import render_to
 
 pytestmark = pytest.mark.pure
@@ -95,7 +96,7 @@ def test_award_list_title_breaks_where_asked(award_pdf):
 
 
 def test_award_list_with_scores(pdf_dir):
-    data = sample.sample_award_list(with_scores=True)
+    data = sample_reports.sample_award_list(with_scores=True)
     pdf = render_to(pdf_dir, "award-scores.pdf", data)
     text = pdf.flat_text()
     score = data.categories[0].nominees[0].score

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assess.reports import fonts, render, sample
+from assess.reports import fonts, render
 from assess.reports.fonts import MissingFontError, MissingGlyphError
+from tests.reports import sample_reports
 from tests.reports.report_helpers import render_to
 
 pytestmark = pytest.mark.pure
@@ -19,7 +20,7 @@ WQY_ZENHEI = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
 @pytest.fixture
 def small_report():
-    return sample.sample_unit_report(2, indicator_count=6)
+    return sample_reports.sample_unit_report(2, indicator_count=6)
 
 
 def test_defaults_are_free_debian_cjk_fonts(monkeypatch):

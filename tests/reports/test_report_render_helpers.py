@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -26,14 +26,6 @@ pytestmark = pytest.mark.pure
 )
 def test_num_rounds_half_up(value, expected):
     assert render.num(value) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [(Decimal("10.0"), "10"), (Decimal("2.50"), "2.5"), (Decimal("0"), "0"), (3, "3")],
-)
-def test_plain(value, expected):
-    assert render.plain(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -87,9 +79,11 @@ def test_heatmap_split_evenly():
 def test_unit_report_subject(program, subject, expected):
     import dataclasses
 
-    from assess.reports import sample
+    from tests.reports import sample_reports
 
-    data = dataclasses.replace(sample.sample_unit_report(0), program=program, subject=subject)
+    data = dataclasses.replace(
+        sample_reports.sample_unit_report(0), program=program, subject=subject
+    )
     assert render.unit_report_subject(data) == expected
     assert render.unit_report_title(data) == f"中原区2011年度{expected}督查报告"
 
@@ -102,3 +96,9 @@ def test_heatmap_split_by_units_too():
     assert [len(p.unit_labels) for p in parts] == [15, 15]
     assert parts[1].unit_labels[0] == "U15"
     assert parts[1].values == ((*range(15, 30),), (*range(15, 30),))
+
+
+def test_stored_utc_times_print_in_local_time_as_on_the_web():
+    # Evidence upload times are stored as naive UTC, like every time in the database.
+    template = render.environment().from_string("{{ t|local_time }}")
+    assert template.render(t=datetime(2011, 11, 8, 17, 30)) == "2011-11-09 01:30"

@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from PIL import Image, ImageStat
 
-from assess.reports import render, sample
+from assess.core.formatting import plain_number
+from assess.reports import render
+from tests.reports import sample_reports
 from tests.reports.report_helpers import (
     RenderedPdf,
     indicator_rows,
@@ -55,7 +57,7 @@ def test_indicator_rows_read_across(unit_pdf, unit_data):
             row.target,
             row.self_reported or "未填报",
             row.verified or "—",
-            render.plain(row.weight),
+            plain_number(row.weight),
             render.num(row.score),
         ]
         if row.deduction:
@@ -151,8 +153,8 @@ def test_charts_are_drawn(unit_pdf):
 
 
 def test_vetoed_unit(pdf_dir):
-    index = [code for code, _name in sample.COUNTIES].index(sample.VETOED_COUNTY)
-    data = sample.sample_unit_report(index)
+    index = [code for code, _name in sample_reports.COUNTIES].index(sample_reports.VETOED_COUNTY)
+    data = sample_reports.sample_unit_report(index)
     assert data.veto
     pdf = render_to(pdf_dir, "veto.pdf", data)
     text = pdf.flat_text()
@@ -163,7 +165,7 @@ def test_vetoed_unit(pdf_dir):
 
 def test_short_report_without_optional_parts(pdf_dir, unit_data):
     data = dataclasses.replace(
-        sample.sample_unit_report(1, indicator_count=4),
+        sample_reports.sample_unit_report(1, indicator_count=4),
         evidence=(),
         rectifications=(),
         peers=(),
@@ -180,7 +182,7 @@ def test_short_report_without_optional_parts(pdf_dir, unit_data):
 
 def test_reports_render_in_threads(tmp_path):
     """A web server may render in several threads at once: each gets whole, right PDFs."""
-    units = [sample.sample_unit_report(i, indicator_count=6) for i in range(4)]
+    units = [sample_reports.sample_unit_report(i, indicator_count=6) for i in range(4)]
     with ThreadPoolExecutor(max_workers=4) as pool:
         pdfs = list(pool.map(render.render_unit_report, units))
     for index, (data, pdf) in enumerate(zip(units, pdfs, strict=True)):

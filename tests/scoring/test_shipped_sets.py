@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from indicators import SETS_DIR, load_shipped_set, shipped_sets
-from scoring.model import UNIT_KINDS
+from scoring.model import ASSESSED_KINDS
 from scoring.rules import RULES
 
 pytestmark = pytest.mark.pure
@@ -52,14 +52,14 @@ def test_each_file_says_its_weights_are_a_proposal(name):
 def test_weights_sum_to_100_for_every_unit(name):
     indicator_set = load_shipped_set(name)
     entries = {entry for i in indicator_set.indicators() for entry in i.applies_to}
-    codes = entries - set(UNIT_KINDS)
+    codes = entries - set(ASSESSED_KINDS)
     assert codes <= DEPARTMENTS  # department codes the demo data uses
     checked = 0
     for code in codes:
         total = sum(i.weight for i in indicator_set.applicable(code, "department"))
         assert total == 100, (code, total)
         checked += 1
-    for kind in entries & set(UNIT_KINDS):
+    for kind in entries & set(ASSESSED_KINDS):
         if kind == "department" and codes:
             continue  # departments are checked one by one above
         total = sum(i.weight for i in indicator_set.applicable("any-unit", kind))

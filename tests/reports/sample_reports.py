@@ -1,9 +1,14 @@
-"""Realistic sample report data for tests, the benchmark and demos (no database).
+"""Realistic sample report data for the report tests and ``bench/report.py`` (no database).
 
 A Zhengzhou-like city: 16 counties/districts and 10 member departments, an indicator set of
 60 indicators in 9 categories after 郑政办〔2010〕90号, values drawn from a seeded random
-generator so every run builds the same reports. Scores follow the SPEC's ``linear`` rule
-closely enough to look right; the real numbers come from :mod:`scoring`.
+generator so every run builds the same reports. This is sample data for exercising the
+print templates, not a scorer: scores follow the SPEC's ``linear`` rule closely enough to
+look right, and the real numbers of the app always come from :mod:`scoring`. Grades are
+looked up with :meth:`scoring.model.IndicatorSet.grade_for`.
+
+Kept outside the runtime package on purpose; ``bench/*.py`` put the repository root on
+``sys.path`` and import it as ``tests.reports.sample_reports``.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import cache
 
+from assess.core.formatting import plain_number
 from assess.demo.zhengzhou import COUNTIES
 from assess.reports.data import (
     AwardCategory,
@@ -29,6 +35,8 @@ from assess.reports.data import (
     RectificationRow,
     UnitReportData,
 )
+from scoring.model import GradeBand, IndicatorSet
+from scoring.rules import rounded
 
 PROGRAM = "郑州市流动人口基本公共服务均等化考核"
 ISSUING_OFFICE = "郑州市流动人口基本公共服务均等化工作领导小组办公室"
@@ -155,17 +163,21 @@ EVIDENCE_NAMES = (
     ("照片", "流动人口宣传教育活动照片.jpg", 1),
 )
 
-Q2 = Decimal("0.01")
+# SPEC §3's bands; a vetoed unit gets the lowest, as the engine gives it.
+GRADING = IndicatorSet(
+    PROGRAM,
+    YEAR,
+    SOURCE,
+    tuple(
+        GradeBand(Decimal(minimum), grade)
+        for minimum, grade in ((90, "优秀"), (80, "良好"), (60, "合格"), (0, "不合格"))
+    ),
+    (),
+)
 
 
 def _q(value: Decimal | float | int) -> Decimal:
-    return Decimal(str(value)).quantize(Q2, rounding=ROUND_HALF_UP)
-
-
-def _plain(value: Decimal) -> str:
-    """A number as an official table prints it: no trailing zeros, no exponent."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return rounded(Decimal(str(value)))
 
 
 @dataclass(frozen=True)
@@ -234,7 +246,7 @@ def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bo
             value = Decimal(max(0, int(value) - rng.randint(1, max(1, int(value) // 5 or 1))))
         else:
             value = _q(float(value) * rng.uniform(0.85, 0.98))
-        verified = _plain(value)
+        verified = plain_number(value)
     if measure == "rate-lower":
         floor = t * 3
         if value <= t:
@@ -243,7 +255,7 @@ def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bo
             score = Decimal(0)
         else:
             score = _q(w * (floor - value) / (floor - t))
-        formula = f"核定值{_plain(value)}{unit}，目标值≤{target}{unit}，上限{_plain(floor)}{unit}；"
+        formula = f"核定值{plain_number(value)}{unit}，目标值≤{target}{unit}，上限{plain_number(floor)}{unit}；"
     else:
         floor = _q(t * Decimal("0.6"))
         if value >= t:
@@ -252,19 +264,19 @@ def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bo
             score = Decimal(0)
         else:
             score = _q(w * (value - floor) / (t - floor))
-        formula = f"{'核定值' if verified else '自评值'}{_plain(value)}，目标值{target}，下限{_plain(floor)}；"
+        formula = f"{'核定值' if verified else '自评值'}{plain_number(value)}，目标值{target}，下限{plain_number(floor)}；"
     if score == w:
         explanation = formula + "达到目标，得满分"
     elif score == 0:
         explanation = formula + "未达到下限，不得分"
     else:
-        explanation = formula + f"按比例折算得{_plain(score)}分"
+        explanation = formula + f"按比例折算得{plain_number(score)}分"
     if score > 0 and rng.random() < 0.1:
         deduction = min(score, Decimal("0.5") * rng.randint(1, 2))
         score -= deduction
         reason = rng.choice(DEDUCTION_REASONS)
     percent = _q(score / w * 100) if w else None
-    return _plain(reported_value), verified, score, deduction, reason, explanation, percent
+    return plain_number(reported_value), verified, score, deduction, reason, explanation, percent
 
 
 def _unit_rows(code: str, seed: int, indicators: tuple = INDICATORS) -> tuple:
@@ -311,12 +323,7 @@ def _total(rows: tuple[IndicatorRow, ...]) -> Decimal:
 
 
 def _grade(total: Decimal, veto: bool) -> str:
-    if veto:
-        return "不合格"
-    for minimum, grade in ((90, "优秀"), (80, "良好"), (60, "合格")):
-        if total >= minimum:
-            return grade
-    return "不合格"
+    return GRADING.lowest_grade() if veto else GRADING.grade_for(total)
 
 
 def _rank(results: list[tuple[str, str, Decimal, bool]]) -> dict[str, int]:
@@ -406,7 +413,7 @@ def sample_unit_report(
     averages = {c: _q(sum(v, Decimal(0)) / len(v)) for c, v in category_rates.items()}
     rng = random.Random(f"extras:{seed}:{code}")
     evidence = []
-    uploaded = datetime(2011, 11, 8, 9, 30)
+    uploaded = datetime(2011, 11, 8, 1, 30)  # stored as UTC: 09:30 in Zhengzhou
     for row in rows:
         if row.weight == 0 or rng.random() > 0.45:
             continue
@@ -483,7 +490,7 @@ def sample_city_summary(*, seed: int = 2011) -> CitySummaryData:
             key=lambda r: r.rank,
         )
     )
-    grades = ("优秀", "良好", "合格", "不合格")
+    grades = tuple(band.grade for band in GRADING.grades)
     everyone = counties + departments
     distribution = tuple((g, sum(1 for r in everyone if r.grade == g)) for g in grades)
     scored = [i for i, spec in enumerate(INDICATORS) if spec[3] not in ("veto", "bonus")]
