@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from assess import ROOT
 from assess.core import db
+from assess.core.secret_key import instance_secret, required_key
 from assess.core.settings import defaults_from_env
 from assess.web import errors, guard, i18n, navigation, security
 
@@ -36,12 +37,19 @@ def create_app(config: dict | None = None) -> Flask:
     instance.mkdir(parents=True, exist_ok=True)
     app.config["ASSESS_INSTANCE"] = str(instance)
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or f"sqlite:///{instance}/assess.db"
-    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret(instance)
+    app.config["SECRET_KEY"] = required_key(
+        app.config["DATABASE_URL"], app.config["SECRET_KEY"]
+    ) or instance_secret(instance)
+    https = bool(app.config["HTTPS"] or app.config["SESSION_COOKIE_SECURE"])
+    app.config.update(HTTPS=https, SESSION_COOKIE_SECURE=https, REMEMBER_COOKIE_SECURE=https)
     app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
 
     # Ids in URLs are bounded to the database's integer range: a huge id is a 404, not an
     # overflow inside the driver.
     app.url_map.converters["int"] = BoundedIntConverter
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
@@ -58,15 +66,6 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's signature)
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
-
-
-def _instance_secret(instance: Path) -> str:
-    """A secret key generated once per instance and kept private to its owner."""
-    path = instance / "secret_key"
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32))
-    return path.read_text().strip()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
+from peewee import fn
 
 from assess.accounts.models import ROLES, LoginThrottle, User
 from assess.core import audit
@@ -123,44 +124,81 @@ class LoginResult:
     error: str | None
 
 
-def _throttle_keys(username: str, address: str) -> list[str]:
-    return [f"user:{username.lower()}", f"addr:{address}"]
+@dataclass(frozen=True)
+class Throttle:
+    """How many failed sign-ins each key tolerates within ``window_minutes``.
+
+    The tight limit is per account *and* address, so one person mistyping behind a county's
+    shared address (NAT, a reverse proxy) locks only themselves. Looser limits per account
+    (a guesser spread over many addresses) and per address (one address spraying many
+    accounts) still stop attacks without letting a stranger lock a colleague out with a few
+    tries. Counters decay after a quiet window and a success clears the account's counters.
+    """
+
+    per_account_address: int = 5
+    per_account: int = 20
+    per_address: int = 100
+    window_minutes: int = 15
 
 
-def _locked(keys: list[str], now) -> bool:
+def _throttle_limits(username: str, address: str, limits: Throttle) -> dict[str, int]:
+    name = username.lower()
+    return {
+        f"user:{name}|addr:{address}": limits.per_account_address,
+        f"user:{name}": limits.per_account,
+        f"addr:{address}": limits.per_address,
+    }
+
+
+def _locked(keys, now) -> bool:
     return (
         LoginThrottle.select()
-        .where(LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now)
+        .where(LoginThrottle.key.in_(list(keys)), LoginThrottle.locked_until > now)
         .exists()
     )
 
 
-def _note_failure(keys: list[str], now, max_failures: int, lock_minutes: int) -> None:
-    for key in keys:
+def _note_failure(limits: dict[str, int], now, window: timedelta) -> None:
+    for key, limit in limits.items():
         row, _created = LoginThrottle.get_or_create(key=key)
+        if row.updated_at is not None and now - row.updated_at > window:
+            row.failures = 0  # a quiet window forgives earlier mistakes
         row.failures += 1
         row.updated_at = now
-        if row.failures >= max_failures:
-            row.locked_until = now + timedelta(minutes=lock_minutes)
+        if row.failures >= limit:
+            row.locked_until = now + window
             row.failures = 0
         row.save()
 
 
-def authenticate(
-    username: str, password: str, address: str, max_failures: int = 5, lock_minutes: int = 15
-) -> LoginResult:
-    """Check credentials, counting failures per account name and per client address.
+def _clear_account(username: str) -> None:
+    """A success forgives the account's failures (from every address); not the address's."""
+    account = f"user:{username.lower()}"
+    pairs = f"{account}|addr:"
+    # substr, not LIKE: a name may hold "_" or "%", which LIKE would read as wildcards.
+    LoginThrottle.delete().where(
+        (LoginThrottle.key == account) | (fn.SUBSTR(LoginThrottle.key, 1, len(pairs)) == pairs)
+    ).execute()
 
-    After ``max_failures`` failures either key is locked for ``lock_minutes``; a locked key
-    refuses even the right password, and the message does not say which part was wrong.
+
+def authenticate(
+    username: str, password: str, address: str, limits: Throttle | None = None
+) -> LoginResult:
+    """Check credentials under the sign-in throttle (see ``Throttle``).
+
+    A locked key refuses even the right password, and no message says which part was
+    wrong or which key is locked.
     """
+    limits = limits or Throttle()
     username = username.strip()  # counted as it is looked up: " admin" is "admin"
     now = utcnow()
-    keys = _throttle_keys(username, address)
+    window = timedelta(minutes=limits.window_minutes)
+    keys = _throttle_limits(username, address, limits)
+    locked = LoginResult(None, _("登录失败次数过多，请 %(m)s 分钟后再试", m=limits.window_minutes))
     # The password is checked outside any transaction: hashing takes ~0.2 s, and on SQLite
     # a transaction holds the only write lock, so sign-in bursts would queue every writer.
     if _locked(keys, now):
-        return LoginResult(None, _("登录失败次数过多，请 %(m)s 分钟后再试", m=lock_minutes))
+        return locked
     user = User.get_or_none(User.username == username)
     try:
         ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
@@ -168,7 +206,7 @@ def authenticate(
         ok = False
     if not ok or user is None:
         with database.atomic():
-            _note_failure(keys, now, max_failures, lock_minutes)
+            _note_failure(keys, now, window)
         return LoginResult(None, _("用户名或密码错误"))
     if not user.active:
         return LoginResult(None, _("该账号已停用，请联系领导小组办公室"))
@@ -176,8 +214,8 @@ def authenticate(
     with database.atomic():
         # A lock set by a concurrent burst of failures still wins over a right password.
         if _locked(keys, now):
-            return LoginResult(None, _("登录失败次数过多，请 %(m)s 分钟后再试", m=lock_minutes))
-        LoginThrottle.delete().where(LoginThrottle.key == keys[0]).execute()
+            return locked
+        _clear_account(username)
         changes = {User.last_login_at: now}
         if new_hash:
             changes[User.password_hash] = new_hash

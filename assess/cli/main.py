@@ -29,11 +29,14 @@ def with_app(func: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         from assess import create_app
         from assess.core.db import DatabaseURLError, database
+        from assess.core.secret_key import ConfigurationError
 
         try:
             app = create_app()
         except DatabaseURLError as exc:
             _fail(_("DATABASE_URL 无法识别：%(err)s", err=exc))
+        except ConfigurationError as exc:
+            _fail(str(exc))
         with app.app_context():
             try:
                 database.connect(reuse_if_open=True)
@@ -211,14 +214,24 @@ def audit_verify(app) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
+    from werkzeug.serving import WSGIRequestHandler
+
     from assess import create_app
     from assess.core.db import DatabaseURLError
+    from assess.core.secret_key import ConfigurationError
+
+    class QuietServerHeader(WSGIRequestHandler):
+        # The Server header names no software or version an attacker could look up.
+        def version_string(self) -> str:
+            return "Assess"
 
     try:
         app = create_app()
     except DatabaseURLError as exc:
         _fail(_("DATABASE_URL 无法识别：%(err)s", err=exc))
-    app.run(host=host, port=port, debug=False, threaded=True)
+    except ConfigurationError as exc:
+        _fail(str(exc))
+    app.run(host=host, port=port, debug=False, threaded=True, request_handler=QuietServerHeader)
 
 
 @main.command(help=_("生成督查报告 PDF：指定单位或全部单位"))

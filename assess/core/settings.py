@@ -42,15 +42,47 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SECRET_KEY",
         "",
-        "Signs sessions and CSRF tokens. Empty: generated once into <instance>/secret_key.",
+        "Signs sessions and CSRF tokens. Empty on SQLite: generated once into "
+        "<instance>/secret_key. Required on PostgreSQL (every server must share it).",
+    ),
+    Setting(
+        "HTTPS",
+        False,
+        "Served over HTTPS (behind TLS): cookies are sent over HTTPS only and browsers are "
+        "told to use HTTPS for a year (HSTS).",
     ),
     Setting(
         "SESSION_COOKIE_SECURE",
         False,
-        "Send the session cookie over HTTPS only; turn on behind TLS.",
+        "Older name kept for existing instances: true has the same effect as HTTPS.",
     ),
-    Setting("LOGIN_MAX_FAILURES", 5, "Failed logins (per account and per address) before locking."),
-    Setting("LOGIN_LOCK_MINUTES", 15, "How long a throttled login stays locked."),
+    Setting(
+        "LOGIN_MAX_FAILURES",
+        5,
+        "Failed sign-ins for one account from one address before that pair is locked.",
+    ),
+    Setting(
+        "LOGIN_ACCOUNT_MAX_FAILURES",
+        20,
+        "Failed sign-ins for one account from any address before the account is locked.",
+    ),
+    Setting(
+        "LOGIN_ADDRESS_MAX_FAILURES",
+        100,
+        "Failed sign-ins from one address, any account, before the address is locked "
+        "(high: a county's staff may share one address behind NAT or a proxy).",
+    ),
+    Setting(
+        "LOGIN_LOCK_MINUTES",
+        15,
+        "How long a lock lasts, and the quiet time after which failures are forgotten.",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "Reverse proxies in front of the app (nginx: 1). The client address is read from "
+        "X-Forwarded-For only through that many proxies; 0 trusts no header.",
+    ),
     Setting(
         "MAX_UPLOAD_MB",
         20,

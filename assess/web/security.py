@@ -38,6 +38,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# A year, the value browsers' preload lists ask for.
+HSTS = "max-age=31536000; includeSubDomains"
+
 # Browsers drop tabs and newlines from a URL and read "\\" as "/", so "/\t/x" and "/\\x"
 # lead to host x; control characters also break the Location header.
 _UNSAFE_IN_PATH = re.compile(r"[\x00-\x1f\x7f\\]")
@@ -86,6 +89,10 @@ def init_app(app) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        if request.endpoint != "static":
+            # Pages and downloads (evidence, thumbnails, reports, exports) may hold one
+            # unit's data: no shared or browser cache keeps a copy after sign-out.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["HTTPS"]:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response

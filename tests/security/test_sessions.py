@@ -194,7 +194,9 @@ def _attempt(app, username, password, address):
 
 
 def test_throttled_per_account_across_addresses(app, demo):
-    for n in range(app.config["LOGIN_MAX_FAILURES"]):
+    """A guesser who spreads over many addresses is stopped by the account-wide limit."""
+    app.config["LOGIN_ACCOUNT_MAX_FAILURES"] = 8
+    for n in range(8):
         _attempt(app, "admin", "wrong-Password1", f"10.0.0.{n + 1}")
     response = _attempt(app, "admin", DEMO_PASSWORD, "10.0.1.1")
     assert LOCKED in response.data.decode()
@@ -204,28 +206,103 @@ def test_throttled_per_account_across_addresses(app, demo):
 
 
 def test_throttled_per_address_across_accounts(app, demo):
-    for n in range(app.config["LOGIN_MAX_FAILURES"]):
+    """One address spraying many accounts is stopped by the (high) address-wide limit."""
+    app.config["LOGIN_ADDRESS_MAX_FAILURES"] = 12
+    for n in range(12):
         _attempt(app, f"nobody{n}", "wrong-Password1", "10.9.9.9")
     assert LOCKED in _attempt(app, "viewer", DEMO_PASSWORD, "10.9.9.9").data.decode()
     assert _attempt(app, "viewer", DEMO_PASSWORD, "10.9.9.10").status_code == 302
+
+
+def test_one_person_behind_a_shared_address_locks_out_only_themselves(app, demo):
+    """A county's staff sign in through one NAT address: one person's typos lock that
+    person on that address, not their colleagues, and not the same person elsewhere."""
+    shared = "10.7.7.7"
+    for _n in range(app.config["LOGIN_MAX_FAILURES"]):
+        _attempt(app, "admin", "wrong-Password1", shared)
+    assert LOCKED in _attempt(app, "admin", DEMO_PASSWORD, shared).data.decode()
+    assert _attempt(app, "viewer", DEMO_PASSWORD, shared).status_code == 302
+    assert _attempt(app, "inspector", DEMO_PASSWORD, shared).status_code == 302
+    assert _attempt(app, "admin", DEMO_PASSWORD, "10.7.7.8").status_code == 302
+
+
+def test_a_stranger_cannot_lock_an_account_with_a_few_tries(app, demo):
+    for n in range(app.config["LOGIN_MAX_FAILURES"]):
+        _attempt(app, "admin", "wrong-Password1", f"10.6.0.{n % 2}")
+    assert _attempt(app, "admin", DEMO_PASSWORD, "10.6.1.1").status_code == 302
+
+
+def test_a_success_forgives_the_accounts_failures(app, demo):
+    almost = app.config["LOGIN_MAX_FAILURES"] - 1
+    for _n in range(almost):
+        _attempt(app, "admin", "wrong-Password1", "10.5.5.5")
+    assert _attempt(app, "admin", DEMO_PASSWORD, "10.5.5.5").status_code == 302
+    for _n in range(almost):
+        _attempt(app, "admin", "wrong-Password1", "10.5.5.5")
+    assert _attempt(app, "admin", DEMO_PASSWORD, "10.5.5.5").status_code == 302
+
+
+def test_failures_are_forgotten_after_a_quiet_window(app, demo, db):
+    almost = app.config["LOGIN_MAX_FAILURES"] - 1
+    for _n in range(almost):
+        _attempt(app, "admin", "wrong-Password1", "10.4.4.4")
+    quiet = timedelta(minutes=app.config["LOGIN_LOCK_MINUTES"] + 1)
+    LoginThrottle.update(updated_at=utcnow() - quiet).execute()
+    _attempt(app, "admin", "wrong-Password1", "10.4.4.4")  # one more, after the pause
+    assert _attempt(app, "admin", DEMO_PASSWORD, "10.4.4.4").status_code == 302
+
+
+def test_forwarded_for_is_ignored_unless_proxies_are_trusted(app, demo):
+    """Without TRUSTED_PROXIES a client cannot dodge the throttle with a forged header."""
+    for n in range(app.config["LOGIN_MAX_FAILURES"]):
+        app.test_client().post(
+            "/auth/login",
+            data={"username": "admin", "password": "wrong-Password1"},
+            environ_base={"REMOTE_ADDR": "10.3.3.3"},
+            headers={"X-Forwarded-For": f"172.16.0.{n}"},
+        )
+    assert LOCKED in _attempt(app, "admin", DEMO_PASSWORD, "10.3.3.3").data.decode()
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_by_its_own_address(
+    app, demo, database_url, tmp_path
+):
+    proxied = make_app(database_url, tmp_path, TRUSTED_PROXIES=1)
+
+    def attempt(password, client_address):
+        return proxied.test_client().post(
+            "/auth/login",
+            data={"username": "admin", "password": password},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},  # every request comes from nginx
+            headers={"X-Forwarded-For": client_address},
+        )
+
+    for _n in range(proxied.config["LOGIN_MAX_FAILURES"]):
+        attempt("wrong-Password1", "10.2.2.2")
+    assert LOCKED in attempt(DEMO_PASSWORD, "10.2.2.2").data.decode()
+    assert attempt(DEMO_PASSWORD, "10.2.2.3").status_code == 302
 
 
 def test_account_throttle_not_bypassed_by_spelling_the_name_differently(app, demo):
     """' admin', 'admin ' and 'ADMIN' are the same account to a password guesser: the
     sign-in strips the name before looking it up, so the throttle must count them as one."""
     variants = ["admin", " admin", "admin ", " admin ", "\tadmin", "ADMIN"]
-    for n, name in enumerate(variants[: app.config["LOGIN_MAX_FAILURES"]]):
-        _attempt(app, name, "wrong-Password1", f"10.0.2.{n + 1}")
-    response = _attempt(app, " admin ", DEMO_PASSWORD, "10.0.3.1")
-    assert LOCKED in response.data.decode()
+    for name in variants[: app.config["LOGIN_MAX_FAILURES"]]:
+        _attempt(app, name, "wrong-Password1", "10.0.2.1")
+    assert LOCKED in _attempt(app, " admin ", DEMO_PASSWORD, "10.0.2.1").data.decode()
+    # ... and across addresses, against the account-wide limit
+    app.config["LOGIN_ACCOUNT_MAX_FAILURES"] = len(variants)
+    for n, name in enumerate(variants):
+        _attempt(app, name, "wrong-Password1", f"10.0.3.{n + 1}")
+    assert LOCKED in _attempt(app, "admin", DEMO_PASSWORD, "10.0.3.99").data.decode()
 
 
 def test_lock_expires(app, demo, db):
-    for n in range(app.config["LOGIN_MAX_FAILURES"]):
-        _attempt(app, "admin", "wrong-Password1", f"10.0.4.{n + 1}")
-    assert LOCKED in _attempt(app, "admin", DEMO_PASSWORD, "10.0.5.1").data.decode()
+    for _n in range(app.config["LOGIN_MAX_FAILURES"]):
+        _attempt(app, "admin", "wrong-Password1", "10.0.4.1")
+    assert LOCKED in _attempt(app, "admin", DEMO_PASSWORD, "10.0.4.1").data.decode()
     LoginThrottle.update(locked_until=utcnow() - timedelta(seconds=1)).execute()
-    assert _attempt(app, "admin", DEMO_PASSWORD, "10.0.5.1").status_code == 302
+    assert _attempt(app, "admin", DEMO_PASSWORD, "10.0.4.1").status_code == 302
 
 
 def test_failure_message_does_not_tell_which_names_exist(app, demo):
@@ -282,8 +359,10 @@ def test_security_headers_on_pages_and_files(app, world, clients):
         assert response.status_code == status, url
         assert response.mimetype.startswith(mime), (url, response.mimetype)
         problems += _check_headers(url, response)
-        if response.mimetype == "text/html" and url != "/static/app.css":
+        if not url.startswith("/static/"):
+            # pages and every download: no copy of a unit's data stays in a cache
             assert "no-store" in response.headers.get("Cache-Control", ""), url
+        assert "Strict-Transport-Security" not in response.headers  # plain HTTP by default
     assert not problems, "\n".join(problems)
 
 
@@ -315,6 +394,16 @@ def test_session_cookie_is_secure_when_configured(app, demo, database_url, tmp_p
     secure = make_app(database_url, tmp_path, SESSION_COOKIE_SECURE=True)
     cookie = _session_set_cookie(login(secure.test_client(), "admin"))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_served_over_https_secure_cookies_and_hsts(app, demo, database_url, tmp_path):
+    https = make_app(database_url, tmp_path, HTTPS=True)
+    client = https.test_client()
+    response = login(client, "admin")
+    assert "Secure" in _session_set_cookie(response)
+    hsts = response.headers.get("Strict-Transport-Security", "")
+    assert hsts.startswith("max-age=31536000")
+    assert "max-age=31536000" in client.get("/").headers["Strict-Transport-Security"]
 
 
 # --- redirects ---------------------------------------------------------------------------

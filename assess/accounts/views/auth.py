@@ -34,8 +34,12 @@ def login():
             form.username.data,
             form.password.data,
             request.remote_addr or "unknown",
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+            users.Throttle(
+                per_account_address=current_app.config["LOGIN_MAX_FAILURES"],
+                per_account=current_app.config["LOGIN_ACCOUNT_MAX_FAILURES"],
+                per_address=current_app.config["LOGIN_ADDRESS_MAX_FAILURES"],
+                window_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+            ),
         )
         if result.user:
             locale = session.get("locale")
