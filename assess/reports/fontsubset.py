@@ -24,7 +24,6 @@ import ctypes.util
 import io
 import logging
 import re
-import struct
 from collections.abc import Iterator
 from functools import cache
 
@@ -108,107 +107,33 @@ def _harfbuzz() -> _HarfBuzz | None:
 # ---------------------------------------------------------------- CFF charset
 
 
-class _Cff:
-    """Where an OpenType-CFF font keeps the parts this module reads and patches."""
+def _read_cid_keyed_cff(font: bytes) -> tuple[bytes, list[str]] | None:
+    """The bare CFF program inside OpenType-CFF ``font`` and its charset as fontTools names
+    the glyphs (``.notdef``, ``cid00001``, …); None unless ``font`` is a readable CID-keyed
+    CFF font."""
+    from fontTools.cffLib import CFFFontSet
+    from fontTools.ttLib import TTFont
 
-    def __init__(self, font: bytes) -> None:
-        if font[:4] != b"OTTO":
-            raise ValueError("not an OpenType-CFF font")
-        tables = {}
-        (count,) = struct.unpack_from(">H", font, 4)
-        for i in range(count):
-            tag, checksum, offset, length = struct.unpack_from(">4sIII", font, 12 + 16 * i)
-            tables[tag] = (12 + 16 * i, offset, length)
-        self.tables = tables
-        self.directory_entry, self.start, self.length = tables[b"CFF "]
-        cff = font[self.start : self.start + self.length]
-        header_size = cff[2]
-        _names, position = _read_index(cff, header_size)
-        top_dicts, _position = _read_index(cff, position)
-        top = _read_dict(top_dicts[0])
-        if (12, 30) not in top:  # ROS: only CID-keyed fonts map glyphs through CIDs
-            raise ValueError("not a CID-keyed CFF font")
-        self.charset_offset = int(top[(15,)][0])
-        (self.glyph_count,) = struct.unpack_from(">H", cff, int(top[(17,)][0]))
-        self.cids, self.charset_length = _read_charset(cff, self.charset_offset, self.glyph_count)
-
-
-def _read_index(data: bytes, position: int) -> tuple[list[bytes], int]:
-    (count,) = struct.unpack_from(">H", data, position)
-    if count == 0:
-        return [], position + 2
-    off_size = data[position + 2]
-    offsets = []
-    for i in range(count + 1):
-        start = position + 3 + i * off_size
-        offsets.append(int.from_bytes(data[start : start + off_size], "big"))
-    base = position + 2 + (count + 1) * off_size
-    items = [data[base + offsets[i] : base + offsets[i + 1]] for i in range(count)]
-    return items, base + offsets[-1]
+    try:
+        wrapper = TTFont(io.BytesIO(font), lazy=True)
+        if wrapper.sfntVersion != "OTTO":
+            return None
+        program = wrapper.getTableData("CFF ")
+        fonts = CFFFontSet()
+        fonts.decompile(io.BytesIO(program), wrapper, isCFF2=False)
+        top = fonts[0]
+        if not hasattr(top, "ROS"):  # only CID-keyed fonts map glyphs through CIDs
+            return None
+        return program, top.charset
+    # fontTools has no error type of its own for malformed data: a truncated or damaged
+    # font raises whatever its readers trip on (TTLibError, struct.error, TypeError, …).
+    except Exception:
+        return None
 
 
-def _read_dict(data: bytes) -> dict[tuple[int, ...], list[float]]:
-    entries: dict[tuple[int, ...], list[float]] = {}
-    operands: list[float] = []
-    i = 0
-    while i < len(data):
-        b0 = data[i]
-        if b0 <= 21:  # operator
-            if b0 == 12:
-                key: tuple[int, ...] = (12, data[i + 1])
-                i += 2
-            else:
-                key = (b0,)
-                i += 1
-            entries[key] = operands
-            operands = []
-        elif b0 == 28:
-            operands.append(struct.unpack_from(">h", data, i + 1)[0])
-            i += 3
-        elif b0 == 29:
-            operands.append(struct.unpack_from(">i", data, i + 1)[0])
-            i += 5
-        elif b0 == 30:  # real number: nibbles up to 0xf
-            i += 1
-            while i < len(data) and (data[i] & 0x0F) != 0x0F and (data[i] >> 4) != 0x0F:
-                i += 1
-            i += 1
-            operands.append(0.0)  # never one of the offsets read here
-        elif 32 <= b0 <= 246:
-            operands.append(b0 - 139)
-            i += 1
-        elif 247 <= b0 <= 250:
-            operands.append((b0 - 247) * 256 + data[i + 1] + 108)
-            i += 2
-        elif 251 <= b0 <= 254:
-            operands.append(-(b0 - 251) * 256 - data[i + 1] - 108)
-            i += 2
-        else:
-            raise ValueError(f"bad CFF DICT byte {b0}")
-    return entries
-
-
-def _read_charset(data: bytes, offset: int, glyph_count: int) -> tuple[list[int], int]:
-    """The CID of every glyph (glyph 0 is .notdef, CID 0) and the charset's byte length."""
-    form = data[offset]
-    cids = [0]
-    position = offset + 1
-    if form == 0:
-        cids.extend(struct.unpack_from(f">{glyph_count - 1}H", data, position))
-        position += 2 * (glyph_count - 1)
-    elif form in (1, 2):
-        while len(cids) < glyph_count:
-            first = struct.unpack_from(">H", data, position)[0]
-            if form == 1:
-                left = data[position + 2]
-                position += 3
-            else:
-                left = struct.unpack_from(">H", data, position + 2)[0]
-                position += 4
-            cids.extend(range(first, first + left + 1))
-    else:
-        raise ValueError(f"bad CFF charset format {form}")
-    return cids[:glyph_count], position - offset
+def _glyph_name(cid: int) -> str:
+    """fontTools' name for the glyph of ``cid`` in a CID-keyed font's charset."""
+    return f"cid{cid:05d}" if cid else ".notdef"
 
 
 def compact_font(font: bytes, codes: set[int]) -> bytes | None:
@@ -218,12 +143,12 @@ def compact_font(font: bytes, codes: set[int]) -> bytes | None:
     harfbuzz = _harfbuzz()
     if harfbuzz is None or not codes:
         return None
-    try:
-        source = _Cff(font)
-    except (ValueError, KeyError, IndexError, struct.error):
+    source = _read_cid_keyed_cff(font)
+    if source is None:
         return None
+    _program, charset = source
     # The PDF names glyphs by CID; WeasyPrint's subsets have CID = glyph id.
-    if any(code >= source.glyph_count or source.cids[code] != code for code in codes):
+    if any(code >= len(charset) or charset[code] != _glyph_name(code) for code in codes):
         return None
     flags = (
         _HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED
@@ -231,15 +156,12 @@ def compact_font(font: bytes, codes: set[int]) -> bytes | None:
         | _HB_SUBSET_FLAGS_NO_HINTING
     )
     small = harfbuzz.subset(font, sorted({0, *codes}), flags)
-    if small is None:
+    reduced = _read_cid_keyed_cff(small) if small is not None else None
+    if reduced is None:
         return None
-    try:
-        reduced = _Cff(small)
-    except (ValueError, KeyError, IndexError, struct.error):
+    cff, kept = reduced
+    if not {_glyph_name(code) for code in codes} <= set(kept):  # HarfBuzz keeps CIDs
         return None
-    if not codes <= set(reduced.cids):  # HarfBuzz keeps CIDs; make sure of it
-        return None
-    cff = small[reduced.start : reduced.start + reduced.length]
     return cff if len(cff) < len(font) else None
 
 
