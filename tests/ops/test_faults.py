@@ -33,8 +33,9 @@ from assess.demo.units import DEMO_PASSWORD
 from assess.evidence import storage
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
-from bench.load import Browser, evidence_pdf, free_port, start_gunicorn, stop_server
+from bench.harness import evidence_pdf, free_port, start_gunicorn, stop_server
 from tests.cycle_helpers import make_cycle, pdf_bytes, unit
+from tests.ops.browser import Browser
 
 REPORTERS = ("r-410102", "r-410103", "r-410104", "r-410105", "r-410106", "r-410108")
 ACKED_BEFORE_KILL = 30
