@@ -52,7 +52,8 @@ def legacy_upgrade(target: int) -> None:
 
 
 def table(name: str) -> pw.Table:
-    return pw.Table(name).bind(database.obj)
+    # The id is named so that PostgreSQL's INSERT returns it too.
+    return pw.Table(name, primary_key="id").bind(database.obj)
 
 
 def seed_data(version: int) -> None:
@@ -103,7 +104,8 @@ def assert_data_kept() -> None:
     names = [r["name"] for r in table("unit").select().order_by(pw.SQL("code")).dicts()]
     assert names == ["郑州市", "金水区"]
     kid = table("unit").select().where(pw.SQL("code") == "410105").dicts().get()
-    assert kid["parent_id"] is not None
+    city = table("unit").select().where(pw.SQL("code") == "4101").dicts().get()
+    assert kid["parent_id"] == city["id"]
     assert table("user").select().dicts().get()["username"] == "r-410105"
     assert table("cycle").select().count() == 1
     assert table("audit_entry").select().count() == 1
