@@ -3,8 +3,8 @@
 
 Runner records applied files by name in ``schema_migration`` and runs each step in its own
 transaction (both SQLite and PostgreSQL roll DDL back), so a failed step leaves the previous
-version. Instances made before Runner kept their history in ``schema_version``; every entry
-point here adopts that history first, so such an instance upgrades in place.
+version. Instances made before Runner kept their history in ``schema_version``; whatever here
+touches the database adopts that history first, so such an instance upgrades in place.
 """
 
 from __future__ import annotations
