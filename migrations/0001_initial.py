@@ -1,6 +1,6 @@
 """Foundation tables: units, users, login throttling, cycles, the audit log and its head.
 
-The models are frozen here, so later edits to assess/models.py never change this step.
+The models are frozen here, so later edits to the application models never change this step.
 """
 
 import peewee as pw
@@ -70,12 +70,12 @@ def _models(db):
     return [Unit, User, LoginThrottle, Cycle, AuditEntry, AuditHead]
 
 
-def up(db):
+def up(migrator, db):
     models = _models(db)
     db.create_tables(models)
     audit_head = models[-1]
     audit_head.create(count=0, last_hash=GENESIS_HASH)
 
 
-def down(db):
+def down(migrator, db):
     db.drop_tables(list(reversed(_models(db))))

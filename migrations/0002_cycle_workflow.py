@@ -2,7 +2,6 @@
 per-unit overrides, submissions, evidence, rectifications and published snapshots."""
 
 import peewee as pw
-from playhouse.migrate import SchemaMigrator, migrate
 
 
 def _models(db):
@@ -133,23 +132,21 @@ CYCLE_COLUMNS = (
 )
 
 
-def up(db):
+def up(migrator, db):
     cycle, tables = _models(db)
-    migrator = SchemaMigrator.from_database(db)
     operations = [migrator.add_column("cycle", name, field) for name, field in CYCLE_COLUMNS]
     previous = pw.ForeignKeyField(cycle, field=cycle.id, null=True, on_delete="SET NULL")
     operations.append(migrator.add_column("cycle", "previous_id", previous))
-    migrate(*operations)
+    migrator.migrate(*operations)
     db.create_tables(tables)
 
 
-def down(db):
+def down(migrator, db):
     _cycle, tables = _models(db)
     db.drop_tables(list(reversed(tables)))
-    migrator = SchemaMigrator.from_database(db)
     names = [name for name, _ in CYCLE_COLUMNS] + ["previous_id"]
     # SQLite refuses to drop a column an index still names.
-    migrate(
+    migrator.migrate(
         migrator.drop_index("cycle", "cycle_previous_id"),
         *[migrator.drop_column("cycle", name) for name in names],
     )

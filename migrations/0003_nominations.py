@@ -1,7 +1,7 @@
 """The ten-types-of-models nomination round (十类典型评选): rounds, categories, score
 sheets, nominations, the panel, conflicts, review sheets, ranking snapshots and decisions.
 
-The models are frozen here, so later edits to assess/nomination_models.py never change
+The models are frozen here, so later edits to assess/nominations/models.py never change
 this step.
 """
 
@@ -145,9 +145,9 @@ def _models(db):
     ]
 
 
-def up(db):
+def up(migrator, db):
     db.create_tables(_models(db))
 
 
-def down(db):
+def down(migrator, db):
     db.drop_tables(list(reversed(_models(db))))

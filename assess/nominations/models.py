@@ -5,7 +5,7 @@ A round (评选轮次) has its categories (类别), its score sheet (评分细�
 nomination (评分表), the reviewers' declared conflicts (回避声明), ranking runs kept as
 snapshots (排名快照) and the panel's decisions on cut-line ties (评审会决定).
 
-The tables are created by ``migrations/0003_nominations.py``; ``tests/test_migrations.py``
+The tables are created by ``migrations/0003_nominations.py``; ``tests/ops/test_migrations.py``
 compares these classes with them column by column.
 """
 
