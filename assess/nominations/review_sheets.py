@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
+from assess.core.enums import NominationState, ReviewSheetState
 from assess.core.models import utcnow
 from assess.nominations.models import (
     CriterionScore,
@@ -84,7 +85,7 @@ def _insert_sheets(pairs: Iterable[tuple[str, str]], method: str, actor: User) -
             "method": method,
             "assigned_at": now,
             "assigned_by": actor.id,
-            "status": "assigned",
+            "status": ReviewSheetState.ASSIGNED,
         }
         for n, r in pairs
     ]
@@ -101,7 +102,7 @@ def auto_assign(round_: NominationRound, actor: User) -> dict[str, tuple[str, ..
         round_ = locked_round(round_)
         require_not_confirmed(round_)
         require_window_closed(round_)
-        if round_sheets(round_).where(ReviewSheet.status != "assigned").exists():
+        if round_sheets(round_).where(ReviewSheet.status != ReviewSheetState.ASSIGNED).exists():
             raise NominationError(_("已有评审开始打分，不能重新分配；请用“补齐分配”或逐个调整"))
         inputs = _engine_inputs(round_)
         if not inputs.nominations:
@@ -183,7 +184,7 @@ def set_reviewers(nomination: Nomination, reviewer_ids: Iterable[int], actor: Us
         round_ = locked_round(nomination.round)
         require_not_confirmed(round_)
         require_window_closed(round_)
-        if nomination.status != "submitted":
+        if nomination.status != NominationState.SUBMITTED:
             raise NominationError(_("该提名已撤回"))
         inputs = _engine_inputs(round_)
         problems = assignment.check_assignment(
@@ -197,7 +198,7 @@ def set_reviewers(nomination: Nomination, reviewer_ids: Iterable[int], actor: Us
             raise NominationError(problems[0], problems)
         sheets = {str(s.reviewer_id): s for s in nomination.sheets}
         dropped = [s for r, s in sheets.items() if r not in wanted]
-        if any(s.status == "submitted" for s in dropped):
+        if any(s.status == ReviewSheetState.SUBMITTED for s in dropped):
             raise NominationError(_("已提交评分的评审人不能移除"))
         for sheet in dropped:
             sheet.delete_instance(recursive=True)
@@ -247,7 +248,7 @@ def save_review(
         sheet = ReviewSheet.get_or_none(ReviewSheet.id == sheet.id)
         if sheet is None or sheet.reviewer_id != actor.id or has_conflict(actor, sheet.nomination):
             raise NominationError(_("您没有这份评分表"))
-        if sheet.status == "submitted":
+        if sheet.status == ReviewSheetState.SUBMITTED:
             raise NominationError(_("评分已提交，不能修改"))
         lines = criteria(round_)
         problems = []
@@ -283,7 +284,7 @@ def save_review(
             ]
         ).execute()
         now = utcnow()
-        sheet.status = "submitted" if submit else "draft"
+        sheet.status = ReviewSheetState.SUBMITTED if submit else ReviewSheetState.DRAFT
         sheet.total = total
         sheet.updated_at = now
         sheet.submitted_at = now if submit else None
@@ -311,11 +312,11 @@ def sheet_scores(sheet: ReviewSheet) -> dict[int, CriterionScore]:
 def peer_totals(sheet: ReviewSheet) -> list[Decimal] | None:
     """Other reviewers' submitted totals for the same nomination, ascending and without
     names; None until this reviewer has submitted its own (blind review, SPEC §5)."""
-    if sheet.status != "submitted":
+    if sheet.status != ReviewSheetState.SUBMITTED:
         return None
     query = ReviewSheet.select(ReviewSheet.total).where(
         ReviewSheet.nomination == sheet.nomination_id,
-        ReviewSheet.status == "submitted",
+        ReviewSheet.status == ReviewSheetState.SUBMITTED,
         ReviewSheet.id != sheet.id,
     )
     return sorted(s.total for s in query)

@@ -5,12 +5,7 @@ from __future__ import annotations
 import peewee as pw
 
 from assess.core.db import BaseModel
-
-# The city is the root of the tree and is never assessed; the other four kinds are.
-UNIT_KINDS = ("city", "county", "department", "township", "community")
-
-
-ASSESSED_KINDS = UNIT_KINDS[1:]
+from assess.core.enums import UnitKind
 
 
 class Unit(BaseModel):
@@ -18,7 +13,7 @@ class Unit(BaseModel):
 
     code = pw.CharField(max_length=32, unique=True)
     name = pw.CharField(max_length=100)
-    kind = pw.CharField(max_length=16, choices=[(k, k) for k in UNIT_KINDS])
+    kind = pw.CharField(max_length=16, choices=[(k.value, k.value) for k in UnitKind])
     parent = pw.ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
     contact_person = pw.CharField(max_length=50, default="")
     contact_title = pw.CharField(max_length=100, default="")

@@ -1,4 +1,4 @@
-"""Template helpers: the role-dependent navigation and labels for codes."""
+"""Template helpers: the role-dependent navigation, the vocabulary enums and their labels."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from assess.core.labels import kind_labels, role_labels
+from assess.core import enums, labels
 from assess.core.policy import action_of, can
 from assess.web.pagination import page_url
 
@@ -50,14 +50,6 @@ def nav_items() -> list[NavItem]:
     return items
 
 
-def role_label(role: str) -> str:
-    return str(dict(role_labels()).get(role, role))
-
-
-def kind_label(kind: str) -> str:
-    return str(dict(kind_labels()).get(kind, kind))
-
-
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -68,15 +60,23 @@ def localtime(value: datetime | None) -> str:
     return value.replace(tzinfo=UTC).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
-def init_app(app) -> None:
-    from assess.cycles.lifecycle import state_label
+def _vocabulary() -> dict[str, object]:
+    """Every enum and state group of ``assess.core.enums`` by name, so templates compare
+    with ``CycleState.OPEN`` or ``cycle.state in RESULT_CYCLE_STATES``, never a literal."""
+    groups = {
+        name: value
+        for name, value in vars(enums).items()
+        if name.endswith(("_STATES", "_PHASES", "_KINDS"))
+    }
+    return {enum.__name__: enum for enum in enums.ALL_ENUMS} | groups
 
+
+def init_app(app) -> None:
     app.jinja_env.globals.update(
         nav_items=nav_items,
-        role_label=role_label,
-        kind_label=kind_label,
         get_locale=get_locale,
-        state_label=state_label,
         page_url=page_url,
+        **_vocabulary(),
+        **labels.TEMPLATE_GLOBALS,
     )
     app.jinja_env.filters["localtime"] = localtime

@@ -6,6 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from assess.core.enums import CycleState
+from assess.core.labels import cycle_state_label
 from assess.core.policy import REPORTER, allow, is_staff, require_unit
 from assess.cycles import lifecycle, publishing
 from assess.cycles.excel import results_workbook
@@ -27,7 +29,7 @@ bp = Blueprint("cycles", __name__, url_prefix="/cycles")
 
 def _cycle(cycle_id: int) -> Cycle:
     cycle = Cycle.get_or_none(Cycle.id == cycle_id)
-    if cycle is None or (cycle.state == "draft" and not is_staff(current_user)):
+    if cycle is None or (cycle.state == CycleState.DRAFT and not is_staff(current_user)):
         abort(404)
     return cycle
 
@@ -37,7 +39,7 @@ def _cycle(cycle_id: int) -> Cycle:
 def index():
     query = Cycle.select().order_by(Cycle.year.desc(), Cycle.id.desc())
     if not is_staff(current_user):
-        query = query.where(Cycle.state != "draft")
+        query = query.where(Cycle.state != CycleState.DRAFT)
     return render_template("cycles/index.html", cycles=list(query))
 
 
@@ -92,14 +94,14 @@ def overview(cycle_id: int):
 def transition(cycle_id: int, state: str):
     cycle, form = _cycle(cycle_id), TransitionForm()
     try:
-        if state == "published":
+        if state == CycleState.PUBLISHED:
             publishing.publish(cycle, current_user, form.reason.data or "")
         else:
             lifecycle.transition(cycle, state, current_user, form.reason.data or "")
     except lifecycle.CycleError as exc:
         flash(str(exc), "error")
     else:
-        flash(_("考核周期已转为：%(s)s", s=lifecycle.state_label(cycle.state)), "success")
+        flash(_("考核周期已转为：%(s)s", s=cycle_state_label(cycle.state)), "success")
     return redirect(url_for("cycles.overview", cycle_id=cycle.id))
 
 
