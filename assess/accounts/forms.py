@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from assess.core.labels import role_labels
+from assess.core.labels import role_choices
 
 
 class LoginForm(FlaskForm):
@@ -31,7 +31,7 @@ class ChangePasswordForm(FlaskForm):
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=64)])
-    role = SelectField(_l("角色"), choices=role_labels)
+    role = SelectField(_l("角色"), choices=role_choices)
     unit = SelectField(_l("所属单位"), coerce=int, choices=[])
     password = PasswordField(_l("初始密码"), validators=[Optional(), Length(min=8, max=200)])
     active = BooleanField(_l("启用"), default=True)

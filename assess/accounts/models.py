@@ -7,7 +7,7 @@ import hashlib
 import peewee as pw
 
 from assess.core.db import BaseModel
-from assess.core.labels import ROLES
+from assess.core.enums import Role
 from assess.core.models import utcnow
 from assess.units.models import Unit
 
@@ -18,7 +18,7 @@ class User(BaseModel):
     username = pw.CharField(max_length=64, unique=True)
     display_name = pw.CharField(max_length=64, default="")
     password_hash = pw.CharField(max_length=255)
-    role = pw.CharField(max_length=16, choices=[(r, r) for r in ROLES])
+    role = pw.CharField(max_length=16, choices=[(r.value, r.value) for r in Role])
     unit = pw.ForeignKeyField(Unit, null=True, backref="users", on_delete="RESTRICT")
     active = pw.BooleanField(default=True)
     locale = pw.CharField(max_length=10, default="")

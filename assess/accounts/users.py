@@ -13,9 +13,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 from peewee import fn
 
-from assess.accounts.models import ROLES, LoginThrottle, User
+from assess.accounts.models import LoginThrottle, User
 from assess.core import audit
 from assess.core.db import database
+from assess.core.enums import Role
 from assess.core.models import utcnow
 from assess.units.models import Unit
 
@@ -44,9 +45,9 @@ def check_password_strength(password: str) -> None:
 
 
 def _validate_role_unit(role: str, unit: Unit | None) -> None:
-    if role not in ROLES:
+    if role not in set(Role):
         raise AccountError(_("未知角色：%(role)s", role=role))
-    if role == "reporter" and unit is None:
+    if role == Role.REPORTER and unit is None:
         raise AccountError(_("填报员必须属于一个单位"))
 
 
@@ -72,7 +73,7 @@ def create_user(
             display_name=display_name,
             password_hash=hash_password(password),
             role=role,
-            unit=unit if role == "reporter" else unit,
+            unit=unit,
         )
         audit.record(
             "user.create",

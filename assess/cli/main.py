@@ -14,6 +14,7 @@ from functools import wraps
 import click
 import peewee
 
+from assess.core.enums import RESULT_CYCLE_STATES, Role
 from scoring.i18n import _
 
 
@@ -136,9 +137,7 @@ def _read_password(confirm: bool = True) -> str:
 
 @user.command("add", help=_("新建用户；非终端时从标准输入读取密码"))
 @click.argument("name")
-@click.option(
-    "--role", required=True, type=click.Choice(["admin", "inspector", "reporter", "viewer"])
-)
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--unit", "unit_code", default=None, help=_("所属单位编码（填报员必填）"))
 @click.option("--display-name", default="", help=_("姓名"))
 @with_app
@@ -256,7 +255,7 @@ def report(
     if not cycle_ref.isdigit():
         _fail(_("--cycle 须为年度或周期编号：%(c)s", c=cycle_ref))
     number = int(cycle_ref)
-    published = Cycle.select().where(Cycle.state.in_(["published", "archived"]))
+    published = Cycle.select().where(Cycle.state.in_(RESULT_CYCLE_STATES))
     cycles_found = list(published.where(Cycle.year == number)) or list(
         published.where(Cycle.id == number)
     )

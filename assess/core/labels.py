@@ -1,43 +1,149 @@
-"""Labels people read for stored codes: roles and unit kinds (translated at use)."""
+"""Labels people read for stored codes: one table per enum of ``assess.core.enums``.
+
+Each table maps every member to its Chinese label, translated when it is rendered (lazy),
+and each ``*_label`` function answers the label of a stored value, or the value itself
+when it is not a member (an unknown code shows as is rather than failing the page).
+Templates get the functions as globals (``assess.web.navigation.init_app``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+
 from flask_babel import lazy_gettext as _l
 
-from scoring.model import ASSESSED_KINDS
+from assess.core.enums import (
+    CycleState,
+    JobState,
+    NominationState,
+    NomineeKind,
+    RectificationState,
+    ReviewSheetState,
+    Role,
+    RoundPhase,
+    SubmissionState,
+    UnitKind,
+)
 
-# The stored codes live here, in the bottom layer, so that labels need no area's models;
-# ``assess.accounts.models`` and ``assess.units.models`` import them from core.
-ROLES = ("admin", "inspector", "reporter", "viewer")
-# The city is the root of the tree and is never assessed; the kinds indicator sets speak of
-# (scoring's, in report order) are.
-UNIT_KINDS = ("city", *ASSESSED_KINDS)
+ROLE_LABELS = {
+    Role.ADMIN: _l("管理员（领导小组办公室）"),
+    Role.INSPECTOR: _l("督查员/评审专家"),
+    Role.REPORTER: _l("填报员"),
+    Role.VIEWER: _l("领导（查看）"),
+}
+UNIT_KIND_LABELS = {
+    UnitKind.CITY: _l("市"),
+    UnitKind.COUNTY: _l("县（市、区）"),
+    UnitKind.DEPARTMENT: _l("成员单位"),
+    UnitKind.TOWNSHIP: _l("乡（镇、办）"),
+    UnitKind.COMMUNITY: _l("社区（村）"),
+}
+CYCLE_STATE_LABELS = {
+    CycleState.DRAFT: _l("草稿"),
+    CycleState.OPEN: _l("自评填报中"),
+    CycleState.REVIEW: _l("督查核查中"),
+    CycleState.PUBLISHED: _l("结果已公布"),
+    CycleState.ARCHIVED: _l("已归档"),
+}
+SUBMISSION_STATE_LABELS = {
+    SubmissionState.DRAFT: _l("草稿"),
+    SubmissionState.SUBMITTED: _l("已提交"),
+    SubmissionState.RETURNED: _l("已退回"),
+    SubmissionState.VERIFIED: _l("已核定"),
+}
+RECTIFICATION_STATE_LABELS = {
+    RectificationState.OPEN: _l("待整改"),
+    RectificationState.RESPONDED: _l("已报送"),
+    RectificationState.CLOSED: _l("已关闭"),
+}
+NOMINEE_KIND_LABELS = {
+    NomineeKind.UNIT: _l("单位"),
+    NomineeKind.PERSON: _l("个人"),
+}
+NOMINATION_STATE_LABELS = {
+    NominationState.SUBMITTED: _l("已提交"),
+    NominationState.WITHDRAWN: _l("已撤回"),
+}
+ROUND_PHASE_LABELS = {
+    RoundPhase.PREPARING: _l("筹备中"),
+    RoundPhase.NOMINATING: _l("提名中"),
+    RoundPhase.CLOSED: _l("提名已截止，待分配评审"),
+    RoundPhase.REVIEWING: _l("评审中"),
+    RoundPhase.CONFIRMED: _l("表彰名单已确认"),
+}
+REVIEW_SHEET_STATE_LABELS = {
+    ReviewSheetState.ASSIGNED: _l("未开始"),
+    ReviewSheetState.DRAFT: _l("草稿"),
+    ReviewSheetState.SUBMITTED: _l("已提交"),
+}
+JOB_STATE_LABELS = {
+    JobState.RUNNING: _l("生成中"),
+    JobState.DONE: _l("已生成"),
+    JobState.FAILED: _l("生成失败"),
+}
+
+# enum -> its table; tests check every member of every enum has a label.
+LABELS: dict[type[StrEnum], Mapping[StrEnum, object]] = {
+    Role: ROLE_LABELS,
+    UnitKind: UNIT_KIND_LABELS,
+    CycleState: CYCLE_STATE_LABELS,
+    SubmissionState: SUBMISSION_STATE_LABELS,
+    RectificationState: RECTIFICATION_STATE_LABELS,
+    NomineeKind: NOMINEE_KIND_LABELS,
+    NominationState: NOMINATION_STATE_LABELS,
+    RoundPhase: ROUND_PHASE_LABELS,
+    ReviewSheetState: REVIEW_SHEET_STATE_LABELS,
+    JobState: JOB_STATE_LABELS,
+}
 
 
-def role_labels() -> list[tuple[str, str]]:
-    labels = {
-        "admin": _l("管理员（领导小组办公室）"),
-        "inspector": _l("督查员/评审专家"),
-        "reporter": _l("填报员"),
-        "viewer": _l("领导（查看）"),
-    }
-    return [(r, labels[r]) for r in ROLES]
+def _label_of(table: Mapping[StrEnum, object]) -> Callable[[str], str]:
+    def label(value: str) -> str:
+        # A plain str from the database hashes like its member, so it finds its label.
+        return str(table.get(value, value))
+
+    return label
 
 
-def kind_labels() -> list[tuple[str, str]]:
-    labels = {
-        "city": _l("市"),
-        "county": _l("县（市、区）"),
-        "department": _l("成员单位"),
-        "township": _l("乡（镇、办）"),
-        "community": _l("社区（村）"),
-    }
-    return [(k, labels[k]) for k in UNIT_KINDS]
+role_label = _label_of(ROLE_LABELS)
+unit_kind_label = _label_of(UNIT_KIND_LABELS)
+cycle_state_label = _label_of(CYCLE_STATE_LABELS)
+rectification_state_label = _label_of(RECTIFICATION_STATE_LABELS)
+nominee_kind_label = _label_of(NOMINEE_KIND_LABELS)
+nomination_state_label = _label_of(NOMINATION_STATE_LABELS)
+round_phase_label = _label_of(ROUND_PHASE_LABELS)
+review_sheet_state_label = _label_of(REVIEW_SHEET_STATE_LABELS)
+job_state_label = _label_of(JOB_STATE_LABELS)
 
 
-def role_label(role: str) -> str:
-    return str(dict(role_labels()).get(role, role))
+def submission_state_label(value: str | None) -> str:
+    """The label of a submission's state; ``None`` (nothing saved yet) is 未填报."""
+    if value is None:
+        return str(_l("未填报"))
+    return str(SUBMISSION_STATE_LABELS.get(value, value))
 
 
-def kind_label(kind: str) -> str:
-    return str(dict(kind_labels()).get(kind, kind))
+def role_choices() -> list[tuple[str, object]]:
+    """(value, lazy label) of every role, for a select field."""
+    return [(role.value, ROLE_LABELS[role]) for role in Role]
+
+
+def unit_kind_choices() -> list[tuple[str, object]]:
+    """(value, lazy label) of every unit kind, root first, for a select field."""
+    return [(kind.value, UNIT_KIND_LABELS[kind]) for kind in UnitKind]
+
+
+# What templates call, by the names they call them.
+TEMPLATE_GLOBALS: dict[str, Callable] = {
+    "role_label": role_label,
+    "unit_kind_label": unit_kind_label,
+    "cycle_state_label": cycle_state_label,
+    "submission_state_label": submission_state_label,
+    "rectification_state_label": rectification_state_label,
+    "nominee_kind_label": nominee_kind_label,
+    "nomination_state_label": nomination_state_label,
+    "round_phase_label": round_phase_label,
+    "review_sheet_state_label": review_sheet_state_label,
+    "job_state_label": job_state_label,
+}

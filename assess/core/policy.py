@@ -20,7 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-ADMIN, INSPECTOR, REPORTER, VIEWER = "admin", "inspector", "reporter", "viewer"
+from assess.core.enums import (
+    EDITABLE_SUBMISSION_STATES,
+    HANDED_IN_SUBMISSION_STATES,
+    CycleState,
+    NominationState,
+    RectificationState,
+    Role,
+)
+
+ADMIN, INSPECTOR, REPORTER, VIEWER = Role.ADMIN, Role.INSPECTOR, Role.REPORTER, Role.VIEWER
 EVERYONE = frozenset({ADMIN, INSPECTOR, REPORTER, VIEWER})
 STAFF = frozenset({ADMIN, INSPECTOR})  # may read every unit's submissions and evidence
 
@@ -109,10 +118,6 @@ def can(user, action: str, obj=None) -> bool:
 # has passed RULES. Objects are duck-typed (core imports no other area): each predicate's
 # docstring names the attributes it reads.
 
-# A self-report line without a submission yet is "empty" (cycles.submissions.Item.status).
-EDITABLE_SUBMISSION_STATES = frozenset({"empty", "draft", "returned"})
-REVIEWABLE_SUBMISSION_STATES = frozenset({"submitted", "verified"})
-
 
 def _own_unit(user, unit_id: int | None) -> bool:
     return user.unit_id is not None and user.unit_id == unit_id
@@ -120,7 +125,7 @@ def _own_unit(user, unit_id: int | None) -> bool:
 
 def cycle_visible(user, cycle) -> bool:
     """``cycles.view`` on a Cycle (``state``): a draft is the office's and the inspectors'."""
-    return cycle.state != "draft" or user.role in STAFF
+    return cycle.state != CycleState.DRAFT or user.role in STAFF
 
 
 def authors_self_report(user, report) -> bool:
@@ -133,21 +138,24 @@ def edits_self_report(user, obj) -> bool:
     """``submissions.edit`` on a SelfReport, a self-report Item or a Submission (``unit_id``,
     ``cycle.state``, and for a line its ``status``): the unit's own reporter while the cycle
     is open, and a line only while it is empty, a draft or returned."""
-    if not authors_self_report(user, obj) or obj.cycle.state != "open":
+    if not authors_self_report(user, obj) or obj.cycle.state != CycleState.OPEN:
         return False
-    status = getattr(obj, "status", None)  # a whole self-report has none
+    # A whole self-report has no status, nor has a line with nothing saved yet.
+    status = getattr(obj, "status", None)
     return status is None or status in EDITABLE_SUBMISSION_STATES
 
 
 def reviews_submission(user, submission) -> bool:
     """``submissions.review`` on a Submission (``status``): staff, once it was submitted."""
-    return submission.status in REVIEWABLE_SUBMISSION_STATES
+    return submission.status in HANDED_IN_SUBMISSION_STATES
 
 
 def responds_to_rectification(user, rectification) -> bool:
     """``rectifications.respond`` on a Rectification (``unit_id``, ``status``): the unit's
     own reporter, until the demand is closed."""
-    return _own_unit(user, rectification.unit_id) and rectification.status != "closed"
+    return (
+        _own_unit(user, rectification.unit_id) and rectification.status != RectificationState.CLOSED
+    )
 
 
 def reads_evidence(user, evidence) -> bool:
@@ -182,7 +190,7 @@ def reviews_nomination(user, nomination) -> bool:
     is not withdrawn. The admin manages the round but never scores (blind review)."""
     return (
         user.role == INSPECTOR
-        and nomination.status == "submitted"
+        and nomination.status == NominationState.SUBMITTED
         and not nomination.conflicts_with(user)
         and nomination.sheet_of(user) is not None
     )
@@ -198,7 +206,7 @@ def edits_nomination(user, nomination) -> bool:
     own reporter, while it is not withdrawn and the round's window is open."""
     return (
         submits_nomination(user, nomination)
-        and nomination.status == "submitted"
+        and nomination.status == NominationState.SUBMITTED
         and nomination.round.window_open()
     )
 

@@ -14,20 +14,22 @@ from flask_babel import gettext as _
 
 from assess.core import audit
 from assess.core.db import database
+from assess.core.enums import ASSESSED_UNIT_KINDS, CycleState
+from assess.core.labels import cycle_state_label
 from assess.core.models import utcnow
 from assess.cycles.models import Assignment, Cycle
 from assess.units.models import Unit
 from scoring.loader import IndicatorSetError, parse_indicator_set
-from scoring.model import ASSESSED_KINDS, IndicatorSet
+from scoring.model import IndicatorSet
 
 # state -> states it may move to by an explicit admin action. Publishing has its own
 # function because it computes and stores results; republishing stays in "published".
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "draft": ("open",),
-    "open": ("review",),
-    "review": ("open", "published"),
-    "published": ("archived",),
-    "archived": (),
+TRANSITIONS: dict[CycleState, tuple[CycleState, ...]] = {
+    CycleState.DRAFT: (CycleState.OPEN,),
+    CycleState.OPEN: (CycleState.REVIEW,),
+    CycleState.REVIEW: (CycleState.OPEN, CycleState.PUBLISHED),
+    CycleState.PUBLISHED: (CycleState.ARCHIVED,),
+    CycleState.ARCHIVED: (),
 }
 CYCLE_AUDIT_FIELDS = (
     "year",
@@ -46,16 +48,6 @@ class CycleError(ValueError):
     def __init__(self, message: str, errors: Iterable[str] = ()):
         super().__init__(message)
         self.errors = list(errors)
-
-
-def state_label(state: str) -> str:
-    return {
-        "draft": _("草稿"),
-        "open": _("自评填报中"),
-        "review": _("督查核查中"),
-        "published": _("结果已公布"),
-        "archived": _("已归档"),
-    }.get(state, state)
 
 
 @lru_cache(maxsize=32)
@@ -80,7 +72,7 @@ def indicator_set(cycle: Cycle) -> IndicatorSet:
 def _assessed_units() -> list[Unit]:
     return list(
         Unit.select()
-        .where(Unit.active == True, Unit.kind.in_(ASSESSED_KINDS))  # noqa: E712
+        .where(Unit.active == True, Unit.kind.in_(ASSESSED_UNIT_KINDS))  # noqa: E712
         .order_by(Unit.sort_order, Unit.code)
     )
 
@@ -131,7 +123,7 @@ def create_cycle(
 
 def replace_indicator_set(cycle: Cycle, yaml_text: str, source_label: str, actor=None) -> None:
     """Swap a draft cycle's indicator set; refused once the cycle is open (frozen)."""
-    if cycle.state != "draft":
+    if cycle.state != CycleState.DRAFT:
         raise CycleError(_("考核周期已开启，指标体系已冻结，不能再修改"))
     parsed = parse_set(yaml_text, source_label)
     with database.atomic():
@@ -154,7 +146,7 @@ def set_override(
 ) -> None:
     """Set a unit's own target and weight for one indicator (目标责任书); draft cycles only."""
     cycle = assignment.cycle
-    if cycle.state != "draft":
+    if cycle.state != CycleState.DRAFT:
         raise CycleError(_("考核周期已开启，目标责任书不能再修改"))
     # NaN cannot even be compared, and the columns hold 10 and 6 digits before the point.
     for value, limit in ((target, 10**10), (weight, 10**6)):
@@ -183,16 +175,20 @@ def transition(cycle: Cycle, to_state: str, actor=None, reason: str = "") -> Cyc
     """Move a cycle to ``to_state`` if allowed (publishing goes through publishing.publish)."""
     if to_state not in TRANSITIONS.get(cycle.state, ()):
         raise CycleError(
-            _("不能从“%(a)s”转到“%(b)s”", a=state_label(cycle.state), b=state_label(to_state))
+            _(
+                "不能从“%(a)s”转到“%(b)s”",
+                a=cycle_state_label(cycle.state),
+                b=cycle_state_label(to_state),
+            )
         )
-    if to_state == "published":
+    if to_state == CycleState.PUBLISHED:
         raise CycleError(_("请使用“发布结果”操作"))
-    if cycle.state == "review" and to_state == "open" and not reason.strip():
+    if cycle.state == CycleState.REVIEW and to_state == CycleState.OPEN and not reason.strip():
         raise CycleError(_("重新开放填报须填写原因"))
     with database.atomic():
         before = {"state": cycle.state}
         cycle.state = to_state
-        if to_state == "open" and cycle.opened_at is None:
+        if to_state == CycleState.OPEN and cycle.opened_at is None:
             cycle.opened_at = utcnow()
         cycle.save()
         audit.record(

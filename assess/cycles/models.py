@@ -6,10 +6,9 @@ import peewee as pw
 
 from assess.accounts.models import User
 from assess.core.db import BaseModel
+from assess.core.enums import CycleState, RectificationState, SubmissionState
 from assess.core.models import utcnow
 from assess.units.models import Unit
-
-CYCLE_STATES = ("draft", "open", "review", "published", "archived")
 
 
 class Cycle(BaseModel):
@@ -21,7 +20,7 @@ class Cycle(BaseModel):
 
     year = pw.IntegerField()
     name = pw.CharField(max_length=200)
-    state = pw.CharField(max_length=16, default="draft")
+    state = pw.CharField(max_length=16, default=CycleState.DRAFT.value)
     created_at = pw.DateTimeField(default=utcnow)
     indicator_yaml = pw.TextField(default="")
     indicator_source = pw.CharField(max_length=200, default="")
@@ -56,9 +55,6 @@ class Assignment(BaseModel):
         indexes = ((("cycle", "unit", "indicator_code"), True),)
 
 
-SUBMISSION_STATES = ("draft", "submitted", "returned", "verified")
-
-
 class Submission(BaseModel):
     """A unit's self-reported value for one indicator in one cycle (自评), and its review.
 
@@ -69,7 +65,7 @@ class Submission(BaseModel):
     cycle = pw.ForeignKeyField(Cycle, backref="submissions", on_delete="CASCADE")
     unit = pw.ForeignKeyField(Unit, on_delete="RESTRICT")
     indicator_code = pw.CharField(max_length=32)
-    status = pw.CharField(max_length=16, default="draft")
+    status = pw.CharField(max_length=16, default=SubmissionState.DRAFT.value)
     value_text = pw.CharField(max_length=100, default="")
     narrative = pw.TextField(default="")
     version = pw.IntegerField(default=1)
@@ -90,9 +86,6 @@ class Submission(BaseModel):
         indexes = ((("cycle", "unit", "indicator_code"), True),)
 
 
-RECTIFICATION_STATES = ("open", "responded", "closed")
-
-
 class Rectification(BaseModel):
     """A rectification demand (整改要求) with its due date, the unit's response and closure."""
 
@@ -101,7 +94,7 @@ class Rectification(BaseModel):
     indicator_code = pw.CharField(max_length=32, default="")
     demand = pw.TextField()
     due_date = pw.DateField()
-    status = pw.CharField(max_length=16, default="open")
+    status = pw.CharField(max_length=16, default=RectificationState.OPEN.value)
     created_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = pw.DateTimeField(default=utcnow)
     response = pw.TextField(default="")

@@ -10,8 +10,14 @@ from functools import lru_cache
 
 from peewee import fn
 
+from assess.core.enums import (
+    ASSESSED_UNIT_KINDS,
+    HANDED_IN_SUBMISSION_STATES,
+    RectificationState,
+    SubmissionState,
+)
 from assess.core.formatting import plain_number
-from assess.core.labels import kind_label
+from assess.core.labels import unit_kind_label
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import (
     Assignment,
@@ -25,10 +31,8 @@ from assess.cycles.publishing import compute_results, current_snapshot
 from assess.cycles.rectifications import traffic_light
 from assess.reports.data import CategoryScore
 from assess.units.models import Unit
-from scoring.model import ASSESSED_KINDS
 
 TWO = Decimal("0.01")
-DONE_STATES = ("submitted", "verified")
 
 
 @dataclass
@@ -80,7 +84,7 @@ def cycle_overview(cycle: Cycle, paginate) -> Overview:
             filled[unit_id] = filled.get(unit_id, 0) + n
     open_rect = dict(
         Rectification.select(Rectification.unit, fn.COUNT(Rectification.id))
-        .where(Rectification.cycle == cycle, Rectification.status != "closed")
+        .where(Rectification.cycle == cycle, Rectification.status != RectificationState.CLOSED)
         .group_by(Rectification.unit)
         .tuples()
     )
@@ -97,9 +101,9 @@ def cycle_overview(cycle: Cycle, paginate) -> Overview:
             unit,
             assigned[unit.id],
             filled.get(unit.id, 0),
-            c.get("submitted", 0),
-            c.get("verified", 0),
-            c.get("returned", 0),
+            c.get(SubmissionState.SUBMITTED, 0),
+            c.get(SubmissionState.VERIFIED, 0),
+            c.get(SubmissionState.RETURNED, 0),
             open_rect.get(unit.id, 0),
             "green",
         )
@@ -109,7 +113,7 @@ def cycle_overview(cycle: Cycle, paginate) -> Overview:
     complete_units = sum(
         1
         for uid, n in assigned.items()
-        if sum(counts.get(uid, {}).get(s, 0) for s in DONE_STATES) >= n
+        if sum(counts.get(uid, {}).get(s, 0) for s in HANDED_IN_SUBMISSION_STATES) >= n
     )
     totals = {
         "units": total_units,
@@ -117,8 +121,8 @@ def cycle_overview(cycle: Cycle, paginate) -> Overview:
         "overdue": 0
         if traffic_light(cycle.self_report_due, False) != "red"
         else total_units - complete_units,
-        "waiting": sum(c.get("submitted", 0) for c in counts.values()),
-        "returned": sum(c.get("returned", 0) for c in counts.values()),
+        "waiting": sum(c.get(SubmissionState.SUBMITTED, 0) for c in counts.values()),
+        "returned": sum(c.get(SubmissionState.RETURNED, 0) for c in counts.values()),
         "open_rectifications": sum(open_rect.values()),
     }
     rect_rows = (
@@ -128,7 +132,9 @@ def cycle_overview(cycle: Cycle, paginate) -> Overview:
         .order_by(Rectification.status, Rectification.due_date)
         .limit(100)
     )
-    rects = [(r, traffic_light(r.due_date, r.status == "closed")) for r in rect_rows]
+    rects = [
+        (r, traffic_light(r.due_date, r.status == RectificationState.CLOSED)) for r in rect_rows
+    ]
     return Overview(page, statuses, totals, rects)
 
 
@@ -150,7 +156,8 @@ class RankingTable:
 
 
 def _kind_key(kind: str) -> int:
-    return ASSESSED_KINDS.index(kind) if kind in ASSESSED_KINDS else len(ASSESSED_KINDS)
+    order = ASSESSED_UNIT_KINDS
+    return order.index(kind) if kind in order else len(order)
 
 
 def _record_row(rec: UnitResultRecord) -> RankingRow:
@@ -165,7 +172,7 @@ def all_rankings(cycle: Cycle, preview: bool = False) -> list[RankingTable] | No
     if preview:
         results, units = compute_results(cycle)
         for r in results:
-            table = tables.setdefault(r.kind, RankingTable(r.kind, kind_label(r.kind)))
+            table = tables.setdefault(r.kind, RankingTable(r.kind, unit_kind_label(r.kind)))
             table.rows.append(
                 RankingRow(units[r.unit], r.total, r.grade, r.rank, r.veto, list(r.missing))
             )
@@ -174,9 +181,9 @@ def all_rankings(cycle: Cycle, preview: bool = False) -> list[RankingTable] | No
         if snapshot is None:
             return None
         for rec in _records(snapshot):
-            tables.setdefault(rec.kind, RankingTable(rec.kind, kind_label(rec.kind))).rows.append(
-                _record_row(rec)
-            )
+            tables.setdefault(
+                rec.kind, RankingTable(rec.kind, unit_kind_label(rec.kind))
+            ).rows.append(_record_row(rec))
     return sorted(tables.values(), key=lambda t: _kind_key(t.kind))
 
 
@@ -221,7 +228,7 @@ def ranking_view(cycle: Cycle, kind: str | None, paginate, paginate_list, previe
         .distinct()
         .tuples()
     ]
-    kinds = [(k, kind_label(k)) for k in sorted(present, key=_kind_key)]
+    kinds = [(k, unit_kind_label(k)) for k in sorted(present, key=_kind_key)]
     chosen = kind if kind in present else (kinds[0][0] if kinds else "")
     page = paginate(_records(snapshot, chosen))
     page = dataclasses.replace(page, items=[_record_row(rec) for rec in page.items])

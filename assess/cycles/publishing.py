@@ -12,15 +12,17 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
+from assess.core.enums import (
+    COUNTED_SUBMISSION_STATES,
+    PUBLISHABLE_CYCLE_STATES,
+    CycleState,
+)
 from assess.core.models import utcnow
 from assess.cycles.lifecycle import CycleError, indicator_set, overrides_for
 from assess.cycles.models import Assignment, Cycle, ResultSnapshot, Submission, UnitResultRecord
 from assess.units.models import Unit
 from scoring.engine import UnitResult, rank_results, score_unit
 from scoring.values import format_value, parse_value
-
-# Drafts never submitted count as not reported (未填报).
-COUNTED_STATES = ("submitted", "returned", "verified")
 
 
 def compute_results(cycle: Cycle) -> tuple[list[UnitResult], dict[str, Unit]]:
@@ -33,7 +35,7 @@ def compute_results(cycle: Cycle) -> tuple[list[UnitResult], dict[str, Unit]]:
     values: dict[int, dict] = {}
     deductions: dict[int, dict[str, Decimal]] = {}
     query = Submission.select().where(
-        Submission.cycle == cycle, Submission.status.in_(COUNTED_STATES)
+        Submission.cycle == cycle, Submission.status.in_(COUNTED_SUBMISSION_STATES)
     )
     for sub in query:
         text = sub.verified_value_text or sub.value_text
@@ -75,9 +77,9 @@ def _score_json(result: UnitResult) -> str:
 
 def publish(cycle: Cycle, actor: User, reason: str = "") -> ResultSnapshot:
     """Store a new snapshot and mark it current; republishing needs a reason."""
-    if cycle.state not in ("review", "published"):
+    if cycle.state not in PUBLISHABLE_CYCLE_STATES:
         raise CycleError(_("只有督查核查阶段或已公布的考核周期才能发布结果"))
-    republish = cycle.state == "published"
+    republish = cycle.state == CycleState.PUBLISHED
     if republish and not reason.strip():
         raise CycleError(_("重新发布须填写原因"))
     results, units = compute_results(cycle)
@@ -112,7 +114,7 @@ def publish(cycle: Cycle, actor: User, reason: str = "") -> ResultSnapshot:
         for start in range(0, len(rows), 200):
             UnitResultRecord.insert_many(rows[start : start + 200]).execute()
         before = {"state": cycle.state}
-        cycle.state, cycle.published_at = "published", utcnow()
+        cycle.state, cycle.published_at = CycleState.PUBLISHED, utcnow()
         cycle.save()
         audit.record(
             "cycle.publish",
@@ -120,7 +122,7 @@ def publish(cycle: Cycle, actor: User, reason: str = "") -> ResultSnapshot:
             cycle.id,
             before=before,
             after={
-                "state": "published",
+                "state": CycleState.PUBLISHED,
                 "snapshot": snapshot.version,
                 "units": len(rows),
                 "reason": reason.strip(),

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
+from assess.core.enums import RECTIFIABLE_CYCLE_STATES, RectificationState
 from assess.core.models import utcnow
 from assess.cycles.models import Cycle, Rectification
 from assess.units.models import Unit
@@ -43,7 +44,7 @@ def traffic_light(due: date | None, done: bool, today: date | None = None) -> st
 def demand(
     cycle: Cycle, unit: Unit, text: str, due: date, actor: User, indicator_code: str = ""
 ) -> Rectification:
-    if cycle.state not in ("open", "review", "published"):
+    if cycle.state not in RECTIFIABLE_CYCLE_STATES:
         raise RectificationError(_("考核周期尚未开启，不能下发整改要求"))
     if not text.strip():
         raise RectificationError(_("整改要求不能为空"))
@@ -70,7 +71,7 @@ def demand(
 
 def respond(row: Rectification, text: str, actor: User) -> None:
     """The unit's account of what it rectified; may be revised until closed."""
-    if row.status == "closed":
+    if row.status == RectificationState.CLOSED:
         raise RectificationError(_("该整改要求已关闭"))
     if not text.strip():
         raise RectificationError(_("整改情况不能为空"))
@@ -79,19 +80,19 @@ def respond(row: Rectification, text: str, actor: User) -> None:
         actor,
         "rectification.respond",
         response=text.strip(),
-        status="responded",
+        status=RectificationState.RESPONDED,
         responded_at=utcnow(),
     )
 
 
 def close(row: Rectification, note: str, actor: User) -> None:
-    if row.status == "closed":
+    if row.status == RectificationState.CLOSED:
         raise RectificationError(_("该整改要求已关闭"))
     _change(
         row,
         actor,
         "rectification.close",
-        status="closed",
+        status=RectificationState.CLOSED,
         closing_note=note.strip(),
         closed_at=utcnow(),
     )

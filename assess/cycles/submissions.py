@@ -12,6 +12,13 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
+from assess.core.enums import (
+    EDITABLE_SUBMISSION_STATES,
+    HANDED_IN_SUBMISSION_STATES,
+    REVIEWABLE_CYCLE_STATES,
+    CycleState,
+    SubmissionState,
+)
 from assess.core.models import utcnow
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Assignment, Cycle, Submission
@@ -20,7 +27,6 @@ from assess.units.models import Unit
 from scoring.model import Indicator
 from scoring.values import Rate, format_value, parse_value
 
-EDITABLE_STATES = ("draft", "returned")
 MAX_VALUE_CHARS = 100  # the width of Submission.value_text
 SUBMISSION_AUDIT_FIELDS = (
     "status",
@@ -87,8 +93,9 @@ class Item:
         return self.assignment.unit_id
 
     @property
-    def status(self) -> str:
-        return self.submission.status if self.submission else "empty"
+    def status(self) -> str | None:
+        """The submission's state; None while nothing is saved (未填报)."""
+        return self.submission.status if self.submission else None
 
     @property
     def filled(self) -> bool:
@@ -96,7 +103,7 @@ class Item:
 
     @property
     def editable(self) -> bool:
-        return self.submission is None or self.submission.status in EDITABLE_STATES
+        return self.submission is None or self.submission.status in EDITABLE_SUBMISSION_STATES
 
     @property
     def target(self):
@@ -198,7 +205,7 @@ def rate_jump_warning(cycle: Cycle, unit: Unit, indicator: Indicator, text: str)
 
 
 def _require_open(cycle: Cycle) -> None:
-    if cycle.state != "open":
+    if cycle.state != CycleState.OPEN:
         raise SubmissionError(_("考核周期不在自评填报阶段，不能修改"))
 
 
@@ -284,7 +291,7 @@ def _write(
     **changes,
 ) -> None:
     """Apply ``changes`` if ``sub`` is still at ``expected_version``; audit before/after."""
-    if editable_only and sub.status not in EDITABLE_STATES:
+    if editable_only and sub.status not in EDITABLE_SUBMISSION_STATES:
         raise SubmissionError(_("该指标已提交，不能修改（被退回后可修改）"))
     if expected_version is not None and expected_version != sub.version:
         raise ConflictError(mine, sub)
@@ -326,7 +333,7 @@ def submit_unit(cycle: Cycle, unit: Unit, actor: User) -> int:
     with database.atomic():
         for item in items:
             sub = item.submission
-            if sub is None or sub.status not in EDITABLE_STATES:
+            if sub is None or sub.status not in EDITABLE_SUBMISSION_STATES:
                 continue
             _write(
                 sub,
@@ -334,7 +341,7 @@ def submit_unit(cycle: Cycle, unit: Unit, actor: User) -> int:
                 sub.value_text,
                 actor,
                 "submission.submit",
-                status="submitted",
+                status=SubmissionState.SUBMITTED,
                 submitted_at=utcnow(),
             )
             count += 1
@@ -344,9 +351,9 @@ def submit_unit(cycle: Cycle, unit: Unit, actor: User) -> int:
 
 
 def _require_review(sub: Submission) -> None:
-    if sub.cycle.state not in ("open", "review"):
+    if sub.cycle.state not in REVIEWABLE_CYCLE_STATES:
         raise SubmissionError(_("考核周期不在核查阶段"))
-    if sub.status not in ("submitted", "verified"):
+    if sub.status not in HANDED_IN_SUBMISSION_STATES:
         raise SubmissionError(_("只有已提交的指标才能核查"))
 
 
@@ -362,7 +369,7 @@ def return_item(sub: Submission, reason: str, expected_version: int, actor: User
             sub.value_text,
             actor,
             "submission.return",
-            status="returned",
+            status=SubmissionState.RETURNED,
             return_reason=reason.strip(),
         )
 
@@ -403,7 +410,7 @@ def verify_item(
             verified or sub.value_text,
             actor,
             "submission.verify",
-            status="verified",
+            status=SubmissionState.VERIFIED,
             verified_value_text=verified,
             verify_reason=reason.strip(),
             deduction=deduction,

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from assess.accounts.models import User
+from assess.core.enums import CycleState, Role
 from assess.cycles import lifecycle, publishing, rectifications, submissions
 from assess.cycles.models import Assignment, Cycle, Submission
 from assess.evidence import attachments
@@ -73,7 +74,7 @@ class _Upload:
 def _fill(cycle: Cycle, units: list[Unit], rng: random.Random, store: EvidenceStore | None) -> None:
     """Fill in every unit's values; with evidence files when a ``store`` is given."""
     for unit in units:
-        reporter = User.get_or_none(User.role == "reporter", User.unit == unit)
+        reporter = User.get_or_none(User.role == Role.REPORTER, User.unit == unit)
         if reporter is None:
             continue
         strength = rng.random()
@@ -132,7 +133,7 @@ def _rectify(cycle: Cycle, units: list[Unit]) -> None:
         row = rectifications.demand(
             cycle, units[3], "信息平台数据更新不及时", today + timedelta(days=1), inspector
         )
-        reporter = User.get_or_none(User.role == "reporter", User.unit == units[3])
+        reporter = User.get_or_none(User.role == Role.REPORTER, User.unit == units[3])
         if reporter:
             rectifications.respond(row, "已安排专人每周更新，并建立核查制度", reporter)
 
@@ -155,7 +156,7 @@ def _create(
     cycle = lifecycle.create_cycle(
         year, name, text, set_file, due, review_due, previous, actor=admin
     )
-    return lifecycle.transition(cycle, "open", admin)
+    return lifecycle.transition(cycle, CycleState.OPEN, admin)
 
 
 def load(store: EvidenceStore) -> None:
@@ -175,7 +176,7 @@ def load(store: EvidenceStore) -> None:
     _fill(last, _units(last), rng, store=None)
     for sub in Submission.select().where(Submission.cycle == last):
         submissions.verify_item(sub, sub.version, admin)
-    lifecycle.transition(last, "review", admin)
+    lifecycle.transition(last, CycleState.REVIEW, admin)
     publishing.publish(Cycle.get_by_id(last.id), admin)
 
     today = date.today()
@@ -189,4 +190,4 @@ def load(store: EvidenceStore) -> None:
         _fill(cycle, units, rng, store)
         _review(cycle, rng)
         _rectify(cycle, units)
-        lifecycle.transition(Cycle.get_by_id(cycle.id), "review", admin)
+        lifecycle.transition(Cycle.get_by_id(cycle.id), CycleState.REVIEW, admin)

@@ -19,6 +19,7 @@ from assess.accounts import users
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
+from assess.core.enums import ReviewSheetState, Role
 from assess.demo import DEMO_PASSWORD
 from assess.nominations import ranking_runs, review_sheets, rounds
 from assess.nominations.models import CriterionScore, Nomination, ReviewSheet
@@ -136,7 +137,7 @@ def load() -> None:
             users.create_user(
                 username,
                 DEMO_PASSWORD,
-                "inspector",
+                Role.INSPECTOR,
                 by_code.get(unit_code) if unit_code else None,
                 display_name=f"评审专家 {name}",
                 actor=admin,
@@ -155,7 +156,7 @@ def _person(rng: random.Random) -> str:
 
 def _nominations(round_, by_code, rng: random.Random, admin: User) -> None:
     categories = rounds.categories(round_)
-    reporters = {u.unit_id: u.id for u in User.select().where(User.role == "reporter")}
+    reporters = {u.unit_id: u.id for u in User.select().where(User.role == Role.REPORTER)}
     rows = []
     for i, (code, index, name, work_unit, position) in enumerate(NOMINATIONS):
         unit = by_code[code]
@@ -258,7 +259,7 @@ def _reviews(round_, rng: random.Random, admin: User) -> None:
             )
         at = datetime(YEAR, 11, 4) + timedelta(hours=i * 3 % 400)
         if draft:
-            ReviewSheet.update(status="draft", updated_at=at).where(
+            ReviewSheet.update(status=ReviewSheetState.DRAFT, updated_at=at).where(
                 ReviewSheet.id == sheet.id
             ).execute()
         else:
@@ -267,7 +268,7 @@ def _reviews(round_, rng: random.Random, admin: User) -> None:
                 {str(c.id): c.weight for c in criteria},
             )
             ReviewSheet.update(
-                status="submitted", total=total, updated_at=at, submitted_at=at
+                status=ReviewSheetState.SUBMITTED, total=total, updated_at=at, submitted_at=at
             ).where(ReviewSheet.id == sheet.id).execute()
             submitted += 1
     for start in range(0, len(scores), 250):

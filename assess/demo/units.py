@@ -12,6 +12,7 @@ from peewee import JOIN
 from assess.accounts import users
 from assess.accounts.models import User
 from assess.core.db import database
+from assess.core.enums import Role, UnitKind
 from assess.demo import DEMO_PASSWORD, cycles, nominations
 from assess.demo.zhengzhou import COUNTIES
 from assess.evidence.storage import EvidenceStore
@@ -74,24 +75,24 @@ def load_demo(extensions: bool = True, store: EvidenceStore | None = None) -> li
     with database.atomic():
         if Unit.select().exists():
             raise DemoAlreadyLoaded()
-        city = tree.create_unit(*CITY, kind="city")
+        city = tree.create_unit(*CITY, kind=UnitKind.CITY)
         by_code = {city.code: city}
         for order, (code, name) in enumerate(COUNTIES):
-            by_code[code] = tree.create_unit(code, name, "county", city, sort_order=order)
+            by_code[code] = tree.create_unit(code, name, UnitKind.COUNTY, city, sort_order=order)
         for order, (code, name, person, title) in enumerate(DEPARTMENTS):
             by_code[code] = tree.create_unit(
                 code,
                 name,
-                "department",
+                UnitKind.DEPARTMENT,
                 city,
                 sort_order=100 + order,
                 contact_person=person,
                 contact_title=title,
             )
         for code, name, parent in TOWNSHIPS:
-            by_code[code] = tree.create_unit(code, name, "township", by_code[parent])
+            by_code[code] = tree.create_unit(code, name, UnitKind.TOWNSHIP, by_code[parent])
         for code, name, parent in COMMUNITIES:
-            by_code[code] = tree.create_unit(code, name, "community", by_code[parent])
+            by_code[code] = tree.create_unit(code, name, UnitKind.COMMUNITY, by_code[parent])
         _accounts(by_code)
         if extensions:
             _load_extensions(store)
@@ -100,13 +101,13 @@ def load_demo(extensions: bool = True, store: EvidenceStore | None = None) -> li
 
 def _accounts(by_code: dict[str, Unit]) -> None:
     office = by_code["dept-rkjsw"]
-    users.create_user("admin", DEMO_PASSWORD, "admin", office, display_name="兰维娜")
-    users.create_user("inspector", DEMO_PASSWORD, "inspector", display_name="督查组 李明")
-    users.create_user("viewer", DEMO_PASSWORD, "viewer", display_name="王哲")
+    users.create_user("admin", DEMO_PASSWORD, Role.ADMIN, office, display_name="兰维娜")
+    users.create_user("inspector", DEMO_PASSWORD, Role.INSPECTOR, display_name="督查组 李明")
+    users.create_user("viewer", DEMO_PASSWORD, Role.VIEWER, display_name="王哲")
     for code, unit in by_code.items():
-        if unit.kind in ("county", "department"):
+        if unit.kind in (UnitKind.COUNTY, UnitKind.DEPARTMENT):
             users.create_user(
-                f"r-{code}", DEMO_PASSWORD, "reporter", unit, display_name=f"{unit.name}填报员"
+                f"r-{code}", DEMO_PASSWORD, Role.REPORTER, unit, display_name=f"{unit.name}填报员"
             )
 
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
+from assess.core.enums import EDITABLE_SUBMISSION_STATES, CycleState
 from assess.cycles.models import Submission
 from assess.evidence.models import Evidence
 from assess.evidence.storage import (
@@ -101,7 +102,9 @@ def attach(
 def remove(evidence: Evidence, actor: User) -> None:
     """Detach a file from an editable submission (the stored bytes may be shared, so stay)."""
     sub = evidence.submission
-    if sub is not None and (sub.status not in ("draft", "returned") or sub.cycle.state != "open"):
+    if sub is not None and (
+        sub.status not in EDITABLE_SUBMISSION_STATES or sub.cycle.state != CycleState.OPEN
+    ):
         raise EvidenceError(_("指标已提交，不能删除佐证材料"))
     with database.atomic():
         before = audit.model_snapshot(evidence, EVIDENCE_AUDIT_FIELDS)

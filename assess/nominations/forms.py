@@ -24,12 +24,16 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from assess.core.enums import NomineeKind
 from assess.nominations.models import ScoreCriterion
 
 
 # Choices as {value: label} built when the form is, so labels follow the user's language.
 def nominee_kind_choices() -> dict[str, str]:
-    return {"unit": str(_l("单位（集体）")), "person": str(_l("个人"))}
+    return {
+        NomineeKind.UNIT.value: str(_l("单位（集体）")),
+        NomineeKind.PERSON.value: str(_l("个人")),
+    }
 
 
 def decision_choices() -> dict[str, str]:
@@ -90,7 +94,9 @@ class PanelForm(FlaskForm):
 
 class NominationForm(FlaskForm):
     category = SelectField(_l("评选类别"), coerce=int, choices=[])
-    nominee_kind = RadioField(_l("推荐对象类型"), choices=nominee_kind_choices, default="unit")
+    nominee_kind = RadioField(
+        _l("推荐对象类型"), choices=nominee_kind_choices, default=NomineeKind.UNIT.value
+    )
     nominee_name = StringField(
         _l("推荐对象名称（姓名）"), validators=[DataRequired(), Length(max=200)]
     )

@@ -17,13 +17,10 @@ import peewee as pw
 
 from assess.accounts.models import User
 from assess.core.db import BaseModel
+from assess.core.enums import NominationState, NomineeKind, ReviewSheetState
 from assess.core.formatting import local_today
 from assess.core.models import utcnow
 from assess.units.models import Unit
-
-NOMINEE_KINDS = ("unit", "person")
-NOMINATION_STATES = ("submitted", "withdrawn")
-SHEET_STATES = ("assigned", "draft", "submitted")
 
 
 def today() -> date:
@@ -63,7 +60,7 @@ class NominationCategory(BaseModel):
 
     round = pw.ForeignKeyField(NominationRound, backref="categories", on_delete="CASCADE")
     name = pw.CharField(max_length=100)
-    nominee_kind = pw.CharField(max_length=16, default="unit")
+    nominee_kind = pw.CharField(max_length=16, default=NomineeKind.UNIT.value)
     sort_order = pw.IntegerField(default=0)
 
     class Meta:
@@ -89,14 +86,14 @@ class Nomination(BaseModel):
     round = pw.ForeignKeyField(NominationRound, backref="nominations", on_delete="CASCADE")
     category = pw.ForeignKeyField(NominationCategory, backref="nominations", on_delete="RESTRICT")
     unit = pw.ForeignKeyField(Unit, on_delete="RESTRICT", backref="+")
-    nominee_kind = pw.CharField(max_length=16, default="unit")
+    nominee_kind = pw.CharField(max_length=16, default=NomineeKind.UNIT.value)
     nominee_name = pw.CharField(max_length=200)
     work_unit = pw.CharField(max_length=200, default="")
     position = pw.CharField(max_length=100, default="")
     contact_person = pw.CharField(max_length=50, default="")
     contact_phone = pw.CharField(max_length=50, default="")
     deeds = pw.TextField()
-    status = pw.CharField(max_length=16, default="submitted")
+    status = pw.CharField(max_length=16, default=NominationState.SUBMITTED.value)
     created_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
@@ -153,7 +150,7 @@ class ReviewSheet(BaseModel):
     method = pw.CharField(max_length=16, default="auto")
     assigned_at = pw.DateTimeField(default=utcnow)
     assigned_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
-    status = pw.CharField(max_length=16, default="assigned")
+    status = pw.CharField(max_length=16, default=ReviewSheetState.ASSIGNED.value)
     total = pw.DecimalField(max_digits=6, decimal_places=2, null=True)
     updated_at = pw.DateTimeField(null=True)
     submitted_at = pw.DateTimeField(null=True)

@@ -21,6 +21,7 @@ from openpyxl.styles import Font, PatternFill
 from peewee import fn
 
 from assess.accounts.models import User
+from assess.core.enums import NominationState, NomineeKind, ReviewSheetState, RoundPhase
 from assess.core.formatting import local_date, plain_number
 from assess.nominations import ranking_runs, rounds
 from assess.nominations.models import (
@@ -49,16 +50,6 @@ def flag_label(flag: str) -> str:
     }.get(flag, flag)
 
 
-def kind_label(kind: str) -> str:
-    return {"unit": _("单位"), "person": _("个人")}.get(kind, kind)
-
-
-def sheet_status_label(status: str) -> str:
-    return {"assigned": _("未开始"), "draft": _("草稿"), "submitted": _("已提交")}.get(
-        status, status
-    )
-
-
 def score_text(value: Decimal | None) -> str:
     """A total or score to two decimals, as SPEC §5 rounds them: 70.50."""
     return "" if value is None else f"{Decimal(value):.2f}"
@@ -81,7 +72,7 @@ def cn_index(n: int) -> str:
 @dataclass
 class RoundLine:
     round: NominationRound
-    phase: str
+    phase: RoundPhase
     nominations: int
 
 
@@ -89,7 +80,7 @@ def round_lines(unit_id: int | None = None) -> list[RoundLine]:
     """Every round, newest first, with its phase and active nominations (of one unit if
     ``unit_id`` is given)."""
     counts_query = Nomination.select(Nomination.round, fn.COUNT(Nomination.id)).where(
-        Nomination.status == "submitted"
+        Nomination.status == NominationState.SUBMITTED
     )
     if unit_id is not None:
         counts_query = counts_query.where(Nomination.unit == unit_id)
@@ -102,7 +93,7 @@ def round_lines(unit_id: int | None = None) -> list[RoundLine]:
 
 @dataclass
 class Dashboard:
-    phase: str
+    phase: RoundPhase
     by_category: list[tuple[NominationCategory, int]]
     nominations: int
     units: int
@@ -135,7 +126,7 @@ def dashboard(round_: NominationRound) -> Dashboard:
         units=units,
         panel=len(rounds.panel(round_)),
         sheets=sum(status.values()),
-        submitted=status["submitted"],
+        submitted=status[ReviewSheetState.SUBMITTED],
         runs=runs,
         confirmed=next((r for r in runs if r.confirmed_at), None),
     )
@@ -207,7 +198,7 @@ def progress(round_: NominationRound) -> Progress:
     users = {u.id: u for u in panel}
     nominations = {
         n.id: NominationProgress(n)
-        for n in nomination_list(round_).where(Nomination.status == "submitted")
+        for n in nomination_list(round_).where(Nomination.status == NominationState.SUBMITTED)
     }
     sheets = list(
         rounds.round_sheets(round_)
@@ -221,11 +212,11 @@ def progress(round_: NominationRound) -> Progress:
     for nomination_id, reviewer_id, status in sheets:
         line = by_reviewer.setdefault(reviewer_id, ReviewerProgress(users[reviewer_id]))
         line.assigned += 1
-        line.draft += status == "draft"
-        line.submitted += status == "submitted"
+        line.draft += status == ReviewSheetState.DRAFT
+        line.submitted += status == ReviewSheetState.SUBMITTED
         if nomination_id in nominations:
             nominations[nomination_id].reviewers.append((users[reviewer_id], status))
-            nominations[nomination_id].submitted += status == "submitted"
+            nominations[nomination_id].submitted += status == ReviewSheetState.SUBMITTED
     conflicts = (
         ReviewerConflict.select(ReviewerConflict.nomination, ReviewerConflict.reviewer)
         .join(Nomination)
@@ -258,13 +249,13 @@ def reviewer_tasks(round_: NominationRound, reviewer: User) -> list[ReviewerTask
         .join(NominationCategory)
         .where(
             Nomination.round == round_,
-            Nomination.status == "submitted",
+            Nomination.status == NominationState.SUBMITTED,
             ReviewSheet.reviewer == reviewer.id,
         )
         .order_by(NominationCategory.sort_order, Nomination.id)
     )
     tasks = [ReviewerTask(s.nomination, s) for s in query]
-    return sorted(tasks, key=lambda t: t.sheet.status == "submitted")
+    return sorted(tasks, key=lambda t: t.sheet.status == ReviewSheetState.SUBMITTED)
 
 
 # --- ranking runs ------------------------------------------------------------------------------
@@ -594,9 +585,11 @@ def award_pdf(award: AwardList, with_scores: bool = False) -> bytes:
                         rank=a.place,
                         name=a.nomination.nominee_name,
                         work_unit=a.nomination.work_unit
-                        if category.nominee_kind == "person"
+                        if category.nominee_kind == NomineeKind.PERSON
                         else "",
-                        position=a.nomination.position if category.nominee_kind == "person" else "",
+                        position=a.nomination.position
+                        if category.nominee_kind == NomineeKind.PERSON
+                        else "",
                         score=a.line.score if with_scores else None,
                     )
                     for a in awardees
@@ -666,5 +659,5 @@ def conflict_lines(round_: NominationRound, reviewer: User) -> list[ConflictLine
             declared.get(n.id),
             held.get(n.id),
         )
-        for n in nomination_list(round_).where(Nomination.status == "submitted")
+        for n in nomination_list(round_).where(Nomination.status == NominationState.SUBMITTED)
     ]

@@ -19,6 +19,7 @@ from peewee import fn
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
+from assess.core.enums import NominationState, ReviewSheetState
 from assess.core.models import utcnow
 from assess.nominations.models import (
     Nomination,
@@ -153,7 +154,10 @@ def run_ranking(
             .select(
                 ReviewSheet.nomination, Nomination.category, ReviewSheet.reviewer, ReviewSheet.total
             )
-            .where(ReviewSheet.status == "submitted", Nomination.status == "submitted")
+            .where(
+                ReviewSheet.status == ReviewSheetState.SUBMITTED,
+                Nomination.status == NominationState.SUBMITTED,
+            )
             .order_by(ReviewSheet.nomination, ReviewSheet.reviewer)
             .tuples()
         )
@@ -335,7 +339,7 @@ def confirm_run(run: RankingRun, actor: User) -> None:
         _require_open_run(run)
         newest = (
             round_sheets(round_)
-            .where(ReviewSheet.status == "submitted")
+            .where(ReviewSheet.status == ReviewSheetState.SUBMITTED)
             .order_by(ReviewSheet.submitted_at.desc())
             .first()
         )

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
+from assess.core.enums import NominationState, ReviewSheetState
 from assess.core.formatting import plain_number
 from assess.core.models import utcnow
 from assess.core.policy import can
@@ -85,7 +86,7 @@ def _insert_sheets(pairs: Iterable[tuple[str, str]], method: str, actor: User) -
             "method": method,
             "assigned_at": now,
             "assigned_by": actor.id,
-            "status": "assigned",
+            "status": ReviewSheetState.ASSIGNED,
         }
         for n, r in pairs
     ]
@@ -102,7 +103,7 @@ def auto_assign(round_: NominationRound, actor: User) -> dict[str, tuple[str, ..
         round_ = locked_round(round_)
         require_not_confirmed(round_)
         require_window_closed(round_)
-        if round_sheets(round_).where(ReviewSheet.status != "assigned").exists():
+        if round_sheets(round_).where(ReviewSheet.status != ReviewSheetState.ASSIGNED).exists():
             raise NominationError(_("已有评审开始打分，不能重新分配；请用“补齐分配”或逐个调整"))
         inputs = _engine_inputs(round_)
         if not inputs.nominations:
@@ -184,7 +185,7 @@ def set_reviewers(nomination: Nomination, reviewer_ids: Iterable[int], actor: Us
         round_ = locked_round(nomination.round)
         require_not_confirmed(round_)
         require_window_closed(round_)
-        if nomination.status != "submitted":
+        if nomination.status != NominationState.SUBMITTED:
             raise NominationError(_("该提名已撤回"))
         inputs = _engine_inputs(round_)
         problems = assignment.check_assignment(
@@ -198,7 +199,7 @@ def set_reviewers(nomination: Nomination, reviewer_ids: Iterable[int], actor: Us
             raise NominationError(problems[0], problems)
         sheets = {str(s.reviewer_id): s for s in nomination.sheets}
         dropped = [s for r, s in sheets.items() if r not in wanted]
-        if any(s.status == "submitted" for s in dropped):
+        if any(s.status == ReviewSheetState.SUBMITTED for s in dropped):
             raise NominationError(_("已提交评分的评审人不能移除"))
         for sheet in dropped:
             sheet.delete_instance(recursive=True)
@@ -252,7 +253,7 @@ def save_review(
             or not can(actor, "nominations.review", sheet.nomination)
         ):
             raise NominationError(_("您没有这份评分表"))
-        if sheet.status == "submitted":
+        if sheet.status == ReviewSheetState.SUBMITTED:
             raise NominationError(_("评分已提交，不能修改"))
         lines = criteria(round_)
         problems = []
@@ -288,7 +289,7 @@ def save_review(
             ]
         ).execute()
         now = utcnow()
-        sheet.status = "submitted" if submit else "draft"
+        sheet.status = ReviewSheetState.SUBMITTED if submit else ReviewSheetState.DRAFT
         sheet.total = total
         sheet.updated_at = now
         sheet.submitted_at = now if submit else None
@@ -312,11 +313,11 @@ def save_review(
 def peer_totals(sheet: ReviewSheet) -> list[Decimal] | None:
     """Other reviewers' submitted totals for the same nomination, ascending and without
     names; None until this reviewer has submitted its own (blind review, SPEC §5)."""
-    if sheet.status != "submitted":
+    if sheet.status != ReviewSheetState.SUBMITTED:
         return None
     query = ReviewSheet.select(ReviewSheet.total).where(
         ReviewSheet.nomination == sheet.nomination_id,
-        ReviewSheet.status == "submitted",
+        ReviewSheet.status == ReviewSheetState.SUBMITTED,
         ReviewSheet.id != sheet.id,
     )
     return sorted(s.total for s in query)

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database, is_postgres
+from assess.core.enums import NominationState, NomineeKind, ReviewSheetState, RoundPhase
 from assess.core.formatting import plain_number
 from assess.core.models import utcnow
 from assess.core.policy import INSPECTOR, can
@@ -33,7 +34,6 @@ from assess.evidence import attachments
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
 from assess.nominations.models import (
-    NOMINEE_KINDS,
     Nomination,
     NominationCategory,
     NominationRound,
@@ -47,16 +47,16 @@ from assess.nominations.models import (
 
 # SPEC §5: the first six are named in seed 003, the last four are the default additions.
 DEFAULT_CATEGORIES = (
-    ("先进县(市、区)", "unit"),
-    ("先进乡(镇、办)", "unit"),
-    ("先进用工单位", "unit"),
-    ("先进服务管理机构", "unit"),
-    ("先进培训机构", "unit"),
-    ("优秀外来务工人员", "person"),
-    ("先进学校", "unit"),
-    ("先进社区", "unit"),
-    ("先进医疗卫生计生机构", "unit"),
-    ("优秀流动人口服务工作者", "person"),
+    ("先进县(市、区)", NomineeKind.UNIT),
+    ("先进乡(镇、办)", NomineeKind.UNIT),
+    ("先进用工单位", NomineeKind.UNIT),
+    ("先进服务管理机构", NomineeKind.UNIT),
+    ("先进培训机构", NomineeKind.UNIT),
+    ("优秀外来务工人员", NomineeKind.PERSON),
+    ("先进学校", NomineeKind.UNIT),
+    ("先进社区", NomineeKind.UNIT),
+    ("先进医疗卫生计生机构", NomineeKind.UNIT),
+    ("优秀流动人口服务工作者", NomineeKind.PERSON),
 )
 # A paper 评分表: each criterion scored from 0 to its points; the points sum to 100.
 DEFAULT_CRITERIA = (
@@ -142,29 +142,21 @@ def round_sheets(round_: NominationRound):
 
 def active_nominations(round_: NominationRound):
     """The round's nominations that were not withdrawn (a query to refine)."""
-    return Nomination.select().where(Nomination.round == round_, Nomination.status == "submitted")
+    return Nomination.select().where(
+        Nomination.round == round_, Nomination.status == NominationState.SUBMITTED
+    )
 
 
-def phase(round_: NominationRound) -> str:
-    """``preparing``, ``nominating``, ``closed`` (awaiting assignment), ``reviewing`` or
-    ``confirmed``."""
+def phase(round_: NominationRound) -> RoundPhase:
+    """Where the round stands: preparing, nominating, closed (awaiting assignment),
+    reviewing or confirmed."""
     if confirmed_run(round_) is not None:
-        return "confirmed"
+        return RoundPhase.CONFIRMED
     if window_open(round_):
-        return "nominating"
+        return RoundPhase.NOMINATING
     if not window_closed(round_):
-        return "preparing"
-    return "reviewing" if round_sheets(round_).exists() else "closed"
-
-
-def phase_label(value: str) -> str:
-    return {
-        "preparing": _("筹备中"),
-        "nominating": _("提名中"),
-        "closed": _("提名已截止，待分配评审"),
-        "reviewing": _("评审中"),
-        "confirmed": _("表彰名单已确认"),
-    }.get(value, value)
+        return RoundPhase.PREPARING
+    return RoundPhase.REVIEWING if round_sheets(round_).exists() else RoundPhase.CLOSED
 
 
 def locked_round(round_: NominationRound) -> NominationRound:
@@ -320,7 +312,7 @@ def save_categories(round_: NominationRound, rows: Iterable[CategoryRow], actor:
             problems.append(_("类别名称重复：%(n)s", n="、".join(repeated)))
         if not kept:
             problems.append(_("至少保留一个类别"))
-        if any(r.nominee_kind not in NOMINEE_KINDS for r in kept):
+        if any(r.nominee_kind not in tuple(NomineeKind) for r in kept):
             problems.append(_("请选择推荐对象类型（单位或个人）"))
         unknown = [r.id for r in rows if r.id and r.id not in existing]
         if unknown:
@@ -386,7 +378,7 @@ def save_criteria(round_: NominationRound, rows: Iterable[CriterionRow], actor: 
     with database.atomic():
         round_ = locked_round(round_)
         require_not_confirmed(round_)
-        if round_sheets(round_).where(ReviewSheet.status != "assigned").exists():
+        if round_sheets(round_).where(ReviewSheet.status != ReviewSheetState.ASSIGNED).exists():
             raise NominationError(_("评审已开始打分，评分细则不能再修改"))
         existing = {c.id: c for c in round_.criteria}
         if any(r.id and r.id not in existing for r in rows):
@@ -533,11 +525,11 @@ def _nominee_values(round_: NominationRound, data: NomineeInput) -> dict[str, ob
     problems = []
     if category is None:
         problems.append(_("请选择本轮评选的类别"))
-    if data.nominee_kind not in NOMINEE_KINDS:
+    if data.nominee_kind not in tuple(NomineeKind):
         problems.append(_("请选择推荐对象类型（单位或个人）"))
     if not values["nominee_name"]:
         problems.append(_("请填写推荐对象名称（姓名）"))
-    if data.nominee_kind == "person" and not (values["work_unit"] and values["position"]):
+    if data.nominee_kind == NomineeKind.PERSON and not (values["work_unit"] and values["position"]):
         problems.append(_("推荐个人须填写工作单位和职务"))
     if not (values["contact_person"] and values["contact_phone"]):
         problems.append(_("请填写联系人和联系电话"))
@@ -595,17 +587,17 @@ def withdraw_nomination(nomination: Nomination, actor: User) -> None:
     with database.atomic():
         _require_window(locked_round(nomination.round))
         _require_own(nomination, actor)
-        if nomination.status == "withdrawn":
+        if nomination.status == NominationState.WITHDRAWN:
             raise NominationError(_("该提名已撤回"))
-        nomination.status = "withdrawn"
+        nomination.status = NominationState.WITHDRAWN
         nomination.updated_at = utcnow()
         nomination.save()
         audit.record(
             "nomination.withdraw",
             "nomination",
             nomination.id,
-            before={"status": "submitted"},
-            after={"status": "withdrawn"},
+            before={"status": NominationState.SUBMITTED},
+            after={"status": NominationState.WITHDRAWN},
             actor=actor,
         )
 
@@ -613,7 +605,7 @@ def withdraw_nomination(nomination: Nomination, actor: User) -> None:
 def _require_own(nomination: Nomination, actor: User) -> None:
     if not can(actor, "nominations.submit", nomination):
         raise NominationError(_("只能修改本单位的提名"))
-    if nomination.status != "submitted":
+    if nomination.status != NominationState.SUBMITTED:
         raise NominationError(_("该提名已撤回，不能修改"))
 
 
@@ -673,7 +665,7 @@ def declare_conflict(nomination: Nomination, reviewer: User, reason: str) -> Non
         sheet = ReviewSheet.get_or_none(
             ReviewSheet.nomination == nomination, ReviewSheet.reviewer == reviewer.id
         )
-        if sheet is not None and sheet.status == "submitted":
+        if sheet is not None and sheet.status == ReviewSheetState.SUBMITTED:
             raise NominationError(_("已提交评分，如需回避请联系领导小组办公室"))
         ReviewerConflict.create(nomination=nomination, reviewer=reviewer.id, reason=reason)
         if sheet is not None:

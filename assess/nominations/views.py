@@ -25,6 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from assess.core.enums import NominationState, NomineeKind
 from assess.core.policy import allow, can
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
@@ -56,10 +57,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.context_processor
 def _labels() -> dict[str, object]:
     return {
-        "phase_label": rounds.phase_label,
         "flag_label": pages.flag_label,
-        "nominee_kind_label": pages.kind_label,
-        "sheet_status_label": pages.sheet_status_label,
         "cn_index": pages.cn_index,
         "params_text": pages.params_text,
         "score": pages.score_text,
@@ -210,7 +208,7 @@ def edit_categories(round_id: int):
         for c in rounds.categories(round_):
             form.rows.append_entry({"id": c.id, "name": c.name, "nominee_kind": c.nominee_kind})
         for _blank in range(3):
-            form.rows.append_entry({"nominee_kind": "unit"})
+            form.rows.append_entry({"nominee_kind": NomineeKind.UNIT.value})
     elif form.validate_on_submit():
         rows = [
             rounds.CategoryRow(
@@ -506,7 +504,7 @@ def conflicts(round_id: int):
 @allow("nominations.review")
 def declare_conflict(nomination_id: int):
     nomination = Nomination.get_or_none(Nomination.id == nomination_id)
-    if nomination is None or nomination.status != "submitted":
+    if nomination is None or nomination.status != NominationState.SUBMITTED:
         abort(404)
     form = ConflictForm()
     try:

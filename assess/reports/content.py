@@ -7,9 +7,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import gettext as _
-
-from assess.core.labels import kind_label
+from assess.core.labels import rectification_state_label, unit_kind_label
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Cycle, Rectification, Submission, UnitResultRecord
 from assess.cycles.pages import all_rankings, unit_result_view
@@ -96,10 +94,9 @@ def unit_report(cycle: Cycle, unit: Unit, office: str) -> UnitReportData | None:
         .where(Evidence.submission.in_(list(subs) or [0]))
         .order_by(Evidence.submission, Evidence.id)
     )
-    status = {"open": _("待整改"), "responded": _("已报送"), "closed": _("已关闭")}
     rects = tuple(
         RectificationRow(
-            r.indicator_code, r.demand, r.due_date, status.get(r.status, r.status), r.response
+            r.indicator_code, r.demand, r.due_date, rectification_state_label(r.status), r.response
         )
         for r in Rectification.select()
         .where(Rectification.cycle == cycle, Rectification.unit == unit)
@@ -118,7 +115,7 @@ def unit_report(cycle: Cycle, unit: Unit, office: str) -> UnitReportData | None:
         date.today(),
         unit.code,
         unit.name,
-        kind_label(view.record.kind),
+        unit_kind_label(view.record.kind),
         Decimal(view.record.total),
         view.record.grade,
         view.record.rank,

@@ -18,6 +18,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 
 from assess.core.db import database
+from assess.core.enums import JobState
 from assess.cycles.models import Cycle, UnitResultRecord
 from assess.cycles.publishing import current_snapshot
 from assess.reports.batch import BatchRenderError, ReportJob, render_batch, zip_reports
@@ -88,7 +89,7 @@ def start_batch(cycle: Cycle, app, workers: int = 2) -> str:
         "title": cycle.title,
         "total": 0,
         "done": 0,
-        "state": "running",
+        "state": JobState.RUNNING,
         "error": "",
     }
     _write_state(state_path, state)
@@ -122,11 +123,11 @@ def _run(app, cycle_id: int, job_id: str, state: dict, workers: int) -> None:
 
         paths = render_batch(jobs, out, workers=workers, progress=progress)
         zip_reports(paths, folder / f"{job_id}.zip")
-        state["state"] = "done"
+        state["state"] = JobState.DONE
     except BatchRenderError as exc:
-        state["state"], state["error"] = "failed", str(exc)
+        state["state"], state["error"] = JobState.FAILED, str(exc)
     except Exception as exc:  # the thread must record any failure, or the page waits forever
         app.logger.exception("report batch %s failed", job_id)
         with app.app_context():
-            state["state"], state["error"] = "failed", _("生成失败：%(e)s", e=str(exc))
+            state["state"], state["error"] = JobState.FAILED, _("生成失败：%(e)s", e=str(exc))
     _write_state(state_path, state)

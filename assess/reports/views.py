@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, send
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from assess.core.enums import RESULT_CYCLE_STATES, JobState
 from assess.core.policy import allow
 from assess.cycles.models import Cycle
 from assess.reports import jobs
@@ -20,7 +21,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 def _published(cycle_id: int) -> Cycle:
     cycle = Cycle.get_or_none(Cycle.id == cycle_id)
-    if cycle is None or cycle.state not in ("published", "archived"):
+    if cycle is None or cycle.state not in RESULT_CYCLE_STATES:
         abort(404)
     return cycle
 
@@ -84,7 +85,7 @@ def job(job_id: str):
 def job_download(job_id: str):
     instance = current_app.config["ASSESS_INSTANCE"]
     state, path = jobs.read_state(job_id, instance), jobs.zip_path(job_id, instance)
-    if state is None or state["state"] != "done" or path is None or not path.exists():
+    if state is None or state["state"] != JobState.DONE or path is None or not path.exists():
         abort(404)
     return send_file(
         path,

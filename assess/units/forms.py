@@ -12,13 +12,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from assess.core.labels import kind_labels
+from assess.core.labels import unit_kind_choices
 
 
 class UnitForm(FlaskForm):
     code = StringField(_l("单位编码"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("单位名称"), validators=[DataRequired(), Length(max=100)])
-    kind = SelectField(_l("单位类型"), choices=kind_labels)
+    kind = SelectField(_l("单位类型"), choices=unit_kind_choices)
     parent = SelectField(_l("上级单位"), coerce=int, choices=[])
     contact_person = StringField(_l("联系人"), validators=[Optional(), Length(max=50)])
     contact_title = StringField(_l("职务"), validators=[Optional(), Length(max=100)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import peewee as pw
 
 from assess.core.db import BaseModel
-from assess.core.labels import UNIT_KINDS
+from assess.core.enums import UnitKind
 
 
 class Unit(BaseModel):
@@ -13,7 +13,7 @@ class Unit(BaseModel):
 
     code = pw.CharField(max_length=32, unique=True)
     name = pw.CharField(max_length=100)
-    kind = pw.CharField(max_length=16, choices=[(k, k) for k in UNIT_KINDS])
+    kind = pw.CharField(max_length=16, choices=[(k.value, k.value) for k in UnitKind])
     parent = pw.ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
     contact_person = pw.CharField(max_length=50, default="")
     contact_title = pw.CharField(max_length=100, default="")

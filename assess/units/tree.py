@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 
 from assess.core import audit
 from assess.core.db import database
-from assess.units.models import UNIT_KINDS, Unit
+from assess.core.enums import UnitKind
+from assess.units.models import Unit
 
 UNIT_AUDIT_FIELDS = (
     "code",
@@ -34,7 +35,7 @@ def _validate(code: str, kind: str, parent: Unit | None, unit: Unit | None = Non
         raise UnitError(
             _("单位编码只能使用字母、数字、点、横线和下划线，且不超过32位：%(c)s", c=code)
         )
-    if kind not in UNIT_KINDS:
+    if kind not in set(UnitKind):
         raise UnitError(_("未知单位类型：%(k)s", k=kind))
     clash = Unit.select().where(Unit.code == code)
     if unit is not None:

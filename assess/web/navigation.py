@@ -1,4 +1,4 @@
-"""Template helpers: the role-dependent navigation and labels for codes."""
+"""Template helpers: the role-dependent navigation, the vocabulary enums and their labels."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from assess.core import enums, labels
 from assess.core.formatting import local_time, plain_number
-from assess.core.labels import kind_label, role_label
 from assess.core.policy import action_of, can
 from assess.web.pagination import page_url
 
@@ -49,18 +49,26 @@ def nav_items() -> list[NavItem]:
     return items
 
 
-def init_app(app) -> None:
-    from assess.cycles.lifecycle import state_label
+def _vocabulary() -> dict[str, object]:
+    """Every enum and state group of ``assess.core.enums`` by name, so templates compare
+    with ``CycleState.OPEN`` or ``cycle.state in RESULT_CYCLE_STATES``, never a literal."""
+    groups = {
+        name: value
+        for name, value in vars(enums).items()
+        if name.endswith(("_STATES", "_PHASES", "_KINDS"))
+    }
+    return {enum.__name__: enum for enum in enums.ALL_ENUMS} | groups
 
+
+def init_app(app) -> None:
     app.jinja_env.globals.update(
         nav_items=nav_items,
         can=can,
-        role_label=role_label,
-        kind_label=kind_label,
         get_locale=get_locale,
-        state_label=state_label,
         page_url=page_url,
         local_time=local_time,
         plain_number=plain_number,
+        **_vocabulary(),
+        **labels.TEMPLATE_GLOBALS,
     )
     app.jinja_env.filters["local_time"] = local_time

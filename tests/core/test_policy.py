@@ -195,7 +195,6 @@ OBJECT_RULES = [
     ("submissions.edit", line("open", None), {"reporter"}),
     ("submissions.edit", line("review", None), NOBODY),
     ("submissions.edit", line("draft", None), NOBODY),
-    ("submissions.edit", line("open", "empty"), {"reporter"}),
     ("submissions.edit", line("open", "draft"), {"reporter"}),
     ("submissions.edit", line("open", "returned"), {"reporter"}),
     ("submissions.edit", line("open", "submitted"), NOBODY),

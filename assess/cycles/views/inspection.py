@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from assess.core.enums import CycleState, SubmissionState
 from assess.core.policy import allow
 from assess.cycles import rectifications, submissions
 from assess.cycles.forms import CloseForm, RectificationForm, ReviewForm
@@ -19,12 +21,18 @@ from assess.web.security import safe_next
 
 bp = Blueprint("inspection", __name__, url_prefix="/cycles/<int:cycle_id>/inspection")
 
-QUEUE_STATES = ("submitted", "returned", "verified")
+# The queue's tabs in order, named for the inspector's task rather than the unit's state.
+QUEUE_TABS = (
+    (SubmissionState.SUBMITTED, _l("待核查")),
+    (SubmissionState.RETURNED, _l("已退回")),
+    (SubmissionState.VERIFIED, _l("已核定")),
+)
+QUEUE_STATES = tuple(state for state, _label in QUEUE_TABS)
 
 
 def _cycle(cycle_id: int) -> Cycle:
     cycle = Cycle.get_or_none(Cycle.id == cycle_id)
-    if cycle is None or cycle.state == "draft":
+    if cycle is None or cycle.state == CycleState.DRAFT:
         abort(404)
     return cycle
 
@@ -33,8 +41,8 @@ def _cycle(cycle_id: int) -> Cycle:
 @allow("submissions.review")
 def queue(cycle_id: int):
     cycle = _cycle(cycle_id)
-    status = request.args.get("status", "submitted")
-    status = status if status in QUEUE_STATES else "submitted"
+    status = request.args.get("status", SubmissionState.SUBMITTED)
+    status = status if status in QUEUE_STATES else SubmissionState.SUBMITTED
     query = (
         Submission.select(Submission, Unit)
         .join(Unit)
@@ -52,7 +60,7 @@ def queue(cycle_id: int):
         status=status,
         names=names,
         unit_id=unit_id,
-        states=QUEUE_STATES,
+        tabs=QUEUE_TABS,
     )
 
 

@@ -6,6 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from assess.core.enums import CycleState
+from assess.core.labels import cycle_state_label
 from assess.core.policy import allow, can
 from assess.cycles import lifecycle, publishing
 from assess.cycles.excel import results_workbook
@@ -92,14 +94,14 @@ def overview(cycle_id: int):
 def transition(cycle_id: int, state: str):
     cycle, form = _cycle(cycle_id), TransitionForm()
     try:
-        if state == "published":
+        if state == CycleState.PUBLISHED:
             publishing.publish(cycle, current_user, form.reason.data or "")
         else:
             lifecycle.transition(cycle, state, current_user, form.reason.data or "")
     except lifecycle.CycleError as exc:
         flash(str(exc), "error")
     else:
-        flash(_("考核周期已转为：%(s)s", s=lifecycle.state_label(cycle.state)), "success")
+        flash(_("考核周期已转为：%(s)s", s=cycle_state_label(cycle.state)), "success")
     return redirect(url_for("cycles.overview", cycle_id=cycle.id))
 
 

@@ -18,6 +18,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from assess.core.db import database
+from assess.core.enums import (
+    HANDED_IN_SUBMISSION_STATES,
+    CycleState,
+    RectificationState,
+    SubmissionState,
+)
 from assess.core.policy import allow, can
 from assess.cycles import rectifications, submissions
 from assess.cycles.excel import import_unit_workbook, unit_template
@@ -37,7 +43,7 @@ def _load(cycle_id: int, unit_id: int) -> tuple[Cycle, Unit]:
     require_unit(current_user, unit_id)
     cycle = Cycle.get_or_none(Cycle.id == cycle_id)
     unit = Unit.get_or_none(Unit.id == unit_id)
-    if cycle is None or unit is None or cycle.state == "draft":
+    if cycle is None or unit is None or cycle.state == CycleState.DRAFT:
         abort(404)
     return cycle, unit
 
@@ -58,7 +64,10 @@ def unit_page(cycle_id: int, unit_id: int):
         .where(Rectification.cycle == cycle, Rectification.unit == unit)
         .order_by(Rectification.status, Rectification.due_date)
     )
-    lights = {r.id: rectifications.traffic_light(r.due_date, r.status == "closed") for r in rects}
+    lights = {
+        r.id: rectifications.traffic_light(r.due_date, r.status == RectificationState.CLOSED)
+        for r in rects
+    }
     categories = [
         (c, [i for i in items if i.indicator.category_code == c.code])
         for c in indicator_set(cycle).categories
@@ -84,8 +93,8 @@ def _progress(items) -> dict[str, int]:
         "total": len(items),
         "filled": sum(1 for i in items if i.filled),
         "with_evidence": sum(1 for i in items if i.evidence),
-        "submitted": sum(1 for i in items if i.status in ("submitted", "verified")),
-        "returned": sum(1 for i in items if i.status == "returned"),
+        "submitted": sum(1 for i in items if i.status in HANDED_IN_SUBMISSION_STATES),
+        "returned": sum(1 for i in items if i.status == SubmissionState.RETURNED),
     }
 
 
@@ -161,7 +170,7 @@ def upload_template(cycle_id: int, unit_id: int):
     cycle, unit = _load(cycle_id, unit_id)
     _own_unit(cycle, unit)
     upload = request.files.get("workbook")
-    if cycle.state != "open":
+    if cycle.state != CycleState.OPEN:
         flash(_("考核周期不在自评填报阶段，不能修改"), "error")
     elif upload is None or not upload.filename:
         flash(_("请选择要上传的 Excel 文件"), "error")

@@ -1,0 +1,150 @@
+"""The vocabulary of stored codes: roles, unit kinds and every state a record moves through.
+
+Each enum's values are exactly the strings the database (and the report jobs' JSON files)
+store, so a column read back as a plain ``str`` compares equal to its member and no schema
+changes. Groups of states the code checks together are module-level frozensets beside
+their enum (an enum class cannot carry non-member attributes cleanly). Labels people read
+are in ``assess.core.labels``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a signed-in person is (角色); ``assess.core.policy`` says what each may do."""
+
+    ADMIN = "admin"
+    INSPECTOR = "inspector"
+    REPORTER = "reporter"
+    VIEWER = "viewer"
+
+
+class UnitKind(StrEnum):
+    """The kind of a unit (单位类型), from the root of the tree down."""
+
+    CITY = "city"
+    COUNTY = "county"
+    DEPARTMENT = "department"
+    TOWNSHIP = "township"
+    COMMUNITY = "community"
+
+
+# The city is the root of the tree and is never assessed; the other four kinds are, and
+# results list them in this order.
+ASSESSED_UNIT_KINDS: tuple[UnitKind, ...] = (
+    UnitKind.COUNTY,
+    UnitKind.DEPARTMENT,
+    UnitKind.TOWNSHIP,
+    UnitKind.COMMUNITY,
+)
+
+
+class CycleState(StrEnum):
+    """Where a cycle (考核周期) stands, in the order it moves (SPEC §2)."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    REVIEW = "review"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+# A cycle with a published snapshot: its results may be read and reported.
+RESULT_CYCLE_STATES = frozenset({CycleState.PUBLISHED, CycleState.ARCHIVED})
+# Inspectors verify, return and adjust submissions only while these last.
+REVIEWABLE_CYCLE_STATES = frozenset({CycleState.OPEN, CycleState.REVIEW})
+# Publishing from review, or republishing; never from open (units are still reporting).
+PUBLISHABLE_CYCLE_STATES = frozenset({CycleState.REVIEW, CycleState.PUBLISHED})
+# Rectification demands follow inspection findings, so not in a draft or archived cycle.
+RECTIFIABLE_CYCLE_STATES = frozenset({CycleState.OPEN, CycleState.REVIEW, CycleState.PUBLISHED})
+
+
+class SubmissionState(StrEnum):
+    """A unit's self-report of one indicator (自评): draft → submitted → (returned →
+    submitted)* → verified."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    VERIFIED = "verified"
+
+
+# The unit may still change the value and its evidence.
+EDITABLE_SUBMISSION_STATES = frozenset({SubmissionState.DRAFT, SubmissionState.RETURNED})
+# Handed in and not sent back: counts as done for progress, and may be returned or verified.
+HANDED_IN_SUBMISSION_STATES = frozenset({SubmissionState.SUBMITTED, SubmissionState.VERIFIED})
+# What publishing scores; a draft never submitted counts as not reported (未填报).
+COUNTED_SUBMISSION_STATES = frozenset(
+    {SubmissionState.SUBMITTED, SubmissionState.RETURNED, SubmissionState.VERIFIED}
+)
+
+
+class RectificationState(StrEnum):
+    """A rectification demand (整改要求): open → responded → closed."""
+
+    OPEN = "open"
+    RESPONDED = "responded"
+    CLOSED = "closed"
+
+
+class NomineeKind(StrEnum):
+    """Who a nomination category puts forward (推荐对象): a unit or a person."""
+
+    UNIT = "unit"
+    PERSON = "person"
+
+
+class NominationState(StrEnum):
+    """A nomination (提名) stays submitted until its unit withdraws it."""
+
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+
+
+class RoundPhase(StrEnum):
+    """Where a nomination round stands; derived from its dates, sheets and runs, never
+    stored (``assess.nominations.rounds.phase``)."""
+
+    PREPARING = "preparing"
+    NOMINATING = "nominating"
+    CLOSED = "closed"  # the window has closed, reviewers are not yet assigned
+    REVIEWING = "reviewing"
+    CONFIRMED = "confirmed"
+
+
+# The nomination window has not closed yet, so reviewers cannot be assigned.
+BEFORE_CLOSE_ROUND_PHASES = frozenset({RoundPhase.PREPARING, RoundPhase.NOMINATING})
+# The window has closed and the award list is not confirmed: reviewers may be (re)assigned.
+ASSIGNABLE_ROUND_PHASES = frozenset({RoundPhase.CLOSED, RoundPhase.REVIEWING})
+
+
+class ReviewSheetState(StrEnum):
+    """A reviewer's score sheet (评分表): assigned → draft → submitted."""
+
+    ASSIGNED = "assigned"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class JobState(StrEnum):
+    """A background batch of reports (批量生成), as its progress file records it."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+ALL_ENUMS: tuple[type[StrEnum], ...] = (
+    Role,
+    UnitKind,
+    CycleState,
+    SubmissionState,
+    RectificationState,
+    NomineeKind,
+    NominationState,
+    RoundPhase,
+    ReviewSheetState,
+    JobState,
+)
