@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple, TypeVar
 
 from scoring.i18n import _
+from scoring.indicator_checks import check_indicator
 from scoring.model import UNIT_KINDS, Indicator, IndicatorSet
 from scoring.rules import CENT, RULES, ZERO, Scorer, fmt_score
 from scoring.values import Value
@@ -258,8 +259,6 @@ def _plan(indicator_set: IndicatorSet, unit_code: str, unit_kind: str) -> _Plan:
 def _overridden(
     indicator_set: IndicatorSet, plan: _Plan, overrides: Mapping[str, Mapping[str, Any]]
 ) -> _Plan:
-    from scoring.loader import check_indicator  # the loader imports this module's siblings
-
     unknown_codes = sorted(set(overrides) - set(plan.position))
     if unknown_codes:
         raise ValueError(_("调整的指标不适用于该单位：%(codes)s", codes=", ".join(unknown_codes)))

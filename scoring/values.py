@@ -39,20 +39,20 @@ class Rate:
 
     def __str__(self) -> str:
         if self.denominator == HUNDRED:
-            return f"{_plain(self.numerator)}%"
-        return f"{_plain(self.numerator)}/{_plain(self.denominator)}"
+            return f"{plain_number(self.numerator)}%"
+        return f"{plain_number(self.numerator)}/{plain_number(self.denominator)}"
 
 
 #: Any parsed value.
 Value = Decimal | bool | str | Rate
 
 
-def _plain(number: Decimal) -> str:
+def plain_number(number: Decimal) -> str:
     """``number`` without exponent or trailing zeros (``Decimal("87.50")`` → ``87.5``)."""
     text = format(number, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text or "0"
+    return text if text not in ("", "-0") else "0"
 
 
 def _number(text: str) -> Decimal:
@@ -161,5 +161,5 @@ def format_value(value: Value) -> str:
     if value is False:
         return "否"
     if isinstance(value, Decimal):
-        return _plain(value)
+        return plain_number(value)
     return str(value)

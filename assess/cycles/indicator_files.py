@@ -55,7 +55,8 @@ def read_uploaded_set(upload, shipped_key: str, sets: list[ShippedSet]) -> tuple
 
 def _xlsx_to_yaml(data: bytes, name: str) -> str:
     """An uploaded workbook (same columns as `assess indicators export`) as YAML text."""
-    from scoring.loader import IndicatorSetError, dump_indicator_set
+    from scoring.dumper import dump_indicator_set
+    from scoring.loader import IndicatorSetError
     from scoring.spreadsheets import set_from_xlsx
 
     try:
