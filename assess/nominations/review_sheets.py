@@ -39,7 +39,7 @@ from assess.nominations.rounds import (
     round_sheets,
 )
 from scoring import assignment
-from scoring import nominations as engine
+from scoring.nomination_totals import weighted_total
 
 MAX_POINTS_PLACES = 2
 
@@ -267,7 +267,7 @@ def save_review(
             raise NominationError(problems[0], problems)
         total = None
         if submit:
-            total = engine.weighted_total(
+            total = weighted_total(
                 {str(c.id): entries[c.id][0] for c in lines}, {str(c.id): c.weight for c in lines}
             )
         CriterionScore.delete().where(CriterionScore.sheet == sheet).execute()
