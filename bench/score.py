@@ -33,8 +33,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from indicators import load_shipped_set, shipped_sets
+from scoring.dumper import indicator_to_dict
 from scoring.engine import score_units
-from scoring.loader import indicator_to_dict, parse_indicator_set
+from scoring.loader import parse_indicator_set
 from scoring.model import IndicatorSet
 from scoring.values import Rate, parser_for
 

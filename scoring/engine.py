@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
-from operator import call
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from scoring.i18n import _
+from scoring.indicator_checks import check_indicator
 from scoring.model import ASSESSED_KINDS, Indicator, IndicatorSet
 from scoring.rules import CENT, RULES, ZERO, Scorer, fmt_score
 from scoring.values import Value
@@ -106,16 +106,13 @@ class ScoreMap(Mapping[str, IndicatorScore]):
     def __getitem__(self, code: str) -> IndicatorScore:
         position = self._plan.position[code]
         value = self._values.get(code)
-        return _new_score(
-            IndicatorScore,
-            (
-                code,
-                self._points[position],
-                value is None and position < self._plan.base_count,
-                self._plan.indicators[position],
-                value,
-                (self._deductions.get(code) if self._deductions else None) or ZERO,
-            ),
+        return IndicatorScore(
+            code,
+            self._points[position],
+            value is None and position < self._plan.base_count,
+            self._plan.indicators[position],
+            value,
+            (self._deductions.get(code) if self._deductions else None) or ZERO,
         )
 
     def __iter__(self) -> Iterator[str]:
@@ -157,7 +154,37 @@ class UnitResult:
     bonus_total: Decimal = ZERO
 
 
-_new_score = tuple.__new__
+class _Scored(NamedTuple):
+    """A unit's scores before ranking: the fields of its :class:`UnitResult` but the rank.
+
+    :func:`score_units` ranks these and builds each result once, with its rank, rather
+    than building an unranked result and copying it to set the rank.
+    """
+
+    unit: str
+    kind: str
+    total: Decimal
+    grade: str
+    veto: bool
+    scores: ScoreMap
+    missing: tuple[str, ...]
+    base_total: Decimal
+    bonus_total: Decimal
+
+    def result(self, rank: int | None) -> UnitResult:
+        """The :class:`UnitResult` with ``rank``."""
+        return UnitResult(
+            self.unit,
+            self.kind,
+            self.total,
+            self.grade,
+            self.veto,
+            self.scores,
+            self.missing,
+            rank,
+            self.base_total,
+            self.bonus_total,
+        )
 
 
 def _scorer(indicator: Indicator) -> Scorer:
@@ -232,8 +259,6 @@ def _plan(indicator_set: IndicatorSet, unit_code: str, unit_kind: str) -> _Plan:
 def _overridden(
     indicator_set: IndicatorSet, plan: _Plan, overrides: Mapping[str, Mapping[str, Any]]
 ) -> _Plan:
-    from scoring.loader import check_indicator  # the loader imports this module's siblings
-
     unknown_codes = sorted(set(overrides) - set(plan.position))
     if unknown_codes:
         raise ValueError(_("调整的指标不适用于该单位：%(codes)s", codes=", ".join(unknown_codes)))
@@ -290,30 +315,30 @@ def score_unit(
 
     Returns an unranked :class:`UnitResult` (``rank`` is ``None``).
     """
+    return _score(indicator_set, unit_code, unit_kind, values, overrides, deductions).result(None)
+
+
+def _score(
+    indicator_set: IndicatorSet,
+    unit_code: str,
+    unit_kind: str,
+    values: Mapping[str, Value],
+    overrides: Mapping[str, Mapping[str, Decimal]] | None,
+    deductions: Mapping[str, Decimal] | None,
+) -> _Scored:
     plan = _plan(indicator_set, unit_code, unit_kind)
     if overrides:
         plan = _overridden(indicator_set, plan, overrides)
 
     get = values.get
     found = list(map(get, plan.base_codes))
-    missing: tuple[str, ...] = ()
-    points = None
-    if values.keys() >= plan.base_code_set:
-        # Everything reported: one pass in C over the score functions.
-        try:
-            points = list(map(call, plan.base_functions, found))
-        except (TypeError, KeyError):
-            # A value of None among them; the careful path below skips it (and raises
-            # again for a value that is simply wrong).
-            points = None
-    if points is None:
-        points = [
-            ZERO if value is None else function(value)
-            for function, value in zip(plan.base_functions, found, strict=True)
-        ]
-        missing = tuple(
-            code for code, value in zip(plan.base_codes, found, strict=True) if value is None
-        )
+    points = [
+        ZERO if value is None else function(value)
+        for function, value in zip(plan.base_functions, found, strict=True)
+    ]
+    missing = tuple(
+        [code for code, value in zip(plan.base_codes, found, strict=True) if value is None]
+    )
     if deductions:
         applied = {}
         for code, deducted in deductions.items():
@@ -348,7 +373,7 @@ def score_unit(
             if minimum <= total:
                 grade = name
                 break
-    return UnitResult(
+    return _Scored(
         unit_code,
         unit_kind,
         total,
@@ -359,7 +384,6 @@ def score_unit(
         # units the collector's passes over live lists cost as much as the scoring.
         ScoreMap(plan, tuple(points), values, deductions or None),
         missing,
-        None,
         base_total,
         bonus,
     )
@@ -373,15 +397,19 @@ def score_indicator(indicator: Indicator, value: Value | None) -> IndicatorScore
     return IndicatorScore(indicator.code, _scorer(indicator).score(value), False, indicator, value)
 
 
+_Ranked = TypeVar("_Ranked", UnitResult, _Scored)
+
+
 def _kind_order(kind: str) -> tuple[int, str]:
     return (
         (ASSESSED_KINDS.index(kind), "") if kind in ASSESSED_KINDS else (len(ASSESSED_KINDS), kind)
     )
 
 
-def _ranking(results: Iterable[UnitResult]) -> list[tuple[UnitResult, int]]:
-    """Each result with its competition rank within its kind, in report order."""
-    by_kind: dict[str, list[UnitResult]] = {}
+def _ranking(results: Iterable[_Ranked]) -> list[tuple[_Ranked, int]]:
+    """Each result (a :class:`UnitResult` or :class:`_Scored`) with its competition rank
+    within its kind, in report order."""
+    by_kind: dict[str, list[_Ranked]] = {}
     for result in results:
         by_kind.setdefault(result.kind, []).append(result)
     ranking: list[tuple[UnitResult, int]] = []
@@ -418,23 +446,18 @@ def score_units(
     unit's ``overrides``."""
     empty: Mapping[str, Value] = {}
     overrides_by_unit = overrides_by_unit or {}
-    results = [
-        score_unit(
+    scored = (
+        _score(
             indicator_set,
             code,
             kind,
             values_by_unit.get(code, empty),
             overrides_by_unit.get(code),
+            None,
         )
         for code, kind in units
-    ]
-    ranked = []
-    for result, rank in _ranking(results):
-        # These results are new and not yet shared, so setting the rank in place is safe,
-        # and much cheaper than a copy per unit.
-        object.__setattr__(result, "rank", rank)
-        ranked.append(result)
-    return ranked
+    )
+    return [unit.result(rank) for unit, rank in _ranking(scored)]
 
 
 def _number(value: Decimal) -> float | int:

@@ -110,7 +110,7 @@ def threshold(indicator: Indicator) -> Scorer:
 
     def score(value: Any) -> Decimal:
         if value.__class__ is Rate:
-            value = value[2]  # the percent, without a property call
+            value = value.percent
         if lower:
             return weight if value <= target else ZERO
         return weight if value >= target else ZERO
@@ -144,7 +144,7 @@ def linear(indicator: Indicator) -> Scorer:
 
     def score(value: Any) -> Decimal:
         if value.__class__ is Rate:
-            value = value[2]  # the percent, without a property call
+            value = value.percent
         if lower:
             if value <= target:
                 return full
@@ -189,7 +189,7 @@ def ratio(indicator: Indicator) -> Scorer:
 
     def score(value: Any) -> Decimal:
         if value.__class__ is Rate:
-            value = value[2]  # the percent, without a property call
+            value = value.percent
         if lower:
             if value <= target:
                 return full
@@ -223,7 +223,7 @@ def tiered(indicator: Indicator) -> Scorer:
 
     def score(value: Any) -> Decimal:
         if value.__class__ is Rate:
-            value = value[2]  # the percent, without a property call
+            value = value.percent
         if lower:
             for bound, points in tiers:
                 if value <= bound:

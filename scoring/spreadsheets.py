@@ -31,17 +31,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from scoring.dumper import indicator_to_dict
 from scoring.engine import UnitResult
 from scoring.i18n import _
-from scoring.loader import (
-    INDICATOR_FIELDS,
-    IndicatorSetError,
-    indicator_to_dict,
-    parse_flow,
-    parse_indicator_set,
-)
+from scoring.loader import INDICATOR_FIELDS, IndicatorSetError, parse_indicator_set
 from scoring.model import IndicatorSet
 from scoring.values import format_value, plain_number
+from scoring.yaml_lines import parse_flow
 
 SET_SHEET, GRADES_SHEET, INDICATORS_SHEET = "set", "grades", "indicators"
 INDICATOR_COLUMNS = ("category_code", "category_name", *INDICATOR_FIELDS)

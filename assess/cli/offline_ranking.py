@@ -2,7 +2,7 @@
 
 Offline on purpose: panels checking a result and outside checks run it without the web app,
 so it imports neither Flask nor peewee and never builds the app. All the rules live in
-:mod:`scoring.nominations`; this module only reads the file and writes the result.
+:mod:`scoring.nomination_ranking`; this module only reads the file and writes the result.
 """
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ from typing import NoReturn
 import click
 
 from scoring.i18n import _
-from scoring.nominations import (
+from scoring.nomination_ranking import RankedNominee, RankingParams, rank_nominations
+from scoring.reviews_file import (
     OUTPUT_COLUMNS,
-    RankedNominee,
-    RankingParams,
     ReviewsFileError,
     nominee_to_dict,
     nominee_to_row,
-    rank_nominations,
     read_reviews_csv,
 )
 
@@ -87,7 +85,7 @@ def rank_nominations_command(
     output_format: str,
     output: Path | None,
 ) -> None:
-    """Read REVIEWS.csv, rank it with scoring.nominations, write JSON or CSV (nothing on error)."""
+    """Read REVIEWS.csv, rank it with scoring.nomination_ranking, write JSON or CSV (nothing on error)."""
     try:
         reviews = read_reviews_csv(reviews_path.read_bytes(), source=str(reviews_path))
     except ReviewsFileError as error:

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import click
 
+from scoring.dumper import dump_indicator_set
 from scoring.engine import result_to_dict, score_units
 from scoring.i18n import _
-from scoring.loader import IndicatorSetError, dump_indicator_set, load_indicator_set
+from scoring.loader import IndicatorSetError, load_indicator_set
 from scoring.spreadsheets import results_to_csv, results_to_xlsx, set_from_xlsx, set_to_xlsx
 from scoring.values_file import ValuesFileError, read_values_file
 

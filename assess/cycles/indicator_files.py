@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 import indicators
 from assess.cycles.lifecycle import CycleError, parse_set
-from scoring.loader import IndicatorSetError, dump_indicator_set
+from scoring.loader import IndicatorSetError
 from scoring.spreadsheets import set_from_xlsx
 
 MAX_SET_BYTES = 2 * 1024 * 1024  # an indicator set is a few KB; refuse anything absurd
@@ -57,6 +57,8 @@ def read_uploaded_set(upload, shipped_key: str, sets: list[ShippedSet]) -> tuple
 
 def _xlsx_to_yaml(data: bytes, name: str) -> str:
     """An uploaded workbook (same columns as `assess indicators export`) as YAML text."""
+    from scoring.dumper import dump_indicator_set
+
     try:
         return dump_indicator_set(set_from_xlsx(data, name))
     except IndicatorSetError as exc:

@@ -24,7 +24,8 @@ from assess.demo import DEMO_PASSWORD
 from assess.nominations import ranking_runs, review_sheets, rounds
 from assess.nominations.models import CriterionScore, Nomination, ReviewSheet
 from assess.units.models import Unit
-from scoring import nominations as engine
+from scoring.nomination_ranking import rank_nominations
+from scoring.nomination_totals import Review, weighted_total
 
 YEAR = 2013
 # username, name, unit code or None: four work for nominating units.
@@ -263,7 +264,7 @@ def _reviews(round_, rng: random.Random, admin: User) -> None:
                 ReviewSheet.id == sheet.id
             ).execute()
         else:
-            total = engine.weighted_total(
+            total = weighted_total(
                 {str(c.id): p for c, p in zip(criteria, points, strict=True)},
                 {str(c.id): c.weight for c in criteria},
             )
@@ -286,11 +287,9 @@ def _tie_at_cut_line(round_, sheets, totals, pending: set[int]) -> None:
     """Give the nominees ranked 30th and 31st the same totals, so the first ranking shows a
     tie across the cut line for the panel to settle (SPEC §5)."""
     done = [s for s in sheets if s.id not in pending]
-    reviews = [
-        engine.Review(str(s.nomination_id), "c", str(s.reviewer_id), totals[s.id]) for s in done
-    ]
+    reviews = [Review(str(s.nomination_id), "c", str(s.reviewer_id), totals[s.id]) for s in done]
     params = ranking_runs.default_params(round_)
-    ranked = [r for r in engine.rank_nominations(reviews, params) if r.rank is not None]
+    ranked = [r for r in rank_nominations(reviews, params) if r.rank is not None]
     top = params.top
     if len(ranked) <= top:
         return

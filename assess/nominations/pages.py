@@ -38,15 +38,24 @@ from assess.nominations.models import (
 from assess.reports.data import AwardCategory, AwardListData
 from assess.reports.data import Awardee as ReportAwardee
 from assess.units.models import Unit
-from scoring import nominations as engine
+from scoring.nomination_ranking import (
+    CUT_LINE_TIE,
+    DISAGREEMENT,
+    NOT_RANKABLE,
+    TIE,
+    RankedNominee,
+    RankingParams,
+)
+from scoring.nomination_totals import normalised_totals
+from scoring.reviews_file import CSV_COLUMNS
 
 
 def flag_label(flag: str) -> str:
     return {
-        engine.NOT_RANKABLE: _("有效评审不足"),
-        engine.DISAGREEMENT: _("评分分歧大"),
-        engine.TIE: _("并列"),
-        engine.CUT_LINE_TIE: _("名额线并列"),
+        NOT_RANKABLE: _("有效评审不足"),
+        DISAGREEMENT: _("评分分歧大"),
+        TIE: _("并列"),
+        CUT_LINE_TIE: _("名额线并列"),
     }.get(flag, flag)
 
 
@@ -263,7 +272,7 @@ def reviewer_tasks(round_: NominationRound, reviewer: User) -> list[ReviewerTask
 
 @dataclass
 class RunRow:
-    line: engine.RankedNominee
+    line: RankedNominee
     nomination: Nomination
     category: NominationCategory
     decision: PanelDecision | None
@@ -273,7 +282,7 @@ class RunRow:
 @dataclass
 class RunTable:
     run: RankingRun
-    params: engine.RankingParams
+    params: RankingParams
     rows: list[RunRow]
     problems: list[str]
     is_latest: bool
@@ -335,7 +344,7 @@ def reviews_csv(run: RankingRun) -> str:
     """The run's inputs as ``REVIEWS.csv`` for ``assess rank-nominations`` (SPEC §5)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(engine.CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS)
     for r in ranking_runs.run_reviews(run):
         writer.writerow([r.nomination, r.category, r.reviewer, str(r.total)])
     return out.getvalue()
@@ -358,7 +367,7 @@ class ReviewRecord:
     criteria: list[ScoreCriterion]
     sheets: list[RecordSheet]
     run: RankingRun | None
-    line: engine.RankedNominee | None
+    line: RankedNominee | None
     decision: PanelDecision | None
 
 
@@ -376,7 +385,7 @@ def review_record(nomination: Nomination) -> ReviewRecord:
         )
         decision = ranking_runs.decisions(run).get(str(nomination.id))
         if ranking_runs.run_params(run).normalise:
-            normalised = engine.normalised_totals(ranking_runs.run_reviews(run))
+            normalised = normalised_totals(ranking_runs.run_reviews(run))
     sheets = list(
         ReviewSheet.select(ReviewSheet, User)
         .join(User, on=(ReviewSheet.reviewer == User.id))
@@ -412,7 +421,7 @@ class Awardee:
     rank: int
     place: int
     nomination: Nomination
-    line: engine.RankedNominee
+    line: RankedNominee
     decision: PanelDecision | None
 
 
@@ -420,7 +429,7 @@ class Awardee:
 class AwardList:
     round: NominationRound
     run: RankingRun
-    params: engine.RankingParams
+    params: RankingParams
     categories: list[tuple[NominationCategory, list[Awardee]]]
     confirmed_on: date
 

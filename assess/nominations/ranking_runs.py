@@ -1,6 +1,6 @@
 """Ranking runs, the panel's decisions and the confirmed award list (排名与表彰名单确认).
 
-A run ranks the round's submitted reviews with ``scoring.nominations.rank_nominations`` and
+A run ranks the round's submitted reviews with ``scoring.nomination_ranking.rank_nominations`` and
 is stored as a snapshot: its parameters, the reviews it read and what it found, so it can
 be checked offline with ``assess rank-nominations`` whatever happens to the reviews later.
 Nominees a cut-line tie leaves undecided (``selected: null``) wait for the panel's recorded
@@ -36,12 +36,13 @@ from assess.nominations.rounds import (
     require_not_confirmed,
     round_sheets,
 )
-from scoring import nominations as engine
+from scoring.nomination_ranking import RankedNominee, RankingParams, rank_nominations
+from scoring.nomination_totals import Review
 
 # --- ranking runs and the award list (admin) -----------------------------------------------
 
 
-def _params_to_json(p: engine.RankingParams) -> dict[str, object]:
+def _params_to_json(p: RankingParams) -> dict[str, object]:
     return {
         "top": p.top,
         "cap_per_category": p.cap_per_category,
@@ -52,9 +53,9 @@ def _params_to_json(p: engine.RankingParams) -> dict[str, object]:
     }
 
 
-def run_params(run: RankingRun) -> engine.RankingParams:
+def run_params(run: RankingRun) -> RankingParams:
     data = json.loads(run.params)
-    return engine.RankingParams(
+    return RankingParams(
         top=data["top"],
         cap_per_category=data["cap_per_category"],
         min_reviews=data["min_reviews"],
@@ -68,10 +69,10 @@ def _dec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def run_results(run: RankingRun) -> list[engine.RankedNominee]:
+def run_results(run: RankingRun) -> list[RankedNominee]:
     """The run's ranked nominees as the engine returned them, in rank order."""
     return [
-        engine.RankedNominee(
+        RankedNominee(
             nomination=r["nomination"],
             category=r["category"],
             score=_dec(r["score"]),
@@ -87,10 +88,10 @@ def run_results(run: RankingRun) -> list[engine.RankedNominee]:
     ]
 
 
-def run_reviews(run: RankingRun) -> list[engine.Review]:
+def run_reviews(run: RankingRun) -> list[Review]:
     """The reviews the run ranked, as the engine read them."""
     return [
-        engine.Review(r["nomination"], r["category"], r["reviewer"], Decimal(r["total"]))
+        Review(r["nomination"], r["category"], r["reviewer"], Decimal(r["total"]))
         for r in json.loads(run.reviews)
     ]
 
@@ -100,9 +101,9 @@ def _exact(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def default_params(round_: NominationRound) -> engine.RankingParams:
+def default_params(round_: NominationRound) -> RankingParams:
     """The round's own ranking parameters."""
-    return engine.RankingParams(
+    return RankingParams(
         top=round_.top_n,
         cap_per_category=round_.cap_per_category,
         min_reviews=round_.min_reviews,
@@ -112,10 +113,10 @@ def default_params(round_: NominationRound) -> engine.RankingParams:
 
 def params_from(
     top: int | None, cap_per_category: int | None, min_reviews: int | None, normalise: bool
-) -> engine.RankingParams:
+) -> RankingParams:
     """Ranking parameters from the admin's form; NominationError when out of range."""
     try:
-        return engine.RankingParams(
+        return RankingParams(
             top=top or 0,
             cap_per_category=cap_per_category or None,
             min_reviews=min_reviews or 0,
@@ -127,7 +128,7 @@ def params_from(
         ) from None
 
 
-def params_form_data(params: engine.RankingParams) -> dict[str, object]:
+def params_form_data(params: RankingParams) -> dict[str, object]:
     return {
         "top": params.top,
         "cap_per_category": params.cap_per_category,
@@ -137,9 +138,9 @@ def params_form_data(params: engine.RankingParams) -> dict[str, object]:
 
 
 def run_ranking(
-    round_: NominationRound, actor: User, params: engine.RankingParams | None = None
+    round_: NominationRound, actor: User, params: RankingParams | None = None
 ) -> RankingRun:
-    """Rank the round's submitted reviews with ``scoring.nominations.rank_nominations`` and
+    """Rank the round's submitted reviews with ``scoring.nomination_ranking.rank_nominations`` and
     store the run as a snapshot with its parameters (default: the round's) and inputs."""
     with database.atomic():
         round_ = locked_round(round_)
@@ -161,10 +162,10 @@ def run_ranking(
             .order_by(ReviewSheet.nomination, ReviewSheet.reviewer)
             .tuples()
         )
-        reviews = [engine.Review(str(n), str(c), str(r), Decimal(t)) for n, c, r, t in rows]
+        reviews = [Review(str(n), str(c), str(r), Decimal(t)) for n, c, r, t in rows]
         if not reviews:
             raise NominationError(_("还没有已提交的评分，不能排名"))
-        ranked = engine.rank_nominations(reviews, params, nominations=nominations)
+        ranked = rank_nominations(reviews, params, nominations=nominations)
         number = (
             RankingRun.select(fn.MAX(RankingRun.number)).where(RankingRun.round == round_).scalar()
             or 0
@@ -267,7 +268,7 @@ def record_decision(
 
 def final_selection(
     run: RankingRun,
-    results: list[engine.RankedNominee] | None = None,
+    results: list[RankedNominee] | None = None,
     decided: dict[str, PanelDecision] | None = None,
 ) -> dict[str, bool | None]:
     """Each nominee's place on the list: the run's ``selected``, with the panel's decisions
@@ -285,7 +286,7 @@ def final_selection(
 
 def decision_problems(
     run: RankingRun,
-    results: list[engine.RankedNominee] | None = None,
+    results: list[RankedNominee] | None = None,
     decided: dict[str, PanelDecision] | None = None,
 ) -> list[str]:
     """Why the run cannot be confirmed yet: undecided nominees, or panel decisions that

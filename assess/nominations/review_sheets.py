@@ -41,7 +41,7 @@ from assess.nominations.rounds import (
     round_sheets,
 )
 from scoring import assignment
-from scoring import nominations as engine
+from scoring.nomination_totals import weighted_total
 
 MAX_POINTS_PLACES = 2
 
@@ -242,7 +242,7 @@ def save_review(
 ) -> ReviewSheet:
     """Save a reviewer's score sheet: criterion id → (points, comment). A draft may be
     partial; submitting needs every criterion scored (0..its points) with a comment, fixes
-    the total (``scoring.nominations.weighted_total``) and cannot be undone."""
+    the total (``scoring.nomination_totals.weighted_total``) and cannot be undone."""
     with database.atomic():
         round_ = locked_round(sheet.nomination.round)
         require_not_confirmed(round_)
@@ -273,7 +273,7 @@ def save_review(
             raise NominationError(problems[0], problems)
         total = None
         if submit:
-            total = engine.weighted_total(
+            total = weighted_total(
                 {str(c.id): entries[c.id][0] for c in lines}, {str(c.id): c.weight for c in lines}
             )
         CriterionScore.delete().where(CriterionScore.sheet == sheet).execute()

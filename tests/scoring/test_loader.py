@@ -9,12 +9,8 @@ from decimal import Decimal
 import pytest
 
 from indicators import load_shipped_set, shipped_sets
-from scoring.loader import (
-    IndicatorSetError,
-    dump_indicator_set,
-    load_indicator_set,
-    parse_indicator_set,
-)
+from scoring.dumper import dump_indicator_set
+from scoring.loader import IndicatorSetError, load_indicator_set, parse_indicator_set
 from scoring.model import GradeBand, Indicator, Tier
 
 pytestmark = pytest.mark.pure

@@ -1,4 +1,4 @@
-"""Hand-worked cases for the nomination ranking of SPEC §5 (scoring.nominations).
+"""Hand-worked cases for the nomination ranking of SPEC §5 (scoring.nomination_ranking).
 
 Every expected figure is worked out in the comment beside it, from the totals in the test,
 so a reader can check the rule without running the code.
@@ -9,16 +9,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from scoring.nominations import (
-    RankedNominee,
-    RankingParams,
-    Review,
-    nominee_to_dict,
-    normalised_totals,
-    rank_nominations,
-    round_half_up,
-    weighted_total,
-)
+from scoring.nomination_ranking import RankedNominee, RankingParams, rank_nominations
+from scoring.nomination_totals import Review, normalised_totals, round_half_up, weighted_total
+from scoring.reviews_file import nominee_to_dict
 
 pytestmark = pytest.mark.pure
 

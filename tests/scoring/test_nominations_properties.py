@@ -9,7 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from scoring.nominations import RankingParams, Review, rank_nominations
+from scoring.nomination_ranking import RankingParams, rank_nominations
+from scoring.nomination_totals import Review
 
 pytestmark = pytest.mark.pure
 

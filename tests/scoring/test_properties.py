@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from scoring.dumper import dump_indicator_set
 from scoring.engine import score_indicator, score_unit
-from scoring.loader import check_indicator, dump_indicator_set, parse_indicator_set
+from scoring.indicator_checks import check_indicator
+from scoring.loader import parse_indicator_set
 from scoring.model import GRADE_LEVELS, Category, GradeBand, Indicator, IndicatorSet, Tier
 from scoring.values import Rate, format_value, parse_value
 
