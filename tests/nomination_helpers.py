@@ -16,7 +16,7 @@ from PIL import Image
 from assess.accounts.models import User
 from assess.core.db import database
 from assess.demo import nominations as nomination_demo
-from assess.nominations import rounds
+from assess.nominations import entries, rounds
 from assess.nominations.models import NominationRound, ScoreCriterion
 from assess.units.models import Unit
 
@@ -86,11 +86,11 @@ def nominee(round_: NominationRound, category_index: int = 0, name: str = "某�
         "deeds": f"{name}在促进流动人口社会融合方面成效显著。",
     }
     values.update(extra)
-    return rounds.NomineeInput(**values)
+    return entries.NomineeInput(**values)
 
 
 def nominate(round_: NominationRound, reporter: str, category_index: int = 0, name: str = "某单位"):
-    return rounds.create_nomination(round_, nominee(round_, category_index, name), user(reporter))
+    return entries.create_nomination(round_, nominee(round_, category_index, name), user(reporter))
 
 
 def nomination_form(round_: NominationRound, category_index: int, name: str) -> dict[str, str]:

@@ -25,3 +25,17 @@ class UnitForm(FlaskForm):
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=50)])
     sort_order = IntegerField(_l("排序"), default=0, validators=[Optional()])
     active = BooleanField(_l("启用"), default=True)
+
+    def unit_fields(self) -> dict[str, object]:
+        """The typed fields as ``create_unit``/``update_unit`` take them (parent aside): blank
+        contact fields as "", a blank sort order as 0."""
+        return {
+            "code": self.code.data,
+            "name": self.name.data,
+            "kind": self.kind.data,
+            "contact_person": self.contact_person.data or "",
+            "contact_title": self.contact_title.data or "",
+            "contact_phone": self.contact_phone.data or "",
+            "sort_order": self.sort_order.data or 0,
+            "active": self.active.data,
+        }

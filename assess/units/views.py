@@ -10,7 +10,6 @@ from assess.core.policy import allow, can
 from assess.units.forms import UnitForm
 from assess.units.models import Unit
 from assess.units.tree import (
-    UNIT_AUDIT_FIELDS,
     UnitError,
     create_unit,
     unit_choices,
@@ -67,35 +66,13 @@ def edit_unit(unit_id: int | None = None):
         form.parent.data = unit.parent_id or 0
     if form.validate_on_submit():
         parent = Unit.get_or_none(Unit.id == form.parent.data) if form.parent.data else None
-        fields = {
-            name: getattr(form, name).data
-            for name in UNIT_AUDIT_FIELDS
-            if name not in ("code", "name", "kind", "parent")
-        }
-        fields = {
-            k: ("" if v is None and k.startswith("contact") else v) for k, v in fields.items()
-        }
-        fields["sort_order"] = fields["sort_order"] or 0
+        fields = form.unit_fields()
         try:
             if unit is None:
-                unit = create_unit(
-                    form.code.data,
-                    form.name.data,
-                    form.kind.data,
-                    parent,
-                    actor=current_user,
-                    **fields,
-                )
+                code, name, kind = fields.pop("code"), fields.pop("name"), fields.pop("kind")
+                unit = create_unit(code, name, kind, parent, actor=current_user, **fields)
             else:
-                update_unit(
-                    unit,
-                    actor=current_user,
-                    code=form.code.data,
-                    name=form.name.data,
-                    kind=form.kind.data,
-                    parent=parent,
-                    **fields,
-                )
+                update_unit(unit, actor=current_user, parent=parent, **fields)
         except UnitError as exc:
             flash(str(exc), "error")
         else:

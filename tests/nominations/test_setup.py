@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from assess.cli.offline_ranking import rank_nominations_command
 from assess.core.models import AuditEntry
-from assess.nominations import pages, ranking_runs, review_sheets, rounds
+from assess.nominations import exports, pages, ranking_runs, review_sheets, rounds
 from assess.nominations.models import Nomination, NominationCategory, NominationRound, ReviewSheet
 from tests.nomination_helpers import (
     close_window,
@@ -198,7 +198,7 @@ def test_a_run_is_a_snapshot_that_checks_out_offline(app, db, demo, tmp_path):
     }
     stored = json.loads(run.results)
     path = tmp_path / "REVIEWS.csv"
-    path.write_text(pages.reviews_csv(run), encoding="utf-8")
+    path.write_text(exports.reviews_csv(run), encoding="utf-8")
     result = CliRunner().invoke(
         rank_nominations_command,
         ["--reviews", str(path), "--top", "2", "--normalise", "--format", "json"],

@@ -117,13 +117,13 @@ def build_nominations(reporter: User, inspector: User, admin: User) -> tuple[int
     """A nomination round through to a confirmed award list: unit A nominates with one file,
     the window closes, "inspector" (the whole panel) reviews, the admin ranks and confirms.
     Returns (round, nomination, evidence, run) ids."""
-    from assess.nominations import ranking_runs, review_sheets, rounds
+    from assess.nominations import entries, ranking_runs, review_sheets, rounds
     from assess.nominations.models import NominationRound, ReviewSheet
     from tests.nomination_helpers import close_window, nominee, open_round, split
 
     round_ = open_round(reviewers_per_nomination=1, min_reviews=1, top_n=3)
-    nomination = rounds.create_nomination(round_, nominee(round_, 0, "金水区"), reporter)
-    (evidence,) = rounds.add_evidence(
+    nomination = entries.create_nomination(round_, nominee(round_, 0, "金水区"), reporter)
+    (evidence,) = entries.add_evidence(
         nomination,
         [upload(png_bytes(), "事迹照片.png")],
         reporter,

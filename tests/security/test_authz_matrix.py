@@ -179,14 +179,14 @@ def fast_reports(app, monkeypatch):
     finished batch job for the job pages. The guard in front of them is what is tested."""
     import json
 
-    from assess.nominations import pages
+    from assess.nominations import exports
     from assess.reports import jobs as report_jobs
     from assess.reports import views
 
     pdf = b"%PDF-1.4\n% stand-in\n%%EOF\n"
     for name in ("render_unit_report", "render_city_summary"):
         monkeypatch.setattr(views, name, lambda data: pdf, raising=False)
-    monkeypatch.setattr(pages, "award_pdf", lambda award: pdf, raising=False)
+    monkeypatch.setattr(exports, "award_pdf", lambda award, with_scores=False: pdf)
     job_id = LITERALS["job_id"]
     monkeypatch.setattr(report_jobs, "start_batch", lambda cycle, app, workers=2: job_id)
     jobs = report_jobs.jobs_dir(app.config["ASSESS_INSTANCE"])
