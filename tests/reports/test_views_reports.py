@@ -109,6 +109,7 @@ def test_report_command(published, database_url, tmp_path, monkeypatch):
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ASSESS_INSTANCE", str(tmp_path / "cli-instance"))
+    monkeypatch.setenv("SECRET_KEY", "report-command-test")  # PostgreSQL needs a shared key
     out = tmp_path / "out"
     result = CliRunner().invoke(
         main, ["report", "--cycle", "2026", "--unit", "410105", "-o", str(out)]
