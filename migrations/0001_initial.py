@@ -7,6 +7,10 @@ import peewee as pw
 
 GENESIS_HASH = "0" * 64
 
+# What ``down`` drops, so a downgrade can refuse to lose rows unless forced (the audit head
+# only summarises the entries, and a new database already holds it).
+DROPS_TABLES = ("unit", "user", "login_throttle", "cycle", "audit_entry")
+
 
 def _models(db):
     class Base(pw.Model):

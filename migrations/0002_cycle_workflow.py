@@ -131,6 +131,20 @@ CYCLE_COLUMNS = (
     ("published_at", pw.DateTimeField(null=True)),
 )
 
+# What ``down`` drops, so a downgrade can refuse to lose rows unless forced: the tables, and
+# the cycle columns where a row holds more than the column's default.
+DROPS_TABLES = (
+    "assignment",
+    "submission",
+    "evidence",
+    "rectification",
+    "result_snapshot",
+    "unit_result_record",
+)
+DROPS_COLUMNS = tuple(("cycle", name, field.default) for name, field in CYCLE_COLUMNS) + (
+    ("cycle", "previous_id", None),
+)
+
 
 def up(migrator, db):
     cycle, tables = _models(db)

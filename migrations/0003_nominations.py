@@ -7,6 +7,20 @@ this step.
 
 import peewee as pw
 
+# What ``down`` drops, so a downgrade can refuse to lose rows unless forced.
+DROPS_TABLES = (
+    "nomination_round",
+    "nomination_category",
+    "score_criterion",
+    "nomination",
+    "panel_member",
+    "reviewer_conflict",
+    "review_sheet",
+    "criterion_score",
+    "ranking_run",
+    "panel_decision",
+)
+
 
 def _models(db):
     class Base(pw.Model):

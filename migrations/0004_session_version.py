@@ -2,6 +2,9 @@
 
 import peewee as pw
 
+# A raised generation is what ``down`` would lose (sessions it ended would come back).
+DROPS_COLUMNS = (("user", "session_version", 0),)
+
 
 def up(migrator, db):
     migrator.migrate(migrator.add_column("user", "session_version", pw.IntegerField(default=0)))

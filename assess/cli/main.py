@@ -23,8 +23,14 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def with_app(func: Callable) -> Callable:
-    """Run the command inside an app context with an open database connection."""
+def with_app(func: Callable | None = None, *, any_schema: bool = False) -> Callable:
+    """Run the command inside an app context with an open database connection.
+
+    The command is refused when the database schema is not the one this code expects,
+    unless ``any_schema`` (the commands that create, migrate, load or restore a database).
+    """
+    if func is None:
+        return lambda f: with_app(f, any_schema=any_schema)
 
     @wraps(func)
     def wrapper(*args, **kwargs):
@@ -44,6 +50,12 @@ def with_app(func: Callable) -> Callable:
             except peewee.OperationalError as exc:
                 _fail(_("无法连接数据库：%(err)s", err=str(exc).strip()))
             try:
+                if not any_schema:
+                    from assess.ops import migrations
+
+                    problem = migrations.schema_problem()
+                    if problem:
+                        _fail(problem)
                 return func(app, *args, **kwargs)
             except peewee.OperationalError as exc:
                 _fail(_("数据库错误：%(err)s（是否已运行 assess init？）", err=str(exc).strip()))
@@ -59,7 +71,7 @@ def main() -> None:
 
 
 @main.command(help=_("创建数据库或升级到最新结构"))
-@with_app
+@with_app(any_schema=True)
 def init(app) -> None:
     from assess.ops import migrations
 
@@ -80,22 +92,33 @@ def db() -> None:
 
 @db.command("upgrade", help=_("应用尚未执行的迁移"))
 @click.option("--to", "target", type=int, default=None, help=_("升级到的版本号（默认最新）"))
-@with_app
+@with_app(any_schema=True)
 def db_upgrade(app, target: int | None) -> None:
     from assess.ops import migrations
 
-    for m in migrations.upgrade(target):
+    try:
+        applied = migrations.upgrade(target)
+    except migrations.MigrationError as exc:
+        _fail(_("升级失败：%(err)s", err=exc))
+    for m in applied:
         click.echo(f"+ {m.version:04d} {m.name}")
     click.echo(_("当前版本：%(v)s", v=migrations.current_version()))
 
 
 @db.command("downgrade", help=_("回退到指定版本"))
 @click.option("--to", "target", type=int, required=True, help=_("回退到的版本号"))
-@with_app
-def db_downgrade(app, target: int) -> None:
+@click.option("--force", is_flag=True, help=_("确认删除回退所丢弃的数据"))
+@with_app(any_schema=True)
+def db_downgrade(app, target: int, force: bool) -> None:
     from assess.ops import migrations
 
-    for m in migrations.downgrade(target):
+    try:
+        undone = migrations.downgrade(target, force=force)
+    except migrations.DataLossError as exc:
+        _fail(str(exc))
+    except migrations.MigrationError as exc:
+        _fail(_("回退失败：%(err)s", err=exc))
+    for m in undone:
         click.echo(f"- {m.version:04d} {m.name}")
     click.echo(_("当前版本：%(v)s", v=migrations.current_version()))
 
@@ -103,7 +126,7 @@ def db_downgrade(app, target: int) -> None:
 @main.command(help=_("载入演示数据（郑州市各县区、成员单位及各角色账号）"))
 @click.option("--logins", is_flag=True, help=_("只显示演示账号，不载入数据"))
 @click.option("--units-only", is_flag=True, help=_("只载入单位和账号，不载入考核周期和评选"))
-@with_app
+@with_app(any_schema=True)
 def demo(app, logins: bool, units_only: bool) -> None:
     from assess.demo import units as demo_data
     from assess.evidence.storage import EvidenceStore
@@ -230,6 +253,11 @@ def serve(host: str, port: int) -> None:
         _fail(_("DATABASE_URL 无法识别：%(err)s", err=exc))
     except ConfigurationError as exc:
         _fail(str(exc))
+    from assess.web.schema_guard import schema_problem_at_start
+
+    problem = schema_problem_at_start(app)
+    if problem:
+        _fail(problem)
     app.run(host=host, port=port, debug=False, threaded=True, request_handler=QuietServerHeader)
 
 
@@ -271,18 +299,32 @@ def report(
         ]
     if not cycles_found:
         _fail(_("没有找到已公布结果的考核周期：%(c)s", c=cycle_ref))
-    jobs = [job for c in cycles_found for job in report_jobs(c, [unit] if unit else None)]
+    office = app.config["ISSUING_OFFICE"]
+    show_peers = bool(app.config.get("UNITS_SEE_PEERS"))
+    jobs = [
+        job
+        for c in cycles_found
+        for job in report_jobs(c, office, [unit] if unit else None, show_peers=show_peers)
+    ]
     if not jobs:
         _fail(_("该周期没有可生成的报告"))
+    failures: list[tuple[str, str]] = []
     with click.progressbar(length=len(jobs), label=_("生成督查报告")) as bar:
         try:
             paths = render_batch(
                 jobs, out_dir, workers=workers, progress=lambda done, total, path: bar.update(1)
             )
         except BatchRenderError as exc:
-            _fail(str(exc))
+            # The reports that were written are delivered all the same; the failures are
+            # listed after them and the exit status says the batch was incomplete.
+            paths, failures = exc.written, exc.failures
     for path in paths:
         click.echo(str(path))
+    if failures:
+        click.echo(_("%(n)s份报告生成失败：", n=len(failures)), err=True)
+        for name, message in failures:
+            click.echo(f"  {name}: {message}", err=True)
+        sys.exit(1)
 
 
 def _size_label(size: int) -> str:
@@ -291,7 +333,7 @@ def _size_label(size: int) -> str:
 
 @main.command(help=_("备份数据库和佐证材料到一个文件（服务运行时也可备份）"))
 @click.argument("path", type=click.Path(dir_okay=False))
-@with_app
+@with_app(any_schema=True)
 def backup(app, path: str) -> None:
     from assess.ops import backup as backups
 
@@ -314,7 +356,7 @@ def backup(app, path: str) -> None:
 @main.command(help=_("从备份文件恢复数据库和佐证材料（请先停止服务）"))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--force", is_flag=True, help=_("数据库中已有数据时也覆盖"))
-@with_app
+@with_app(any_schema=True)
 def restore(app, path: str, force: bool) -> None:
     from assess.ops import backup as backups
 

@@ -9,15 +9,25 @@ kept as a harmless orphan). The archive is written under a temporary name and re
 when complete, so a backup file is never half-written.
 
 Restoring checks the whole archive before changing anything (manifest, member names,
-each file's SHA-256 against its name, the SQLite copy's integrity), refuses a database
+each file's SHA-256 against its name, the database dump and every thumbnail against the
+manifest's ``checksums``, the SQLite copy's integrity, and that every evidence row of the
+archived database finds its file and thumbnail in the archive or the store), refuses a database
 that already holds data unless forced, adds the evidence files (content-addressed, so
 adding never overwrites other bytes), replaces the database, brings it to the current
 schema and records the restore in the audit log. Stop the server before restoring.
+
+Each run works in a staging folder (beside the archive for a backup, in the instance for a
+restore) holding an exclusive lock for as long as the run lives. A run killed halfway leaves
+its folder behind; the next backup or restore removes every such folder whose lock is free
+(its owner is gone) before it starts. The next run, not the next app start: a backup's
+staging folder lies beside an archive path only the command knows, and a lock, not an age,
+tells a dead run from one still going.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import io
 import json
@@ -28,11 +38,13 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import peewee
+from PIL import Image, UnidentifiedImageError
 
 from assess.accounts.models import User
 from assess.core import audit
@@ -52,6 +64,12 @@ EVIDENCE = STORE_FOLDER  # archive members are laid out as in the store
 CHUNK = 1 << 20
 PG_TIMEOUT_SECONDS = 3600
 _EVIDENCE_NAME = re.compile(r"^evidence/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})(\.thumb\.png)?$")
+BACKUP_STAGING = ".assess-backup-"
+RESTORE_STAGING = "restore-"
+STAGING_LOCK = ".lock"
+# A staging folder is locked right after it is made; one without a lock file younger than
+# this may be that instant, an older one was left by a run killed in between.
+UNLOCKED_GRACE_SECONDS = 60
 
 
 class BackupError(RuntimeError):
@@ -119,7 +137,7 @@ def _pg_env() -> dict[str, str]:
     return env
 
 
-def _run_pg(args: list[str]) -> None:
+def _run_pg(args: list[str]) -> str:
     try:
         done = subprocess.run(
             args, env=_pg_env(), capture_output=True, text=True, timeout=PG_TIMEOUT_SECONDS
@@ -136,6 +154,7 @@ def _run_pg(args: list[str]) -> None:
                 err=done.stderr.strip()[-2000:],
             )
         )
+    return done.stdout
 
 
 def _schema_version() -> int:
@@ -168,7 +187,7 @@ def backup(path: str | Path, *, instance: str | Path) -> BackupSummary:
     store = EvidenceStore.in_instance(instance)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=".assess-backup-", dir=path.parent) as work:
+        with staging(path.parent, BACKUP_STAGING) as work:
             dump = Path(work) / (SQLITE_MEMBER if engine == "sqlite" else POSTGRES_MEMBER)
             version = _schema_version()
             if engine == "sqlite":
@@ -178,6 +197,12 @@ def backup(path: str | Path, *, instance: str | Path) -> BackupSummary:
                     [_pg_tool("pg_dump"), "-Fc", "--no-owner", "--no-privileges", "-f", str(dump)]
                 )
             files = _evidence_files(store)
+            # Evidence files are named by their hash; the dump and the thumbnails are not.
+            checksums = {dump.name: _file_hash(dump)}
+            for file in files:
+                if file.name.endswith(".thumb.png"):
+                    arcname = f"{EVIDENCE}/{file.relative_to(store.root).as_posix()}"
+                    checksums[arcname] = _file_hash(file)
             created = datetime.now(UTC).isoformat(timespec="seconds")
             manifest = {
                 "format": FORMAT,
@@ -186,6 +211,7 @@ def backup(path: str | Path, *, instance: str | Path) -> BackupSummary:
                 "created_at": created,
                 "evidence_files": len(files),
                 "database": dump.name,
+                "checksums": checksums,
             }
             partial = Path(work) / "backup.tar.gz"
             with tarfile.open(partial, "w:gz", compresslevel=6, dereference=True) as tar:
@@ -202,6 +228,54 @@ def backup(path: str | Path, *, instance: str | Path) -> BackupSummary:
     except sqlite3.Error as exc:
         raise BackupError(_("读取 SQLite 数据库失败：%(err)s", err=exc)) from exc
     return BackupSummary(path, engine, version, len(files), path.stat().st_size, created)
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def staging(parent: Path, prefix: str) -> Iterator[Path]:
+    """A fresh staging folder in ``parent``, locked while in use and removed afterwards.
+
+    Folders with ``prefix`` left there by killed runs are removed first.
+    """
+    sweep_staging(parent, prefix)
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    try:
+        with (work / STAGING_LOCK).open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def sweep_staging(parent: Path, prefix: str) -> list[Path]:
+    """Remove the staging folders in ``parent`` whose run is gone; return those removed."""
+    removed = []
+    if not parent.is_dir():
+        return removed
+    for folder in parent.iterdir():
+        if not folder.name.startswith(prefix) or not folder.is_dir() or folder.is_symlink():
+            continue
+        lock_path = folder / STAGING_LOCK
+        if not lock_path.is_file():
+            age = datetime.now(UTC).timestamp() - folder.stat().st_mtime
+            if age < UNLOCKED_GRACE_SECONDS:
+                continue
+        else:
+            with lock_path.open("a") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a live run holds it
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 def _sqlite_copy(source: Path, target: Path) -> None:
@@ -272,11 +346,11 @@ def restore(path: str | Path, *, instance: str | Path, force: bool = False) -> B
     root = Path(instance)
     store = EvidenceStore.in_instance(root)
     root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="restore-", dir=root) as work:
-        staged = Path(work)
+    with staging(root, RESTORE_STAGING) as staged:
         manifest, files = _unpack(path, staged, engine)
         if engine == "sqlite":
             _check_sqlite(staged / SQLITE_MEMBER)
+        _check_references(path, _evidence_references(staged, engine), files, store)
         found = existing_data()
         if found and not force:
             what = "，".join(
@@ -339,6 +413,7 @@ def _damaged(path: Path, why: object) -> BackupError:
 def _unpack(path: Path, staged: Path, engine: str) -> tuple[dict, list[str]]:
     """Extract and check every member into ``staged``; return (manifest, evidence names)."""
     files: list[str] = []
+    digests: dict[str, str] = {}
     manifest = None
     try:
         with tarfile.open(path, "r:gz") as tar:
@@ -352,6 +427,7 @@ def _unpack(path: Path, staged: Path, engine: str) -> tuple[dict, list[str]]:
                 target = staged / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 digest = _copy_hashing(source, target)
+                digests[name] = digest
                 if name == MANIFEST:
                     manifest = json.loads(target.read_text("utf-8"))
                 elif evidence:
@@ -375,6 +451,7 @@ def _unpack(path: Path, staged: Path, engine: str) -> tuple[dict, list[str]]:
     member = SQLITE_MEMBER if engine == "sqlite" else POSTGRES_MEMBER
     if not (staged / member).is_file():
         raise _damaged(path, _("缺少数据库文件"))
+    _check_checksums(path, staged, manifest, digests)
     newest = max((m.version for m in migrations.available()), default=0)
     if int(manifest.get("schema_version", 0)) > newest:
         raise BackupError(
@@ -385,6 +462,116 @@ def _unpack(path: Path, staged: Path, engine: str) -> tuple[dict, list[str]]:
             )
         )
     return manifest, files
+
+
+def _check_checksums(path: Path, staged: Path, manifest: dict, digests: dict[str, str]) -> None:
+    """Check the dump and each thumbnail against the manifest; raise BackupError if any differs.
+
+    Archives written before the manifest carried checksums can only have their thumbnails
+    checked as images.
+    """
+    checksums = manifest.get("checksums")
+    thumbnails = [name for name in digests if name.endswith(".thumb.png")]
+    if checksums is None:
+        for name in thumbnails:
+            if not _is_png(staged / name):
+                raise _damaged(path, _("缩略图 %(n)s 不是有效的图片", n=name))
+        return
+    if not isinstance(checksums, dict):
+        raise _damaged(path, _("不是 assess backup 生成的备份"))
+    for name in [n for n in digests if n in (SQLITE_MEMBER, POSTGRES_MEMBER)] + thumbnails:
+        if checksums.get(name) != digests[name]:
+            raise _damaged(path, _("%(n)s 内容与备份清单中的哈希不符", n=name))
+    absent = sorted(set(checksums) - set(digests))
+    if absent:
+        raise _damaged(path, _("缺少备份清单中列出的文件 %(n)s", n=absent[0]))
+
+
+def _is_png(path: Path) -> bool:
+    try:
+        with Image.open(path) as image:
+            if image.format != "PNG":
+                return False
+            image.verify()
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _evidence_references(staged: Path, engine: str) -> dict[str, bool]:
+    """The archived database's evidence files: {sha256: has a thumbnail}."""
+    refs: dict[str, bool] = {}
+    if engine == "sqlite":
+        conn = sqlite3.connect(staged / SQLITE_MEMBER)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if "evidence" not in tables:
+                return refs
+            for sha, thumb in conn.execute("SELECT sha256, has_thumbnail FROM evidence"):
+                refs[sha] = refs.get(sha, False) or bool(thumb)
+        except sqlite3.Error as exc:
+            raise _damaged(staged, exc) from exc
+        finally:
+            conn.close()
+        return refs
+    # pg_restore writes a table's rows as COPY text without needing a server.
+    text = _run_pg(
+        [
+            _pg_tool("pg_restore"),
+            "--data-only",
+            "--table=evidence",
+            "-f",
+            "-",
+            str(staged / POSTGRES_MEMBER),
+        ]
+    )
+    columns: list[str] | None = None
+    for line in text.splitlines():
+        if columns is None:
+            match = re.match(r"COPY \S*evidence \((.*)\) FROM stdin;$", line)
+            if match:
+                columns = [c.strip().strip('"') for c in match.group(1).split(",")]
+            continue
+        if line == "\\.":
+            break
+        row = dict(zip(columns, line.split("\t"), strict=False))
+        sha = row.get("sha256", "")
+        refs[sha] = refs.get(sha, False) or row.get("has_thumbnail") == "t"
+    return refs
+
+
+def _check_references(
+    path: Path, refs: dict[str, bool], files: list[str], store: EvidenceStore
+) -> None:
+    """Raise BackupError unless every referenced file (and thumbnail) is in the archive or
+    already in the store."""
+    archived = set(files)
+    missing = []
+    for sha, thumb in sorted(refs.items()):
+        try:
+            final = store.path_for(sha)
+        except ValueError:
+            missing.append(sha)
+            continue
+        name = f"{EVIDENCE}/{final.relative_to(store.root).as_posix()}"
+        if name not in archived and not final.is_file():
+            missing.append(name)
+        thumb_name = name + ".thumb.png"
+        if (
+            thumb
+            and thumb_name not in archived
+            and not final.with_name(final.name + ".thumb.png").is_file()
+        ):
+            missing.append(thumb_name)
+    if missing:
+        raise _damaged(
+            path,
+            _(
+                "数据库引用的 %(n)s 个佐证材料文件不在备份中（如 %(first)s）",
+                n=len(missing),
+                first=missing[0],
+            ),
+        )
 
 
 def _copy_hashing(source, target: Path) -> str:

@@ -9,10 +9,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import multiprocessing
+import os
+import signal
 import tarfile
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -145,10 +149,13 @@ def test_restore_refuses_a_database_with_data_unless_forced(filled, monkeypatch,
 
 
 def _rewrite(archive, out, change):
-    """Copy a backup, passing each member's (name, bytes) through ``change``."""
+    """Copy a backup, passing each member's (name, bytes) through ``change`` (None: left out)."""
     with tarfile.open(archive, "r:gz") as src, tarfile.open(out, "w:gz") as dst:
         for member in src:
-            name, data = change(member.name, src.extractfile(member).read())
+            changed = change(member.name, src.extractfile(member).read())
+            if changed is None:
+                continue
+            name, data = changed
             info = tarfile.TarInfo(name)
             info.size = len(data)
             dst.addfile(info, io.BytesIO(data))
@@ -253,3 +260,101 @@ def test_unusable_paths_and_files_fail_clearly(app, monkeypatch, tmp_path):
     junk.write_bytes(b"not a backup at all")
     result = command(monkeypatch, app, "restore", str(junk))
     assert result.exit_code == 1 and "备份文件无法使用" in result.output
+
+
+def _without_pdf(name, data):
+    # The PDF has no thumbnail, so only its own file goes missing.
+    if name.startswith("evidence/") and data.startswith(b"%PDF"):
+        return None
+    return name, data
+
+
+def _without_thumbnail(name, data):
+    return None if name.endswith(".thumb.png") else (name, data)
+
+
+def _damage_thumbnail(name, data):
+    return (name, data[:-12] + b"\0" * 12) if name.endswith(".thumb.png") else (name, data)
+
+
+def _old_archive_with_a_bad_thumbnail(name, data):
+    # As written before manifests carried checksums: a thumbnail is checked as an image.
+    if name == "manifest.json":
+        manifest = json.loads(data)
+        del manifest["checksums"]
+        return name, json.dumps(manifest).encode()
+    return (name, b"not a png at all") if name.endswith(".thumb.png") else (name, data)
+
+
+def _damage_database(name, data):
+    if name.startswith("database."):
+        return name, data + b"trailing bytes"
+    return name, data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_without_pdf, "佐证材料文件不在备份中"),
+        (_without_thumbnail, "缺少备份清单中列出的文件"),
+        (_damage_thumbnail, "内容与备份清单中的哈希不符"),
+        (_old_archive_with_a_bad_thumbnail, "不是有效的图片"),
+        (_damage_database, "内容与备份清单中的哈希不符"),
+    ],
+)
+def test_restore_refuses_missing_or_unverified_files_and_changes_nothing(
+    filled, monkeypatch, tmp_path, other_database_url, change, message
+):
+    archive, bad = tmp_path / "good.tar.gz", tmp_path / "bad.tar.gz"
+    assert command(monkeypatch, filled, "backup", str(archive)).exit_code == 0
+    _rewrite(archive, bad, change)
+    fresh = make_app(other_database_url, tmp_path / "fresh")
+    result = command(monkeypatch, fresh, "restore", str(bad))
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    store = EvidenceStore.from_config(fresh.config)
+    assert not store.root.exists() or not any(store.root.rglob("*"))
+    with fresh.app_context():
+        database.connect(reuse_if_open=True)
+        assert "unit" not in database.get_tables()  # the database was not replaced
+        database.close()
+    # The intact archive still restores.
+    assert command(monkeypatch, fresh, "restore", str(archive)).exit_code == 0
+
+
+def _killed_inside_staging(parent: str, prefix: str) -> None:
+    with backups.staging(Path(parent), prefix) as work:
+        (work / "half-written").write_bytes(b"x" * 1000)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _leave_staging_of_a_killed_run(parent: Path, prefix: str) -> Path:
+    child = multiprocessing.get_context("fork").Process(
+        target=_killed_inside_staging, args=(str(parent), prefix)
+    )
+    child.start()
+    child.join()
+    assert child.exitcode == -signal.SIGKILL
+    (left,) = [p for p in parent.iterdir() if p.name.startswith(prefix)]
+    return left
+
+
+def test_staging_left_by_killed_runs_is_cleaned_by_the_next_run(
+    filled, monkeypatch, tmp_path, other_database_url
+):
+    backups_dir = tmp_path / "backups"
+    backups_dir.mkdir()
+    fresh = make_app(other_database_url, tmp_path / "fresh")
+    instance = Path(fresh.config["ASSESS_INSTANCE"])
+    dead_backup = _leave_staging_of_a_killed_run(backups_dir, backups.BACKUP_STAGING)
+    dead_restore = _leave_staging_of_a_killed_run(instance, backups.RESTORE_STAGING)
+    # A run still going keeps its folder: its lock is held.
+    with backups.staging(backups_dir, backups.BACKUP_STAGING) as live:
+        archive = backups_dir / "assess.tar.gz"
+        assert command(monkeypatch, filled, "backup", str(archive)).exit_code == 0
+        assert not dead_backup.exists() and live.is_dir()
+        assert dead_restore.is_dir()  # a backup sweeps only beside its archive
+        assert command(monkeypatch, fresh, "restore", str(archive)).exit_code == 0
+        assert not dead_restore.exists()
+    assert not live.exists()
+    assert sorted(p.name for p in backups_dir.iterdir()) == ["assess.tar.gz"]
