@@ -13,7 +13,7 @@ from assess import ROOT
 from assess.core import db
 from assess.core.secret_key import instance_secret, required_key
 from assess.core.settings import defaults_from_env
-from assess.web import errors, guard, i18n, navigation, security
+from assess.web import errors, guard, i18n, navigation, schema_guard, security
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
+    schema_guard.init_app(app)  # before anything reads a table
     i18n.init_app(app)
     security.init_app(app)
     guard.init_app(app)

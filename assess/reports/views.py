@@ -47,7 +47,14 @@ def unit_pdf(cycle_id: int, unit_id: int):
     require_unit(current_user, unit_id)
     cycle = _published(cycle_id)
     unit = Unit.get_or_none(Unit.id == unit_id)
-    data = unit_report(cycle, unit, current_app.config["ISSUING_OFFICE"]) if unit else None
+    config = current_app.config
+    data = (
+        unit_report(
+            cycle, unit, config["ISSUING_OFFICE"], show_peers=bool(config.get("UNITS_SEE_PEERS"))
+        )
+        if unit
+        else None
+    )
     if data is None:
         abort(404)
     return _pdf(data, render_unit_report, f"{cycle.year}-{unit.code}.pdf")
@@ -78,6 +85,18 @@ def job(job_id: str):
     if state is None:
         abort(404)
     return render_template("reports/job.html", job_id=job_id, state=state)
+
+
+@bp.route("/jobs/<job_id>/restart", methods=["POST"])
+@allow("reports.batch")
+def restart_job(job_id: str):
+    """A failed job (its worker gone, or a report refused) is started again as a new job."""
+    state = jobs.read_state(job_id, current_app.config["ASSESS_INSTANCE"])
+    if state is None or state["state"] != JobState.FAILED:
+        abort(404)
+    cycle = _published(state["cycle"])
+    new_id = jobs.start_batch(cycle, current_app._get_current_object())
+    return redirect(url_for("reports.job", job_id=new_id))
 
 
 @bp.route("/jobs/<job_id>/download")

@@ -1,14 +1,45 @@
-"""Error pages in the user's language; never a traceback in front of a user."""
+"""Error pages in the user's language; never a traceback in front of a user.
+
+An error page must render when the database is down or the disk is full, which is when it
+is needed most: it never loads the signed-in user, the navigation or anything else from the
+database (``bare`` in ``base.html``), and if even that fails a fixed Chinese page is sent.
+A database that cannot be reached is a 503 and a full disk a 507, both with a page that
+says so; the next request tries again, so the app recovers by itself when the database is
+back or space is freed.
+"""
 
 from __future__ import annotations
 
-from flask import render_template, request
+import errno
+import sqlite3
+
+import peewee
+from flask import g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
+DATABASE_UNAVAILABLE = 503
+DISK_FULL = 507
 
-def _titles() -> dict[int, tuple[str, str]]:
+# Errors of the engine or the connection, not of the statement: a refused connection, a
+# server gone mid-request, a database file that cannot be opened or read. A constraint,
+# data or programming error is a defect (500), not an outage.
+_OUTAGE_ERRORS = (peewee.OperationalError, peewee.InterfaceError)
+_NO_SPACE_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+_NO_SPACE_TEXT = ("database or disk is full", "no space left on device", "disk quota exceeded")
+_PG_DISK_FULL = "53100"
+
+# Sent when the error template itself cannot be rendered: no template, no translation.
+_LAST_RESORT = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+    "<title>{code} · 督查考核评分系统</title></head><body>"
+    '<h1>{code} · {title}</h1><p>{message}</p><p><a href="/">返回首页</a></p></body></html>'
+)
+
+
+def _titles(_=_) -> dict[int, tuple[str, str]]:  # noqa: PLR0914
     return {
         400: (_("请求有误"), _("提交的内容无法处理，请返回检查后重试。")),
         401: (_("需要登录"), _("请先登录后再操作。")),
@@ -18,14 +49,88 @@ def _titles() -> dict[int, tuple[str, str]]:
         413: (_("文件过大"), _("上传的文件超过了大小上限。")),
         429: (_("请求过于频繁"), _("请稍后再试。")),
         500: (_("系统错误"), _("系统出现错误，已记录。请稍后重试或联系领导小组办公室。")),
+        DATABASE_UNAVAILABLE: (
+            _("系统暂时无法使用"),
+            _("数据库暂时无法连接，您的操作未保存。请稍后重试；如持续出现，请联系领导小组办公室。"),
+        ),
+        DISK_FULL: (
+            _("磁盘空间不足"),
+            _("服务器磁盘空间已满，您的操作未保存。请联系领导小组办公室清理空间后重试。"),
+        ),
     }
 
 
-def render_error(code: int, detail: str | None = None):
+def _causes(exc: BaseException):
+    """``exc``, the driver error peewee wrapped in it, and what they were raised from."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or any(current is s for s in seen):
+            continue
+        seen.append(current)
+        todo.extend([current.__cause__, current.__context__])
+        todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return seen
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    for cause in _causes(exc):
+        if isinstance(cause, OSError) and cause.errno in _NO_SPACE_ERRNOS:
+            return True
+        if getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return True
+        if getattr(cause, "pgcode", None) == _PG_DISK_FULL:
+            return True
+        if isinstance(cause, (peewee.DatabaseError, sqlite3.Error, OSError)) and any(
+            text in str(cause).lower() for text in _NO_SPACE_TEXT
+        ):
+            return True
+    return False
+
+
+def outage_code(exc: BaseException) -> int | None:
+    """507 when ``exc`` comes from a full disk, 503 when the database cannot be reached or
+    opened, None for any other error."""
+    if _is_disk_full(exc):
+        return DISK_FULL
+    if isinstance(exc, _OUTAGE_ERRORS) or (
+        # "file is not a database": SQLite's file is unreadable or damaged.
+        type(exc) is peewee.DatabaseError
+    ):
+        return DATABASE_UNAVAILABLE
+    return None
+
+
+def render_error(code: int, detail: str | None = None, *, bare: bool = False):
+    """The error page for ``code``; ``bare`` leaves out everything that reads the database
+    (the signed-in user, the menu, the user's language). Falls back to a bare page, then
+    to a fixed one."""
+    if not bare:
+        try:
+            return _render(code, detail, bare=False)
+        except Exception:  # the full page needs the database: the bare one does not
+            g.pop("_login_user", None)
+    g.bare_page = True
+    try:
+        return _render(code, detail, bare=True)
+    except Exception:
+        title, message = _titles_zh().get(code, _titles_zh()[500])
+        page = _LAST_RESORT.format(code=code, title=title, message=escape(detail or message))
+        return page, code, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _render(code: int, detail: str | None, *, bare: bool):
     title, message = _titles().get(code, (_("出错了"), ""))
-    return render_template(
-        "web/error.html", code=code, title=title, message=detail or message
-    ), code
+    page = render_template(
+        "web/error.html", code=code, title=title, message=detail or message, bare=bare
+    )
+    return page, code
+
+
+def _titles_zh() -> dict[int, tuple[str, str]]:
+    """The titles untranslated: the message ids are the Chinese text."""
+    return _titles(lambda text: text)
 
 
 def init_app(app) -> None:
@@ -39,5 +144,15 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return render_error(500)
+        code = outage_code(exc)
+        if code is None:
+            app.logger.exception("unhandled error on %s %s", request.method, request.path)
+            return render_error(500)
+        app.logger.error(
+            "%s on %s %s: %s",
+            "disk full" if code == DISK_FULL else "database unavailable",
+            request.method,
+            request.path,
+            exc,
+        )
+        return render_error(code, bare=True)
