@@ -10,6 +10,7 @@ import io
 import re
 from decimal import Decimal, InvalidOperation
 
+from scoring.export_cells import restore
 from scoring.i18n import _
 from scoring.nomination_ranking import RankedNominee
 from scoring.nomination_totals import TOTAL_MAX, TOTAL_MIN, Review, round_half_up
@@ -184,7 +185,8 @@ def _parse_row(
         return _(
             "应有 %(expected)d 列，实有 %(found)d 列", expected=len(CSV_COLUMNS), found=len(row)
         ), None
-    cells = {name: row[index].strip() for name, index in columns.items()}
+    # The app's download neutralises text a spreadsheet would run; read back what was typed.
+    cells = {name: restore(row[index]).strip() for name, index in columns.items()}
     empty = [name for name in CSV_COLUMNS if not cells[name]]
     if empty:
         return _("%(columns)s 为空", columns="、".join(empty)), None

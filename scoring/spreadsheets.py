@@ -16,7 +16,6 @@ written as text, which the import reads back as the same decimal.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,17 +25,18 @@ from typing import Any
 
 import openpyxl
 import yaml
-from openpyxl.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scoring.dumper import indicator_to_dict
 from scoring.engine import UnitResult
+from scoring.export_cells import csv_text, put
 from scoring.i18n import _
 from scoring.loader import INDICATOR_FIELDS, IndicatorSetError, parse_indicator_set
 from scoring.model import IndicatorSet
 from scoring.values import format_value, plain_number
+from scoring.workbooks import UnreadableWorkbook, read_sheets
 from scoring.yaml_lines import parse_flow
 
 SET_SHEET, GRADES_SHEET, INDICATORS_SHEET = "set", "grades", "indicators"
@@ -62,29 +62,9 @@ def _flow(value: Any) -> str:
     return dumped.strip()[1:-1]
 
 
-def _cell_number(number: Decimal) -> int | float | str:
-    """A decimal as a spreadsheet cell: a number when a float holds it exactly, else text."""
-    if number == number.to_integral_value() and abs(number) < 10**15:
-        return int(number)
-    as_float = float(number)
-    return as_float if Decimal(repr(as_float)) == number else plain_number(number)
-
-
-def _put(sheet: Worksheet, row: int, column: int, value: Any) -> None:
-    cell: Cell = sheet.cell(row=row, column=column)
-    if isinstance(value, Decimal):
-        cell.value = _cell_number(value)
-    elif isinstance(value, str):
-        cell.value = value
-        # Never let text starting with "=" become a formula.
-        cell.data_type = "s"
-    else:
-        cell.value = value
-
-
 def _header(sheet: Worksheet, names: Sequence[str], widths: Mapping[str, int]) -> None:
     for column, name in enumerate(names, start=1):
-        _put(sheet, 1, column, name)
+        put(sheet, 1, column, name)
         sheet.cell(row=1, column=column).font = Font(bold=True)
         letter = get_column_letter(column)
         sheet.column_dimensions[letter].width = widths.get(name, 12)
@@ -104,16 +84,16 @@ def set_to_xlsx(indicator_set: IndicatorSet) -> bytes:
         ),
         start=1,
     ):
-        _put(meta, row, 1, name)
-        _put(meta, row, 2, value)
+        put(meta, row, 1, name)
+        put(meta, row, 2, value)
     meta.column_dimensions["A"].width = 12
     meta.column_dimensions["B"].width = 60
 
     grades = book.create_sheet(GRADES_SHEET)
     _header(grades, ("min", "grade"), {})
     for row, band in enumerate(indicator_set.grades, start=2):
-        _put(grades, row, 1, band.min)
-        _put(grades, row, 2, band.grade)
+        put(grades, row, 1, band.min)
+        put(grades, row, 2, band.grade)
 
     sheet = book.create_sheet(INDICATORS_SHEET)
     _header(
@@ -138,7 +118,7 @@ def set_to_xlsx(indicator_set: IndicatorSet) -> bytes:
                 value = fields.get(name)
                 if name in FLOW_FIELDS and value is not None:
                     value = _flow(value)
-                _put(sheet, row, column, value)
+                put(sheet, row, column, value)
             row += 1
     buffer = io.BytesIO()
     book.save(buffer)
@@ -179,13 +159,18 @@ def set_from_xlsx(source: bytes | str | Path, filename: str | None = None) -> In
     """
     if isinstance(source, bytes):
         name = filename or "<xlsx>"
-        stream: Any = io.BytesIO(source)
+        raw = source
     else:
         name = filename or Path(source).name
-        stream = source
+        try:
+            raw = Path(source).read_bytes()
+        except OSError as error:
+            raise IndicatorSetError(
+                [_("%(f)s: 不是可读取的 .xlsx 文件（%(e)s）", f=name, e=error)]
+            ) from None
     try:
-        book = openpyxl.load_workbook(stream, data_only=True, read_only=True)
-    except Exception as error:  # openpyxl raises several types for a file that is not xlsx
+        book = read_sheets(raw)
+    except UnreadableWorkbook as error:
         raise IndicatorSetError(
             [_("%(f)s: 不是可读取的 .xlsx 文件（%(e)s）", f=name, e=error)]
         ) from None
@@ -204,13 +189,13 @@ def set_from_xlsx(source: bytes | str | Path, filename: str | None = None) -> In
         )
 
     for sheet in (SET_SHEET, GRADES_SHEET, INDICATORS_SHEET):
-        if sheet not in book.sheetnames:
+        if sheet not in book:
             errors.append(_("%(f)s: 缺少工作表 %(s)s", f=name, s=sheet))
     if errors:
         raise IndicatorSetError(errors)
 
     data: dict[str, Any] = {}
-    for row_number, row in enumerate(book[SET_SHEET].iter_rows(values_only=True), start=1):
+    for row_number, row in enumerate(book[SET_SHEET], start=1):
         if not row or row[0] is None:
             continue
         key = str(row[0]).strip()
@@ -253,25 +238,23 @@ def set_from_xlsx(source: bytes | str | Path, filename: str | None = None) -> In
             categories.append(category)
         category["indicators"].append(indicator)
     data["categories"] = categories
-    book.close()
     if errors:
         raise IndicatorSetError(errors)
     return parse_indicator_set(data, name)
 
 
 def _records(
-    sheet: Any, columns: Sequence[str], sheet_name: str, where: Any
+    rows: Sequence[tuple[Any, ...]], columns: Sequence[str], sheet_name: str, where: Any
 ) -> list[tuple[int, dict[str, Any]]]:
     """The sheet's non-empty rows, with their row numbers, as dicts keyed by the header
     row's names; reports a header name that is not one of ``columns``."""
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None) or ()
+    header = rows[0] if rows else ()
     names = [None if cell is None else str(cell).strip() for cell in header]
     for name in names:
         if name is not None and name not in columns:
             where(sheet_name, 1, name, _("未知列"))
     records = []
-    for number, row in enumerate(rows, start=2):
+    for number, row in enumerate(rows[1:], start=2):
         if any(cell is not None for cell in row):
             fields = {name: cell for name, cell in zip(names, row, strict=False) if name}
             records.append((number, fields))
@@ -317,12 +300,7 @@ def results_to_csv(
     indicator_set: IndicatorSet, results: Iterable[UnitResult], names: Mapping[str, str]
 ) -> str:
     """The results table as CSV text (numbers with 2 decimals)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(result_columns(indicator_set))
-    for row in result_rows(indicator_set, results, names):
-        writer.writerow([format(cell, "f") if isinstance(cell, Decimal) else cell for cell in row])
-    return buffer.getvalue()
+    return csv_text(result_columns(indicator_set), result_rows(indicator_set, results, names))
 
 
 def results_to_xlsx(
@@ -337,7 +315,7 @@ def results_to_xlsx(
     _header(sheet, columns, {"unit_name": 20, "missing": 20})
     for row_number, row in enumerate(result_rows(indicator_set, results, names), start=2):
         for column, value in enumerate(row, start=1):
-            _put(sheet, row_number, column, value)
+            put(sheet, row_number, column, value)
             if isinstance(value, Decimal):
                 sheet.cell(row=row_number, column=column).number_format = "0.00"
 
@@ -365,7 +343,7 @@ def results_to_xlsx(
                 ),
                 start=1,
             ):
-                _put(explanations, row_number, column, cell)
+                put(explanations, row_number, column, cell)
             row_number += 1
     buffer = io.BytesIO()
     book.save(buffer)

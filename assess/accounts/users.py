@@ -11,7 +11,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
-from peewee import fn
+from peewee import IntegrityError, fn
 
 from assess.accounts.models import LoginThrottle, User
 from assess.core import audit
@@ -65,45 +65,72 @@ def create_user(
         raise AccountError(_("用户名不能为空"))
     _validate_role_unit(role, unit)
     check_password_strength(password)
-    with database.atomic():
-        if User.select().where(User.username == username).exists():
-            raise AccountError(_("用户名已存在：%(name)s", name=username))
-        user = User.create(
-            username=username,
-            display_name=display_name,
-            password_hash=hash_password(password),
-            role=role,
-            unit=unit,
-        )
-        audit.record(
-            "user.create",
-            "user",
-            user.id,
-            after=audit.model_snapshot(user, USER_AUDIT_FIELDS),
-            actor=actor,
-        )
+    try:
+        with database.atomic():
+            _require_free_username(username)
+            user = User.create(
+                username=username,
+                display_name=display_name,
+                password_hash=hash_password(password),
+                role=role,
+                unit=unit,
+            )
+            audit.record(
+                "user.create",
+                "user",
+                user.id,
+                after=audit.model_snapshot(user, USER_AUDIT_FIELDS),
+                actor=actor,
+            )
+    except IntegrityError:  # a concurrent request created the same name first
+        raise AccountError(_("用户名已存在：%(name)s", name=username)) from None
     return user
 
 
 def update_user(user: User, actor=None, **changes) -> User:
-    """Change a user's name, role, unit or active flag; audited with before and after."""
+    """Change a user's name, role, unit or active flag; audited with before and after.
+
+    Raises AccountError, changing nothing (not even ``user`` in memory), for an empty name,
+    a name another account has, or a bad role or unit."""
+    if "username" in changes:
+        changes["username"] = changes["username"].strip()
+        if not changes["username"]:
+            raise AccountError(_("用户名不能为空"))
     role = changes.get("role", user.role)
     unit = changes.get("unit", user.unit)
     _validate_role_unit(role, unit)
-    with database.atomic():
-        before = audit.model_snapshot(user, USER_AUDIT_FIELDS)
-        for key, value in changes.items():
+    before_values = {key: getattr(user, key) for key in changes}
+    try:
+        with database.atomic():
+            if "username" in changes:
+                _require_free_username(changes["username"], user)
+            before = audit.model_snapshot(user, USER_AUDIT_FIELDS)
+            for key, value in changes.items():
+                setattr(user, key, value)
+            user.save()
+            audit.record(
+                "user.update",
+                "user",
+                user.id,
+                before=before,
+                after=audit.model_snapshot(user, USER_AUDIT_FIELDS),
+                actor=actor,
+            )
+    except BaseException as error:
+        for key, value in before_values.items():
             setattr(user, key, value)
-        user.save()
-        audit.record(
-            "user.update",
-            "user",
-            user.id,
-            before=before,
-            after=audit.model_snapshot(user, USER_AUDIT_FIELDS),
-            actor=actor,
-        )
+        if isinstance(error, IntegrityError):  # a concurrent rename took the name first
+            raise AccountError(_("用户名已存在：%(name)s", name=changes.get("username"))) from None
+        raise
     return user
+
+
+def _require_free_username(username: str, user: User | None = None) -> None:
+    taken = User.select().where(User.username == username)
+    if user is not None:
+        taken = taken.where(User.id != user.id)
+    if taken.exists():
+        raise AccountError(_("用户名已存在：%(name)s", name=username))
 
 
 def set_password(user: User, password: str, actor=None) -> None:

@@ -4,13 +4,10 @@ and the results export."""
 from __future__ import annotations
 
 import io
-import zipfile
-from itertools import islice
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from assess.accounts.models import User
 from assess.core.db import database
@@ -24,6 +21,8 @@ from assess.cycles.submissions import (
     value_text_from_form,
 )
 from assess.units.models import Unit
+from scoring import export_cells
+from scoring.workbooks import UnreadableWorkbook, WorkbookTooLarge, read_sheets
 
 TEMPLATE_COLUMNS = (
     "指标编码",
@@ -56,7 +55,7 @@ def _measure_label(measure: str) -> str:
 
 
 def _header(ws, columns) -> None:
-    ws.append(list(columns))
+    export_cells.append(ws, list(columns))
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
@@ -85,7 +84,8 @@ def unit_template(cycle: Cycle, unit: Unit) -> io.BytesIO:
             else:
                 value = sub.value_text
         target = plain_number(item.target)
-        ws.append(
+        export_cells.append(
+            ws,
             [
                 ind.code,
                 ind.name,
@@ -96,7 +96,7 @@ def unit_template(cycle: Cycle, unit: Unit) -> io.BytesIO:
                 den,
                 value,
                 sub.narrative if sub else "",
-            ]
+            ],
         )
     for column, width in zip("ABCDEFGHI", (10, 40, 18, 8, 10, 10, 10, 12, 50), strict=True):
         ws.column_dimensions[column].width = width
@@ -111,6 +111,10 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
+def _lines(text: str | None) -> str:
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def import_unit_workbook(
     cycle: Cycle, unit: Unit, data: bytes, actor: User
 ) -> tuple[int, list[str]]:
@@ -118,15 +122,12 @@ def import_unit_workbook(
     if len(data) > MAX_TEMPLATE_BYTES:
         return 0, [_("文件过大")]
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(i.file_size for i in archive.infolist()) > MAX_TEMPLATE_UNZIPPED_BYTES:
-                return 0, [_("文件过大")]
-        ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        rows = list(islice(ws.iter_rows(values_only=True), MAX_TEMPLATE_ROWS + 2))
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError):
-        return 0, [_("无法读取文件：请上传由本系统下载的 Excel 填报模板（.xlsx）")]
-    if len(rows) > MAX_TEMPLATE_ROWS + 1:
+        sheets = read_sheets(data, MAX_TEMPLATE_ROWS + 1, MAX_TEMPLATE_UNZIPPED_BYTES)
+    except WorkbookTooLarge:
         return 0, [_("文件过大")]
+    except UnreadableWorkbook:
+        return 0, [_("无法读取文件：请上传由本系统下载的 Excel 填报模板（.xlsx）")]
+    rows = next(iter(sheets.values()), [])
     if not rows or tuple(_cell(c) for c in rows[0][: len(TEMPLATE_COLUMNS)]) != TEMPLATE_COLUMNS:
         return 0, [_("表头与填报模板不一致，请重新下载模板")]
     items = {i.indicator.code: i for i in unit_items(cycle, unit)}
@@ -136,10 +137,16 @@ def import_unit_workbook(
         code, num, den, value, narrative = cells[0], cells[5], cells[6], cells[7], cells[8]
         if not any(cells):
             continue
+        # The narrative is saved as typed (not stripped), so the template reads back the same;
+        # XML turns a browser's CRLF into LF, so an unchanged one keeps its saved line ends.
+        if narrative and isinstance(row[8], str):
+            narrative = row[8]
         item = items.get(code)
         if item is None:
             errors.append(_("第 %(n)s 行：本单位没有指标 %(c)s", n=number, c=code or "-"))
             continue
+        if item.submission and _lines(narrative) == _lines(item.submission.narrative):
+            narrative = item.submission.narrative
         if code in seen:
             errors.append(_("第 %(n)s 行：指标 %(c)s 重复", n=number, c=code))
             continue
@@ -168,7 +175,7 @@ def import_unit_workbook(
                         code,
                         text,
                         narrative,
-                        item.submission.version if item.submission else None,
+                        item.submission.version if item.submission else 0,
                         actor,
                     )
                 except SubmissionError as exc:
@@ -200,7 +207,8 @@ def results_workbook(cycle: Cycle, tables) -> io.BytesIO:
             ),
         )
         for row in table.rows:
-            ws.append(
+            export_cells.append(
+                ws,
                 [
                     row.rank,
                     row.unit.code,
@@ -209,7 +217,7 @@ def results_workbook(cycle: Cycle, tables) -> io.BytesIO:
                     row.grade,
                     _("是") if row.veto else "",
                     "、".join(row.missing),
-                ]
+                ],
             )
     if not wb.worksheets:
         wb.create_sheet(_("结果"))

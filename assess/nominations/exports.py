@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
@@ -19,17 +18,16 @@ from assess.nominations.models import (
 from assess.nominations.pages import AwardList, flag_label, run_table
 from assess.reports.data import AwardCategory, AwardListData
 from assess.reports.data import Awardee as ReportAwardee
+from scoring import export_cells
+from scoring.export_cells import csv_text
 from scoring.reviews_file import CSV_COLUMNS
 
 
 def reviews_csv(run: RankingRun) -> str:
-    """The run's inputs as ``REVIEWS.csv`` for ``assess rank-nominations`` (SPEC §5)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in ranking_runs.run_reviews(run):
-        writer.writerow([r.nomination, r.category, r.reviewer, str(r.total)])
-    return out.getvalue()
+    """The run's inputs as ``REVIEWS.csv`` for ``assess rank-nominations`` (SPEC §5), with
+    a byte-order mark for Excel (the command reads it)."""
+    rows = ((r.nomination, r.category, r.reviewer, r.total) for r in ranking_runs.run_reviews(run))
+    return csv_text(CSV_COLUMNS, rows, bom=True)
 
 
 AWARD_COLUMNS = (
@@ -69,7 +67,7 @@ _HEADER_FILL = PatternFill("solid", fgColor="F0F2F5")
 
 def _sheet(wb: Workbook, title: str, columns: tuple, widths: tuple[int, ...]):
     ws = wb.create_sheet(title)
-    ws.append([str(c) for c in columns])
+    export_cells.append(ws, [str(c) for c in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
@@ -96,7 +94,8 @@ def award_workbook(award: AwardList) -> io.BytesIO:
     for category, awardees in award.categories:
         for a in awardees:
             n = a.nomination
-            ws.append(
+            export_cells.append(
+                ws,
                 [
                     category.name,
                     a.place,
@@ -110,13 +109,14 @@ def award_workbook(award: AwardList) -> io.BytesIO:
                     _number(a.line.median),
                     a.line.reviews,
                     a.decision.note if a.decision else "",
-                ]
+                ],
             )
     table = run_table(award.run)
     ws = _sheet(wb, _("排名表"), RANKED_COLUMNS, (8, 10, 22, 34, 18, 8, 8, 8, 10, 12, 24, 30))
     for row in table.rows:
         line = row.line
-        ws.append(
+        export_cells.append(
+            ws,
             [
                 line.rank if line.rank is not None else "",
                 row.nomination.id,
@@ -130,7 +130,7 @@ def award_workbook(award: AwardList) -> io.BytesIO:
                 _selected_label(row.final),
                 "、".join(flag_label(f) for f in line.flags),
                 row.decision.note if row.decision else "",
-            ]
+            ],
         )
     out = io.BytesIO()
     wb.save(out)
