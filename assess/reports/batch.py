@@ -28,6 +28,8 @@ Progress = Callable[[int, int, "Path | None"], object]
 # Reports per worker before it is replaced: a worker's first report pays ~1 s of imports
 # and font loading, so recycling rarely keeps that cost small.
 MAX_TASKS_PER_CHILD = 50
+# The list of the reports a batch could not render, inside its zip (a plain name: not a PDF).
+MANIFEST_NAME = "failures.txt"
 
 
 @dataclass(frozen=True)
@@ -119,11 +121,25 @@ def render_batch(
     return paths
 
 
-def zip_reports(paths: Iterable[str | os.PathLike], zip_path: str | os.PathLike) -> Path:
+def failure_manifest(failures: Iterable[tuple[str, str]]) -> str:
+    """The text of :data:`MANIFEST_NAME`: one line per report that failed, with why."""
+    lines = [_("以下报告未能生成，其余报告已生成：")]
+    lines += [f"{name}\t{message}" for name, message in failures]
+    return "\n".join(lines) + "\n"
+
+
+def zip_reports(
+    paths: Iterable[str | os.PathLike],
+    zip_path: str | os.PathLike,
+    failures: Iterable[tuple[str, str]] = (),
+) -> Path:
     """Put ``paths`` in a zip archive at ``zip_path`` (each under its file name; names must
-    differ), written whole or not at all. Returns ``zip_path``."""
+    differ), written whole or not at all. With ``failures`` (``(filename, message)``), the
+    archive also holds :data:`MANIFEST_NAME` listing them, so whoever unpacks it knows
+    which reports are missing. Returns ``zip_path``."""
     paths = [Path(p) for p in paths]
-    names = [p.name for p in paths]
+    failures = list(failures)
+    names = [p.name for p in paths] + ([MANIFEST_NAME] if failures else [])
     if len(set(names)) != len(names):
         raise ValueError("duplicate file names in the archive")
     target = Path(zip_path)
@@ -135,6 +151,8 @@ def zip_reports(paths: Iterable[str | os.PathLike], zip_path: str | os.PathLike)
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             for path in paths:
                 archive.write(path, arcname=path.name)
+            if failures:
+                archive.writestr(MANIFEST_NAME, failure_manifest(failures).encode("utf-8"))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

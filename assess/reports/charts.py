@@ -9,8 +9,9 @@ Text stays text (``svg.fonttype = "none"``, family list: the report fonts, then 
 sans-serif): in the PDF, WeasyPrint draws it with the embedded report fonts, where it can
 be searched and copied; in a browser, any CJK font will do, every CJK glyph being one em
 wide. Labels use the report's sans font (:mod:`assess.reports.fonts`); a missing font
-raises ``MissingFontError``, a character no report font can draw ``MissingGlyphError``,
-rather than printing boxes.
+raises ``MissingFontError``. Labels are user text (unit, category and indicator names), so
+they are printed literally (no mathtext: ``$`` is a dollar sign) and a character no report
+font can draw prints as a logged replacement rather than breaking the chart.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import tempfile
 import threading
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from assess.core.formatting import plain_number
@@ -107,6 +109,9 @@ def _setup() -> tuple[str, ...]:
                     "xtick.color": INK,
                     "ytick.color": INK,
                     "text.color": INK,
+                    # Every label here is literal text: a "$" in a unit's name would
+                    # otherwise start mathtext and fail the chart.
+                    "text.parse_math": False,
                     # Text stays text (see the module docstring). matplotlib >= 3.11
                     # writes font-family and font-size as separate properties, which
                     # WeasyPrint reads correctly (it mis-reads the older "font:" form).
@@ -138,9 +143,10 @@ def _family_in_matplotlib(font: report_fonts_module.ReportFont, known: set[str])
     return font_manager.ttfFontProperty(face).name
 
 
-def _check_text(*texts: str) -> None:
-    fonts = report_fonts_module.report_fonts()
-    report_fonts_module.ensure_coverage("".join(texts), fonts, system_fallback=False)
+def _printable(text: str) -> str:
+    """User text as a chart prints it: characters no report font has become a replacement
+    (matplotlib searches only its family list, no system fallback)."""
+    return report_fonts_module.printable(text, system_fallback=False, where="chart")
 
 
 def _new_figure(width: float, height: float, layout: str | None = "constrained") -> Figure:
@@ -230,8 +236,8 @@ def _style_axes(ax) -> None:
 def radar_chart(categories: Sequence[CategoryScore]) -> str:
     """Score rate (得分率, %) by category as a radar; with fewer than three categories a
     radar has no area, so they are drawn as bars instead. Returns SVG text."""
+    categories = [replace(c, name=_printable(c.name)) for c in categories]
     names = [c.name for c in categories]
-    _check_text(*names, _("本单位"), _("同类单位平均"))
     if len(categories) < 3:
         return _category_bars(categories)
     values = [_f(c.percent) for c in categories]
@@ -298,8 +304,8 @@ def _ordered(rows: Sequence[RankingRow]) -> list[RankingRow]:
 def ranking_bars(rows: Sequence[RankingRow], highlight: str | None = None) -> str:
     """Totals of a ranking as horizontal bars, first rank on top; ``highlight`` names a
     unit to draw in red (the unit a report is about); vetoed units are grey. SVG text."""
-    rows = _ordered(rows)
-    _check_text(*(r.unit_name for r in rows), _("总得分"), _("否决"))
+    rows = _ordered([replace(r, unit_name=_printable(r.unit_name)) for r in rows])
+    highlight = _printable(highlight) if highlight is not None else None
     labels = [_rank_label(r) for r in rows][::-1]
     height = 0.55 + 0.24 * max(3, len(rows))
     fig = _new_figure(FULL_WIDTH, height, layout=None)
@@ -343,9 +349,8 @@ def _rank_label(row: RankingRow) -> str:
 
 def grade_distribution_chart(counts: Sequence[tuple[str, int]]) -> str:
     """Number of units per grade (等次分布) as columns, best grade first. SVG text."""
-    grades = [g for g, _n in counts]
+    grades = [_printable(g) for g, _n in counts]
     numbers = [n for _g, n in counts]
-    _check_text(*grades, _("单位数"))
     fig = _new_figure(4.2, 2.5)
     ax = fig.add_subplot()
     _style_axes(ax)
@@ -362,8 +367,12 @@ def grade_distribution_chart(counts: Sequence[tuple[str, int]]) -> str:
 def heatmap_chart(heatmap: HeatMap) -> str:
     """Score rate per indicator (rows) and unit (columns), red to green over 0–100 %;
     cells where the indicator does not apply are blank grey. SVG text."""
+    heatmap = replace(
+        heatmap,
+        indicator_labels=tuple(_printable(label) for label in heatmap.indicator_labels),
+        unit_labels=tuple(_printable(label) for label in heatmap.unit_labels),
+    )
     rows, cols = len(heatmap.indicator_labels), len(heatmap.unit_labels)
-    _check_text(*heatmap.indicator_labels, *heatmap.unit_labels, _("得分率（%）"), _("不适用"))
     import numpy as np
 
     values = np.ma.masked_invalid(
@@ -408,10 +417,9 @@ def year_over_year_chart(rows: Sequence[RankingRow], year: int | None = None) ->
     """This year's total against last year's per unit (bars in pairs, first rank on top),
     with the change printed at the end; units without last year's total get one bar.
     SVG text."""
-    rows = _ordered(rows)
+    rows = _ordered([replace(r, unit_name=_printable(r.unit_name)) for r in rows])
     this_label = _("%(year)s年", year=year) if year else _("本年度")
     last_label = _("%(year)s年", year=year - 1) if year else _("上年度")
-    _check_text(*(r.unit_name for r in rows), this_label, last_label, _("总得分"))
     fig = _new_figure(FULL_WIDTH, 0.8 + 0.32 * max(3, len(rows)))
     ax = fig.add_subplot()
     _style_axes(ax)

@@ -20,6 +20,7 @@ from assess.reports.data import (
     HeatMap,
     IndicatorRow,
     KindRanking,
+    KindTotals,
     RankingRow,
     RectificationRow,
     UnitReportData,
@@ -44,9 +45,13 @@ def _previous_totals(cycle: Cycle) -> dict[int, Decimal]:
     }
 
 
-def unit_report(cycle: Cycle, unit: Unit, office: str) -> UnitReportData | None:
+def unit_report(
+    cycle: Cycle, unit: Unit, office: str, *, show_peers: bool = False
+) -> UnitReportData | None:
     """The unit's inspection report (督查报告) from the current snapshot, issued by ``office``
-    (the ``ISSUING_OFFICE`` setting); None if unpublished."""
+    (the ``ISSUING_OFFICE`` setting); None if unpublished. The report goes to the unit, so
+    it names the other units of its kind only with ``show_peers`` (``UNITS_SEE_PEERS``);
+    it always compares the unit with its kind's average, highest and lowest total."""
     view = unit_result_view(cycle, unit.id)
     if view is None:
         return None
@@ -102,11 +107,18 @@ def unit_report(cycle: Cycle, unit: Unit, office: str) -> UnitReportData | None:
         .where(Rectification.cycle == cycle, Rectification.unit == unit)
         .order_by(Rectification.due_date)
     )
-    peers = next((t for t in all_rankings(cycle) or [] if t.kind == view.record.kind), None)
-    peer_rows = (
-        tuple(RankingRow(r.rank, r.unit.name, r.total, r.grade, r.veto) for r in peers.rows)
-        if peers
-        else ()
+    peer_rows: tuple[RankingRow, ...] = ()
+    if show_peers:
+        peers = next((t for t in all_rankings(cycle) or [] if t.kind == view.record.kind), None)
+        if peers:
+            peer_rows = tuple(
+                RankingRow(r.rank, r.unit.name, r.total, r.grade, r.veto) for r in peers.rows
+            )
+    compared = view.kind_comparison
+    kind_totals = (
+        KindTotals(compared.count, compared.average, compared.highest, compared.lowest)
+        if compared
+        else None
     )
     return UnitReportData(
         parsed.program,
@@ -126,6 +138,7 @@ def unit_report(cycle: Cycle, unit: Unit, office: str) -> UnitReportData | None:
         evidence,
         rects,
         peer_rows,
+        kind_totals=kind_totals,
     )
 
 

@@ -90,12 +90,24 @@ class RankingRow:
 
 
 @dataclass(frozen=True)
+class KindTotals:
+    """The totals of the units of one kind as aggregates (no names): what a unit report
+    compares the unit with when units do not see each other's results."""
+
+    count: int
+    average: Decimal
+    highest: Decimal
+    lowest: Decimal
+
+
+@dataclass(frozen=True)
 class UnitReportData:
     """The unit inspection report (督查报告) of one unit for one cycle.
 
     ``rank`` is None for a unit that is not ranked; ``rank_of`` counts the units of the
     same kind. ``peers`` is that kind's ranking (this unit included), drawn as a bar chart
-    with this unit highlighted; empty to leave the chart out. ``subject`` is the work the
+    with this unit highlighted; empty to leave the chart out (the default: units see each
+    other's names only when the office says so), when ``kind_totals`` is printed instead. ``subject`` is the work the
     title names (…年度<subject>督查报告); empty, it comes from ``program``
     (郑州市流动人口基本公共服务均等化考核 → 流动人口基本公共服务均等化工作).
     """
@@ -118,6 +130,7 @@ class UnitReportData:
     rectifications: tuple[RectificationRow, ...] = ()
     peers: tuple[RankingRow, ...] = ()
     subject: str = ""
+    kind_totals: KindTotals | None = None
 
 
 @dataclass(frozen=True)

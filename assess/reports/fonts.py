@@ -12,12 +12,15 @@ or by the path of a font file:
 Unset, each role takes the first free Debian CJK font installed (fonts-noto-cjk,
 fonts-wqy-zenhei, fonts-wqy-microhei). A configured font that is absent, or no default at
 all, raises :class:`MissingFontError` with a message naming the font: a report is never
-printed with boxes or blanks. :func:`ensure_coverage` refuses text that no installed font
-can draw, for the same reason.
+printed in a fallback face. Text comes from users, though, and a character no installed font
+can draw (a private-use or unassigned code point pasted from elsewhere) must not stop a
+report: :func:`printable` swaps each such character for a visible replacement the report
+fonts do have (□) and logs it; :func:`ensure_coverage` is the strict check.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -44,6 +47,10 @@ ENV = {
     "sans": "ASSESS_REPORT_FONT_SANS",
 }
 _NO_GLYPH = {"Cc", "Cf", "Zs", "Zl", "Zp"}
+# What a character without a glyph prints as: the first of these the report fonts have.
+# Noto CJK lacks U+FFFD but has the white square.
+REPLACEMENTS = ("\ufffd", "\u25a1", "?")
+log = logging.getLogger(__name__)
 # Characters a report always prints: a CJK font that lacks them is not a CJK font.
 _PROBE = "督查报告得分一二三—（）０1"
 
@@ -175,15 +182,14 @@ def font_face_css(fonts: ReportFonts) -> str:
     return "\n".join(rules)
 
 
-def ensure_coverage(
+def missing_glyphs(
     text: str, fonts: ReportFonts | None = None, *, system_fallback: bool = True
-) -> None:
-    """Refuse ``text`` if some character in it has no glyph to print with.
+) -> str:
+    """The characters of ``text`` that have no glyph to print with, sorted ('' if none).
 
     With ``system_fallback`` (PDFs: Pango falls back through fontconfig) a character the
     report fonts lack is fine when any installed font has it; without it (charts:
     matplotlib only searches its own family list) the report fonts must have it.
-    Raises MissingGlyphError naming the characters.
     """
     fonts = fonts or report_fonts()
     # Control and format characters and spaces draw nothing; everything else (private-use
@@ -192,10 +198,50 @@ def ensure_coverage(
     for font in fonts:
         wanted -= _charmap(str(font.path), font.index)
         if not wanted:
-            return
+            return ""
     if system_fallback:
         wanted = {c for c in wanted if not _fc_list(f":charset={ord(c):x}")}
-    missing = "".join(sorted(wanted))
+    return "".join(sorted(wanted))
+
+
+def replacement_character(fonts: ReportFonts | None = None) -> str:
+    """The visible stand-in for a character without a glyph: one every report font has."""
+    fonts = fonts or report_fonts()
+    for candidate in REPLACEMENTS:
+        if all(candidate in _charmap(str(font.path), font.index) for font in fonts):
+            return candidate
+    return REPLACEMENTS[-1]
+
+
+def printable(
+    text: str,
+    fonts: ReportFonts | None = None,
+    *,
+    system_fallback: bool = True,
+    where: str = "report",
+) -> str:
+    """``text`` with every character that has no glyph replaced by
+    :func:`replacement_character`, each replacement logged (code points and ``where``) so
+    an operator can install a font or correct the text. Never raises for the text."""
+    fonts = fonts or report_fonts()
+    missing = missing_glyphs(text, fonts, system_fallback=system_fallback)
+    if not missing:
+        return text
+    log.warning(
+        "%s: characters without a glyph printed as a replacement: %s",
+        where,
+        " ".join(f"U+{ord(c):04X}" for c in missing),
+    )
+    stand_in = replacement_character(fonts)
+    return text.translate({ord(c): stand_in for c in missing})
+
+
+def ensure_coverage(
+    text: str, fonts: ReportFonts | None = None, *, system_fallback: bool = True
+) -> None:
+    """Refuse ``text`` if some character in it has no glyph to print with (see
+    :func:`missing_glyphs`). Raises MissingGlyphError naming the characters."""
+    missing = missing_glyphs(text, fonts, system_fallback=system_fallback)
     if missing:
         raise MissingGlyphError(
             _(

@@ -200,21 +200,12 @@ def _pdf(template: str, *, title: str, author: str, **context: object) -> bytes:
             **context,
         )
     )
-    report_fonts.ensure_coverage(_visible_text(html), fonts)
+    # User text (answers, file names, unit names) may hold characters no font has: they
+    # print as a visible stand-in rather than costing the unit its report.
+    html = report_fonts.printable(html, fonts, where=f"PDF {title}")
     config, sheets = _font_setup(fonts)
     document = HTML(string=html, base_url=str(TEMPLATES_DIR))
     return fontsubset.compact_pdf(document.write_pdf(stylesheets=sheets, font_config=config))
-
-
-def _visible_text(html: str) -> str:
-    """The HTML without its data URIs (base64 is ASCII and long)."""
-    out, position = [], 0
-    while (start := html.find("data:image/", position)) != -1:
-        out.append(html[position:start])
-        end = html.find('"', start)
-        position = len(html) if end == -1 else end
-    out.append(html[position:])
-    return "".join(out)
 
 
 # ---------------------------------------------------------------- reports
@@ -244,8 +235,8 @@ def unit_report_title(data: UnitReportData) -> str:
 def render_unit_report(data: UnitReportData) -> bytes:
     """The unit inspection report (督查报告) as PDF bytes.
 
-    Raises MissingFontError (or MissingGlyphError) when the report cannot be printed
-    faithfully with the installed fonts.
+    Raises MissingFontError when the report fonts are not installed; a character no
+    font can draw prints as a replacement (see :func:`assess.reports.fonts.printable`).
     """
     report_charts = {
         "radar": charts.radar_chart(data.categories) if data.categories else None,

@@ -40,12 +40,13 @@ def test_renders_every_job_in_order_with_progress(tmp_path):
 
 def test_a_failing_report_does_not_stop_the_others(tmp_path):
     good, bad = small_jobs(2)
-    bad = ReportJob(dataclasses.replace(bad.data, unit_name="坏\ue000"), "bad.pdf")
+    # Text without a glyph no longer fails a report (issue 11): broken data does.
+    bad = ReportJob(dataclasses.replace(bad.data, categories=(None, None, None)), "bad.pdf")
     seen = []
     with pytest.raises(BatchRenderError) as caught:
         render_batch([good, bad], tmp_path, workers=1, progress=lambda *a: seen.append(a))
     assert [name for name, _message in caught.value.failures] == ["bad.pdf"]
-    assert "\ue000" in caught.value.failures[0][1]
+    assert "NoneType" in caught.value.failures[0][1]
     assert [p.name for p in caught.value.written] == [good.filename]
     assert not (tmp_path / "bad.pdf").exists()
     assert sorted(path is None for *_x, path in seen) == [False, True]

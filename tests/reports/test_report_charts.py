@@ -14,7 +14,7 @@ import pytest
 
 from assess.reports import charts
 from assess.reports.data import CategoryScore, HeatMap, RankingRow
-from assess.reports.fonts import MissingGlyphError
+from assess.reports.fonts import replacement_character
 from tests.reports import sample_reports
 
 pytestmark = pytest.mark.pure
@@ -104,11 +104,12 @@ def test_ranking_with_unranked_unit():
     assert "None" not in svg
 
 
-def test_character_without_glyph_is_refused():
+def test_character_without_glyph_prints_a_replacement():
+    # Was refused (MissingGlyphError); user text now never breaks a chart (issue 11).
     rows = [RankingRow(1, "金水区\ue000", Decimal(90), "优秀", False)]
-    with pytest.raises(MissingGlyphError) as caught:
-        charts.ranking_bars(rows)
-    assert "\ue000" in caught.value.characters
+    svg = charts.ranking_bars(rows)
+    assert "\ue000" not in svg
+    assert "金水区" + replacement_character() in svg
 
 
 def test_charts_never_import_pyplot():

@@ -1,4 +1,4 @@
-"""Fonts: configurable by family name or file, a clear error when absent, never boxes."""
+"""Fonts: configurable by family name or file, a clear error when absent, no fallback face."""
 
 from __future__ import annotations
 
@@ -79,12 +79,19 @@ def test_no_default_font_at_all(monkeypatch):
         fonts._resolve_all.cache_clear()
 
 
-def test_character_no_font_has_is_refused(small_report):
-    data = dataclasses.replace(small_report, unit_name="中原\ue000区")
+def test_character_no_font_has_is_refused_by_the_strict_check(small_report):
     with pytest.raises(MissingGlyphError) as caught:
-        render.render_unit_report(data)
+        fonts.ensure_coverage("中原\ue000区")
     assert caught.value.characters == "\ue000"
     assert "\ue000" in str(caught.value)
+
+
+def test_character_no_font_has_prints_a_replacement(tmp_path, small_report):
+    # The PDF no longer refuses it (issue 11): user text must not cost a unit its report.
+    data = dataclasses.replace(small_report, unit_name="中原\ue000区")
+    pdf = render_to(tmp_path, "replaced.pdf", data)
+    assert "中原" + fonts.replacement_character() + "区" in pdf.flat_text()
+    assert "\ue000" not in pdf.flat_text()
 
 
 @pytest.mark.skipif(not WQY_ZENHEI.is_file(), reason="fonts-wqy-zenhei not installed")

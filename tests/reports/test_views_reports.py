@@ -121,3 +121,137 @@ def test_report_command(published, database_url, tmp_path, monkeypatch):
     assert bad.exit_code == 1 and "二选一" in bad.output
     missing = CliRunner().invoke(main, ["report", "--cycle", "1999", "--all", "-o", str(out)])
     assert missing.exit_code == 1 and "没有找到" in missing.output
+
+
+def _break_one(module, monkeypatch, code: str) -> None:
+    """Make the report of unit ``code`` fail inside its worker (data that cannot render)."""
+    import dataclasses
+
+    real = module.render_batch
+
+    def render_batch(jobs, out, **options):
+        jobs = [
+            dataclasses.replace(job, data=dataclasses.replace(job.data, categories=(None,) * 3))
+            if job.filename.endswith(f"-{code}.pdf")
+            else job
+            for job in jobs
+        ]
+        return real(jobs, out, **options)
+
+    monkeypatch.setattr(module, "render_batch", render_batch)
+
+
+def _wait_for_job(admin, job_url: str) -> str:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        page = admin.get(job_url).data.decode()
+        if "下载全部" in page or "生成失败" in page or "均未能生成" in page:
+            return page
+        time.sleep(0.5)
+    raise AssertionError("batch did not finish")
+
+
+def test_batch_delivers_the_others_when_one_report_fails(as_user, published, monkeypatch):
+    from assess.cycles.models import Rectification
+    from assess.reports import jobs
+
+    # Text no font can draw, in an answer and a unit name, is no failure at all.
+
+    Rectification.create(
+        cycle=published,
+        unit=unit("410103"),
+        demand="完善台账",
+        due_date=published.created_at,
+        response="已整改\ue000",
+        status="responded",
+    )
+    Unit.update(name=Unit.name + "\ue000").where(Unit.code == "410103").execute()
+    _break_one(jobs, monkeypatch, "410102")
+    admin = as_user("admin")
+    job_url = admin.post(f"/reports/cycles/{published.id}/batch").headers["Location"]
+    page = _wait_for_job(admin, job_url)
+    assert "已生成 2 份督查报告" in page
+    assert "2026-410102.pdf" in page and "failures.txt" in page
+    archive = zipfile.ZipFile(io.BytesIO(admin.get(job_url + "/download").data))
+    assert sorted(archive.namelist()) == ["2026-410103.pdf", "2026-410105.pdf", "failures.txt"]
+    manifest = archive.read("failures.txt").decode("utf-8")
+    assert "2026-410102.pdf" in manifest and "NoneType" in manifest
+    text = _text(archive.read("2026-410103.pdf"))
+    assert "已整改□" in text and "\ue000" not in text
+
+
+def test_report_command_delivers_the_others(published, database_url, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from assess.cli.main import main
+    from assess.reports import batch
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ASSESS_INSTANCE", str(tmp_path / "cli-instance"))
+    monkeypatch.setenv("SECRET_KEY", "report-command-test")  # PostgreSQL needs a shared key
+    _break_one(batch, monkeypatch, "410102")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["report", "--cycle", "2026", "--all", "-o", str(out)])
+    assert result.exit_code == 1
+    assert sorted(p.name for p in out.glob("*.pdf")) == ["2026-410103.pdf", "2026-410105.pdf"]
+    assert "2026-410102.pdf" in result.output and "NoneType" in result.output
+    assert "郑州市" in _text((out / "2026-410105.pdf").read_bytes())  # the issuing office
+
+
+def _county_totals(cycle) -> dict[str, str]:
+    from assess.cycles.models import UnitResultRecord
+    from assess.cycles.publishing import current_snapshot
+
+    rows = UnitResultRecord.select(UnitResultRecord, Unit).join(Unit)
+    return {
+        r.unit.name: f"{r.total:.2f}"
+        for r in rows.where(UnitResultRecord.snapshot == current_snapshot(cycle))
+        if r.kind == "county"
+    }
+
+
+def test_units_do_not_see_each_other_by_default(as_user, published):
+    totals = _county_totals(published)
+    others = [name for name in totals if name != "金水区"]
+    assert len(others) == 2
+    reporter = as_user("r-410105")
+    pdf = reporter.get(f"/reports/cycles/{published.id}/units/{unit('410105').id}.pdf")
+    text = _text(pdf.data)
+    page = reporter.get(f"/cycles/{published.id}/units/{unit('410105').id}/result").data.decode()
+    for shown in (text, page):
+        for name in others:
+            assert name not in shown
+        assert "同类平均" in shown and "同类最高" in shown and "同类最低" in shown
+        assert min(totals.values(), key=float) in shown  # the lowest, without its name
+
+
+def test_the_office_may_let_units_see_each_other(app, as_user, published, monkeypatch):
+    monkeypatch.setitem(app.config, "UNITS_SEE_PEERS", True)
+    pdf = as_user("r-410105").get(f"/reports/cycles/{published.id}/units/{unit('410105').id}.pdf")
+    text = _text(pdf.data)
+    for name in _county_totals(published):
+        assert name in text
+
+
+def test_viewers_read_rectifications_only_once_published(as_user, db):
+    from datetime import date, timedelta
+
+    from assess.cycles.models import Rectification
+
+    cycle = make_cycle("open")
+    Rectification.create(
+        cycle=cycle,
+        unit=unit("410105"),
+        demand="台账缺失须补齐",
+        due_date=date.today() + timedelta(days=9),
+        response="正在补录台账",
+    )
+    assert "台账缺失须补齐" in as_user("admin").get(f"/cycles/{cycle.id}").data.decode()
+    viewer = as_user("viewer")
+    page = viewer.get(f"/cycles/{cycle.id}").data.decode()
+    assert "台账缺失须补齐" not in page and "正在补录台账" not in page
+    assert "结果公布后可见" in page
+    cycle.state = "published"
+    cycle.save()
+    page = viewer.get(f"/cycles/{cycle.id}").data.decode()
+    assert "台账缺失须补齐" in page and "正在补录台账" in page
