@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import peewee as pw
 
 from assess.core.db import BaseModel
-from assess.core.enums import UnitKind
+from assess.core.enums import ASSESSED_UNIT_KINDS, UnitKind
 
 
 class Unit(BaseModel):
@@ -31,3 +33,54 @@ class Unit(BaseModel):
     @classmethod
     def by_code(cls, code: str) -> Unit | None:
         return cls.get_or_none(cls.code == code)
+
+    @classmethod
+    def recused_for(cls, user) -> frozenset[int]:
+        """The ids of the units ``user`` may not inspect (回避): the unit the user works
+        for, every unit above it and every unit below it (a county's staff and its
+        townships and communities judge each other's work: the county answers for them,
+        they answer to it). Only assessed kinds count, so the city (the assessing body
+        itself) is nobody's conflict. Empty for a user without a unit.
+
+        One query, remembered on the user object for its unit, so a page asking for many
+        rows costs no more than one.
+        """
+        unit_id = getattr(user, "unit_id", None)
+        if unit_id is None:
+            return frozenset()
+        remembered = getattr(user, "_assess_recused", None)
+        if remembered is not None and remembered[0] == unit_id:
+            return remembered[1]
+        recused = _line_of(unit_id, list(cls.select(cls.id, cls.parent, cls.kind).tuples()))
+        with contextlib.suppress(AttributeError):  # an object without a __dict__ asks again
+            user._assess_recused = (unit_id, recused)
+        return recused
+
+    def conflicts_with(self, user) -> bool:
+        """True when ``user`` must not inspect this unit (see ``recused_for``)."""
+        return self.id in Unit.recused_for(user)
+
+
+def _line_of(unit_id: int, rows: list[tuple[int, int | None, str]]) -> frozenset[int]:
+    """``unit_id``, its ancestors and its descendants among ``rows`` (id, parent, kind),
+    assessed kinds only; empty when the unit itself is not assessed."""
+    parent_of = {uid: parent for uid, parent, _kind in rows}
+    kind_of = {uid: kind for uid, _parent, kind in rows}
+    if kind_of.get(unit_id) not in ASSESSED_UNIT_KINDS:
+        return frozenset()
+    line = {unit_id}
+    node = parent_of.get(unit_id)
+    while node is not None and node not in line:  # a cycle in bad data must not hang
+        line.add(node)
+        node = parent_of.get(node)
+    children: dict[int, list[int]] = {}
+    for uid, parent, _kind in rows:
+        if parent is not None:
+            children.setdefault(parent, []).append(uid)
+    todo = [unit_id]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in line:
+                line.add(child)
+                todo.append(child)
+    return frozenset(uid for uid in line if kind_of.get(uid) in ASSESSED_UNIT_KINDS)

@@ -111,3 +111,12 @@ def unit_tree(units=None) -> list[TreeNode]:
 def unit_choices(blank_label: str) -> list[tuple[int, str]]:
     """Choices for a unit select: a blank entry, then every unit as 名称（代码）."""
     return [(0, blank_label)] + [(u.id, f"{u.name}（{u.code}）") for u in Unit.ordered()]
+
+
+def recusal_message(unit: Unit) -> str:
+    """Why a reviewer is refused ``unit``'s items (回避), for the page and the services."""
+    return _(
+        "回避：%(u)s 是您所在单位或其上下级单位，您不能核查、扣分、退回或处理其整改要求，"
+        "请由其他督查人员办理",
+        u=unit.name,
+    )

@@ -9,13 +9,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from assess.core.enums import CycleState, SubmissionState
-from assess.core.policy import allow
+from assess.core.policy import allow, can
 from assess.cycles import rectifications, submissions
 from assess.cycles.forms import CloseForm, RectificationForm, ReviewForm
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Cycle, Rectification, Submission
 from assess.evidence.models import Evidence
 from assess.units.models import Unit
+from assess.units.tree import recusal_message
+from assess.web.errors import render_error
 from assess.web.pagination import id_arg, paginate
 from assess.web.security import safe_next
 
@@ -37,6 +39,11 @@ def _cycle(cycle_id: int) -> Cycle:
     return cycle
 
 
+def _recused(unit: Unit):
+    """403 with the reason: a reviewer from the unit, or above or below it, recuses (回避)."""
+    return render_error(403, recusal_message(unit))
+
+
 @bp.route("/")
 @allow("submissions.review")
 def queue(cycle_id: int):
@@ -50,8 +57,13 @@ def queue(cycle_id: int):
         .order_by(Unit.sort_order, Unit.code, Submission.indicator_code)
     )
     unit_id = id_arg("unit")
+    recused = Unit.recused_for(current_user)
+    if unit_id in recused:
+        return _recused(Unit.get_by_id(unit_id))
     if unit_id:
         query = query.where(Submission.unit == unit_id)
+    if recused:
+        query = query.where(Submission.unit.not_in(recused))
     names = {i.code: i.name for i in indicator_set(cycle).indicators()}
     return render_template(
         "cycles/inspection/queue.html",
@@ -76,6 +88,8 @@ def _submission(cycle: Cycle, submission_id: int) -> Submission:
 def review(cycle_id: int, submission_id: int):
     cycle = _cycle(cycle_id)
     sub = _submission(cycle, submission_id)
+    if sub.conflicts_with(current_user):
+        return _recused(sub.unit)
     form = ReviewForm(obj=None if request.method == "POST" else sub)
     if form.validate_on_submit():
         try:
@@ -128,12 +142,14 @@ def _rect_form(cycle: Cycle, code: str = "") -> RectificationForm:
 
 
 @bp.route("/units/<int:unit_id>/rectifications", methods=["POST"])
-@allow("submissions.review")
+@allow("rectifications.manage")
 def demand(cycle_id: int, unit_id: int):
     cycle = _cycle(cycle_id)
     unit = Unit.get_or_none(Unit.id == unit_id)
     if unit is None:
         abort(404)
+    if not can(current_user, "rectifications.manage", unit):
+        return _recused(unit)
     form = _rect_form(cycle)
     if form.validate_on_submit():
         try:
@@ -156,12 +172,14 @@ def demand(cycle_id: int, unit_id: int):
 
 
 @bp.route("/rectifications/<int:rect_id>/close", methods=["POST"])
-@allow("submissions.review")
+@allow("rectifications.manage")
 def close(cycle_id: int, rect_id: int):
     cycle = _cycle(cycle_id)
     row = Rectification.get_or_none(Rectification.id == rect_id, Rectification.cycle == cycle)
     if row is None:
         abort(404)
+    if not can(current_user, "rectifications.manage", row):
+        return _recused(row.unit)
     form = CloseForm()
     try:
         rectifications.close(row, form.note.data or "", current_user)
