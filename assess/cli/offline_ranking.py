@@ -7,8 +7,6 @@ so it imports neither Flask nor peewee and never builds the app. All the rules l
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import NoReturn
 
 import click
 
+from scoring.export_cells import csv_text
 from scoring.i18n import _
 from scoring.nomination_ranking import RankedNominee, RankingParams, rank_nominations
 from scoring.reviews_file import (
@@ -119,11 +118,7 @@ def _render_json(nominees: list[RankedNominee]) -> str:
 
 
 def _render_csv(nominees: list[RankedNominee]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(OUTPUT_COLUMNS)
-    writer.writerows(nominee_to_row(n) for n in nominees)
-    return buffer.getvalue()
+    return csv_text(OUTPUT_COLUMNS, (nominee_to_row(n) for n in nominees))
 
 
 def _write_atomically(path: Path, text: str) -> None:

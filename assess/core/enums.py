@@ -57,8 +57,10 @@ RESULT_CYCLE_STATES = frozenset({CycleState.PUBLISHED, CycleState.ARCHIVED})
 REVIEWABLE_CYCLE_STATES = frozenset({CycleState.OPEN, CycleState.REVIEW})
 # Publishing from review, or republishing; never from open (units are still reporting).
 PUBLISHABLE_CYCLE_STATES = frozenset({CycleState.REVIEW, CycleState.PUBLISHED})
-# Rectification demands follow inspection findings, so not in a draft or archived cycle.
-RECTIFIABLE_CYCLE_STATES = frozenset({CycleState.OPEN, CycleState.REVIEW, CycleState.PUBLISHED})
+# Rectification demands follow inspection findings, and the unit's answers and the closing
+# notes belong to the same exchange: all of it while units report and inspectors review.
+# Once published the unit's report prints the exchange, so it is frozen with the results.
+RECTIFIABLE_CYCLE_STATES = frozenset({CycleState.OPEN, CycleState.REVIEW})
 
 
 class SubmissionState(StrEnum):

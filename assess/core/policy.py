@@ -23,6 +23,10 @@ from collections.abc import Callable
 from assess.core.enums import (
     EDITABLE_SUBMISSION_STATES,
     HANDED_IN_SUBMISSION_STATES,
+    PUBLISHABLE_CYCLE_STATES,
+    RECTIFIABLE_CYCLE_STATES,
+    RESULT_CYCLE_STATES,
+    REVIEWABLE_CYCLE_STATES,
     CycleState,
     NominationState,
     RectificationState,
@@ -51,7 +55,8 @@ RULES: dict[str, frozenset[str]] = {
     # published results (SPEC §1). Reporters: own unit only (require_unit).
     "submissions.view": frozenset({ADMIN, INSPECTOR, REPORTER}),
     "submissions.edit_own": frozenset({REPORTER}),
-    "submissions.review": STAFF,
+    "submissions.review": STAFF,  # an item only if its unit is not the reviewer's (回避)
+    "rectifications.manage": STAFF,  # demand and close, not for the reviewer's own unit
     "evidence.read": frozenset({ADMIN, INSPECTOR, REPORTER}),
     "reports.view": EVERYONE,  # reporters: own unit only (require_unit)
     "reports.city": frozenset({ADMIN, INSPECTOR, VIEWER}),
@@ -66,12 +71,38 @@ RULES: dict[str, frozenset[str]] = {
     "units.view_all": frozenset({ADMIN, INSPECTOR, VIEWER}),  # reporters: own subtree
     "results.preview": STAFF,  # a trial ranking before publishing
     "rectifications.respond": frozenset({REPORTER}),
+    "rectifications.read_text": EVERYONE,  # viewers: once results are published
     "evidence.remove": frozenset({REPORTER}),
     "submissions.edit": frozenset({REPORTER}),
     "nominations.every_unit": frozenset({ADMIN, INSPECTOR, VIEWER}),  # reporters: own unit
     "nominations.open": frozenset({ADMIN, INSPECTOR, REPORTER}),
     "nominations.edit": frozenset({REPORTER}),
 }
+
+# Which writes each cycle state allows (SPEC §2), for every record a cycle holds. Nothing
+# is written to an archived cycle. The services ask ``cycle_allows`` inside their write
+# transactions, on the cycle row re-read and locked there (``assess.cycles.lifecycle.
+# locked_cycle``); the predicates below ask it for buttons and forms. Moving the cycle itself
+# from state to state is ``assess.cycles.lifecycle.TRANSITIONS``.
+CYCLE_WRITES: dict[str, frozenset[CycleState]] = {
+    # the indicator set and each unit's targets and weights (目标责任书): frozen when opened
+    "setup": frozenset({CycleState.DRAFT}),
+    # self-report values, narratives and evidence, submitting, the fill-in workbook
+    "self_report": frozenset({CycleState.OPEN}),
+    # returning, verifying (核定) and deducting (扣分) a handed-in item
+    "review": REVIEWABLE_CYCLE_STATES,
+    # rectification demands, the unit's answers and the closing notes (整改)
+    "rectification": RECTIFIABLE_CYCLE_STATES,
+    # publishing and republishing the results (结果公布)
+    "publish": PUBLISHABLE_CYCLE_STATES,
+}
+
+
+def cycle_allows(cycle, write: str) -> bool:
+    """True when a cycle in its ``state`` takes a ``write`` of that kind (a CYCLE_WRITES key;
+    an unknown kind raises KeyError)."""
+    return cycle.state in CYCLE_WRITES[write]
+
 
 _ACTION_ATTR = "_assess_action"
 PUBLIC = "public"
@@ -138,7 +169,7 @@ def edits_self_report(user, obj) -> bool:
     """``submissions.edit`` on a SelfReport, a self-report Item or a Submission (``unit_id``,
     ``cycle.state``, and for a line its ``status``): the unit's own reporter while the cycle
     is open, and a line only while it is empty, a draft or returned."""
-    if not authors_self_report(user, obj) or obj.cycle.state != CycleState.OPEN:
+    if not authors_self_report(user, obj) or not cycle_allows(obj.cycle, "self_report"):
         return False
     # A whole self-report has no status, nor has a line with nothing saved yet.
     status = getattr(obj, "status", None)
@@ -146,16 +177,34 @@ def edits_self_report(user, obj) -> bool:
 
 
 def reviews_submission(user, submission) -> bool:
-    """``submissions.review`` on a Submission (``status``): staff, once it was submitted."""
-    return submission.status in HANDED_IN_SUBMISSION_STATES
+    """``submissions.review`` on a Submission (``status``, ``conflicts_with``): staff, once
+    it was submitted, unless it is their own unit's or a unit above or below theirs (回避,
+    the rule the nomination round applies to reviewers)."""
+    return submission.status in HANDED_IN_SUBMISSION_STATES and not submission.conflicts_with(user)
+
+
+def manages_rectifications(user, obj) -> bool:
+    """``rectifications.manage`` on a Unit (a new demand) or a Rectification (closing it)
+    (``conflicts_with``): staff, for a unit they do not have to recuse themselves from."""
+    return not obj.conflicts_with(user)
 
 
 def responds_to_rectification(user, rectification) -> bool:
-    """``rectifications.respond`` on a Rectification (``unit_id``, ``status``): the unit's
-    own reporter, until the demand is closed."""
+    """``rectifications.respond`` on a Rectification (``unit_id``, ``status``,
+    ``cycle.state``): the unit's own reporter, until the demand is closed, while the cycle
+    takes rectification writes (not once published)."""
     return (
-        _own_unit(user, rectification.unit_id) and rectification.status != RectificationState.CLOSED
+        _own_unit(user, rectification.unit_id)
+        and rectification.status != RectificationState.CLOSED
+        and cycle_allows(rectification.cycle, "rectification")
     )
+
+
+def reads_rectification_text(user, cycle) -> bool:
+    """``rectifications.read_text`` on a Cycle (``state``): the demands and answers are
+    inspection work in progress, which leaders (viewers) read only once the cycle's results
+    are published; everyone else who can see the cycle reads them."""
+    return user.role != VIEWER or cycle.state in RESULT_CYCLE_STATES
 
 
 def reads_evidence(user, evidence) -> bool:
@@ -216,7 +265,9 @@ PREDICATES: dict[str, Callable[..., bool]] = {
     "submissions.edit_own": authors_self_report,
     "submissions.edit": edits_self_report,
     "submissions.review": reviews_submission,
+    "rectifications.manage": manages_rectifications,
     "rectifications.respond": responds_to_rectification,
+    "rectifications.read_text": reads_rectification_text,
     "evidence.read": reads_evidence,
     "evidence.remove": removes_evidence,
     "nominations.open": opens_nomination,

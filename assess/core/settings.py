@@ -93,6 +93,13 @@ SETTINGS: tuple[Setting, ...] = (
         "BABEL_DEFAULT_LOCALE", "zh_CN", "Interface language when the user has not chosen one."
     ),
     Setting(
+        "UNITS_SEE_PEERS",
+        False,
+        "Units see each other's names and totals (the ranking chart in their report). Off, "
+        "a unit's report and result page show it against its kind's average, highest and "
+        "lowest total, without names.",
+    ),
+    Setting(
         "ISSUING_OFFICE",
         "郑州市流动人口基本公共服务均等化工作领导小组办公室",
         "Issuing office printed on report covers.",

@@ -13,10 +13,11 @@ from functools import lru_cache
 from flask_babel import gettext as _
 
 from assess.core import audit
-from assess.core.db import database
+from assess.core.db import database, locked
 from assess.core.enums import ASSESSED_UNIT_KINDS, CycleState
 from assess.core.labels import cycle_state_label
 from assess.core.models import utcnow
+from assess.core.policy import cycle_allows
 from assess.cycles.models import Assignment, Cycle
 from assess.units.models import Unit
 from scoring.loader import IndicatorSetError, parse_indicator_set
@@ -48,6 +49,35 @@ class CycleError(ValueError):
     def __init__(self, message: str, errors: Iterable[str] = ()):
         super().__init__(message)
         self.errors = list(errors)
+
+
+def write_refused(write: str) -> str:
+    """What the user reads when the cycle's state does not take a ``write`` of that kind
+    (a ``assess.core.policy.CYCLE_WRITES`` key)."""
+    messages = {
+        "setup": _("考核周期已开启，指标体系和目标责任书已冻结，不能再修改"),
+        "self_report": _("考核周期不在自评填报阶段，不能修改"),
+        "review": _("考核周期不在核查阶段"),
+        "rectification": _("考核周期不在自评或核查阶段，整改要求及其报送不能再修改"),
+        "publish": _("只有督查核查阶段或已公布的考核周期才能发布结果"),
+    }
+    return messages[write]
+
+
+def locked_cycle(
+    cycle_id: int, write: str | None = None, error: type[Exception] | None = None
+) -> Cycle:
+    """The cycle re-read inside the caller's transaction (see ``assess.core.db.locked``).
+
+    With ``write`` (a ``CYCLE_WRITES`` key) the row is shared-locked and ``error`` (default
+    CycleError) is raised with ``write_refused(write)`` when its state does not take that
+    write: writers of one kind go on side by side and a state change waits for them all.
+    Without, it is locked for update, for the one transaction that changes the state.
+    """
+    row = locked(Cycle, cycle_id, share=write is not None)
+    if write is not None and not cycle_allows(row, write):
+        raise (error or CycleError)(write_refused(write))
+    return row
 
 
 @lru_cache(maxsize=32)
@@ -123,13 +153,15 @@ def create_cycle(
 
 def replace_indicator_set(cycle: Cycle, yaml_text: str, source_label: str, actor=None) -> None:
     """Swap a draft cycle's indicator set; refused once the cycle is open (frozen)."""
-    if cycle.state != CycleState.DRAFT:
-        raise CycleError(_("考核周期已开启，指标体系已冻结，不能再修改"))
     parsed = parse_set(yaml_text, source_label)
     with database.atomic():
+        locked_cycle(cycle.id, "setup")
         before = {"indicator_source": cycle.indicator_source}
         cycle.indicator_yaml, cycle.indicator_source = yaml_text, source_label
-        cycle.save()
+        # Only these columns: a whole-row save would write back the caller's (stale) state.
+        Cycle.update(indicator_yaml=yaml_text, indicator_source=source_label).where(
+            Cycle.id == cycle.id
+        ).execute()
         count = _assign(cycle, parsed)
         audit.record(
             "cycle.indicators",
@@ -146,8 +178,6 @@ def set_override(
 ) -> None:
     """Set a unit's own target and weight for one indicator (目标责任书); draft cycles only."""
     cycle = assignment.cycle
-    if cycle.state != CycleState.DRAFT:
-        raise CycleError(_("考核周期已开启，目标责任书不能再修改"))
     # NaN cannot even be compared, and the columns hold 10 and 6 digits before the point.
     for value, limit in ((target, 10**10), (weight, 10**6)):
         if value is not None and not (value.is_finite() and abs(value) < limit):
@@ -158,6 +188,7 @@ def set_override(
     if weight is not None and indicator.rule in ("bonus", "veto"):
         raise CycleError(_("加分项和一票否决项没有权重"))
     with database.atomic():
+        locked_cycle(cycle.id, "setup")
         before = {"target": assignment.target, "weight": assignment.weight}
         assignment.target, assignment.weight = target, weight
         assignment.save()
@@ -172,25 +203,35 @@ def set_override(
 
 
 def transition(cycle: Cycle, to_state: str, actor=None, reason: str = "") -> Cycle:
-    """Move a cycle to ``to_state`` if allowed (publishing goes through publishing.publish)."""
-    if to_state not in TRANSITIONS.get(cycle.state, ()):
-        raise CycleError(
-            _(
-                "不能从“%(a)s”转到“%(b)s”",
-                a=cycle_state_label(cycle.state),
-                b=cycle_state_label(to_state),
-            )
-        )
+    """Move a cycle to ``to_state`` if allowed (publishing goes through publishing.publish);
+    return the cycle as it now is. The state is checked on the row locked inside the
+    transaction, so of two admins moving the same cycle at once the second is refused."""
     if to_state == CycleState.PUBLISHED:
         raise CycleError(_("请使用“发布结果”操作"))
-    if cycle.state == CycleState.REVIEW and to_state == CycleState.OPEN and not reason.strip():
-        raise CycleError(_("重新开放填报须填写原因"))
     with database.atomic():
-        before = {"state": cycle.state}
-        cycle.state = to_state
-        if to_state == CycleState.OPEN and cycle.opened_at is None:
-            cycle.opened_at = utcnow()
-        cycle.save()
+        current = locked_cycle(cycle.id)
+        if to_state not in TRANSITIONS.get(current.state, ()):
+            raise CycleError(
+                _(
+                    "不能从“%(a)s”转到“%(b)s”",
+                    a=cycle_state_label(current.state),
+                    b=cycle_state_label(to_state),
+                )
+            )
+        if (
+            current.state == CycleState.REVIEW
+            and to_state == CycleState.OPEN
+            and not reason.strip()
+        ):
+            raise CycleError(_("重新开放填报须填写原因"))
+        before = {"state": current.state}
+        # Only the columns this changes: the caller's copy may be stale in any other.
+        changes = {"state": to_state}
+        if to_state == CycleState.OPEN and current.opened_at is None:
+            changes["opened_at"] = utcnow()
+        Cycle.update(**changes).where(Cycle.id == current.id).execute()
+        for key, value in changes.items():
+            setattr(cycle, key, value)
         audit.record(
             "cycle.transition",
             "cycle",

@@ -85,6 +85,11 @@ class Submission(BaseModel):
     class Meta:
         indexes = ((("cycle", "unit", "indicator_code"), True),)
 
+    def conflicts_with(self, user) -> bool:
+        """True when ``user`` must not review this item: it is their own unit's, or a unit
+        above or below theirs (回避, see ``Unit.recused_for``)."""
+        return self.unit_id in Unit.recused_for(user)
+
 
 class Rectification(BaseModel):
     """A rectification demand (整改要求) with its due date, the unit's response and closure."""
@@ -101,6 +106,10 @@ class Rectification(BaseModel):
     responded_at = pw.DateTimeField(null=True)
     closed_at = pw.DateTimeField(null=True)
     closing_note = pw.TextField(default="")
+
+    def conflicts_with(self, user) -> bool:
+        """True when ``user`` must not close this demand (回避, see ``Unit.recused_for``)."""
+        return self.unit_id in Unit.recused_for(user)
 
 
 class ResultSnapshot(BaseModel):

@@ -253,6 +253,31 @@ class ResultLine:
     missing: bool
 
 
+@dataclass(frozen=True)
+class KindComparison:
+    """The published totals of the units of one kind (同类单位), as aggregates only: what a
+    unit sees of the others when the office does not show names (UNITS_SEE_PEERS)."""
+
+    count: int
+    average: Decimal
+    highest: Decimal
+    lowest: Decimal
+
+
+def kind_comparison(snapshot: ResultSnapshot, kind: str) -> KindComparison | None:
+    """Count, mean, highest and lowest total of ``kind`` in ``snapshot``; None if empty."""
+    totals = [
+        Decimal(total)
+        for (total,) in UnitResultRecord.select(UnitResultRecord.total)
+        .where(UnitResultRecord.snapshot == snapshot, UnitResultRecord.kind == kind)
+        .tuples()
+    ]
+    if not totals:
+        return None
+    average = (sum(totals, Decimal(0)) / len(totals)).quantize(TWO)
+    return KindComparison(len(totals), average, max(totals), min(totals))
+
+
 @dataclass
 class UnitResultView:
     unit: Unit
@@ -261,6 +286,8 @@ class UnitResultView:
     lines: list[ResultLine]
     categories: list[tuple[str, Decimal, Decimal]]  # name, score, weight
     rank_of: int
+    # The unit's kind without names: what a unit may always see of the others.
+    kind_comparison: KindComparison | None = None
 
 
 def unit_result_view(cycle: Cycle, unit_id: int) -> UnitResultView | None:
@@ -320,7 +347,9 @@ def unit_result_view(cycle: Cycle, unit_id: int) -> UnitResultView | None:
                 weight += Decimal(w)
         if weight:
             categories.append((category.name, got, weight))
-    return UnitResultView(unit, record, snapshot, lines, categories, rank_of)
+    return UnitResultView(
+        unit, record, snapshot, lines, categories, rank_of, kind_comparison(snapshot, record.kind)
+    )
 
 
 def radar_for(view: UnitResultView) -> str | None:

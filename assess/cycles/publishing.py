@@ -12,13 +12,16 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
-from assess.core.enums import (
-    COUNTED_SUBMISSION_STATES,
-    PUBLISHABLE_CYCLE_STATES,
-    CycleState,
-)
+from assess.core.enums import COUNTED_SUBMISSION_STATES, CycleState
 from assess.core.models import utcnow
-from assess.cycles.lifecycle import CycleError, indicator_set, overrides_for
+from assess.core.policy import cycle_allows
+from assess.cycles.lifecycle import (
+    CycleError,
+    indicator_set,
+    locked_cycle,
+    overrides_for,
+    write_refused,
+)
 from assess.cycles.models import Assignment, Cycle, ResultSnapshot, Submission, UnitResultRecord
 from assess.units.models import Unit
 from scoring.engine import UnitResult, rank_results, score_unit
@@ -76,14 +79,19 @@ def _score_json(result: UnitResult) -> str:
 
 
 def publish(cycle: Cycle, actor: User, reason: str = "") -> ResultSnapshot:
-    """Store a new snapshot and mark it current; republishing needs a reason."""
-    if cycle.state not in PUBLISHABLE_CYCLE_STATES:
-        raise CycleError(_("只有督查核查阶段或已公布的考核周期才能发布结果"))
-    republish = cycle.state == CycleState.PUBLISHED
-    if republish and not reason.strip():
-        raise CycleError(_("重新发布须填写原因"))
-    results, units = compute_results(cycle)
+    """Store a new snapshot and mark it current; republishing needs a reason.
+
+    The cycle row is locked for the whole transaction and the scores are computed inside
+    it, so no save, review or reopening can land between the check, the scoring and the
+    snapshot: a conflicting action either finished before (and is counted) or is refused.
+    """
     with database.atomic():
+        current = locked_cycle(cycle.id)
+        if not cycle_allows(current, "publish"):
+            raise CycleError(write_refused("publish"))
+        if current.state == CycleState.PUBLISHED and not reason.strip():
+            raise CycleError(_("重新发布须填写原因"))
+        results, units = compute_results(current)
         last = (
             ResultSnapshot.select()
             .where(ResultSnapshot.cycle == cycle)
@@ -113,9 +121,11 @@ def publish(cycle: Cycle, actor: User, reason: str = "") -> ResultSnapshot:
         ]
         for start in range(0, len(rows), 200):
             UnitResultRecord.insert_many(rows[start : start + 200]).execute()
-        before = {"state": cycle.state}
+        before = {"state": current.state}
         cycle.state, cycle.published_at = CycleState.PUBLISHED, utcnow()
-        cycle.save()
+        Cycle.update(state=cycle.state, published_at=cycle.published_at).where(
+            Cycle.id == cycle.id
+        ).execute()
         audit.record(
             "cycle.publish",
             "cycle",

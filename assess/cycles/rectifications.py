@@ -8,11 +8,13 @@ from flask_babel import gettext as _
 
 from assess.accounts.models import User
 from assess.core import audit
-from assess.core.db import database
-from assess.core.enums import RECTIFIABLE_CYCLE_STATES, RectificationState
+from assess.core.db import database, locked
+from assess.core.enums import RectificationState
 from assess.core.models import utcnow
+from assess.cycles.lifecycle import locked_cycle
 from assess.cycles.models import Cycle, Rectification
 from assess.units.models import Unit
+from assess.units.tree import recusal_message
 
 RECTIFICATION_AUDIT_FIELDS = (
     "indicator_code",
@@ -44,13 +46,16 @@ def traffic_light(due: date | None, done: bool, today: date | None = None) -> st
 def demand(
     cycle: Cycle, unit: Unit, text: str, due: date, actor: User, indicator_code: str = ""
 ) -> Rectification:
-    if cycle.state not in RECTIFIABLE_CYCLE_STATES:
-        raise RectificationError(_("考核周期尚未开启，不能下发整改要求"))
+    """Issue a demand to a unit; refused unless the cycle takes rectification writes, and to
+    a reviewer from the unit or a unit above or below it (回避)."""
     if not text.strip():
         raise RectificationError(_("整改要求不能为空"))
     if due < date.today():
         raise RectificationError(_("整改期限不能早于今天"))
     with database.atomic():
+        locked_cycle(cycle.id, "rectification", RectificationError)
+        if unit.conflicts_with(actor):
+            raise RectificationError(recusal_message(unit))
         row = Rectification.create(
             cycle=cycle,
             unit=unit,
@@ -70,9 +75,8 @@ def demand(
 
 
 def respond(row: Rectification, text: str, actor: User) -> None:
-    """The unit's account of what it rectified; may be revised until closed."""
-    if row.status == RectificationState.CLOSED:
-        raise RectificationError(_("该整改要求已关闭"))
+    """The unit's account of what it rectified; may be revised until closed, while the
+    cycle takes rectification writes (see ``assess.core.policy.CYCLE_WRITES``)."""
     if not text.strip():
         raise RectificationError(_("整改情况不能为空"))
     _change(
@@ -86,29 +90,40 @@ def respond(row: Rectification, text: str, actor: User) -> None:
 
 
 def close(row: Rectification, note: str, actor: User) -> None:
-    if row.status == RectificationState.CLOSED:
-        raise RectificationError(_("该整改要求已关闭"))
+    """Close a demand (with an optional note); refused once closed or the cycle published,
+    and to a reviewer from the unit or a unit above or below it (回避)."""
     _change(
         row,
         actor,
         "rectification.close",
+        recuse=True,
         status=RectificationState.CLOSED,
         closing_note=note.strip(),
         closed_at=utcnow(),
     )
 
 
-def _change(row: Rectification, actor: User, action: str, **changes) -> None:
+def _change(row: Rectification, actor: User, action: str, recuse: bool = False, **changes) -> None:
+    """Apply ``changes`` to a demand still open or answered, in a cycle that takes
+    rectification writes: both read from rows locked inside the transaction. ``recuse``:
+    an inspector's action, refused to one from the unit or a unit above or below it."""
     with database.atomic():
-        before = audit.model_snapshot(row, RECTIFICATION_AUDIT_FIELDS)
+        locked_cycle(row.cycle_id, "rectification", RectificationError)
+        current = locked(Rectification, row.id)
+        if current.status == RectificationState.CLOSED:
+            raise RectificationError(_("该整改要求已关闭"))
+        if recuse and current.conflicts_with(actor):
+            raise RectificationError(recusal_message(current.unit))
+        before = audit.model_snapshot(current, RECTIFICATION_AUDIT_FIELDS)
+        Rectification.update(**changes).where(Rectification.id == row.id).execute()
         for key, value in changes.items():
             setattr(row, key, value)
-        row.save()
+            setattr(current, key, value)
         audit.record(
             action,
             "rectification",
             row.id,
             before=before,
-            after=audit.model_snapshot(row, RECTIFICATION_AUDIT_FIELDS),
+            after=audit.model_snapshot(current, RECTIFICATION_AUDIT_FIELDS),
             actor=actor,
         )

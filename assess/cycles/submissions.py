@@ -11,19 +11,18 @@ from flask_babel import gettext as _
 
 from assess.accounts.models import User
 from assess.core import audit
-from assess.core.db import database
+from assess.core.db import database, locked
 from assess.core.enums import (
     EDITABLE_SUBMISSION_STATES,
     HANDED_IN_SUBMISSION_STATES,
-    REVIEWABLE_CYCLE_STATES,
-    CycleState,
     SubmissionState,
 )
 from assess.core.models import utcnow
-from assess.cycles.lifecycle import indicator_set
+from assess.cycles.lifecycle import indicator_set, locked_cycle
 from assess.cycles.models import Assignment, Cycle, Submission
 from assess.evidence.models import Evidence
 from assess.units.models import Unit
+from assess.units.tree import recusal_message
 from scoring.model import Indicator
 from scoring.values import Rate, format_value, parse_value
 
@@ -204,11 +203,6 @@ def rate_jump_warning(cycle: Cycle, unit: Unit, indicator: Indicator, text: str)
     return None
 
 
-def _require_open(cycle: Cycle) -> None:
-    if cycle.state != CycleState.OPEN:
-        raise SubmissionError(_("考核周期不在自评填报阶段，不能修改"))
-
-
 def save_value(
     cycle: Cycle,
     unit: Unit,
@@ -220,30 +214,32 @@ def save_value(
 ) -> tuple[Submission, str | None]:
     """Save one indicator's value as a draft; return (submission, warning or None).
 
-    ``expected_version`` is the version the user's form was built from (None for a new
-    item); a mismatch raises ConflictError instead of overwriting.
+    ``expected_version`` is the version the user's form was built from: 0 for an item never
+    saved, None only for a caller that means to overwrite (the demo). A mismatch raises
+    ConflictError instead of overwriting; a cycle not open or an item handed in raises
+    SubmissionError. Both are decided inside the transaction, on locked rows.
     """
-    _require_open(cycle)
     parsed = indicator_set(cycle)
     try:
         indicator = parsed.indicator(indicator_code)
     except KeyError:
         raise SubmissionError(_("未知指标：%(c)s", c=indicator_code)) from None
-    if (
-        not Assignment.select()
-        .where(
-            Assignment.cycle == cycle,
-            Assignment.unit == unit,
-            Assignment.indicator_code == indicator_code,
-        )
-        .exists()
-    ):
+    assignment = Assignment.get_or_none(
+        Assignment.cycle == cycle,
+        Assignment.unit == unit,
+        Assignment.indicator_code == indicator_code,
+    )
+    if assignment is None:
         raise SubmissionError(_("指标 %(c)s 不适用于本单位", c=indicator_code))
     text = normalise_value(indicator, value_text)
     if len(narrative) > 5000:
         raise SubmissionError(_("情况说明不能超过 5000 字"))
     warning = rate_jump_warning(cycle, unit, indicator, text)
     with database.atomic():
+        locked_cycle(cycle.id, "self_report", SubmissionError)
+        # The assignment row always exists, so locking it serialises two first saves of the
+        # same item on PostgreSQL: the second then finds the first's row (version 1 ≠ 0).
+        locked(Assignment, assignment.id)
         sub = Submission.get_or_none(
             Submission.cycle == cycle,
             Submission.unit == unit,
@@ -274,44 +270,50 @@ def save_value(
             text,
             actor,
             "submission.save",
+            EDITABLE_SUBMISSION_STATES,
+            _("该指标已提交，不能修改（被退回后可修改）"),
             value_text=text,
             narrative=narrative,
-            editable_only=True,
         )
     return sub, warning
 
 
 def _write(
     sub: Submission,
-    expected_version,
+    expected_version: int | None,
     mine: str,
     actor,
     action: str,
-    editable_only: bool = False,
+    statuses: frozenset[SubmissionState],
+    refusal: str,
     **changes,
 ) -> None:
-    """Apply ``changes`` if ``sub`` is still at ``expected_version``; audit before/after."""
-    if editable_only and sub.status not in EDITABLE_SUBMISSION_STATES:
-        raise SubmissionError(_("该指标已提交，不能修改（被退回后可修改）"))
-    if expected_version is not None and expected_version != sub.version:
-        raise ConflictError(mine, sub)
-    before = audit.model_snapshot(sub, SUBMISSION_AUDIT_FIELDS)
-    changes.update(version=sub.version + 1, updated_at=utcnow(), updated_by=actor)
+    """Apply ``changes`` if ``sub`` is still at ``expected_version`` (None: any) and in one of
+    ``statuses`` (else SubmissionError(refusal)), both read from the row locked inside the
+    caller's transaction; audit before/after and update ``sub`` in place."""
+    current = locked(Submission, sub.id)
+    if current.status not in statuses:
+        raise SubmissionError(refusal)
+    if expected_version is not None and expected_version != current.version:
+        raise ConflictError(mine, current)
+    before = audit.model_snapshot(current, SUBMISSION_AUDIT_FIELDS)
+    changes.update(version=current.version + 1, updated_at=utcnow(), updated_by=actor)
     updated = (
         Submission.update(**changes)
-        .where(Submission.id == sub.id, Submission.version == sub.version)
+        .where(Submission.id == sub.id, Submission.version == current.version)
         .execute()
     )
-    if updated != 1:  # someone wrote between our read and our update
+    if updated != 1:  # cannot happen under the lock; kept so a lost update is never silent
         raise ConflictError(mine, Submission.get_by_id(sub.id))
-    for key, value in changes.items():
-        setattr(sub, key, value)
+    for row in (current, sub):
+        for key, value in changes.items():
+            setattr(row, key, value)
     audit.record(
         action,
         "submission",
         sub.id,
         before=before,
-        after=audit.model_snapshot(sub, SUBMISSION_AUDIT_FIELDS),
+        after=audit.model_snapshot(current, SUBMISSION_AUDIT_FIELDS),
         actor=actor,
     )
 
@@ -322,15 +324,16 @@ def missing_for_submit(items: list[Item]) -> list[Item]:
 
 
 def submit_unit(cycle: Cycle, unit: Unit, actor: User) -> int:
-    """Submit every draft or returned item of the unit; refuse while scored items are empty."""
-    _require_open(cycle)
-    items = unit_items(cycle, unit)
-    missing = missing_for_submit(items)
-    if missing:
-        codes = "、".join(i.indicator.code for i in missing)
-        raise SubmissionError(_("以下指标尚未填报，不能提交：%(codes)s", codes=codes))
+    """Submit every draft or returned item of the unit; return how many. Refused while the
+    cycle is not open or scored items are empty, decided inside the transaction."""
     count = 0
     with database.atomic():
+        locked_cycle(cycle.id, "self_report", SubmissionError)
+        items = unit_items(cycle, unit)
+        missing = missing_for_submit(items)
+        if missing:
+            codes = "、".join(i.indicator.code for i in missing)
+            raise SubmissionError(_("以下指标尚未填报，不能提交：%(codes)s", codes=codes))
         for item in items:
             sub = item.submission
             if sub is None or sub.status not in EDITABLE_SUBMISSION_STATES:
@@ -341,37 +344,55 @@ def submit_unit(cycle: Cycle, unit: Unit, actor: User) -> int:
                 sub.value_text,
                 actor,
                 "submission.submit",
+                EDITABLE_SUBMISSION_STATES,
+                _("该指标已提交，不能修改（被退回后可修改）"),
                 status=SubmissionState.SUBMITTED,
                 submitted_at=utcnow(),
             )
             count += 1
-    if count == 0:
-        raise SubmissionError(_("没有需要提交的指标"))
+        if count == 0:
+            raise SubmissionError(_("没有需要提交的指标"))
     return count
 
 
-def _require_review(sub: Submission) -> None:
-    if sub.cycle.state not in REVIEWABLE_CYCLE_STATES:
-        raise SubmissionError(_("考核周期不在核查阶段"))
-    if sub.status not in HANDED_IN_SUBMISSION_STATES:
-        raise SubmissionError(_("只有已提交的指标才能核查"))
+def _review(sub: Submission, expected_version: int, mine: str, actor, action: str, **changes):
+    """A review action's write: the cycle must take reviews, the item be handed in, and the
+    reviewer be from neither the unit nor a unit above or below it (回避)."""
+    with database.atomic():
+        locked_cycle(sub.cycle_id, "review", SubmissionError)
+        _require_no_conflict(sub, actor)
+        _write(
+            sub,
+            expected_version,
+            mine,
+            actor,
+            action,
+            HANDED_IN_SUBMISSION_STATES,
+            _("只有已提交的指标才能核查"),
+            **changes,
+        )
+
+
+def _require_no_conflict(sub: Submission, actor: User) -> None:
+    # Asked inside the write's transaction: the route hides the item, this refuses it
+    # whoever calls (a stale page, a script, another view).
+    if sub.conflicts_with(actor):
+        raise SubmissionError(recusal_message(sub.unit))
 
 
 def return_item(sub: Submission, reason: str, expected_version: int, actor: User) -> None:
     """Send an item back to the unit with a reason (退回)."""
-    _require_review(sub)
     if not reason.strip():
         raise SubmissionError(_("退回须填写原因"))
-    with database.atomic():
-        _write(
-            sub,
-            expected_version,
-            sub.value_text,
-            actor,
-            "submission.return",
-            status=SubmissionState.RETURNED,
-            return_reason=reason.strip(),
-        )
+    _review(
+        sub,
+        expected_version,
+        sub.value_text,
+        actor,
+        "submission.return",
+        status=SubmissionState.RETURNED,
+        return_reason=reason.strip(),
+    )
 
 
 def verify_item(
@@ -386,8 +407,8 @@ def verify_item(
     """Accept an item, optionally with a verified value (核定值) and a deduction (扣分).
 
     A verified value differing from the reported one, and any deduction, need a reason.
+    Refused to a reviewer from the unit or a unit above or below it (回避).
     """
-    _require_review(sub)
     indicator = indicator_set(sub.cycle).indicator(sub.indicator_code)
     verified = normalise_value(indicator, verified_value.strip())
     if verified == sub.value_text:
@@ -403,18 +424,17 @@ def verify_item(
             raise SubmissionError(_("扣分不能超过该指标权重 %(w)s", w=indicator.weight))
         if not deduction_reason.strip():
             raise SubmissionError(_("扣分须填写原因"))
-    with database.atomic():
-        _write(
-            sub,
-            expected_version,
-            verified or sub.value_text,
-            actor,
-            "submission.verify",
-            status=SubmissionState.VERIFIED,
-            verified_value_text=verified,
-            verify_reason=reason.strip(),
-            deduction=deduction,
-            deduction_reason=deduction_reason.strip(),
-            reviewed_by=actor,
-            reviewed_at=utcnow(),
-        )
+    _review(
+        sub,
+        expected_version,
+        verified or sub.value_text,
+        actor,
+        "submission.verify",
+        status=SubmissionState.VERIFIED,
+        verified_value_text=verified,
+        verify_reason=reason.strip(),
+        deduction=deduction,
+        deduction_reason=deduction_reason.strip(),
+        reviewed_by=actor,
+        reviewed_at=utcnow(),
+    )

@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 
 from assess.accounts.models import User
 from assess.core import audit
-from assess.core.db import database
-from assess.core.enums import EDITABLE_SUBMISSION_STATES, CycleState
+from assess.core.db import database, locked
+from assess.core.enums import EDITABLE_SUBMISSION_STATES
+from assess.cycles.lifecycle import locked_cycle
 from assess.cycles.models import Submission
 from assess.evidence.models import Evidence
 from assess.evidence.storage import (
@@ -71,9 +72,12 @@ def attach(
     submission: Submission | None = None,
     nomination_id: int | None = None,
 ) -> list[Evidence]:
-    """Record stored files as evidence of a submission or a nomination; audited."""
+    """Record stored files as evidence of a submission or a nomination; audited. A
+    submission's evidence only while it is editable in an open cycle (EvidenceError)."""
     rows = []
     with database.atomic():
+        if submission is not None:
+            _require_editable(submission.id)
         for f in stored:
             row = Evidence.create(
                 sha256=f.sha256,
@@ -101,12 +105,18 @@ def attach(
 
 def remove(evidence: Evidence, actor: User) -> None:
     """Detach a file from an editable submission (the stored bytes may be shared, so stay)."""
-    sub = evidence.submission
-    if sub is not None and (
-        sub.status not in EDITABLE_SUBMISSION_STATES or sub.cycle.state != CycleState.OPEN
-    ):
-        raise EvidenceError(_("指标已提交，不能删除佐证材料"))
     with database.atomic():
+        if evidence.submission_id is not None:
+            _require_editable(evidence.submission_id)
         before = audit.model_snapshot(evidence, EVIDENCE_AUDIT_FIELDS)
         evidence.delete_instance()
         audit.record("evidence.delete", "evidence", evidence.id, before=before, actor=actor)
+
+
+def _require_editable(submission_id: int) -> None:
+    """Refuse (EvidenceError) unless the submission's cycle takes self-report writes and the
+    submission is a draft or returned, read from rows locked in the caller's transaction."""
+    sub = locked(Submission, submission_id)
+    locked_cycle(sub.cycle_id, "self_report", EvidenceError)
+    if sub.status not in EDITABLE_SUBMISSION_STATES:
+        raise EvidenceError(_("指标已提交，不能修改佐证材料"))

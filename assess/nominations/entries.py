@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from assess.accounts.models import User
 from assess.core import audit
-from assess.core.db import database
+from assess.core.db import database, locked
 from assess.core.enums import NominationState, NomineeKind
 from assess.core.models import utcnow
 from assess.core.policy import can
@@ -107,7 +107,7 @@ def update_nomination(nomination: Nomination, data: NomineeInput, actor: User) -
     values = _nominee_values(nomination.round, data)
     with database.atomic():
         _require_window(locked_round(nomination.round))
-        _require_own(nomination, actor)
+        _require_own(locked(Nomination, nomination.id), actor)
         before = audit.model_snapshot(nomination, NOMINATION_FIELDS)
         for key, value in values.items():
             setattr(nomination, key, value)
@@ -127,9 +127,10 @@ def withdraw_nomination(nomination: Nomination, actor: User) -> None:
     """Withdraw (撤回) an own-unit nomination while the window is open; the row is kept."""
     with database.atomic():
         _require_window(locked_round(nomination.round))
-        _require_own(nomination, actor)
-        if nomination.status == NominationState.WITHDRAWN:
+        current = locked(Nomination, nomination.id)
+        if current.status == NominationState.WITHDRAWN:
             raise NominationError(_("该提名已撤回"))
+        _require_own(current, actor)
         nomination.status = NominationState.WITHDRAWN
         nomination.updated_at = utcnow()
         nomination.save()
@@ -154,24 +155,31 @@ def add_evidence(
     nomination: Nomination, files, actor: User, store: EvidenceStore
 ) -> list[Evidence]:
     """Store uploads in ``store`` and attach them to an own-unit nomination while the window
-    is open."""
+    is open (checked again inside the write transaction)."""
     _require_own(nomination, actor)
     _require_window(nomination.round)
     try:
         stored = attachments.store_uploads(files, store)
         if not stored:
             raise NominationError(_("请选择要上传的文件"))
-        return attachments.attach(stored, actor, nomination.unit_id, nomination_id=nomination.id)
+        with database.atomic():
+            _require_window(locked_round(nomination.round))
+            _require_own(locked(Nomination, nomination.id), actor)
+            return attachments.attach(
+                stored, actor, nomination.unit_id, nomination_id=nomination.id
+            )
     except attachments.EvidenceError as exc:
         raise NominationError(str(exc)) from exc
 
 
 def remove_evidence(nomination: Nomination, row: Evidence, actor: User) -> None:
-    _require_own(nomination, actor)
-    _require_window(nomination.round)
+    """Detach a file from an own-unit nomination while the window is open."""
     if row.nomination_id != nomination.id:
         raise NominationError(_("该文件不属于此提名"))
-    attachments.remove(row, actor)
+    with database.atomic():
+        _require_window(locked_round(nomination.round))
+        _require_own(locked(Nomination, nomination.id), actor)
+        attachments.remove(row, actor)
 
 
 def nomination_evidence(nomination: Nomination) -> list[Evidence]:

@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 
 from assess.accounts.models import User
 from assess.core import audit
-from assess.core.db import database, is_postgres
+from assess.core.db import database, locked
 from assess.core.enums import NominationState, NomineeKind, ReviewSheetState, RoundPhase
 from assess.core.formatting import plain_number
 from assess.core.policy import INSPECTOR
@@ -158,10 +158,7 @@ def phase(round_: NominationRound) -> RoundPhase:
 def locked_round(round_: NominationRound) -> NominationRound:
     """The round re-read inside the caller's transaction and, on PostgreSQL, locked, so that
     assignment, review submission, ranking and confirmation never interleave."""
-    query = NominationRound.select().where(NominationRound.id == round_.id)
-    if is_postgres():
-        query = query.for_update()
-    return query.get()
+    return locked(NominationRound, round_.id)
 
 
 def require_not_confirmed(round_: NominationRound) -> None:

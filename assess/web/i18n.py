@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from flask import has_request_context, request, session
+from flask import g, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -23,7 +23,12 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+    if g.get("bare_page"):
+        # An error page while the database may be down: only a user already loaded.
+        user = g.get("_login_user")
+        if getattr(user, "is_authenticated", False) and user.locale in LANGUAGES:
+            return user.locale
+    elif current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     if request.args.get("lang") in LANGUAGES:
         return request.args["lang"]

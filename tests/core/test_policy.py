@@ -171,6 +171,21 @@ def nomination(
     )
 
 
+class Recusable(SimpleNamespace):
+    """A Submission, Unit or Rectification: the reviewer's own unit is a conflict (回避)."""
+
+    def conflicts_with(self, user) -> bool:
+        return user.unit_id == self.unit_id
+
+
+def item(status: str, unit_id: int = 1) -> Recusable:
+    return Recusable(status=status, unit_id=unit_id)
+
+
+def rectification(state: str, status: str, unit_id: int = 1) -> SimpleNamespace:
+    return SimpleNamespace(cycle=cycle(state), unit_id=unit_id, status=status)
+
+
 def evidence(submission_id=None, nomination_row=None, unit_id=1, nomination_id=None):
     if nomination_row is not None:
         nomination_id = 99
@@ -201,13 +216,23 @@ OBJECT_RULES = [
     ("submissions.edit", line("open", "verified"), NOBODY),
     ("submissions.edit", line("review", "returned"), NOBODY),
     ("submissions.edit", line("open", "draft", unit_id=2), {"other"}),
-    ("submissions.review", SimpleNamespace(status="submitted"), {"admin", "inspector"}),
-    ("submissions.review", SimpleNamespace(status="verified"), {"admin", "inspector"}),
-    ("submissions.review", SimpleNamespace(status="draft"), NOBODY),
-    ("submissions.review", SimpleNamespace(status="returned"), NOBODY),
-    ("rectifications.respond", SimpleNamespace(unit_id=1, status="open"), {"reporter"}),
-    ("rectifications.respond", SimpleNamespace(unit_id=1, status="responded"), {"reporter"}),
-    ("rectifications.respond", SimpleNamespace(unit_id=1, status="closed"), NOBODY),
+    ("submissions.review", item("submitted"), {"admin", "inspector"}),
+    ("submissions.review", item("verified"), {"admin", "inspector"}),
+    ("submissions.review", item("draft"), NOBODY),
+    ("submissions.review", item("returned"), NOBODY),
+    ("submissions.review", item("submitted", unit_id=7), {"admin"}),  # the inspector's unit
+    ("submissions.review", item("verified", unit_id=7), {"admin"}),
+    ("rectifications.manage", Recusable(unit_id=1), {"admin", "inspector"}),
+    ("rectifications.manage", Recusable(unit_id=7, status="open"), {"admin"}),
+    ("rectifications.respond", rectification("open", "open"), {"reporter"}),
+    ("rectifications.respond", rectification("review", "responded"), {"reporter"}),
+    ("rectifications.respond", rectification("open", "closed"), NOBODY),
+    ("rectifications.respond", rectification("published", "open"), NOBODY),
+    ("rectifications.respond", rectification("archived", "responded"), NOBODY),
+    ("rectifications.read_text", cycle("review"), EVERYBODY - {"viewer"}),
+    ("rectifications.read_text", cycle("open"), EVERYBODY - {"viewer"}),
+    ("rectifications.read_text", cycle("published"), EVERYBODY),
+    ("rectifications.read_text", cycle("archived"), EVERYBODY),
     ("evidence.read", evidence(submission_id=5), {"admin", "inspector", "reporter"}),
     ("evidence.read", evidence(submission_id=5, unit_id=2), {"admin", "inspector", "other"}),
     ("evidence.read", evidence(nomination_row=nomination()), {"admin", "inspector", "reporter"}),

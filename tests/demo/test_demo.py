@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
+from assess.core.enums import Role, SubmissionState
+from assess.core.policy import can
 from assess.cycles.models import Cycle, Rectification, Submission
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
@@ -30,4 +33,17 @@ def test_full_demo_loads_a_living_system(app):
         assert Evidence.select().count() > 20
         assert Rectification.select().count() >= 4
         assert audit.verify() == []
+        # Recusal (回避) leaves every inspector, those working for a unit included, work.
+        waiting = list(
+            Submission.select().where(
+                Submission.cycle.in_(in_review), Submission.status == SubmissionState.SUBMITTED
+            )
+        )
+        reviewers = list(User.select().where(User.role.in_([Role.ADMIN, Role.INSPECTOR])))
+        assert any(u.unit_id for u in reviewers if u.role == Role.INSPECTOR)
+        for user in reviewers:
+            assert any(can(user, "submissions.review", s) for s in waiting), user.username
+            assert not any(
+                can(user, "submissions.review", s) for s in waiting if s.unit_id == user.unit_id
+            ), user.username
         database.close()

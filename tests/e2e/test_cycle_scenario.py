@@ -204,7 +204,7 @@ def test_viewer_reads_ranking_and_unit_result(act, story):
     first.get_by_role("link", name="得分明细").click()
 
     expect(page.locator("h1")).to_contain_text(UNIT)
-    stats = page.locator(".stats")
+    stats = page.locator(".stats").first  # the second list compares with the unit's kind
     expect(stats).to_contain_text("85.57")
     expect(stats).to_contain_text("良好")
     expect(stats).to_contain_text("1 / 16")

@@ -91,6 +91,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reports.start_batch": ADMIN_ONLY,
     "reports.job": ADMIN_ONLY,
     "reports.job_download": ADMIN_ONLY,
+    # Only a failed job is restarted; the sample job has finished, so the office gets a 404.
+    "reports.restart_job": row(HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # nominations: the round's pages
     "nominations.index": EVERYONE,
     "nominations.round_page": EVERYONE,  # each role is redirected to its own view

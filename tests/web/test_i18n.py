@@ -232,6 +232,13 @@ def test_the_web_app_speaks_english(compiled, tmp_path):
     with app.test_request_context():
         assert gettext("用户登录") == "用户登录"  # zh_CN unless chosen
 
+    from assess.core.db import database
+    from assess.ops import migrations
+
+    with app.app_context():  # pages are served only on a database at the current schema
+        database.connect(reuse_if_open=True)
+        migrations.upgrade()
+        database.close()
     client = app.test_client()
     with client.session_transaction() as s:
         s["locale"] = "en"

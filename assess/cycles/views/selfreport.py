@@ -111,7 +111,8 @@ def save_item(cycle_id: int, unit_id: int, code: str):
     text = submissions.value_text_from_form(
         indicator, form.get("value", ""), form.get("numerator", ""), form.get("denominator", "")
     )
-    version = form.get("version", type=int)
+    # A form without a version was built from nothing saved: 0, never "overwrite anything".
+    version = form.get("version", 0, type=int)
     store, stored = EvidenceStore.from_config(current_app.config), []
     try:
         # Files are checked and stored before the transaction: a bad file refuses the lot,
@@ -119,7 +120,7 @@ def save_item(cycle_id: int, unit_id: int, code: str):
         stored = attachments.store_uploads(request.files.getlist("files"), store)
         with database.atomic():
             sub, warning = submissions.save_value(
-                cycle, unit, code, text, form.get("narrative", ""), version or None, current_user
+                cycle, unit, code, text, form.get("narrative", ""), version, current_user
             )
             saved = len(attachments.attach(stored, current_user, unit.id, submission=sub))
     except (submissions.SubmissionError, attachments.EvidenceError) as exc:
