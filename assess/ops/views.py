@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, render_template, request
 
 from assess.core import audit
+from assess.core.labels import AUDIT_ENTITY_LABELS, audit_action_choices, audit_actions_matching
 from assess.core.models import AuditEntry
 from assess.core.policy import allow
 from assess.web.pagination import paginate
@@ -29,7 +30,11 @@ def index():
     args = {k: request.args.get(k, "").strip() for k in FILTERS}
     query = AuditEntry.select().order_by(AuditEntry.id.desc())
     if args["action"]:
-        query = query.where(AuditEntry.action.startswith(args["action"]))
+        # By the words a person reads (提交, 核定 …); a code prefix still works for the office.
+        actions = audit_actions_matching(args["action"])
+        query = query.where(
+            AuditEntry.action.in_(actions) | AuditEntry.action.startswith(args["action"])
+        )
     if args["entity"]:
         query = query.where(AuditEntry.entity == args["entity"])
     if args["entity_id"]:
@@ -49,4 +54,6 @@ def index():
         date_from=request.args.get("from", ""),
         date_to=request.args.get("to", ""),
         problems=problems,
+        action_choices=audit_action_choices(),
+        entity_choices=[(code, str(label)) for code, label in AUDIT_ENTITY_LABELS.items()],
     )
