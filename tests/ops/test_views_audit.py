@@ -43,6 +43,7 @@ def test_audit_actions_read_in_chinese_and_filter_by_those_words(as_user, db):
     by_word = _rows(admin.get("/audit/?action=新建单位").data.decode())
     assert "新建单位" in by_word and "登录" not in by_word
     assert "单位" in by_word  # the object type reads in Chinese too
+    assert "金水区" in by_word  # and the object by its name, not only its number
     assert "没有符合条件的记录" in admin.get("/audit/?action=核定").data.decode()
 
 
