@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from assess.core.models import AuditEntry
 
 
@@ -43,7 +45,9 @@ def test_audit_actions_read_in_chinese_and_filter_by_those_words(as_user, db):
     by_word = _rows(admin.get("/audit/?action=新建单位").data.decode())
     assert "新建单位" in by_word and "登录" not in by_word
     assert "单位" in by_word  # the object type reads in Chinese too
-    assert "金水区" in by_word  # and the object by its name, not only its number
+    # and the object by its name, not only its number (the 5th cell: 对象)
+    objects = [re.findall(r"<td>(.*?)</td>", row)[4] for row in by_word.split("<tr>")[1:]]
+    assert any(cell.startswith("单位 金水区 ") for cell in objects), objects
     assert "没有符合条件的记录" in admin.get("/audit/?action=核定").data.decode()
 
 
