@@ -166,3 +166,22 @@ def test_overview_and_self_report_count_a_units_indicators_alike(as_user, db):
     progress = unit_progress(cycle)[u.id]
     assert (progress.indicators, progress.required, progress.filled) == (5, 3, 1)
     assert not progress.complete  # the bonus item alone never completes a unit
+
+
+def test_queries_paged_in_the_database_follow_the_tree_and_the_set(as_user, db):
+    from assess.cycles.lifecycle import indicator_order
+    from assess.units.tree import in_tree_order, tree_order
+
+    by_sql = [u.code for u in Unit.select().order_by(tree_order(Unit.id))]
+    assert by_sql == [u.code for u in in_tree_order(Unit.select())]
+    assert by_sql.index("410105") < by_sql.index("410105-001") < by_sql.index("410105-001-01")
+    cycle = make_cycle("open")
+    for code in ("V1", "B1", "A2", "X1", "A1"):
+        Submission.create(cycle=cycle, unit=unit("410105"), indicator_code=code)
+    codes = [
+        s.indicator_code
+        for s in Submission.select()
+        .where(Submission.cycle == cycle)
+        .order_by(indicator_order(cycle, Submission.indicator_code))
+    ]
+    assert codes == ["A1", "A2", "B1", "X1", "V1"]  # the set's order, not the alphabet's
