@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
+import peewee as pw
 from flask_babel import gettext as _
 
 from assess.core import audit
@@ -97,6 +98,23 @@ def parse_set(text: str, filename: str = "indicators.yaml") -> IndicatorSet:
 def indicator_set(cycle: Cycle) -> IndicatorSet:
     """The cycle's own (frozen once opened) indicator set."""
     return parse_set(cycle.indicator_yaml, f"cycle-{cycle.id}.yaml")
+
+
+def indicator_order(cycle: Cycle, column) -> pw.Case:
+    """An ORDER BY expression putting rows in the set's order of indicators by their
+    indicator-code ``column`` (A2 before A10, as the set lists them)."""
+    codes = [indicator.code for indicator in indicator_set(cycle).indicators()]
+    return pw.Case(column, [(code, n) for n, code in enumerate(codes)] or [("", 0)], len(codes))
+
+
+def indicator_set_title(cycle: Cycle) -> str:
+    """The cycle's indicator set as a person names it: its programme and year, never the
+    file it came from."""
+    try:
+        parsed = indicator_set(cycle)
+    except CycleError:
+        return _("（指标体系无法读取）")
+    return _("%(p)s（%(y)s 年）", p=parsed.program, y=parsed.year)
 
 
 def _assessed_units() -> list[Unit]:

@@ -31,24 +31,120 @@ from assess.cycles.publishing import compute_results, current_snapshot
 from assess.cycles.rectifications import traffic_light
 from assess.reports.data import CategoryScore
 from assess.units.models import Unit
+from assess.units.tree import in_tree_order
 
 TWO = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far one unit's self-report has got (填报进度), counted the one way every page
+    counts it: ``indicators`` is every indicator assigned to the unit, bonus and veto items
+    included (what the self-report lists); ``required`` the scored ones among them, which
+    alone decide whether the unit is complete (bonus and veto items may stay empty)."""
+
+    indicators: int = 0
+    required: int = 0
+    filled: int = 0
+    submitted: int = 0  # handed in and waiting: submitted, not yet verified
+    verified: int = 0
+    returned: int = 0
+    required_handed_in: int = 0
+
+    @property
+    def handed_in(self) -> int:
+        return self.submitted + self.verified
+
+    @property
+    def complete(self) -> bool:
+        return self.required > 0 and self.required_handed_in >= self.required
+
+
+def unit_progress(cycle: Cycle, unit_ids: list[int] | None = None) -> dict[int, Progress]:
+    """Each unit's :class:`Progress` in ``cycle`` (every assigned unit when ``unit_ids`` is
+    None), in two queries whatever the number of units."""
+    scored = [i.code for i in indicator_set(cycle).indicators() if i.is_base] or [""]
+    is_scored = Assignment.indicator_code.in_(scored)
+    assigned = Assignment.select(Assignment.unit, is_scored, fn.COUNT(Assignment.id)).where(
+        Assignment.cycle == cycle
+    )
+    if unit_ids is not None:
+        assigned = assigned.where(Assignment.unit.in_(unit_ids or [0]))
+    counts: dict[int, dict[str, int]] = {}
+    for unit_id, required, n in assigned.group_by(Assignment.unit, is_scored).tuples():
+        row = counts.setdefault(unit_id, dict.fromkeys(Progress.__dataclass_fields__, 0))
+        row["indicators"] += n
+        if required:
+            row["required"] += n
+    # Only submissions of indicators the unit still has: an assignment dropped with a
+    # replaced set must not count on one page and not on the other.
+    sub_scored = Submission.indicator_code.in_(scored)
+    has_value = Submission.value_text != ""
+    subs = (
+        Submission.select(
+            Submission.unit, Submission.status, has_value, sub_scored, fn.COUNT(Submission.id)
+        )
+        .join(
+            Assignment,
+            on=(
+                (Assignment.cycle == Submission.cycle)
+                & (Assignment.unit == Submission.unit)
+                & (Assignment.indicator_code == Submission.indicator_code)
+            ),
+        )
+        .where(Submission.cycle == cycle)
+    )
+    if unit_ids is not None:
+        subs = subs.where(Submission.unit.in_(unit_ids or [0]))
+    for unit_id, status, filled, required, n in subs.group_by(
+        Submission.unit, Submission.status, has_value, sub_scored
+    ).tuples():
+        row = counts.get(unit_id)
+        if row is None:
+            continue
+        if filled:
+            row["filled"] += n
+        if status == SubmissionState.SUBMITTED:
+            row["submitted"] += n
+        elif status == SubmissionState.VERIFIED:
+            row["verified"] += n
+        elif status == SubmissionState.RETURNED:
+            row["returned"] += n
+        if required and status in HANDED_IN_SUBMISSION_STATES:
+            row["required_handed_in"] += n
+    return {unit_id: Progress(**row) for unit_id, row in counts.items()}
 
 
 @dataclass
 class UnitStatus:
     unit: Unit
-    assigned: int
-    filled: int
-    submitted: int
-    verified: int
-    returned: int
+    progress: Progress
     open_rectifications: int
     light: str
 
     @property
+    def assigned(self) -> int:
+        return self.progress.indicators
+
+    @property
+    def filled(self) -> int:
+        return self.progress.filled
+
+    @property
+    def submitted(self) -> int:
+        return self.progress.submitted
+
+    @property
+    def verified(self) -> int:
+        return self.progress.verified
+
+    @property
+    def returned(self) -> int:
+        return self.progress.returned
+
+    @property
     def complete(self) -> bool:
-        return self.assigned > 0 and self.submitted + self.verified >= self.assigned
+        return self.progress.complete
 
 
 @dataclass
@@ -59,70 +155,33 @@ class Overview:
     rectifications: list[tuple[Rectification, str]]
 
 
-def cycle_overview(cycle: Cycle, paginate) -> Overview:
-    # Completeness counts the scored indicators only: bonus and veto items may stay empty.
-    scored = [i.code for i in indicator_set(cycle).indicators() if i.is_base]
-    assigned = dict(
-        Assignment.select(Assignment.unit, fn.COUNT(Assignment.id))
-        .where(Assignment.cycle == cycle, Assignment.indicator_code.in_(scored))
-        .group_by(Assignment.unit)
-        .tuples()
-    )
-    counts: dict[int, dict[str, int]] = {}
-    filled: dict[int, int] = {}
-    for unit_id, status, has_value, n in (
-        Submission.select(
-            Submission.unit, Submission.status, Submission.value_text != "", fn.COUNT(Submission.id)
-        )
-        .where(Submission.cycle == cycle, Submission.indicator_code.in_(scored))
-        .group_by(Submission.unit, Submission.status, Submission.value_text != "")
-        .tuples()
-    ):
-        counts.setdefault(unit_id, {}).setdefault(status, 0)
-        counts[unit_id][status] += n
-        if has_value:
-            filled[unit_id] = filled.get(unit_id, 0) + n
+def cycle_overview(cycle: Cycle, paginate_list) -> Overview:
+    """The office's overview: every assigned unit in the unit tree's order, with the same
+    :func:`unit_progress` the unit's own self-report page shows."""
+    progress = unit_progress(cycle)
     open_rect = dict(
         Rectification.select(Rectification.unit, fn.COUNT(Rectification.id))
         .where(Rectification.cycle == cycle, Rectification.status != RectificationState.CLOSED)
         .group_by(Rectification.unit)
         .tuples()
     )
-    units = (
-        Unit.select()
-        .where(Unit.id.in_(list(assigned) or [0]))
-        .order_by(Unit.kind, Unit.sort_order, Unit.code)
-    )
-    page = paginate(units)
+    units = in_tree_order(Unit.select().where(Unit.id.in_(list(progress) or [0])))
+    page = paginate_list(units)
     statuses = []
     for unit in page.items:
-        c = counts.get(unit.id, {})
-        status = UnitStatus(
-            unit,
-            assigned[unit.id],
-            filled.get(unit.id, 0),
-            c.get(SubmissionState.SUBMITTED, 0),
-            c.get(SubmissionState.VERIFIED, 0),
-            c.get(SubmissionState.RETURNED, 0),
-            open_rect.get(unit.id, 0),
-            "green",
-        )
+        status = UnitStatus(unit, progress[unit.id], open_rect.get(unit.id, 0), "green")
         status.light = traffic_light(cycle.self_report_due, status.complete)
         statuses.append(status)
-    total_units = len(assigned)
-    complete_units = sum(
-        1
-        for uid, n in assigned.items()
-        if sum(counts.get(uid, {}).get(s, 0) for s in HANDED_IN_SUBMISSION_STATES) >= n
-    )
+    total_units = len(progress)
+    complete_units = sum(1 for p in progress.values() if p.complete)
     totals = {
         "units": total_units,
         "complete": complete_units,
         "overdue": 0
         if traffic_light(cycle.self_report_due, False) != "red"
         else total_units - complete_units,
-        "waiting": sum(c.get(SubmissionState.SUBMITTED, 0) for c in counts.values()),
-        "returned": sum(c.get(SubmissionState.RETURNED, 0) for c in counts.values()),
+        "waiting": sum(p.submitted for p in progress.values()),
+        "returned": sum(p.returned for p in progress.values()),
         "open_rectifications": sum(open_rect.values()),
     }
     rect_rows = (

@@ -22,6 +22,7 @@ from assess.cycles.pages import (
     unit_result_view,
 )
 from assess.units.models import Unit
+from assess.units.tree import in_tree_order
 from assess.web.guard import require_unit
 from assess.web.pagination import id_arg, paginate, paginate_list
 
@@ -40,7 +41,8 @@ def _cycle(cycle_id: int) -> Cycle:
 def index():
     query = Cycle.select().order_by(Cycle.year.desc(), Cycle.id.desc())
     cycles = [c for c in query if can(current_user, "cycles.view", c)]
-    return render_template("cycles/index.html", cycles=cycles)
+    titles = {c.id: lifecycle.indicator_set_title(c) for c in cycles}
+    return render_template("cycles/index.html", cycles=cycles, set_titles=titles)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -79,11 +81,12 @@ def overview(cycle_id: int):
         return redirect(
             url_for("selfreport.unit_page", cycle_id=cycle.id, unit_id=current_user.unit_id)
         )
-    view = cycle_overview(cycle, paginate)
+    view = cycle_overview(cycle, paginate_list)
     return render_template(
         "cycles/overview.html",
         cycle=cycle,
         view=view,
+        set_title=lifecycle.indicator_set_title(cycle),
         form=TransitionForm(),
         transitions=lifecycle.TRANSITIONS[cycle.state],
     )
@@ -115,12 +118,11 @@ def assignments(cycle_id: int):
         parsed = lifecycle.indicator_set(cycle)
         query = Assignment.select().where(Assignment.cycle == cycle, Assignment.unit == unit)
         rows = [(a, parsed.indicator(a.indicator_code)) for a in query]
-    units = (
+    units = in_tree_order(
         Unit.select()
         .join(Assignment, on=(Assignment.unit == Unit.id))
         .where(Assignment.cycle == cycle)
         .distinct()
-        .order_by(Unit.sort_order, Unit.code)
     )
     return render_template(
         "cycles/assignments.html",
