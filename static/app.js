@@ -98,8 +98,22 @@ document.addEventListener("input", function (event) {
     dirty[item.dataset.code] = dirty[item.dataset.code] || holdsFiles(item);
   });
 
+  function chosenBytes() {
+    var total = 0;
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      Array.prototype.forEach.call(input.files, function (f) { total += f.size; });
+    });
+    return total;
+  }
+
   form.addEventListener("submit", function (event) {
     if (event.defaultPrevented) return;
+    if (chosenBytes() > Number(form.getAttribute("data-max-request"))) {
+      // The server would refuse the whole post unread: say so here, with the page kept.
+      event.preventDefault();
+      say("too-much");
+      return;
+    }
     if (inflight > 0) {  // let the autosave land first, or the page's version is stale
       event.preventDefault();
       queued = event.submitter || null;

@@ -215,3 +215,11 @@ def test_an_oversized_post_gives_the_page_with_a_message(page, app):
     assert "服务器未接收" in html and "单个佐证材料不超过 20 MB" in html
     assert 'class="selfreport"' in html and re.search(r'name="value-A2"[^>]*value="3"', html)
     assert _sub("A2").value_text == "3"
+
+
+def test_an_oversized_post_to_another_units_page_shows_nothing_of_it(page, app, as_user):
+    _client, url, _cycle = page
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    other = as_user("r-410102")
+    r = other.post(url + "save", data={"files-A2": (io.BytesIO(b"0" * 4096), "大.pdf")})
+    assert r.status_code == 404 and "金水区" not in r.data.decode()

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from assess.core.db import database
 from assess.core.enums import (
@@ -259,7 +259,10 @@ def too_large(exc):
     view_args = request.view_args or {}
     if not (current_user.is_authenticated and can(current_user, "submissions.edit_own")):
         return render_error(413)
-    cycle, unit = _load(view_args.get("cycle_id", 0), view_args.get("unit_id", 0))
+    try:
+        cycle, unit = _load(view_args.get("cycle_id", 0), view_args.get("unit_id", 0))
+    except HTTPException as refused:  # raised in an error handler it would become a 500
+        return render_error(refused.code or 404)
     flash(
         _(
             "提交的内容超过 %(n)s MB，服务器未接收，本次填写的内容和文件均未保存（单个佐证材料不超过"
