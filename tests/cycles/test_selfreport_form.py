@@ -223,3 +223,12 @@ def test_an_oversized_post_to_another_units_page_shows_nothing_of_it(page, app, 
     other = as_user("r-410102")
     r = other.post(url + "save", data={"files-A2": (io.BytesIO(b"0" * 4096), "大.pdf")})
     assert r.status_code == 404 and "金水区" not in r.data.decode()
+
+
+def test_autosave_in_a_cycle_under_review_is_refused_with_the_reason(as_user, db):
+    cycle = make_cycle("review")
+    client = as_user("r-410105")
+    url = f"/cycles/{cycle.id}/units/{unit('410105').id}/autosave"
+    r = client.post(url, data={"code": "A2", "value-A2": "3", "version-A2": 0})
+    assert r.json["ok"] is False and "考核周期不在自评填报阶段" in r.json["message"]
+    assert _sub("A2") is None
