@@ -69,7 +69,8 @@ class CloseForm(FlaskForm):
 
 class SelfReportPost:
     """The self-report page's one form as posted (自评填报): a draft per editable item, the
-    item its 保存此项 button named (None for 保存全部), and a pending file to drop (移除).
+    item its 保存此项 button named (None for 保存全部), a pending file to drop (移除) and a
+    saved one to delete (删除).
 
     Uploads are checked and stored here, each file on its own: a good one is kept as a
     pending file of its item (待保存, carried on the page as a signed token), a refused one
@@ -79,6 +80,7 @@ class SelfReportPost:
     def __init__(self, form, files, items, scope: str, secret: str, store: EvidenceStore):
         self.target = form.get("save") or None
         self.dropped = form.get("drop") or None
+        self.removed = form.get("remove", type=int)  # a saved evidence file to delete
         self.drafts: dict[str, Draft] = {}
         self.pending: dict[str, list[tuple[str, StoredFile]]] = {}
         for item in items:

@@ -232,3 +232,20 @@ def test_autosave_in_a_cycle_under_review_is_refused_with_the_reason(as_user, db
     r = client.post(url, data={"code": "A2", "value-A2": "3", "version-A2": 0})
     assert r.json["ok"] is False and "考核周期不在自评填报阶段" in r.json["message"]
     assert _sub("A2") is None
+
+
+def test_deleting_a_saved_file_keeps_what_was_typed(page, as_user):
+    client, url, _cycle = page
+    _post(client, url, **{"value-A2": "3", "files-A2": (io.BytesIO(pdf_bytes(1)), "纪要.pdf")})
+    evidence = Evidence.get()
+    r = _post(client, url, remove=str(evidence.id), **{"value-A2": "7", "narrative-B1": "未完"})
+    html = r.data.decode()
+    assert r.status_code == 200 and not Evidence.select().exists()
+    assert "已删除佐证材料 纪要.pdf" in html and "未完" in html
+    assert re.search(r'name="value-A2"[^>]*value="7"', html)
+    assert _sub("A2").value_text == "3" and _sub("B1") is None  # deleting saved nothing else
+    # Another unit's file is not reachable through this page.
+    _post(client, url, **{"files-A2": (io.BytesIO(pdf_bytes(1)), "纪要.pdf")})
+    other = as_user("r-410102")
+    assert other.post(url + "save", data={"remove": Evidence.get().id}).status_code == 404
+    assert Evidence.select().count() == 1

@@ -148,6 +148,15 @@ def test_a_refused_save_keeps_everything_without_scripts(nojs, story):
     expect(item(page, "A2").locator("ul.pending")).to_have_count(0)
     expect(page.locator(".progress-line")).to_contain_text("已填 3 项，有佐证材料 1 项")
 
+    # Deleting a saved file keeps what is typed meanwhile.
+    page.locator("#narrative-A2").fill("每季度召开一次")
+    item(page, "A2").get_by_role("button", name="删除 协调会纪要.pdf").click()
+    expect(page.locator(".flash-success")).to_contain_text("已删除佐证材料 协调会纪要.pdf")
+    expect(page.locator("#narrative-A2")).to_have_value("每季度召开一次")
+    expect(item(page, "A2").locator("ul.evidence")).to_have_count(0)
+    page.get_by_role("button", name="保存全部").click()
+    expect_flash(page, "A2 已保存")
+
 
 def test_save_one_item_keeps_the_others_without_scripts(nojs, story):
     page = nojs

@@ -35,6 +35,7 @@ from assess.cycles.forms import ResponseForm, SelfReportPost, read_draft
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Cycle, Rectification
 from assess.evidence import attachments
+from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
 from assess.web.errors import render_error
@@ -191,6 +192,9 @@ def save_page(cycle_id: int, unit_id: int):
     if post.dropped:
         flash(_("已移除待保存的文件；其他修改尚未保存"), "warning")
         return _render(cycle, unit, post)
+    if post.removed:  # 删除 of a saved file: the typed work stays on the page
+        _remove_evidence(cycle, unit, post.removed)
+        return _render(cycle, unit, post)
     try:
         saved = submissions.save_drafts(cycle, unit, post.chosen(), current_user)
     except submissions.DraftsRefused as exc:
@@ -200,16 +204,37 @@ def save_page(cycle_id: int, unit_id: int):
         return _render(cycle, unit, post, status=409)
     _flash_saved(saved)
     post.forget({s.submission.indicator_code for s in saved})
-    left = [
-        i
-        for i in submissions.unit_items(cycle, unit)
-        if i.indicator.code in post.drafts and post.drafts[i.indicator.code].differs_from(i)
-    ]
-    if left:  # 保存此项 with work typed in other items: keep it on the page
-        flash(_("其他 %(n)s 项指标的修改尚未保存", n=len(left)), "warning")
+    if _unsaved(cycle, unit, post):  # 保存此项 with work typed in other items: keep it
         return _render(cycle, unit, post)
     anchor = f"#item-{post.target}" if post.target else ""
     return redirect(url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id) + anchor)
+
+
+def _unsaved(cycle: Cycle, unit: Unit, post: SelfReportPost) -> int:
+    """How many items hold typed work not saved; says so when there are any."""
+    left = sum(
+        1
+        for i in submissions.unit_items(cycle, unit)
+        if i.indicator.code in post.drafts and post.drafts[i.indicator.code].differs_from(i)
+    )
+    if left:
+        flash(_("其他 %(n)s 项指标的修改尚未保存", n=left), "warning")
+    return left
+
+
+def _remove_evidence(cycle: Cycle, unit: Unit, evidence_id: int) -> None:
+    """Delete one of this self-report's files (the policy and the service decide), saying
+    what happened; a file of another unit or cycle is a 404."""
+    row = Evidence.get_or_none(Evidence.id == evidence_id, Evidence.unit == unit.id)
+    of_this_page = row is not None and row.submission and row.submission.cycle_id == cycle.id
+    if not (of_this_page and can(current_user, "evidence.remove", row)):
+        abort(404)
+    try:
+        attachments.remove(row, current_user)
+    except attachments.EvidenceError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("已删除佐证材料 %(f)s", f=row.original_name), "success")
 
 
 def _flash_saved(saved: list[submissions.SavedDraft]) -> None:
