@@ -42,11 +42,8 @@ IDLE_RECONNECT = KEEP_ALIVE - 1.5
 _CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
 _VALUE_ATTR = re.compile(r'value="([^"]*)"')
 _FLASH = re.compile(r'<div class="flash flash-(\w+)"[^>]*>(.*?)</div>', re.S)
-_ITEM_FORM = re.compile(
-    r'<form[^>]*action="[^"]*/items/([^"/]+)"[^>]*>(.*?)</form>',
-    re.S,
-)
-_VERSION_INPUT = re.compile(r'<input[^>]*name="version"[^>]*value="(\d+)"')
+# The self-report page is one form; each editable item carries its version as version-<code>.
+_VERSION_INPUT = re.compile(r'<input[^>]*name="version-([^"]+)"[^>]*value="(\d+)"')
 
 
 # --- the pages' forms -----------------------------------------------------------------------
@@ -68,12 +65,7 @@ def flashes(html: str) -> list[tuple[str, str]]:
 
 def item_versions(html: str) -> dict[str, int]:
     """Indicator code -> the version in its (still editable) self-report form."""
-    versions = {}
-    for code, body in _ITEM_FORM.findall(html):
-        match = _VERSION_INPUT.search(body)
-        if match:
-            versions[unescape(code)] = int(match.group(1))
-    return versions
+    return {unescape(code): int(version) for code, version in _VERSION_INPUT.findall(html)}
 
 
 def evidence_pdf(tag: str, pad_bytes: int = 0) -> bytes:

@@ -1,7 +1,9 @@
-"""The cycle's forms: new cycle, transitions, overrides, review, rectification."""
+"""The cycle's forms: new cycle, transitions, overrides, review, rectification, and the
+self-report page's one form."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -15,6 +17,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
+
+from assess.cycles.submissions import Draft, value_text_from_form
+from assess.evidence import attachments
+from assess.evidence.storage import EvidenceStore, StoredFile
 
 
 class CycleForm(FlaskForm):
@@ -59,3 +65,70 @@ class ResponseForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     note = TextAreaField(_l("关闭说明"), validators=[Optional(), Length(max=2000)])
+
+
+class SelfReportPost:
+    """The self-report page's one form as posted (自评填报): a draft per editable item, the
+    item its 保存此项 button named (None for 保存全部), a pending file to drop (移除) and a
+    saved one to delete (删除).
+
+    Uploads are checked and stored here, each file on its own: a good one is kept as a
+    pending file of its item (待保存, carried on the page as a signed token), a refused one
+    becomes that item's file error. Fields are named ``value-A1``, ``narrative-A1`` ….
+    """
+
+    def __init__(self, form, files, items, scope: str, secret: str, store: EvidenceStore):
+        self.target = form.get("save") or None
+        self.dropped = form.get("drop") or None
+        self.removed = form.get("remove", type=int)  # a saved evidence file to delete
+        self.drafts: dict[str, Draft] = {}
+        self.pending: dict[str, list[tuple[str, StoredFile]]] = {}
+        for item in items:
+            code = item.indicator.code
+            if f"version-{code}" not in form:
+                continue  # not on the page that was sent: nothing typed, nothing to clear
+            draft = read_draft(form, item)
+            kept = [
+                (token, stored)
+                for token in form.getlist(f"pending-{code}")
+                if token != self.dropped
+                and (stored := attachments.pending_file(token, f"{scope}/{code}", secret, store))
+            ]
+            for upload in [f for f in files.getlist(f"files-{code}") if f and f.filename]:
+                try:
+                    stored = attachments.stash_upload(upload, store)
+                except attachments.EvidenceError as exc:
+                    draft.file_error = str(exc)
+                else:
+                    token = attachments.pending_token(stored, f"{scope}/{code}", secret)
+                    kept.append((token, stored))
+            if len(kept) > attachments.MAX_FILES_PER_UPLOAD:
+                draft.file_error = _(
+                    "一次最多上传 %(n)s 个文件", n=attachments.MAX_FILES_PER_UPLOAD
+                )
+            draft.files = [stored for _token, stored in kept]
+            self.drafts[code], self.pending[code] = draft, kept
+
+    def forget(self, codes: set[str]) -> None:
+        """Drop the drafts and pending files of items just saved."""
+        for code in codes:
+            self.drafts.pop(code, None)
+            self.pending.pop(code, None)
+
+    def chosen(self) -> list[Draft]:
+        """The drafts this post asks to save: one item's, or every item's."""
+        return [d for code, d in self.drafts.items() if self.target in (None, code)]
+
+
+def read_draft(form, item) -> Draft:
+    """One item's draft from the page's fields (no files)."""
+    code = item.indicator.code
+    text = value_text_from_form(
+        item.indicator,
+        form.get(f"value-{code}", ""),
+        form.get(f"numerator-{code}", ""),
+        form.get(f"denominator-{code}", ""),
+    )
+    # A field without a version was built from nothing saved: 0, never "overwrite anything".
+    version = form.get(f"version-{code}", 0, type=int)
+    return Draft(code, text, form.get(f"narrative-{code}", ""), version)

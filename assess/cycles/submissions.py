@@ -20,13 +20,16 @@ from assess.core.enums import (
 from assess.core.models import utcnow
 from assess.cycles.lifecycle import indicator_set, locked_cycle
 from assess.cycles.models import Assignment, Cycle, Submission
+from assess.evidence import attachments
 from assess.evidence.models import Evidence
+from assess.evidence.storage import StoredFile
 from assess.units.models import Unit
 from assess.units.tree import recusal_message
 from scoring.model import Indicator
 from scoring.values import Rate, format_value, parse_value
 
 MAX_VALUE_CHARS = 100  # the width of Submission.value_text
+MAX_NARRATIVE_CHARS = 5000
 SUBMISSION_AUDIT_FIELDS = (
     "status",
     "value_text",
@@ -232,7 +235,7 @@ def save_value(
     if assignment is None:
         raise SubmissionError(_("指标 %(c)s 不适用于本单位", c=indicator_code))
     text = normalise_value(indicator, value_text)
-    if len(narrative) > 5000:
+    if len(narrative) > MAX_NARRATIVE_CHARS:
         raise SubmissionError(_("情况说明不能超过 5000 字"))
     warning = rate_jump_warning(cycle, unit, indicator, text)
     with database.atomic():
@@ -438,3 +441,111 @@ def verify_item(
         reviewed_by=actor,
         reviewed_at=utcnow(),
     )
+
+
+@dataclass
+class Draft:
+    """What a reporter typed for one indicator on the self-report page (自评草稿), not yet
+    saved: the value as text, the account, the version the page was built from, and
+    evidence files already checked and stored but not yet recorded (待保存的佐证材料)."""
+
+    code: str
+    value_text: str
+    narrative: str
+    version: int
+    files: list[StoredFile] = field(default_factory=list)
+    file_error: str = ""  # an upload of this item refused by its content check
+
+    def differs_from(self, item: Item) -> bool:
+        """Whether saving this draft would change the item: another value (or one that does
+        not even parse), another account, or files to attach."""
+        if self.files or self.file_error:
+            return True
+        sub = item.submission
+        if self.narrative != (sub.narrative if sub else ""):
+            return True
+        try:
+            text = normalise_value(item.indicator, self.value_text)
+        except SubmissionError:
+            return True
+        return text != (sub.value_text if sub else "")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """Why one item of a save was refused, and which of its fields to point at:
+    ``"value"``, ``"narrative"`` or ``"files"``."""
+
+    field: str
+    message: str
+
+
+class DraftsRefused(SubmissionError):
+    """A save of several items refused as a whole: nothing was saved. ``errors`` maps each
+    refused item's code to its FieldError; the other items were valid."""
+
+    def __init__(self, errors: dict[str, FieldError]):
+        super().__init__(_("%(n)s 项指标有误，未保存任何修改", n=len(errors)))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class SavedDraft:
+    """One item a save wrote: its submission, a warning to show (or None), files attached."""
+
+    submission: Submission
+    warning: str | None
+    attached: int
+
+
+def _precheck(cycle: Cycle, draft: Draft) -> FieldError | None:
+    if draft.file_error:
+        return FieldError("files", draft.file_error)
+    try:
+        normalise_value(indicator_set(cycle).indicator(draft.code), draft.value_text)
+    except KeyError:
+        return FieldError("value", _("未知指标：%(c)s", c=draft.code))
+    except SubmissionError as exc:
+        return FieldError("value", str(exc))
+    if len(draft.narrative) > MAX_NARRATIVE_CHARS:
+        return FieldError("narrative", _("情况说明不能超过 5000 字"))
+    return None
+
+
+def save_drafts(cycle: Cycle, unit: Unit, drafts: list[Draft], actor: User) -> list[SavedDraft]:
+    """Save the drafts that change something (保存全部), each checked on its own (value,
+    account, files, state, version), all in one transaction; return what was written.
+
+    Refused as a whole with DraftsRefused (nothing saved, every item's error kept) when any
+    item fails; with a plain SubmissionError when the cycle takes no self-report writes.
+    """
+    items = {i.indicator.code: i for i in unit_items(cycle, unit)}
+    changed = [d for d in drafts if d.code not in items or d.differs_from(items[d.code])]
+    errors = {d.code: e for d in changed if (e := _precheck(cycle, d)) is not None}
+    saved: list[SavedDraft] = []
+    with database.atomic():
+        locked_cycle(cycle.id, "self_report", SubmissionError)
+        for draft in changed:
+            if draft.code in errors:
+                continue
+            try:
+                with database.atomic():  # a savepoint: a refused item leaves nothing behind
+                    sub, warning = save_value(
+                        cycle,
+                        unit,
+                        draft.code,
+                        draft.value_text,
+                        draft.narrative,
+                        draft.version,
+                        actor,
+                    )
+                    rows = attachments.attach(draft.files, actor, unit.id, submission=sub)
+            except attachments.EvidenceError as exc:
+                errors[draft.code] = FieldError("files", str(exc))
+            except SubmissionError as exc:
+                errors[draft.code] = FieldError("value", str(exc))
+            else:
+                saved.append(SavedDraft(sub, warning, len(rows)))
+        if errors:
+            raise DraftsRefused(errors)  # leaving the block rolls every item back
+    return saved

@@ -8,7 +8,10 @@ it with ``EvidenceStore.from_config``.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from assess.accounts.models import User
 from assess.core import audit
@@ -24,6 +27,9 @@ from assess.evidence.storage import (
 )
 
 MAX_FILES_PER_UPLOAD = 20
+# A file kept for a page that was refused (待保存) is attached when the page is next saved,
+# if it is saved within this time; the token then no longer opens.
+PENDING_MAX_AGE_SECONDS = 24 * 3600
 EVIDENCE_AUDIT_FIELDS = (
     "sha256",
     "original_name",
@@ -54,6 +60,38 @@ def store_uploads(files, store: EvidenceStore) -> list[StoredFile]:
             raise EvidenceError(
                 _("文件“%(f)s”未上传：%(e)s", f=upload.filename, e=str(exc))
             ) from exc
+    return stored
+
+
+def stash_upload(upload, store: EvidenceStore) -> StoredFile:
+    """Store one upload that passes the content checks, to be attached later (待保存);
+    EvidenceError naming the file otherwise (nothing stored)."""
+    try:
+        return store.save(upload.stream, upload.filename)
+    except EvidenceRejected as exc:
+        raise EvidenceError(_("文件“%(f)s”未上传：%(e)s", f=upload.filename, e=str(exc))) from exc
+
+
+def _pending_serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="assess.pending-evidence")
+
+
+def pending_token(stored: StoredFile, scope: str, secret: str) -> str:
+    """A signed, timed token naming a stored file kept for ``scope`` (e.g. one cycle, unit
+    and indicator), so a re-sent page can attach the file without uploading it again."""
+    return _pending_serializer(secret).dumps([scope, asdict(stored)])
+
+
+def pending_file(token: str, scope: str, secret: str, store: EvidenceStore) -> StoredFile | None:
+    """The file a pending token names, or None when the token is forged, expired, made for
+    another scope, or its bytes are gone from the store."""
+    try:
+        made_for, fields = _pending_serializer(secret).loads(token, max_age=PENDING_MAX_AGE_SECONDS)
+        stored = StoredFile(**fields)
+    except (BadSignature, TypeError, ValueError):
+        return None
+    if made_for != scope or not store.exists(stored.sha256):
+        return None
     return stored
 
 

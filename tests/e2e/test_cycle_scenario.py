@@ -78,7 +78,7 @@ def test_reporter_fills_values_and_uploads_evidence(act, story):
     a1.locator("input[type=file]").set_input_files(
         files=[{"name": EVIDENCE, "mimeType": "application/pdf", "buffer": pdf_bytes(2)}]
     )
-    a1.get_by_role("button", name="保存草稿").click()
+    a1.get_by_role("button", name="保存此项").click()
     expect_flash(page, "A1 已保存，上传佐证材料 1 份")
     a1 = page.locator("#item-A1")
     expect(a1.locator("output.rate-pct")).to_have_text("90.00%")
@@ -87,10 +87,10 @@ def test_reporter_fills_values_and_uploads_evidence(act, story):
 
     # A count, then a grade.
     page.locator("#item-A2").get_by_label("数值").fill("3")
-    page.locator("#item-A2").get_by_role("button", name="保存草稿").click()
+    page.locator("#item-A2").get_by_role("button", name="保存此项").click()
     expect_flash(page, "A2 已保存")
     page.locator("#item-B1").get_by_label("等级").select_option("优")
-    page.locator("#item-B1").get_by_role("button", name="保存草稿").click()
+    page.locator("#item-B1").get_by_role("button", name="保存此项").click()
     expect_flash(page, "B1 已保存")
 
     expect(page.locator(".progress-line")).to_contain_text("已填 3 项，有佐证材料 1 项")
@@ -108,7 +108,7 @@ def test_reporter_submits(act, story, cast):
     for code in NAMES:
         expect(page.locator(f"#item-{code} header .tag")).to_have_text("已提交")
         # Submitted items are read-only for the unit.
-        expect(page.locator(f"#item-{code} form.item-form")).to_have_count(0)
+        expect(page.locator(f"#item-{code} .item-form")).to_have_count(0)
 
 
 def test_inspector_returns_one_item(act, story):
@@ -139,7 +139,7 @@ def test_reporter_sees_reason_fixes_and_resubmits(act, story):
     expect(page.locator(".progress-line")).to_contain_text("被退回 1 项")
 
     a2.get_by_label("数值").fill("5")
-    a2.get_by_role("button", name="保存草稿").click()
+    a2.get_by_role("button", name="保存此项").click()
     expect_flash(page, "A2 已保存")
     page.get_by_role("button", name="提交自评").click()
     expect_flash(page, "已提交 1 项指标")

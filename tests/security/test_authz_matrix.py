@@ -81,6 +81,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "selfreport.unit_page": SELF_REPORT_READ,
     "selfreport.template": SELF_REPORT_READ,
     "selfreport.save_item": UNIT_WRITE,
+    "selfreport.save_page": UNIT_WRITE,
+    "selfreport.autosave": UNIT_WRITE,
     "selfreport.submit": UNIT_WRITE,
     "selfreport.upload_template": UNIT_WRITE,
     "selfreport.respond": UNIT_WRITE,

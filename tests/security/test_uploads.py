@@ -294,7 +294,8 @@ def test_100_mb_upload_is_refused_before_it_is_read(app, open_item, declared):
     response = client.open(Request(environ))
     assert response.status_code == 413
     page = response.data.decode()
-    assert "文件过大" in page and "上传的文件超过了大小上限" in page
+    # The self-report page again, saying so: the body was never read, so nothing of it is kept.
+    assert "服务器未接收" in page and 'class="selfreport"' in page
     # The app stops at MAX_CONTENT_LENGTH (MAX_UPLOAD_MB + 1 MiB): it never reads 100 MB.
     assert body.position <= app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024
     if declared:

@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -16,22 +17,27 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from assess.core.db import database
 from assess.core.enums import (
     CycleState,
     RectificationState,
 )
+from assess.core.formatting import local_time
+from assess.core.models import utcnow
 from assess.core.policy import allow, can
 from assess.cycles import rectifications, submissions
 from assess.cycles.excel import import_unit_workbook, unit_template
-from assess.cycles.forms import ResponseForm
+from assess.cycles.forms import ResponseForm, SelfReportPost, read_draft
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Cycle, Rectification
 from assess.cycles.pages import Progress, unit_progress
 from assess.evidence import attachments
+from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
+from assess.web.errors import render_error
 from assess.web.guard import require_unit
 
 bp = Blueprint("selfreport", __name__, url_prefix="/cycles/<int:cycle_id>/units/<int:unit_id>")
@@ -57,6 +63,12 @@ def _own_unit(cycle: Cycle, unit: Unit) -> None:
 @allow("submissions.view")
 def unit_page(cycle_id: int, unit_id: int):
     cycle, unit = _load(cycle_id, unit_id)
+    return _render(cycle, unit)
+
+
+def _render(cycle: Cycle, unit: Unit, post: SelfReportPost | None = None, errors=None, status=200):
+    """The page; after a post that did not save everything, with what was typed (``post``:
+    its drafts, its pending files) and each refused item's message (``errors``)."""
     items = submissions.unit_items(cycle, unit)
     rects = list(
         Rectification.select()
@@ -71,8 +83,18 @@ def unit_page(cycle_id: int, unit_id: int):
         (c, [i for i in items if i.indicator.category_code == c.code])
         for c in indicator_set(cycle).categories
     ]
+    errors = errors or {}
+    # Typed work shown again: only what differs from what is now saved.
+    drafts = {
+        i.indicator.code: post.drafts[i.indicator.code]
+        for i in items
+        if post
+        and i.indicator.code in post.drafts
+        and post.drafts[i.indicator.code].differs_from(i)
+    }
+    error_list = [(i, errors[i.indicator.code]) for i in items if i.indicator.code in errors]
     can_edit = can(current_user, "submissions.edit", submissions.SelfReport(cycle, unit))
-    return render_template(
+    page = render_template(
         "cycles/selfreport/unit.html",
         cycle=cycle,
         unit=unit,
@@ -82,9 +104,15 @@ def unit_page(cycle_id: int, unit_id: int):
         lights=lights,
         can_edit=can_edit,
         missing=submissions.missing_for_submit(items),
-        response_form=ResponseForm(),
+        response_form=ResponseForm(formdata=None),
         max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
+        drafts=drafts,
+        pending={code: files for code, files in (post.pending if post else {}).items() if files},
+        errors=errors,
+        error_list=error_list,
+        first_error=error_list[0][0].indicator.code if error_list else None,
     )
+    return page, status
 
 
 def _progress(cycle: Cycle, unit: Unit, items) -> dict[str, int]:
@@ -138,6 +166,139 @@ def save_item(cycle_id: int, unit_id: int, code: str):
     return redirect(
         url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id) + f"#item-{code}"
     )
+
+
+def _post(cycle: Cycle, unit: Unit) -> SelfReportPost:
+    editable = [
+        i for i in submissions.unit_items(cycle, unit) if can(current_user, "submissions.edit", i)
+    ]
+    return SelfReportPost(
+        request.form,
+        request.files,
+        editable,
+        f"{cycle.id}/{unit.id}",
+        current_app.config["SECRET_KEY"],
+        EvidenceStore.from_config(current_app.config),
+    )
+
+
+@bp.route("/save", methods=["POST"])
+@allow("submissions.edit_own")
+def save_page(cycle_id: int, unit_id: int):
+    """The page's one form: 保存全部 (every changed item, in one transaction), 保存此项 (one
+    item, the others' typed work shown again), or 移除 of a pending file (nothing saved)."""
+    cycle, unit = _load(cycle_id, unit_id)
+    _own_unit(cycle, unit)
+    post = _post(cycle, unit)
+    if post.dropped:
+        flash(_("已移除待保存的文件；其他修改尚未保存"), "warning")
+        return _render(cycle, unit, post)
+    if post.removed:  # 删除 of a saved file: the typed work stays on the page
+        _remove_evidence(cycle, unit, post.removed)
+        return _render(cycle, unit, post)
+    try:
+        saved = submissions.save_drafts(cycle, unit, post.chosen(), current_user)
+    except submissions.DraftsRefused as exc:
+        return _render(cycle, unit, post, exc.errors, status=422)
+    except submissions.SubmissionError as exc:
+        flash(_("未保存：%(e)s", e=str(exc)), "error")
+        return _render(cycle, unit, post, status=409)
+    _flash_saved(saved)
+    post.forget({s.submission.indicator_code for s in saved})
+    if _unsaved(cycle, unit, post):  # 保存此项 with work typed in other items: keep it
+        return _render(cycle, unit, post)
+    anchor = f"#item-{post.target}" if post.target else ""
+    return redirect(url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id) + anchor)
+
+
+def _unsaved(cycle: Cycle, unit: Unit, post: SelfReportPost) -> int:
+    """How many items hold typed work not saved; says so when there are any."""
+    left = sum(
+        1
+        for i in submissions.unit_items(cycle, unit)
+        if i.indicator.code in post.drafts and post.drafts[i.indicator.code].differs_from(i)
+    )
+    if left:
+        flash(_("其他 %(n)s 项指标的修改尚未保存", n=left), "warning")
+    return left
+
+
+def _remove_evidence(cycle: Cycle, unit: Unit, evidence_id: int) -> None:
+    """Delete one of this self-report's files (the policy and the service decide), saying
+    what happened; a file of another unit or cycle is a 404."""
+    row = Evidence.get_or_none(Evidence.id == evidence_id, Evidence.unit == unit.id)
+    of_this_page = row is not None and row.submission and row.submission.cycle_id == cycle.id
+    if not (of_this_page and can(current_user, "evidence.remove", row)):
+        abort(404)
+    try:
+        attachments.remove(row, current_user)
+    except attachments.EvidenceError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("已删除佐证材料 %(f)s", f=row.original_name), "success")
+
+
+def _flash_saved(saved: list[submissions.SavedDraft]) -> None:
+    if not saved:
+        flash(_("没有需要保存的修改"), "success")
+        return
+    codes = "、".join(s.submission.indicator_code for s in saved)
+    files = sum(s.attached for s in saved)
+    flash(
+        _("%(codes)s 已保存", codes=codes)
+        + (_("，上传佐证材料 %(n)s 份", n=files) if files else ""),
+        "success",
+    )
+    for s in saved:
+        if s.warning:
+            flash(s.warning, "warning")
+
+
+@bp.route("/autosave", methods=["POST"])
+@allow("submissions.edit_own")
+def autosave(cycle_id: int, unit_id: int):
+    """One item's value and account saved while the reporter types (自动保存), for the
+    page's script: JSON with the new version, or the refusal's message. A refusal is an
+    answer, not a failure of the request (200 with ``ok: false``): half-typed values are
+    refused all the time, and the browser would log every 4xx as an error."""
+    cycle, unit = _load(cycle_id, unit_id)
+    _own_unit(cycle, unit)
+    code = request.form.get("code", "")
+    item = next((i for i in submissions.unit_items(cycle, unit) if i.indicator.code == code), None)
+    if item is None:
+        return jsonify(ok=False, message=_("未知指标：%(c)s", c=code[:32]))
+    draft = read_draft(request.form, item)
+    try:
+        saved = submissions.save_drafts(cycle, unit, [draft], current_user)
+    except submissions.DraftsRefused as exc:
+        return jsonify(ok=False, message=exc.errors[code].message)
+    except submissions.SubmissionError as exc:
+        return jsonify(ok=False, message=str(exc))
+    version = saved[0].submission.version if saved else draft.version
+    return jsonify(ok=True, version=version, time=local_time(utcnow())[-5:])
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    """A post larger than the limit: its body was never read, so nothing of it can be
+    shown again; the page as last saved (autosaved drafts included) says so."""
+    view_args = request.view_args or {}
+    if not (current_user.is_authenticated and can(current_user, "submissions.edit_own")):
+        return render_error(413)
+    try:
+        cycle, unit = _load(view_args.get("cycle_id", 0), view_args.get("unit_id", 0))
+    except HTTPException as refused:  # raised in an error handler it would become a 500
+        return render_error(refused.code or 404)
+    flash(
+        _(
+            "提交的内容超过 %(n)s MB，服务器未接收，本次填写的内容和文件均未保存（单个佐证材料不超过"
+            " %(m)s MB）。下面是最近一次保存（含自动保存）的内容，请核对后换用较小的文件重新保存。",
+            n=int(current_app.config["MAX_UPLOAD_MB"]) + 1,
+            m=current_app.config["MAX_UPLOAD_MB"],
+        ),
+        "error",
+    )
+    return _render(cycle, unit, status=413)
 
 
 @bp.route("/submit", methods=["POST"])
