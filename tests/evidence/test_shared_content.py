@@ -13,16 +13,20 @@ from __future__ import annotations
 import errno
 import io
 import os
+import tarfile
 import threading
 import time
 
 import pytest
 
 from assess.accounts.models import User
+from assess.core.db import database
 from assess.evidence import attachments, storage
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceRejected, EvidenceStore
+from assess.ops import backup as backups
 from tests.cycle_helpers import make_cycle, pdf_bytes, png_bytes, unit
+from tests.helpers import command
 
 DAY = 24 * 3600
 EXECUTABLE = b"MZ\x90\x00" + b"\x00" * 200
@@ -255,3 +259,68 @@ def test_the_sweep_waits_while_the_store_is_held(app, demo, db):
     sweeper.join(10)
     assert results[0].removed == 1 and not store.exists(sha)
 
+
+def test_sweep_command_and_backup_sweep_with_the_configured_grace(
+    app, demo, db, monkeypatch, tmp_path
+):
+    """``assess evidence sweep`` (grace from EVIDENCE_SWEEP_GRACE_HOURS or --grace-hours) and
+    ``assess backup`` remove old unnamed content; a backup never archives it."""
+    store = EvidenceStore.from_config(app.config)
+    named = _stored(store, pdf_bytes(1), "有记录.pdf")
+    attachments.attach([named], _reporter(), _reporter().unit_id)
+    hours_old = _stored(store, pdf_bytes(3), "三小时.pdf")
+    days_old = _stored(store, pdf_bytes(4), "两天.pdf")
+    _age(store, named.sha256, 2 * DAY)
+    _age(store, hours_old.sha256, 3 * 3600)
+    _age(store, days_old.sha256, 2 * DAY)
+
+    monkeypatch.setenv("EVIDENCE_SWEEP_GRACE_HOURS", "72")
+    result = command(monkeypatch, app, "evidence", "sweep")
+    assert result.exit_code == 0, result.output
+    assert "已清理无引用的佐证材料 0 个" in result.output and "宽限期 72 小时" in result.output
+
+    monkeypatch.setenv("EVIDENCE_SWEEP_GRACE_HOURS", "24")
+    archive = tmp_path / "backup.tar.gz"
+    result = command(monkeypatch, app, "backup", str(archive))
+    assert result.exit_code == 0, result.output
+    assert not store.exists(days_old.sha256)
+    with tarfile.open(archive) as tar:
+        archived = {name.rsplit("/", 1)[-1] for name in tar.getnames()}
+    assert {named.sha256, hours_old.sha256} <= archived and days_old.sha256 not in archived
+
+    result = command(monkeypatch, app, "evidence", "sweep", "--grace-hours", "2")
+    assert result.exit_code == 0, result.output
+    assert "已清理无引用的佐证材料 1 个" in result.output and "宽限期 2 小时" in result.output
+    assert not store.exists(hours_old.sha256) and store.exists(named.sha256)
+
+
+def test_a_backup_holds_the_store_against_a_sweep(app, demo, db, monkeypatch, tmp_path):
+    """A row is deleted after the backup copied the database, and a sweep starts: it waits
+    until the files are archived, so the archive holds the file its database names."""
+    store = EvidenceStore.from_config(app.config)
+    stored = _stored(store, pdf_bytes(2), "材料.pdf")
+    (row,) = attachments.attach([stored], _reporter(), _reporter().unit_id)
+    _age(store, stored.sha256, 2 * DAY)
+    list_files, swept, sweepers = backups._evidence_files, [], []
+
+    def sweep():
+        try:
+            swept.append(attachments.sweep(store, grace_hours=24))
+        finally:
+            database.close()  # the thread's own connection
+
+    def delete_and_sweep_then_list(store_):
+        Evidence.delete_by_id(row.id)  # the copy still holds the row
+        sweepers.append(threading.Thread(target=sweep, daemon=True))
+        sweepers[0].start()
+        sweepers[0].join(0.5)
+        assert sweepers[0].is_alive(), "the sweep did not wait for the backup"
+        return list_files(store_)
+
+    monkeypatch.setattr(backups, "_evidence_files", delete_and_sweep_then_list)
+    archive = tmp_path / "backup.tar.gz"
+    backups.backup(archive, instance=app.config["ASSESS_INSTANCE"])
+    with tarfile.open(archive) as tar:
+        assert any(name.endswith(stored.sha256) for name in tar.getnames())
+    sweepers[0].join(10)
+    assert swept[0].removed == 1 and not store.exists(stored.sha256)
