@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from click.testing import CliRunner
+
+from assess.cli.main import main
 from assess.core.db import database
 
 
@@ -23,3 +26,11 @@ def count_queries():
         yield lambda: counter["n"]
     finally:
         del target.execute_sql
+
+
+def command(monkeypatch, app, *args):
+    """Run ``assess ARGS`` on the instance and database of ``app``."""
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("ASSESS_INSTANCE", app.config["ASSESS_INSTANCE"])
+    monkeypatch.setenv("SECRET_KEY", app.config["SECRET_KEY"])
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)

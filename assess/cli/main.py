@@ -328,7 +328,9 @@ def report(
 
 
 def _size_label(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{max(1, size // 1024) if size else 0} KB"
 
 
 @main.command(help=_("备份数据库和佐证材料到一个文件（服务运行时也可备份）"))
@@ -338,7 +340,11 @@ def backup(app, path: str) -> None:
     from assess.ops import backup as backups
 
     try:
-        done = backups.backup(path, instance=app.config["ASSESS_INSTANCE"])
+        done = backups.backup(
+            path,
+            instance=app.config["ASSESS_INSTANCE"],
+            sweep_grace_hours=app.config["EVIDENCE_SWEEP_GRACE_HOURS"],
+        )
     except backups.BackupError as exc:
         _fail(str(exc))
     click.echo(
@@ -371,6 +377,37 @@ def restore(app, path: str, force: bool) -> None:
             e=done.engine,
             t=done.created_at,
             n=done.evidence_files,
+        )
+    )
+
+
+@main.group(help=_("佐证材料存储"))
+def evidence() -> None:
+    pass
+
+
+@evidence.command("sweep", help=_("删除没有任何记录引用、且超过宽限期未再上传的佐证材料文件"))
+@click.option(
+    "--grace-hours",
+    type=click.FloatRange(min=0),
+    default=None,
+    help=_("宽限期（小时，默认取 EVIDENCE_SWEEP_GRACE_HOURS；服务运行时不要设得过短）"),
+)
+@with_app
+def evidence_sweep(app, grace_hours: float | None) -> None:
+    from assess.evidence import attachments
+    from assess.evidence.storage import EvidenceStore
+
+    if grace_hours is None:
+        grace_hours = float(app.config["EVIDENCE_SWEEP_GRACE_HOURS"])
+    done = attachments.sweep(EvidenceStore.from_config(app.config), grace_hours)
+    click.echo(
+        _(
+            "已清理无引用的佐证材料 %(n)s 个（%(s)s），临时文件 %(t)s 个（宽限期 %(h)s 小时）",
+            n=done.removed,
+            s=_size_label(done.freed_bytes),
+            t=done.temp_files,
+            h=f"{grace_hours:g}",
         )
     )
 

@@ -88,6 +88,14 @@ SETTINGS: tuple[Setting, ...] = (
         20,
         "Largest evidence file accepted, in MiB (佐证材料大小上限).",
     ),
+    Setting(
+        "EVIDENCE_SWEEP_GRACE_HOURS",
+        24,
+        "Evidence content no record names is removed by the sweep (assess evidence sweep, "
+        "every backup) only once nobody has uploaded it for this many hours: an upload in "
+        "flight has stored its file but not yet committed its record. Keep it far above the "
+        "longest request.",
+    ),
     Setting("PAGE_SIZE", 50, "Rows per page in lists that grow with the number of units."),
     Setting(
         "BABEL_DEFAULT_LOCALE", "zh_CN", "Interface language when the user has not chosen one."

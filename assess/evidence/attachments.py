@@ -24,6 +24,7 @@ from assess.evidence.storage import (
     EvidenceRejected,
     EvidenceStore,
     StoredFile,
+    SweepResult,
 )
 
 MAX_FILES_PER_UPLOAD = 20
@@ -46,8 +47,12 @@ class EvidenceError(ValueError):
 
 
 def store_uploads(files, store: EvidenceStore) -> list[StoredFile]:
-    """Store every non-empty upload in ``store``; refuse the lot on the first bad file (nothing
-    recorded)."""
+    """Store every non-empty upload in ``store``; refuse the lot on the first bad file.
+
+    Nothing is recorded for a refused lot, and the files stored before the bad one stay in
+    the store: identical bytes may be in flight for another upload (the sweep removes what no
+    row comes to name).
+    """
     files = [f for f in files if f and f.filename]
     if len(files) > MAX_FILES_PER_UPLOAD:
         raise EvidenceError(_("一次最多上传 %(n)s 个文件", n=MAX_FILES_PER_UPLOAD))
@@ -56,7 +61,6 @@ def store_uploads(files, store: EvidenceStore) -> list[StoredFile]:
         try:
             stored.append(store.save(upload.stream, upload.filename))
         except EvidenceRejected as exc:
-            discard(stored, store)  # the lot is refused: files stored before this one go too
             raise EvidenceError(
                 _("文件“%(f)s”未上传：%(e)s", f=upload.filename, e=str(exc))
             ) from exc
@@ -95,12 +99,22 @@ def pending_file(token: str, scope: str, secret: str, store: EvidenceStore) -> S
     return stored
 
 
-def discard(stored: list[StoredFile], store: EvidenceStore) -> None:
-    """Remove stored files no Evidence row refers to: those of a refused request (bytes are
-    shared by content, so a file also attached elsewhere stays)."""
-    for f in stored:
-        if not Evidence.select().where(Evidence.sha256 == f.sha256).exists():
-            store.remove(f.sha256)
+def sweep(store: EvidenceStore, grace_hours: float) -> SweepResult:
+    """Remove from ``store`` the content no Evidence row names and no upload has stored for
+    ``grace_hours``, and upload temp files as old; return what went.
+
+    References are read by plain queries, each seeing every committed row: the rows not yet
+    committed belong to uploads that stored their bytes within the grace, which keeps them.
+    No write transaction: the store's lock is held while the last query runs, and an upload
+    holding that lock may itself be inside a write transaction (the demo), which a sweep
+    waiting for SQLite's write lock would then block.
+    """
+
+    def referenced(hashes) -> set[str]:
+        query = Evidence.select(Evidence.sha256).where(Evidence.sha256.in_(list(hashes)))
+        return {sha for (sha,) in query.distinct().tuples()}
+
+    return store.sweep(referenced, older_than_seconds=float(grace_hours) * 3600)
 
 
 def attach(
@@ -142,7 +156,8 @@ def attach(
 
 
 def remove(evidence: Evidence, actor: User) -> None:
-    """Detach a file from an editable submission (the stored bytes may be shared, so stay)."""
+    """Detach a file from an editable submission. Only the row goes: the bytes may be named
+    by other rows, and the sweep removes them once none does."""
     with database.atomic():
         if evidence.submission_id is not None:
             _require_editable(evidence.submission_id)

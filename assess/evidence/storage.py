@@ -6,6 +6,23 @@ type is decided by the bytes (:mod:`assess.evidence.inspection`), never by the f
 An upload is streamed into ``<root>/tmp`` and only renamed into place once it is complete,
 synced and accepted, so a reader never sees a half-written or refused file.
 
+Stored content is never deleted by a request. One file may be named by rows of several
+units, and by uploads still in flight (stored, their transaction not yet committed), which
+no query can see: a refused upload that removed "its" file when no row named it yet would
+delete the file another unit was about to be told is saved. Content goes only in the
+sweep (:meth:`EvidenceStore.sweep`, run by ``assess evidence sweep`` and by every backup),
+once no committed row names it and no upload has stored it for the grace period. Storing
+bytes that are already there restarts their grace, and the sweep's last look and its delete
+exclude placing (a lock on the store), so an upload in flight is safe for as long as the
+grace lasts: hours, where a request lasts seconds.
+
+Why a sweep with a grace period and not a hold row per upload: a hold protects only if it
+is committed before the file is placed and removed after the ``Evidence`` row commits, so
+every upload would take two more transactions and a migration, removals would need a
+per-hash lock (an advisory lock on PostgreSQL; nothing narrower than the database's one
+write lock on SQLite), and the holds of dead workers would still need a sweep. The sweep
+needs no schema and works the same on both engines.
+
 No Flask or peewee here: the views check who may upload or download, record the
 ``Evidence`` row and its audit entry, and call this module for the bytes.
 """
@@ -14,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import logging
 import os
@@ -21,7 +39,7 @@ import re
 import tempfile
 import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -47,6 +65,8 @@ CHUNK_BYTES = 64 * 1024
 MAX_NAME_BYTES = 200
 FALLBACK_NAME = "文件"
 TEMP_PREFIX = "upload-"
+THUMBNAIL_SUFFIX = ".thumb.png"
+SWEEP_BATCH = 500  # hashes per reference query: well under SQLite's bound-parameter limit
 STORE_FOLDER = "evidence"  # inside the instance folder; backups use the same name
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -82,6 +102,16 @@ class StoredFile:
     pages: int | None
     original_name: str
     has_thumbnail: bool
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What a sweep removed: content (a file with its thumbnail counts once), the bytes it
+    freed, and upload temp files left by dead workers."""
+
+    removed: int
+    freed_bytes: int
+    temp_files: int
 
 
 # --- file names -------------------------------------------------------------------------
@@ -238,18 +268,37 @@ class EvidenceStore:
         """The stored file opened for binary reading; FileNotFoundError if absent."""
         return self.path_for(sha256).open("rb")
 
+    def _thumbnail_for(self, sha256: str) -> Path:
+        return self.path_for(sha256).with_name(sha256 + THUMBNAIL_SUFFIX)
+
     def thumbnail_path(self, sha256: str) -> Path | None:
         """The PNG thumbnail of a stored image, or None for other kinds (or none made)."""
-        path = self.path_for(sha256)
-        thumb = path.with_name(sha256 + ".thumb.png")
+        thumb = self._thumbnail_for(sha256)
         return thumb if thumb.is_file() else None
 
-    def remove(self, sha256: str) -> None:
-        """Delete a stored file and its thumbnail; the caller has checked that no record
-        refers to them."""
-        path = self.path_for(sha256)
-        path.unlink(missing_ok=True)
-        path.with_name(sha256 + ".thumb.png").unlink(missing_ok=True)
+    # -- the lock between placing and sweeping
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """While inside, the sweep removes nothing: uploads place their files under this
+        hold, and a backup copies the database and the files under it. Holds are shared:
+        they never wait for each other, only for the sweep's check and delete of one file.
+        """
+        with self._lock(fcntl.LOCK_SH):
+            yield
+
+    @contextlib.contextmanager
+    def _lock(self, mode: int) -> Iterator[None]:
+        # flock on the store's own folder: no lock file to be backed up, swept or left
+        # behind, released by the kernel when a worker dies. It orders the processes and
+        # threads of one host; the grace period covers anything it cannot see.
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, mode)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
 
     # -- writing
 
@@ -258,38 +307,26 @@ class EvidenceStore:
 
         Reads ``stream`` in chunks, never past ``max_bytes + 1``. Raises EvidenceRejected,
         with a message for the user and nothing stored, when the file is empty, too large,
-        not an accepted type, damaged, a bomb, or the disk is full. Storing bytes that are
-        already there keeps the one copy.
+        not an accepted type, damaged, a bomb, or the disk is full (a thumbnail placed just
+        before the disk filled stays, for the sweep: another save may have reported it).
+        Storing bytes that are already there keeps the one copy and restarts its grace.
         """
         self.tmp.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=self.tmp)
         tmp_path = Path(tmp_name)
-        created: list[Path] = []
         try:
             with os.fdopen(fd, "wb") as fh:
                 sha256, size, family = self._receive(stream, fh)
             found = inspect(tmp_path, family, self.max_pixels)
-            final = self.path_for(sha256)
-            final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if found.thumbnail is not None:
-                thumb = final.with_name(sha256 + ".thumb.png")
-                if not thumb.is_file():
-                    self._place_thumbnail(found.thumbnail, thumb)
-                    created.append(thumb)
-            if final.is_file():
-                tmp_path.unlink()  # deduplicated: identical bytes are already stored
-            else:
-                # Concurrent savers of the same bytes may both get here; each rename is
-                # atomic and the contents are identical, so whichever lands last is fine.
-                os.replace(tmp_path, final)
-                _fsync_directory(final.parent)
+            with self.held():
+                has_thumbnail = self._place(tmp_path, sha256, found.thumbnail)
         except OSError as exc:
-            self._discard(tmp_path, created)
+            self._discard(tmp_path)
             if exc.errno in _NO_SPACE_ERRNOS:
                 raise EvidenceRejected(_("磁盘空间不足，文件未保存")) from exc
             raise
         except BaseException:
-            self._discard(tmp_path, created)
+            self._discard(tmp_path)
             raise
         return StoredFile(
             sha256=sha256,
@@ -298,8 +335,30 @@ class EvidenceStore:
             kind=found.kind,
             pages=found.pages,
             original_name=display_name(filename, found.kind),
-            has_thumbnail=self.thumbnail_path(sha256) is not None,
+            has_thumbnail=has_thumbnail,
         )
+
+    def _place(self, tmp_path: Path, sha256: str, thumbnail: bytes | None) -> bool:
+        """Put an accepted upload under its final name (and its thumbnail beside it), or
+        restart the grace of identical bytes already there; return whether a thumbnail is
+        stored. Called under ``held()``. What this places is never taken back, even if the
+        upload is refused later: an upload of the same bytes may already rely on it."""
+        final = self.path_for(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        thumb = self._thumbnail_for(sha256)
+        if thumbnail is not None and not thumb.is_file():
+            self._place_thumbnail(thumbnail, thumb)
+        if final.is_file():
+            # Deduplicated: identical bytes are already stored. Their age is what the
+            # sweep reads, so they count as stored now.
+            os.utime(final)
+            tmp_path.unlink()
+        else:
+            # Concurrent savers of the same bytes may both get here; each rename is
+            # atomic and the contents are identical, so whichever lands last is fine.
+            os.replace(tmp_path, final)
+            _fsync_directory(final.parent)
+        return thumb.is_file()
 
     def _receive(self, stream: BinaryIO, fh: BinaryIO) -> tuple[str, int, str]:
         """Copy ``stream`` to ``fh``, hashing; return (sha256, size, family) or refuse early."""
@@ -345,12 +404,12 @@ class EvidenceStore:
             raise
 
     @staticmethod
-    def _discard(tmp_path: Path, created: list[Path]) -> None:
-        for path in [tmp_path, *created]:
-            try:
-                path.unlink(missing_ok=True)
-            except OSError as exc:  # never hide the original error behind this one
-                log.warning("could not remove %s: %r", path, exc)
+    def _discard(tmp_path: Path) -> None:
+        """Remove an upload's own temp file; never a file under a final name."""
+        try:
+            tmp_path.unlink(missing_ok=True)
+        except OSError as exc:  # never hide the original error behind this one
+            log.warning("could not remove %s: %r", tmp_path, exc)
 
     def clean_temp(self, older_than_seconds: float = 24 * 3600) -> int:
         """Remove upload temp files a crashed worker left behind; return how many."""
@@ -366,3 +425,59 @@ class EvidenceStore:
             except FileNotFoundError:
                 continue  # another worker removed it first
         return removed
+
+    # -- sweeping
+
+    def sweep(
+        self,
+        referenced: Callable[[Collection[str]], set[str]],
+        older_than_seconds: float,
+    ) -> SweepResult:
+        """Remove the content no row names that was last stored more than
+        ``older_than_seconds`` ago (its file and thumbnail together), and upload temp files
+        as old; return what went.
+
+        ``referenced(hashes)`` answers which of ``hashes`` a committed row names. It is asked
+        once for every old hash, then, under the lock that excludes placing, the age of each
+        unnamed one is read again and, if still old, it is asked again for that hash alone.
+        Content placed or stored again after the first look is young at the second and stays.
+        """
+        cutoff = time.time() - older_than_seconds
+        old = [sha for sha, newest in self._contents() if newest < cutoff]
+        named: set[str] = set()
+        for start in range(0, len(old), SWEEP_BATCH):
+            named |= referenced(old[start : start + SWEEP_BATCH])
+        removed = freed = 0
+        for sha in old:
+            if sha in named:
+                continue
+            with self._lock(fcntl.LOCK_EX):
+                paths = [p for p in (self.path_for(sha), self._thumbnail_for(sha)) if p.exists()]
+                if not paths or _newest(paths) >= cutoff or referenced([sha]):
+                    continue
+                for path in paths:
+                    freed += path.stat().st_size
+                    path.unlink()
+            removed += 1
+            log.info("evidence sweep removed %s", sha)
+        return SweepResult(removed, freed, self.clean_temp(older_than_seconds))
+
+    def _contents(self) -> list[tuple[str, float]]:
+        """Every stored hash (a file, a thumbnail or both) with its newest modification time."""
+        if not self.root.is_dir():
+            return []
+        newest: dict[str, float] = {}
+        for path in self.root.glob("??/??/*"):
+            sha = path.name.removesuffix(THUMBNAIL_SUFFIX)
+            if not _SHA256.fullmatch(sha) or path.parent.parent.name + path.parent.name != sha[:4]:
+                continue  # not the store's: never touched
+            try:
+                mtime = path.stat().st_mtime
+            except FileNotFoundError:
+                continue  # swept by another run meanwhile
+            newest[sha] = max(mtime, newest.get(sha, mtime))
+        return sorted(newest.items())
+
+
+def _newest(paths: list[Path]) -> float:
+    return max(p.stat().st_mtime for p in paths)

@@ -2,11 +2,13 @@
 
 A backup is one ``.tar.gz``: ``manifest.json``, the database — SQLite copied with the
 online backup API (a consistent snapshot while the server keeps writing), PostgreSQL
-dumped with ``pg_dump -Fc`` — and ``evidence/`` laid out as in the store. The database is
-copied first and the evidence second: the store keeps a file before any row names it and
-never deletes one, so every row in the copy finds its file (a file uploaded in between is
-kept as a harmless orphan). The archive is written under a temporary name and renamed
-when complete, so a backup file is never half-written.
+dumped with ``pg_dump -Fc`` — and ``evidence/`` laid out as in the store. A backup first
+sweeps the store (content no row has named for the grace period goes), then copies the
+database and the evidence while holding the store against the sweep: the store keeps a
+file before any row names it and removes one only in a sweep, so every row in the copy
+finds its file (a file uploaded in between is kept as a harmless orphan). The archive is
+written under a temporary name and renamed when complete, so a backup file is never
+half-written.
 
 Restoring checks the whole archive before changing anything (manifest, member names,
 each file's SHA-256 against its name, the database dump and every thumbnail against the
@@ -50,6 +52,7 @@ from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
 from assess.cycles.models import Cycle, Submission
+from assess.evidence import attachments
 from assess.evidence.models import Evidence
 from assess.evidence.storage import STORE_FOLDER, EvidenceStore
 from assess.ops import migrations
@@ -176,9 +179,13 @@ def _evidence_files(store: EvidenceStore) -> list[Path]:
 # --- backup ------------------------------------------------------------------------------------
 
 
-def backup(path: str | Path, *, instance: str | Path) -> BackupSummary:
+def backup(
+    path: str | Path, *, instance: str | Path, sweep_grace_hours: float | None = None
+) -> BackupSummary:
     """Write a backup of the bound database and the instance's evidence to ``path``.
 
+    With ``sweep_grace_hours`` the evidence store is swept first
+    (:func:`assess.evidence.attachments.sweep`), so long-orphaned content is not archived.
     Works while the server runs. Raises BackupError (nothing written at ``path``) when
     the database cannot be read or the archive cannot be written.
     """
@@ -186,8 +193,12 @@ def backup(path: str | Path, *, instance: str | Path) -> BackupSummary:
     engine = _engine()
     store = EvidenceStore.in_instance(instance)
     try:
+        if sweep_grace_hours is not None:
+            attachments.sweep(store, sweep_grace_hours)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with staging(path.parent, BACKUP_STAGING) as work:
+        # Held from the database copy to the last file archived: a sweep in between could
+        # remove a file whose row the copy still holds (deleted since).
+        with staging(path.parent, BACKUP_STAGING) as work, store.held():
             dump = Path(work) / (SQLITE_MEMBER if engine == "sqlite" else POSTGRES_MEMBER)
             version = _schema_version()
             if engine == "sqlite":
@@ -350,37 +361,40 @@ def restore(path: str | Path, *, instance: str | Path, force: bool = False) -> B
         manifest, files = _unpack(path, staged, engine)
         if engine == "sqlite":
             _check_sqlite(staged / SQLITE_MEMBER)
-        _check_references(path, _evidence_references(staged, engine), files, store)
-        found = existing_data()
-        if found and not force:
-            what = "，".join(
-                _("%(label)s %(n)s 条", label=label, n=n) for label, n in found.items()
-            )
-            raise BackupError(
-                _(
-                    "当前数据库不是空的（%(what)s），恢复会覆盖这些数据。确认要覆盖，请加 --force 重新运行。",
-                    what=what,
+        # Held from the reference check until the archived database is in place: a sweep
+        # in between reads the old database and could remove a store file it relies on.
+        with store.held():
+            _check_references(path, _evidence_references(staged, engine), files, store)
+            found = existing_data()
+            if found and not force:
+                what = "，".join(
+                    _("%(label)s %(n)s 条", label=label, n=n) for label, n in found.items()
                 )
-            )
-        _place_evidence(staged, files, store)
-        database.close()
-        if engine == "sqlite":
-            _sqlite_replace(staged / SQLITE_MEMBER, _sqlite_path())
-        else:
-            _run_pg(
-                [
-                    _pg_tool("pg_restore"),
-                    "--clean",
-                    "--if-exists",
-                    "--no-owner",
-                    "--no-privileges",
-                    "--single-transaction",
-                    "--exit-on-error",
-                    "-d",
-                    str(database.obj.database),
-                    str(staged / POSTGRES_MEMBER),
-                ]
-            )
+                raise BackupError(
+                    _(
+                        "当前数据库不是空的（%(what)s），恢复会覆盖这些数据。确认要覆盖，请加 --force 重新运行。",
+                        what=what,
+                    )
+                )
+            _place_evidence(staged, files, store)
+            database.close()
+            if engine == "sqlite":
+                _sqlite_replace(staged / SQLITE_MEMBER, _sqlite_path())
+            else:
+                _run_pg(
+                    [
+                        _pg_tool("pg_restore"),
+                        "--clean",
+                        "--if-exists",
+                        "--no-owner",
+                        "--no-privileges",
+                        "--single-transaction",
+                        "--exit-on-error",
+                        "-d",
+                        str(database.obj.database),
+                        str(staged / POSTGRES_MEMBER),
+                    ]
+                )
     database.connect(reuse_if_open=True)
     migrations.upgrade()
     audit.record(

@@ -19,9 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from assess.cli.main import main
 from assess.core import audit
 from assess.core.db import database
 from assess.core.models import AuditEntry
@@ -34,6 +32,7 @@ from assess.units import tree
 from assess.units.models import Unit
 from tests.conftest import PG_SERVER, make_app
 from tests.cycle_helpers import make_cycle, pdf_bytes, png_bytes, unit
+from tests.helpers import command
 
 
 @pytest.fixture
@@ -56,14 +55,6 @@ def other_database_url(tmp_path):
     with admin.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.close()
-
-
-def command(monkeypatch, app, *args):
-    """Run ``assess ARGS`` on the instance and database of ``app``."""
-    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
-    monkeypatch.setenv("ASSESS_INSTANCE", app.config["ASSESS_INSTANCE"])
-    monkeypatch.setenv("SECRET_KEY", app.config["SECRET_KEY"])
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def snapshot() -> dict[str, list[tuple]]:

@@ -142,7 +142,7 @@ def save_item(cycle_id: int, unit_id: int, code: str):
     )
     # A form without a version was built from nothing saved: 0, never "overwrite anything".
     version = form.get("version", 0, type=int)
-    store, stored = EvidenceStore.from_config(current_app.config), []
+    store = EvidenceStore.from_config(current_app.config)
     try:
         # Files are checked and stored before the transaction: a bad file refuses the lot,
         # and the value and its evidence rows are then written together or not at all.
@@ -153,7 +153,8 @@ def save_item(cycle_id: int, unit_id: int, code: str):
             )
             saved = len(attachments.attach(stored, current_user, unit.id, submission=sub))
     except (submissions.SubmissionError, attachments.EvidenceError) as exc:
-        attachments.discard(stored, store)  # all or nothing: no file without its value
+        # All or nothing: no row without its value. The stored bytes stay: another unit's
+        # upload of the same bytes may be about to name them (the sweep removes orphans).
         flash(_("%(code)s 未保存：%(e)s", code=code, e=str(exc)), "error")
     else:
         flash(
