@@ -43,7 +43,7 @@ SET_SHEET, GRADES_SHEET, INDICATORS_SHEET = "set", "grades", "indicators"
 INDICATOR_COLUMNS = ("category_code", "category_name", *INDICATOR_FIELDS)
 LIST_FIELDS = ("applies_to", "evidence")
 FLOW_FIELDS = ("applies_to", "evidence", "tiers", "grade_points")
-NUMBER_FIELDS = ("target", "weight", "floor", "per_item", "cap")
+NUMBER_FIELDS = ("target", "weight", "floor", "per_item", "cap", "min", "max")
 _LIST_SEPARATORS = re.compile(r"[,，、;；]")
 
 

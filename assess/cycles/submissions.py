@@ -190,7 +190,8 @@ def rate_jump_warning(cycle: Cycle, unit: Unit, indicator: Indicator, text: str)
     previous = _previous_value(cycle, unit, indicator.code)
     if not previous:
         return None
-    now, before = parse_value(indicator, text), parse_value(indicator, previous)
+    # Last cycle's value was checked against last cycle's set, not this one's ranges.
+    now, before = parse_value(indicator, text), parse_value(indicator, previous, check_bounds=False)
     if isinstance(now, Rate) and isinstance(before, Rate):
         jump = abs(now.percent - before.percent)
         if jump > RATE_JUMP_WARNING_POINTS:
