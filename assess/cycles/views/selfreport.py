@@ -157,8 +157,9 @@ def submit(cycle_id: int, unit_id: int):
 @allow("submissions.view")
 def template(cycle_id: int, unit_id: int):
     cycle, unit = _load(cycle_id, unit_id)
+    editable = can(current_user, "submissions.edit", submissions.SelfReport(cycle, unit))
     return send_file(
-        unit_template(cycle, unit),
+        unit_template(cycle, unit, editable),
         as_attachment=True,
         download_name=f"self-report-{cycle.year}-{unit.code}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -176,13 +177,22 @@ def upload_template(cycle_id: int, unit_id: int):
     elif upload is None or not upload.filename:
         flash(_("请选择要上传的 Excel 文件"), "error")
     else:
-        saved, errors = import_unit_workbook(cycle, unit, upload.read(), current_user)
-        for message in errors:
+        result = import_unit_workbook(cycle, unit, upload.read(), current_user)
+        for message in result.errors:
             flash(message, "error")
-        if not errors:
-            flash(_("已导入 %(n)s 项指标（草稿，尚未提交）", n=saved), "success")
-        else:
+        if result.errors:
             flash(_("导入未完成：文件中有错误，未保存任何数据"), "error")
+        else:
+            flash(_("已导入 %(n)s 项指标（草稿，尚未提交）", n=result.saved), "success")
+        if result.skipped and not result.errors:
+            flash(
+                _(
+                    "已跳过 %(n)s 项已提交或已核定的指标（不能修改）：%(codes)s",
+                    n=len(result.skipped),
+                    codes="、".join(result.skipped),
+                ),
+                "warning",
+            )
     return redirect(url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id))
 
 
