@@ -31,6 +31,7 @@ from assess.core.enums import (
     NominationState,
     RectificationState,
     Role,
+    SubmissionState,
 )
 
 ADMIN, INSPECTOR, REPORTER, VIEWER = Role.ADMIN, Role.INSPECTOR, Role.REPORTER, Role.VIEWER
@@ -74,6 +75,7 @@ RULES: dict[str, frozenset[str]] = {
     "rectifications.read_text": EVERYONE,  # viewers: once results are published
     "evidence.remove": frozenset({REPORTER}),
     "submissions.edit": frozenset({REPORTER}),
+    "submissions.withdraw": frozenset({REPORTER}),  # before an inspector acts (撤回)
     "nominations.every_unit": frozenset({ADMIN, INSPECTOR, VIEWER}),  # reporters: own unit
     "nominations.open": frozenset({ADMIN, INSPECTOR, REPORTER}),
     "nominations.edit": frozenset({REPORTER}),
@@ -155,8 +157,11 @@ def _own_unit(user, unit_id: int | None) -> bool:
 
 
 def cycle_visible(user, cycle) -> bool:
-    """``cycles.view`` on a Cycle (``state``): a draft is the office's and the inspectors'."""
-    return cycle.state != CycleState.DRAFT or user.role in STAFF
+    """``cycles.view`` on a Cycle (``state``, ``assesses``): a draft is the office's and the
+    inspectors'; a reporter sees only a cycle whose indicator set applies to its unit."""
+    if cycle.state == CycleState.DRAFT and user.role not in STAFF:
+        return False
+    return user.role != REPORTER or cycle.assesses(user.unit_id)
 
 
 def authors_self_report(user, report) -> bool:
@@ -174,6 +179,17 @@ def edits_self_report(user, obj) -> bool:
     # A whole self-report has no status, nor has a line with nothing saved yet.
     status = getattr(obj, "status", None)
     return status is None or status in EDITABLE_SUBMISSION_STATES
+
+
+def withdraws_submission(user, obj) -> bool:
+    """``submissions.withdraw`` on a SelfReport, a self-report Item or a Submission
+    (``unit_id``, ``cycle.state``, for a line its ``status``): the unit's own reporter while
+    the cycle is open, a line only while it waits for an inspector (submitted, not yet
+    verified or returned); a whole self-report whatever its lines (the service says which)."""
+    if not authors_self_report(user, obj) or not cycle_allows(obj.cycle, "self_report"):
+        return False
+    status = getattr(obj, "status", SubmissionState.SUBMITTED)
+    return status == SubmissionState.SUBMITTED
 
 
 def reviews_submission(user, submission) -> bool:
@@ -264,6 +280,7 @@ PREDICATES: dict[str, Callable[..., bool]] = {
     "cycles.view": cycle_visible,
     "submissions.edit_own": authors_self_report,
     "submissions.edit": edits_self_report,
+    "submissions.withdraw": withdraws_submission,
     "submissions.review": reviews_submission,
     "rectifications.manage": manages_rectifications,
     "rectifications.respond": responds_to_rectification,

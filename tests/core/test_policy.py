@@ -142,8 +142,9 @@ def person(name: str, active: bool = True) -> SimpleNamespace:
     return SimpleNamespace(is_authenticated=True, is_active=active, role=role, unit_id=unit_id)
 
 
-def cycle(state: str) -> SimpleNamespace:
-    return SimpleNamespace(state=state)
+def cycle(state: str, assessed: tuple[int, ...] = (1, 2)) -> SimpleNamespace:
+    """A cycle whose indicator set applies to the units ``assessed``."""
+    return SimpleNamespace(state=state, assesses=lambda unit_id: unit_id in assessed)
 
 
 def line(state: str, status: str | None, unit_id: int = 1) -> SimpleNamespace:
@@ -205,6 +206,8 @@ OBJECT_RULES = [
     ("cycles.view", cycle("draft"), {"admin", "inspector"}),
     ("cycles.view", cycle("open"), EVERYBODY),
     ("cycles.view", cycle("archived"), EVERYBODY),
+    ("cycles.view", cycle("open", assessed=(2,)), EVERYBODY - {"reporter"}),
+    ("cycles.view", cycle("published", assessed=()), {"admin", "inspector", "viewer"}),
     ("submissions.edit_own", line("review", None), {"reporter"}),
     ("submissions.edit_own", line("open", None, unit_id=2), {"other"}),
     ("submissions.edit", line("open", None), {"reporter"}),
@@ -216,6 +219,13 @@ OBJECT_RULES = [
     ("submissions.edit", line("open", "verified"), NOBODY),
     ("submissions.edit", line("review", "returned"), NOBODY),
     ("submissions.edit", line("open", "draft", unit_id=2), {"other"}),
+    ("submissions.withdraw", line("open", None), {"reporter"}),
+    ("submissions.withdraw", line("open", "submitted"), {"reporter"}),
+    ("submissions.withdraw", line("open", "submitted", unit_id=2), {"other"}),
+    ("submissions.withdraw", line("open", "verified"), NOBODY),
+    ("submissions.withdraw", line("open", "returned"), NOBODY),
+    ("submissions.withdraw", line("open", "draft"), NOBODY),
+    ("submissions.withdraw", line("review", "submitted"), NOBODY),
     ("submissions.review", item("submitted"), {"admin", "inspector"}),
     ("submissions.review", item("verified"), {"admin", "inspector"}),
     ("submissions.review", item("draft"), NOBODY),

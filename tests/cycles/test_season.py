@@ -9,8 +9,9 @@ import io
 from openpyxl import load_workbook
 
 from assess.accounts.models import User
+from assess.core.models import AuditEntry
 from assess.cycles import submissions
-from assess.cycles.models import Submission
+from assess.cycles.models import Assignment, Submission
 from tests.cycle_helpers import make_cycle, unit
 
 
@@ -153,3 +154,125 @@ def test_a_template_downloaded_before_the_status_column_still_imports(as_user, d
     ws.delete_cols(10)
     _fill(ws, "A2", 填报值=3)
     assert "已导入 1 项指标" in _upload(reporter, cycle, jinshui, wb).data.decode()
+
+
+# --- 4. withdrawing (撤回) before an inspector acts -------------------------------------
+
+
+def _submitted_all(as_user, cycle, jinshui):
+    reporter = as_user("r-410105")
+    for code, data in {"A1": {"numerator": "180", "denominator": "200"}, "A2": {"value": "4"},
+                       "B1": {"value": "良"}}.items():  # fmt: skip
+        _save(reporter, cycle, jinshui, code, **data)
+    reporter.post(f"/cycles/{cycle.id}/units/{jinshui.id}/submit")
+    return reporter
+
+
+def _withdraw_item(client, cycle, u, code):
+    sub = Submission.get(Submission.indicator_code == code)
+    return client.post(
+        f"/cycles/{cycle.id}/units/{u.id}/items/{code}/withdraw",
+        data={"version": sub.version},
+        follow_redirects=True,
+    )
+
+
+def test_reporter_withdraws_one_submitted_item_and_it_is_audited(as_user, db):
+    cycle, jinshui = make_cycle("open"), unit("410105")
+    reporter = _submitted_all(as_user, cycle, jinshui)
+    page = reporter.get(f"/cycles/{cycle.id}/units/{jinshui.id}/").data.decode()
+    assert page.count("撤回此项") == 3 and "撤回提交" in page
+    page = _withdraw_item(reporter, cycle, jinshui, "A2").data.decode()
+    assert "已撤回 A2，可修改后重新提交" in page
+    a2 = Submission.get(Submission.indicator_code == "A2")
+    assert (a2.status, a2.submitted_at) == ("draft", None)
+    entry = AuditEntry.select().order_by(AuditEntry.id.desc()).get()
+    assert (entry.action, entry.entity_id) == ("submission.withdraw", str(a2.id))
+    # The item is a draft again: its form is back, and 提交 hands it in again.
+    assert page.count("撤回此项") == 2
+    reporter.post(f"/cycles/{cycle.id}/units/{jinshui.id}/submit")
+    assert Submission.get_by_id(a2.id).status == "submitted"
+
+
+def test_withdraw_after_the_inspector_verified_says_so_and_changes_nothing(as_user, db):
+    cycle, jinshui = make_cycle("open"), unit("410105")
+    reporter = _submitted_all(as_user, cycle, jinshui)
+    a1 = Submission.get(Submission.indicator_code == "A1")
+    stale_version = a1.version  # the reporter's page was built before the inspector acted
+    submissions.verify_item(a1, a1.version, User.get(User.username == "inspector"))
+    response = reporter.post(
+        f"/cycles/{cycle.id}/units/{jinshui.id}/items/A1/withdraw",
+        data={"version": stale_version},
+        follow_redirects=True,
+    )
+    page = response.data.decode()
+    assert "A1 未撤回：A1 已由 督查组 李明 于" in page and "核定，不能撤回" in page
+    assert Submission.get_by_id(a1.id).status == "verified"
+    assert not AuditEntry.select().where(AuditEntry.action == "submission.withdraw").exists()
+
+
+def test_withdraw_whole_submission_keeps_what_an_inspector_verified(as_user, db):
+    cycle, jinshui = make_cycle("open"), unit("410105")
+    reporter = _submitted_all(as_user, cycle, jinshui)
+    b1 = Submission.get(Submission.indicator_code == "B1")
+    submissions.verify_item(b1, b1.version, User.get(User.username == "inspector"))
+    page = reporter.post(
+        f"/cycles/{cycle.id}/units/{jinshui.id}/withdraw", follow_redirects=True
+    ).data.decode()
+    assert "已撤回 2 项指标" in page and "B1 已由 督查组 李明 于" in page
+    statuses = {s.indicator_code: s.status for s in Submission.select()}
+    assert statuses == {"A1": "draft", "A2": "draft", "B1": "verified"}
+
+
+def test_nothing_to_withdraw_is_refused_with_a_message(as_user, db):
+    cycle, jinshui = make_cycle("open"), unit("410105")
+    reporter = as_user("r-410105")
+    _save(reporter, cycle, jinshui, "A2", value="4")
+    page = reporter.post(
+        f"/cycles/{cycle.id}/units/{jinshui.id}/withdraw", follow_redirects=True
+    ).data.decode()
+    assert "没有可撤回的指标" in page
+    assert Submission.get(Submission.indicator_code == "A2").status == "draft"
+    assert "撤回提交" not in page  # no button that can only fail
+
+
+# --- 5. only cycles that assess the unit; no buttons that can only fail ------------------
+
+
+def test_reporter_sees_only_cycles_whose_set_applies_to_its_unit(as_user, db):
+    make_cycle("open", name="区县考核")  # A1/A2/B1 apply to counties and B1 to departments
+    only_counties = make_cycle("open", year=2027, name="仅区县考核")
+    Assignment.delete().where(
+        Assignment.cycle == only_counties, Assignment.unit == unit("dept-gaj")
+    ).execute()
+    police = as_user("r-dept-gaj")
+    page = police.get("/cycles/").data.decode()
+    assert "区县考核" in page and "仅区县考核" not in page
+    for url in (
+        f"/cycles/{only_counties.id}",
+        f"/cycles/{only_counties.id}/units/{unit('dept-gaj').id}/",
+        f"/cycles/{only_counties.id}/units/{unit('dept-gaj').id}/template.xlsx",
+    ):
+        assert police.get(url, follow_redirects=True).status_code == 404, url
+    # Staff still see every cycle.
+    assert "仅区县考核" in as_user("inspector").get("/cycles/").data.decode()
+
+
+def test_after_everything_is_submitted_upload_and_submit_become_a_status_text(as_user, db):
+    cycle, jinshui = make_cycle("open"), unit("410105")
+    reporter = as_user("r-410105")
+    page = reporter.get(f"/cycles/{cycle.id}/units/{jinshui.id}/").data.decode()
+    assert "上传填好的模板" in page and "提交自评" in page
+    _submitted_all(as_user, cycle, jinshui)
+    page = reporter.get(f"/cycles/{cycle.id}/units/{jinshui.id}/").data.decode()
+    assert "提交自评" not in page and "全部指标已提交，等待督查核查" in page
+    # The bonus and veto items may still be filled, so the template may still be uploaded.
+    assert "上传填好的模板" in page
+    _save(reporter, cycle, jinshui, "X1", value="1")
+    _save(reporter, cycle, jinshui, "V1", value="否")
+    assert "提交自评" in reporter.get(f"/cycles/{cycle.id}/units/{jinshui.id}/").data.decode()
+    reporter.post(f"/cycles/{cycle.id}/units/{jinshui.id}/submit")
+    page = reporter.get(f"/cycles/{cycle.id}/units/{jinshui.id}/").data.decode()
+    assert "上传填好的模板" not in page and "提交自评" not in page
+    assert "全部指标已提交，无需再上传模板" in page
+    assert "下载 Excel 填报模板" in page  # a read-only copy is still useful

@@ -29,7 +29,7 @@ from assess.cycles import rectifications, submissions
 from assess.cycles.excel import import_unit_workbook, unit_template
 from assess.cycles.forms import ResponseForm
 from assess.cycles.lifecycle import indicator_set
-from assess.cycles.models import Cycle, Rectification
+from assess.cycles.models import Cycle, Rectification, Submission
 from assess.evidence import attachments
 from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
@@ -44,6 +44,8 @@ def _load(cycle_id: int, unit_id: int) -> tuple[Cycle, Unit]:
     cycle = Cycle.get_or_none(Cycle.id == cycle_id)
     unit = Unit.get_or_none(Unit.id == unit_id)
     if cycle is None or unit is None or cycle.state == CycleState.DRAFT:
+        abort(404)
+    if not can(current_user, "cycles.view", cycle):  # a reporter of a unit it does not assess
         abort(404)
     return cycle, unit
 
@@ -72,7 +74,8 @@ def unit_page(cycle_id: int, unit_id: int):
         (c, [i for i in items if i.indicator.category_code == c.code])
         for c in indicator_set(cycle).categories
     ]
-    can_edit = can(current_user, "submissions.edit", submissions.SelfReport(cycle, unit))
+    report = submissions.SelfReport(cycle, unit)
+    can_edit = can(current_user, "submissions.edit", report)
     return render_template(
         "cycles/selfreport/unit.html",
         cycle=cycle,
@@ -82,6 +85,7 @@ def unit_page(cycle_id: int, unit_id: int):
         rects=rects,
         lights=lights,
         can_edit=can_edit,
+        can_withdraw=can(current_user, "submissions.withdraw", report),
         missing=submissions.missing_for_submit(items),
         response_form=ResponseForm(),
         max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
@@ -95,6 +99,11 @@ def _progress(items) -> dict[str, int]:
         "with_evidence": sum(1 for i in items if i.evidence),
         "submitted": sum(1 for i in items if i.status in HANDED_IN_SUBMISSION_STATES),
         "returned": sum(1 for i in items if i.status == SubmissionState.RETURNED),
+        # What the unit may still change (nothing saved, draft, returned), what it has saved
+        # and not yet handed in, and what waits for an inspector (may be withdrawn).
+        "open": sum(1 for i in items if i.editable),
+        "unsubmitted": sum(1 for i in items if i.submission is not None and i.editable),
+        "waiting": sum(1 for i in items if i.status == SubmissionState.SUBMITTED),
     }
 
 
@@ -150,6 +159,43 @@ def submit(cycle_id: int, unit_id: int):
         flash(str(exc), "error")
     else:
         flash(_("已提交 %(n)s 项指标，等待督查核查", n=count), "success")
+    return redirect(url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id))
+
+
+@bp.route("/items/<code>/withdraw", methods=["POST"])
+@allow("submissions.edit_own")
+def withdraw_item(cycle_id: int, unit_id: int, code: str):
+    cycle, unit = _load(cycle_id, unit_id)
+    _own_unit(cycle, unit)
+    sub = Submission.get_or_none(
+        Submission.cycle == cycle, Submission.unit == unit, Submission.indicator_code == code
+    )
+    if sub is None:
+        abort(404)
+    try:
+        submissions.withdraw_item(sub, request.form.get("version", 0, type=int), current_user)
+    except submissions.SubmissionError as exc:
+        flash(_("%(code)s 未撤回：%(e)s", code=code, e=str(exc)), "error")
+    else:
+        flash(_("已撤回 %(code)s，可修改后重新提交", code=code), "success")
+    return redirect(
+        url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id) + f"#item-{code}"
+    )
+
+
+@bp.route("/withdraw", methods=["POST"])
+@allow("submissions.edit_own")
+def withdraw(cycle_id: int, unit_id: int):
+    cycle, unit = _load(cycle_id, unit_id)
+    _own_unit(cycle, unit)
+    try:
+        count, kept = submissions.withdraw_unit(cycle, unit, current_user)
+    except submissions.SubmissionError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("已撤回 %(n)s 项指标，可修改后重新提交", n=count), "success")
+        for message in kept:
+            flash(message, "warning")
     return redirect(url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id))
 
 
