@@ -234,9 +234,11 @@ def reads_evidence(user, evidence) -> bool:
 
 
 def removes_evidence(user, evidence) -> bool:
-    """``evidence.remove`` on an Evidence row (``submission_id``, ``unit_id``): the unit's
-    own reporter, for self-report evidence (a nomination's goes with the nomination)."""
-    return evidence.submission_id is not None and _own_unit(user, evidence.unit_id)
+    """``evidence.remove`` on an Evidence row (``submission_id``, ``rectification_id``,
+    ``unit_id``): the unit's own reporter, for self-report evidence and the evidence of its
+    rectification answers (a nomination's goes with the nomination)."""
+    attached = evidence.submission_id is not None or evidence.rectification_id is not None
+    return attached and _own_unit(user, evidence.unit_id)
 
 
 def opens_nomination(user, nomination) -> bool:

@@ -187,11 +187,14 @@ def rectification(state: str, status: str, unit_id: int = 1) -> SimpleNamespace:
     return SimpleNamespace(cycle=cycle(state), unit_id=unit_id, status=status)
 
 
-def evidence(submission_id=None, nomination_row=None, unit_id=1, nomination_id=None):
+def evidence(
+    submission_id=None, nomination_row=None, unit_id=1, nomination_id=None, rectification_id=None
+):
     if nomination_row is not None:
         nomination_id = 99
     return SimpleNamespace(
         submission_id=submission_id,
+        rectification_id=rectification_id,
         nomination_id=nomination_id,
         nomination=nomination_row,
         unit_id=unit_id,
@@ -252,6 +255,9 @@ OBJECT_RULES = [
     ("evidence.remove", evidence(submission_id=5), {"reporter"}),
     ("evidence.remove", evidence(submission_id=5, unit_id=2), {"other"}),
     ("evidence.remove", evidence(nomination_row=nomination()), NOBODY),
+    ("evidence.remove", evidence(rectification_id=3), {"reporter"}),
+    ("evidence.remove", evidence(rectification_id=3, unit_id=2), {"other"}),
+    ("evidence.read", evidence(rectification_id=3), {"admin", "inspector", "reporter"}),
     ("nominations.open", nomination(), {"admin", "inspector", "reporter"}),
     ("nominations.open", nomination(unit_id=2), {"admin", "inspector", "other"}),
     ("nominations.open", nomination(sheets=()), {"admin", "reporter"}),

@@ -5,14 +5,17 @@ cycles a unit has nothing in, evidence on rectification answers."""
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 
 from openpyxl import load_workbook
 
 from assess.accounts.models import User
 from assess.core.models import AuditEntry
-from assess.cycles import submissions
-from assess.cycles.models import Assignment, Submission
-from tests.cycle_helpers import make_cycle, unit
+from assess.cycles import lifecycle, publishing, rectifications, submissions
+from assess.cycles.models import Assignment, Cycle, Rectification, Submission
+from assess.evidence.models import Evidence
+from assess.reports.content import unit_report
+from tests.cycle_helpers import make_cycle, pdf_bytes, png_bytes, unit
 
 
 def _template(client, cycle, u):
@@ -46,6 +49,7 @@ def _save(client, cycle, u, code, **data):
     return client.post(
         f"/cycles/{cycle.id}/units/{u.id}/items/{code}",
         data={"version": 0} | data,
+        content_type="multipart/form-data",
         follow_redirects=True,
     )
 
@@ -276,3 +280,101 @@ def test_after_everything_is_submitted_upload_and_submit_become_a_status_text(as
     assert "上传填好的模板" not in page and "提交自评" not in page
     assert "全部指标已提交，无需再上传模板" in page
     assert "下载 Excel 填报模板" in page  # a read-only copy is still useful
+
+
+# --- 7. evidence on rectification answers; deletes ask first ----------------------------
+
+
+def _demand(cycle, u, text="补齐会议纪要"):
+    return rectifications.demand(
+        cycle, u, text, date.today() + timedelta(days=10), User.get(User.username == "inspector"),
+        indicator_code="A2",
+    )  # fmt: skip
+
+
+def _answer(client, cycle, u, rect, files=(), response="已补齐会议纪要"):
+    return client.post(
+        f"/cycles/{cycle.id}/units/{u.id}/rectifications/{rect.id}",
+        data={"response": response, "files": list(files)},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+
+
+def test_an_answer_carries_evidence_seen_by_the_inspector_and_in_the_report(as_user, db):
+    cycle, jinshui = make_cycle("open"), unit("410105")
+    rect = _demand(cycle, jinshui)
+    reporter = as_user("r-410105")
+    page = _answer(
+        reporter, cycle, jinshui, rect, [(io.BytesIO(pdf_bytes()), "会议纪要.pdf")]
+    ).data.decode()
+    assert "整改情况已报送，上传佐证材料 1 份" in page
+    row = Evidence.get(Evidence.rectification == rect)
+    assert (row.original_name, row.unit_id, row.submission_id) == ("会议纪要.pdf", jinshui.id, None)
+    assert AuditEntry.select().where(AuditEntry.action == "evidence.upload").count() == 1
+    # The inspector reads the answer with its file on the unit's page, and can open it.
+    inspector = as_user("inspector")
+    page = inspector.get(f"/cycles/{cycle.id}/units/{jinshui.id}/").data.decode()
+    assert "会议纪要.pdf" in page and f"/evidence/{row.id}" in page
+    assert inspector.get(f"/evidence/{row.id}").status_code == 200
+    assert as_user("r-410102").get(f"/evidence/{row.id}").status_code == 404
+    # The unit's report lists it in the rectification section.
+    admin = User.get(User.username == "admin")
+    lifecycle.transition(cycle, "review", admin)
+    publishing.publish(Cycle.get_by_id(cycle.id), admin)
+    data = unit_report(Cycle.get_by_id(cycle.id), jinshui, "领导小组办公室")
+    assert [(r.response, r.evidence) for r in data.rectifications] == [
+        ("已补齐会议纪要", ("会议纪要.pdf",))
+    ]
+
+
+def test_a_bad_file_refuses_the_whole_answer(as_user, db):
+    cycle, jinshui = make_cycle("open"), unit("410105")
+    rect = _demand(cycle, jinshui)
+    page = _answer(
+        as_user("r-410105"), cycle, jinshui, rect, [(io.BytesIO(b"MZ\x90\x00 not a pdf"), "a.pdf")]
+    ).data.decode()
+    assert "未上传" in page
+    assert Rectification.get_by_id(rect.id).response == ""
+    assert not Evidence.select().exists()
+
+
+def test_deleting_an_answers_file_asks_first_and_works_without_script(as_user, db):
+    cycle, jinshui = make_cycle("open"), unit("410105")
+    rect = _demand(cycle, jinshui)
+    reporter = as_user("r-410105")
+    _answer(reporter, cycle, jinshui, rect, [(io.BytesIO(png_bytes()), "现场照片.png")])
+    row = Evidence.get(Evidence.rectification == rect)
+    page = reporter.get(f"/cycles/{cycle.id}/units/{jinshui.id}/").data.decode()
+    assert 'data-confirm="确认删除佐证材料“现场照片.png”？"' in page
+    response = reporter.post(
+        f"/evidence/{row.id}/delete",
+        data={"next": f"/cycles/{cycle.id}/units/{jinshui.id}/#rect-{rect.id}"},
+        follow_redirects=True,
+    )
+    assert "已删除佐证材料 现场照片.png" in response.data.decode()
+    assert not Evidence.select().exists()
+
+
+def test_an_answers_files_are_frozen_once_the_demand_is_closed(as_user, db):
+    cycle, jinshui = make_cycle("open"), unit("410105")
+    rect = _demand(cycle, jinshui)
+    reporter = as_user("r-410105")
+    _answer(reporter, cycle, jinshui, rect, [(io.BytesIO(png_bytes()), "现场照片.png")])
+    row = Evidence.get(Evidence.rectification == rect)
+    rectifications.close(
+        Rectification.get_by_id(rect.id), "", User.get(User.username == "inspector")
+    )
+    page = reporter.get(f"/cycles/{cycle.id}/units/{jinshui.id}/").data.decode()
+    assert "现场照片.png" in page and f"/evidence/{row.id}/delete" not in page
+    response = reporter.post(f"/evidence/{row.id}/delete", follow_redirects=True)
+    assert "该整改要求已关闭，不能修改佐证材料" in response.data.decode()
+    assert Evidence.select().count() == 1
+
+
+def test_every_self_report_evidence_delete_asks_first(as_user, db):
+    cycle, jinshui = make_cycle("open"), unit("410105")
+    reporter = as_user("r-410105")
+    _save(reporter, cycle, jinshui, "A2", value="4", files=[(io.BytesIO(pdf_bytes()), "纪要.pdf")])
+    page = reporter.get(f"/cycles/{cycle.id}/units/{jinshui.id}/").data.decode()
+    assert 'data-confirm="确认删除佐证材料“纪要.pdf”？"' in page

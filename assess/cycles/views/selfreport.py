@@ -66,6 +66,7 @@ def unit_page(cycle_id: int, unit_id: int):
         .where(Rectification.cycle == cycle, Rectification.unit == unit)
         .order_by(Rectification.status, Rectification.due_date)
     )
+    rect_evidence = rectifications.evidence_of(rects)
     lights = {
         r.id: rectifications.traffic_light(r.due_date, r.status == RectificationState.CLOSED)
         for r in rects
@@ -83,6 +84,7 @@ def unit_page(cycle_id: int, unit_id: int):
         categories=categories,
         progress=_progress(items),
         rects=rects,
+        rect_evidence=rect_evidence,
         lights=lights,
         can_edit=can_edit,
         can_withdraw=can(current_user, "submissions.withdraw", report),
@@ -254,13 +256,24 @@ def respond(cycle_id: int, unit_id: int, rect_id: int):
         abort(404)
     form = ResponseForm()
     if form.validate_on_submit():
+        store, stored = EvidenceStore.from_config(current_app.config), []
         try:
-            rectifications.respond(row, form.response.data, current_user)
-            flash(_("整改情况已报送"), "success")
-        except rectifications.RectificationError as exc:
+            # As for a value: files checked and stored first, then the answer and its
+            # evidence rows written together or not at all.
+            stored = attachments.store_uploads(request.files.getlist("files"), store)
+            with database.atomic():
+                rectifications.respond(row, form.response.data, current_user)
+                saved = len(attachments.attach(stored, current_user, unit.id, rectification=row))
+        except (rectifications.RectificationError, attachments.EvidenceError) as exc:
+            attachments.discard(stored, store)
             flash(str(exc), "error")
+        else:
+            flash(
+                _("整改情况已报送") + (_("，上传佐证材料 %(n)s 份", n=saved) if saved else ""),
+                "success",
+            )
     else:
         flash(_("整改情况不能为空"), "error")
     return redirect(
-        url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id) + "#rectifications"
+        url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id) + f"#rect-{rect_id}"
     )
