@@ -7,42 +7,21 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
-from openpyxl import load_workbook
-
 from assess.accounts.models import User
 from assess.core.models import AuditEntry
 from assess.cycles import lifecycle, publishing, rectifications, submissions
 from assess.cycles.models import Assignment, Cycle, Rectification, Submission
 from assess.evidence.models import Evidence
 from assess.reports.content import unit_report
-from tests.cycle_helpers import make_cycle, pdf_bytes, png_bytes, unit
-
-
-def _template(client, cycle, u):
-    response = client.get(f"/cycles/{cycle.id}/units/{u.id}/template.xlsx")
-    assert response.status_code == 200
-    return load_workbook(io.BytesIO(response.data))
-
-
-def _upload(client, cycle, u, wb):
-    out = io.BytesIO()
-    wb.save(out)
-    return client.post(
-        f"/cycles/{cycle.id}/units/{u.id}/template",
-        data={"workbook": (io.BytesIO(out.getvalue()), "filled.xlsx")},
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
-
-
-def _fill(ws, code, **cells):
-    columns = {"分子": 6, "分母": 7, "填报值": 8, "情况说明": 9}
-    for row in ws.iter_rows(min_row=2):
-        if row[0].value == code:
-            for name, value in cells.items():
-                row[columns[name] - 1].value = value
-            return
-    raise AssertionError(code)
+from tests.cycle_helpers import (
+    download_template,
+    fill_template,
+    make_cycle,
+    pdf_bytes,
+    png_bytes,
+    unit,
+    upload_template,
+)
 
 
 def _save(client, cycle, u, code, **data):
@@ -76,9 +55,9 @@ def test_web_form_refuses_a_rate_of_absurd_counts(as_user, db):
 def test_workbook_import_refuses_an_absurd_number_with_its_range(as_user, db):
     cycle, jinshui = make_cycle("open"), unit("410105")
     reporter = as_user("r-410105")
-    wb = _template(reporter, cycle, jinshui)
-    _fill(wb.active, "A2", 填报值=123456789)
-    page = _upload(reporter, cycle, jinshui, wb).data.decode()
+    wb = download_template(reporter, cycle, jinshui)
+    fill_template(wb.active, "A2", 填报值=123456789)
+    page = upload_template(reporter, cycle, jinshui, wb).data.decode()
     assert "第 3 行：数值超出范围：123456789（应在 0 至 10,000,000 次 之间）" in page
     assert not Submission.select().exists()
 
@@ -101,7 +80,7 @@ def _returned_one(as_user, cycle, jinshui):
 def test_template_marks_locked_rows_read_only_with_their_status(as_user, db):
     cycle, jinshui = make_cycle("open"), unit("410105")
     reporter = _returned_one(as_user, cycle, jinshui)
-    ws = _template(reporter, cycle, jinshui).active
+    ws = download_template(reporter, cycle, jinshui).active
     assert ws["J1"].value == "状态"
     rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
     assert rows["A1"][9].value == "已提交，不能修改"
@@ -120,12 +99,12 @@ def test_template_marks_locked_rows_read_only_with_their_status(as_user, db):
 def test_import_after_a_return_saves_the_editable_rows_and_lists_the_skipped(as_user, db):
     cycle, jinshui = make_cycle("open"), unit("410105")
     reporter = _returned_one(as_user, cycle, jinshui)
-    wb = _template(reporter, cycle, jinshui)
+    wb = download_template(reporter, cycle, jinshui)
     ws = wb.active
-    _fill(ws, "A2", 填报值=5, 情况说明="补充会议纪要")
-    _fill(ws, "A1", 分子=1, 分母=200)  # locked: whatever it says is not imported
-    _fill(ws, "X1", 填报值=2)
-    page = _upload(reporter, cycle, jinshui, wb).data.decode()
+    fill_template(ws, "A2", 填报值=5, 情况说明="补充会议纪要")
+    fill_template(ws, "A1", 分子=1, 分母=200)  # locked: whatever it says is not imported
+    fill_template(ws, "X1", 填报值=2)
+    page = upload_template(reporter, cycle, jinshui, wb).data.decode()
     assert "已导入 2 项指标" in page
     assert "已跳过 2 项已提交或已核定的指标（不能修改）：A1（已提交）、B1（已提交）" in page
     values = {s.indicator_code: (s.value_text, s.status) for s in Submission.select()}
@@ -140,10 +119,10 @@ def test_import_after_a_return_saves_the_editable_rows_and_lists_the_skipped(as_
 def test_import_with_an_error_in_an_editable_row_saves_nothing(as_user, db):
     cycle, jinshui = make_cycle("open"), unit("410105")
     reporter = _returned_one(as_user, cycle, jinshui)
-    wb = _template(reporter, cycle, jinshui)
-    _fill(wb.active, "A2", 填报值="很多")
-    _fill(wb.active, "X1", 填报值=2)
-    page = _upload(reporter, cycle, jinshui, wb).data.decode()
+    wb = download_template(reporter, cycle, jinshui)
+    fill_template(wb.active, "A2", 填报值="很多")
+    fill_template(wb.active, "X1", 填报值=2)
+    page = upload_template(reporter, cycle, jinshui, wb).data.decode()
     assert "第 3 行" in page and "未保存任何数据" in page
     assert "已跳过" not in page
     assert not Submission.select().where(Submission.indicator_code == "X1").exists()
@@ -153,11 +132,11 @@ def test_import_with_an_error_in_an_editable_row_saves_nothing(as_user, db):
 def test_a_template_downloaded_before_the_status_column_still_imports(as_user, db):
     cycle, jinshui = make_cycle("open"), unit("410105")
     reporter = as_user("r-410105")
-    wb = _template(reporter, cycle, jinshui)
+    wb = download_template(reporter, cycle, jinshui)
     ws = wb.active
     ws.delete_cols(10)
-    _fill(ws, "A2", 填报值=3)
-    assert "已导入 1 项指标" in _upload(reporter, cycle, jinshui, wb).data.decode()
+    fill_template(ws, "A2", 填报值=3)
+    assert "已导入 1 项指标" in upload_template(reporter, cycle, jinshui, wb).data.decode()
 
 
 # --- 4. withdrawing (撤回) before an inspector acts -------------------------------------

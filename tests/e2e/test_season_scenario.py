@@ -27,7 +27,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from assess.demo.units import DEMO_PASSWORD
-from tests.cycle_helpers import SET_PATH, png_bytes
+from tests.cycle_helpers import SET_PATH, fill_template, png_bytes
 from tests.e2e.ui import expect_flash
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scenario]
@@ -84,16 +84,6 @@ def upload_template(page: Page, wb, name: str = "二七区自评.xlsx") -> None:
     page.get_by_role("button", name="上传填好的模板").click()
 
 
-def fill(ws, code: str, **cells) -> None:
-    columns = {"分子": 6, "分母": 7, "填报值": 8, "情况说明": 9}
-    for row in ws.iter_rows(min_row=2):
-        if row[0].value == code:
-            for name, value in cells.items():
-                row[columns[name] - 1].value = value
-            return
-    raise AssertionError(code)
-
-
 def create_and_open(page: Page, name: str, set_file: Path) -> str:
     page.goto("/cycles/new")
     page.get_by_label("考核年度", exact=True).fill("2026")
@@ -136,8 +126,8 @@ def test_reporter_absurd_number_in_the_template_is_refused_with_its_range(act, s
     wb = download_template(page)
     ws = wb.active
     assert ws["J1"].value == "状态"
-    fill(ws, "A1", 分子=180, 分母=200, 情况说明="抽样调查 200 人")
-    fill(ws, "A2", 填报值=40000000)  # a typo of many zeros
+    fill_template(ws, "A1", 分子=180, 分母=200, 情况说明="抽样调查 200 人")
+    fill_template(ws, "A2", 填报值=40000000)  # a typo of many zeros
     upload_template(page, wb)
     expect(page.locator(".flash-error").first).to_contain_text(
         "第 3 行：数值超出范围：40000000（应在 0 至 10,000,000 次 之间）"
@@ -152,10 +142,10 @@ def test_reporter_imports_the_corrected_template_and_submits(act, story, cast):
     page = act(REPORTER)
     wb = story["workbook"]
     ws = wb.active
-    fill(ws, "A2", 填报值=4)
-    fill(ws, "B1", 填报值="良")
-    fill(ws, "X1", 填报值=1)
-    fill(ws, "V1", 填报值="否")
+    fill_template(ws, "A2", 填报值=4)
+    fill_template(ws, "B1", 填报值="良")
+    fill_template(ws, "X1", 填报值=1)
+    fill_template(ws, "V1", 填报值="否")
     upload_template(page, wb)
     expect_flash(page, "已导入 5 项指标")
     page.get_by_role("button", name="提交自评").click()
@@ -232,8 +222,8 @@ def test_template_after_the_return_imports_the_returned_row_and_skips_the_locked
         "V1": "已提交，不能修改",
     }
     assert ws.protection.sheet
-    fill(ws, "A2", 填报值=5, 情况说明="已补充台账")
-    fill(ws, "A1", 分子=1)  # a locked row: whatever it says is not imported
+    fill_template(ws, "A2", 填报值=5, 情况说明="已补充台账")
+    fill_template(ws, "A1", 分子=1)  # a locked row: whatever it says is not imported
     upload_template(page, wb)
     expect_flash(page, "已导入 1 项指标")
     expect(page.locator(".flash-warning")).to_contain_text(
