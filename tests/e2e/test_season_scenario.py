@@ -12,7 +12,8 @@ reporter answers with evidence, deletes a file (asked first; without JavaScript 
 inspector opens the answer's file. Each test is one step; they run in order.
 
 Screenshots of every page this touches, at 1366×900 and 390×844, go to
-``ASSESS_SEASON_SHOTS`` (default ``/work/shots/season``).
+``ASSESS_SEASON_SHOTS`` (default ``tests/e2e/artifacts/season``, which git ignores), to be
+looked at.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ RETURN_REASON = "会议台账不全，请补充"
 DEMAND = "补齐协调会议纪要并报送"
 PHOTO = "整改现场照片.png"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHOTS = Path(os.environ.get("ASSESS_SEASON_SHOTS", "/work/shots/season"))
+SHOTS = Path(
+    os.environ.get("ASSESS_SEASON_SHOTS") or Path(__file__).parent / "artifacts" / "season"
+)
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
 
 COUNTY_ONLY_SET = """\
