@@ -60,6 +60,10 @@ def indicator_to_dict(indicator: Indicator) -> dict[str, Any]:
         data["tiers"] = [{key: tier.bound, "score": tier.score} for tier in indicator.tiers]
     if indicator.grade_points:
         data["grade_points"] = dict(indicator.grade_points)
+    if indicator.min_value is not None:
+        data["min"] = indicator.min_value
+    if indicator.max_value is not None:
+        data["max"] = indicator.max_value
     if indicator.evidence:
         data["evidence"] = list(indicator.evidence)
     if indicator.source:

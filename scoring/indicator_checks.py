@@ -13,7 +13,7 @@ from decimal import Decimal
 from scoring.i18n import _
 from scoring.model import ASSESSED_KINDS, DIRECTIONS, GRADE_LEVELS, MEASURES, Indicator
 from scoring.rules import RULES
-from scoring.values import plain_number
+from scoring.values import plain_number, value_range
 
 HUNDRED = Decimal(100)
 
@@ -36,6 +36,48 @@ def _is_unit_code(entry: str) -> bool:
     # A unit code has a digit or a hyphen (410102, dept-gaj, zz-zdxq); a bare word that is
     # not a unit kind is far more likely a misspelt kind than a code.
     return any(ch.isdigit() or ch == "-" for ch in entry)
+
+
+def _range_problems(indicator: Indicator) -> list[tuple[str, str]]:
+    """``min`` and ``max``: only for numbers, non-negative, a rate's within 0–100, in order,
+    and the target inside the range (else no value could ever reach it, or every one would)."""
+    lowest, highest = indicator.min_value, indicator.max_value
+    if lowest is None and highest is None:
+        return []
+    if indicator.measure in ("boolean", "grade"):
+        return [
+            (name, _("%(m)s 类指标不设取值范围", m=indicator.measure))
+            for name, number in (("min", lowest), ("max", highest))
+            if number is not None
+        ]
+    problems = []
+    for name, number in (("min", lowest), ("max", highest)):
+        if number is None:
+            continue
+        if number < 0:
+            problems.append((name, _("不能为负数")))
+        elif indicator.measure == "rate" and number > HUNDRED:
+            problems.append((name, _("比率不能超过 100")))
+    if problems:
+        return problems
+    low, high = value_range(indicator)
+    if low > high:
+        problems.append(
+            ("max", _("上限 %(h)s 须不低于下限 %(l)s", h=plain_number(high), l=plain_number(low)))
+        )
+    elif indicator.target is not None and not low <= indicator.target <= high:
+        problems.append(
+            (
+                "target",
+                _(
+                    "目标值 %(t)s 不在取值范围 %(l)s–%(h)s 内",
+                    t=plain_number(indicator.target),
+                    l=plain_number(low),
+                    h=plain_number(high),
+                ),
+            )
+        )
+    return problems
 
 
 def check_indicator(indicator: Indicator) -> list[tuple[str, str]]:
@@ -189,6 +231,8 @@ def check_indicator(indicator: Indicator) -> list[tuple[str, str]]:
                 add(("tiers", _("第 %(n)d 档得分最多两位小数", n=position)))
             if tier.bound < 0 or (rate and tier.bound > HUNDRED):
                 add(("tiers", _("第 %(n)d 档界限超出范围", n=position)))
+
+    problems.extend(_range_problems(indicator))
 
     if indicator.grade_points:
         for level, share in indicator.grade_points:

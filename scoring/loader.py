@@ -8,6 +8,11 @@ YAML scalars are read as the text the author typed (``410102`` stays a unit code
 stays a word, ``0.8`` becomes ``Decimal("0.8")`` without passing through a binary float).
 Each indicator's own checks are :func:`scoring.indicator_checks.check_indicator`; writing a
 set back is :mod:`scoring.dumper`; the shipped sets are found by :mod:`indicators`.
+
+Beyond SPEC §3, an indicator of a number may bound its values with ``min:`` and ``max:``
+(a rate's as a percent), e.g. ``max: 365`` for meetings held in a year; without them the
+measure's default range applies (:data:`scoring.values.DEFAULT_RANGES`). Sets without them
+read as before.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ INDICATOR_FIELDS = (
     "per_item",
     "cap",
     "grade_points",
+    "min",
+    "max",
     "evidence",
     "source",
 )
@@ -296,6 +303,14 @@ class _Builder:
             except ValueError as error:
                 bad(name, str(error))
                 fields[name] = None
+        for name, attribute in (("min", "min_value"), ("max", "max_value")):
+            value = raw.get(name)
+            fields[attribute] = None
+            if value is not None:
+                try:
+                    fields[attribute] = _decimal(value)
+                except ValueError as error:
+                    bad(name, str(error))
         weight = raw.get("weight")
         fields["weight"] = Decimal(0)
         if weight is not None:

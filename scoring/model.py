@@ -74,6 +74,10 @@ class Indicator:
     grade_points: tuple[tuple[str, Decimal], ...] = ()
     evidence: tuple[str, ...] = ()
     source: str = ""
+    #: The sane range of a value (``min:`` / ``max:`` in the file; a rate's as a percent);
+    #: None takes the measure's default (:data:`scoring.values.DEFAULT_RANGES`).
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
 
     @property
     def is_base(self) -> bool:

@@ -84,7 +84,7 @@ _INDICATOR_HEADERS = {name: HEADERS.get(name) for name in INDICATOR_COLUMNS} | {
 }
 LIST_FIELDS = ("applies_to", "evidence")
 FLOW_FIELDS = ("applies_to", "evidence", "tiers", "grade_points")
-NUMBER_FIELDS = ("target", "weight", "floor", "per_item", "cap")
+NUMBER_FIELDS = ("target", "weight", "floor", "per_item", "cap", "min", "max")
 _LIST_SEPARATORS = re.compile(r"[,，、;；]")
 
 

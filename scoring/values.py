@@ -7,6 +7,10 @@ A value is, by the indicator's ``measure``:
 * ``amount`` — a non-negative :class:`~decimal.Decimal`;
 * ``grade`` — one of 优 / 良 / 中 / 差;
 * ``boolean`` — ``True`` or ``False``.
+
+A number must also be sane (合理范围): within the indicator's ``min``/``max``, or else its
+measure's default range (:data:`DEFAULT_RANGES`); a rate's bounds are on its percent, and its
+numerator and denominator are counts, held to the count range.
 """
 
 from __future__ import annotations
@@ -19,6 +23,15 @@ from scoring.i18n import _
 from scoring.model import GRADE_LEVELS, Indicator
 
 HUNDRED = Decimal(100)
+
+#: The range a number of each measure must lie in when its indicator sets no ``min``/``max``:
+#: no county holds ten million of anything it counts (people, meetings, sites), and a
+#: trillion yuan is beyond any budget line; a typo of a few extra digits is caught.
+DEFAULT_RANGES: dict[str, tuple[Decimal, Decimal]] = {
+    "count": (Decimal(0), Decimal(10**7)),
+    "amount": (Decimal(0), Decimal(10**12)),
+    "rate": (Decimal(0), HUNDRED),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,17 +186,74 @@ PARSERS: dict[str, Callable[[str], Value]] = {
 }
 
 
-def parse_value(indicator: Indicator, text: str) -> Value:
-    """The value ``text`` stands for under ``indicator``'s measure.
+def value_range(indicator: Indicator) -> tuple[Decimal, Decimal]:
+    """The (lowest, highest) sane value of a number under ``indicator`` (a rate's percent):
+    its own ``min``/``max`` where set, else its measure's default. Only for numbers."""
+    low, high = DEFAULT_RANGES[indicator.measure]
+    return (
+        low if indicator.min_value is None else indicator.min_value,
+        high if indicator.max_value is None else indicator.max_value,
+    )
+
+
+def _readable(number: Decimal) -> str:
+    """A bound as a person reads it: digits grouped by thousands (10,000,000)."""
+    return format(Decimal(plain_number(number)), ",")
+
+
+def _out_of_range(text: str, low: Decimal, high: Decimal, unit: str) -> ValueError:
+    return ValueError(
+        _(
+            "数值超出范围：%(text)s（应在 %(low)s 至 %(high)s%(unit)s 之间）",
+            text=text.strip()[:20],
+            low=_readable(low),
+            high=_readable(high),
+            unit=unit if unit in ("", "%") else f" {unit}",
+        )
+    )
+
+
+def check_range(indicator: Indicator, value: Value, text: str) -> Value:
+    """``value`` if it lies in the indicator's sane range (:func:`value_range`), a rate's
+    numerator and denominator in the count range; else ``ValueError`` naming the range."""
+    if isinstance(value, Rate):
+        most = DEFAULT_RANGES["count"][1]
+        if value.denominator > most:  # the numerator is no larger (parse_rate)
+            raise ValueError(
+                _(
+                    "分子、分母超出范围：%(text)s（每项应在 0 至 %(high)s 之间）",
+                    text=text.strip()[:20],
+                    high=_readable(most),
+                )
+            )
+        number, unit = value.percent, "%"
+    elif isinstance(value, Decimal):
+        number, unit = value, indicator.unit
+    else:
+        return value
+    low, high = value_range(indicator)
+    if not low <= number <= high:
+        raise _out_of_range(text, low, high, unit)
+    return value
+
+
+def parse_value(indicator: Indicator, text: str, check_bounds: bool = True) -> Value:
+    """The value ``text`` stands for under ``indicator``'s measure, within its sane range
+    (:func:`check_range`; ``check_bounds=False`` reads back a value stored before a range
+    applied).
 
     Raises ``ValueError`` with a message fit to show the person who typed it.
     """
-    return PARSERS[indicator.measure](text)
+    value = PARSERS[indicator.measure](text)
+    return check_range(indicator, value, text) if check_bounds else value
 
 
 def parser_for(indicator: Indicator) -> Callable[[str], Value]:
     """The function :func:`parse_value` uses for ``indicator``, for parsing many values."""
-    return PARSERS[indicator.measure]
+    parse = PARSERS[indicator.measure]
+    if indicator.measure not in DEFAULT_RANGES:
+        return parse
+    return lambda text: check_range(indicator, parse(text), text)
 
 
 def format_value(value: Value) -> str:

@@ -2,6 +2,9 @@
 document.addEventListener("submit", function (event) {
   var button = event.submitter;
   var message = button && button.getAttribute("data-confirm");
+  // A "删除" checkbox ticked in a form that saves many rows asks the same way.
+  var ticked = event.target.querySelector("input[type=checkbox][data-confirm]:checked");
+  if (!message && ticked) message = ticked.getAttribute("data-confirm");
   if (message && !window.confirm(message)) event.preventDefault();
 });
 // Show a rate as a percent while it is typed (分子 / 分母), in the item being typed in.

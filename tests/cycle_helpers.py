@@ -51,3 +51,37 @@ def png_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (400, 300), (200, 30, 30)).save(out, "PNG")
     return out.getvalue()
+
+
+def download_template(client, cycle, u):
+    """The unit's fill-in workbook as the client downloads it."""
+    from openpyxl import load_workbook
+
+    response = client.get(f"/cycles/{cycle.id}/units/{u.id}/template.xlsx")
+    assert response.status_code == 200
+    return load_workbook(io.BytesIO(response.data))
+
+
+def upload_template(client, cycle, u, wb):
+    """Upload a filled workbook as the unit's page does; the page it lands on."""
+    out = io.BytesIO()
+    wb.save(out)
+    return client.post(
+        f"/cycles/{cycle.id}/units/{u.id}/template",
+        data={"workbook": (io.BytesIO(out.getvalue()), "filled.xlsx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+
+
+TEMPLATE_INPUTS = {"分子": 6, "分母": 7, "填报值": 8, "情况说明": 9}
+
+
+def fill_template(ws, code, **cells):
+    """Type ``cells`` (by column heading) into the row of indicator ``code``."""
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == code:
+            for name, value in cells.items():
+                row[TEMPLATE_INPUTS[name] - 1].value = value
+            return
+    raise AssertionError(code)

@@ -31,6 +31,7 @@ from assess.core.enums import (
     NominationState,
     RectificationState,
     Role,
+    SubmissionState,
 )
 
 ADMIN, INSPECTOR, REPORTER, VIEWER = Role.ADMIN, Role.INSPECTOR, Role.REPORTER, Role.VIEWER
@@ -77,6 +78,7 @@ RULES: dict[str, frozenset[str]] = {
     "rectifications.read_text": EVERYONE,  # viewers: once results are published
     "evidence.remove": frozenset({REPORTER}),
     "submissions.edit": frozenset({REPORTER}),
+    "submissions.withdraw": frozenset({REPORTER}),  # before an inspector acts (撤回)
     "nominations.every_unit": frozenset({ADMIN, INSPECTOR, VIEWER}),  # reporters: own unit
     "nominations.open": frozenset({ADMIN, INSPECTOR, REPORTER}),
     "nominations.edit": frozenset({REPORTER}),
@@ -158,8 +160,11 @@ def _own_unit(user, unit_id: int | None) -> bool:
 
 
 def cycle_visible(user, cycle) -> bool:
-    """``cycles.view`` on a Cycle (``state``): a draft is the office's and the inspectors'."""
-    return cycle.state != CycleState.DRAFT or user.role in STAFF
+    """``cycles.view`` on a Cycle (``state``, ``assesses``): a draft is the office's and the
+    inspectors'; a reporter sees only a cycle whose indicator set applies to its unit."""
+    if cycle.state == CycleState.DRAFT and user.role not in STAFF:
+        return False
+    return user.role != REPORTER or cycle.assesses(user.unit_id)
 
 
 def authors_self_report(user, report) -> bool:
@@ -177,6 +182,17 @@ def edits_self_report(user, obj) -> bool:
     # A whole self-report has no status, nor has a line with nothing saved yet.
     status = getattr(obj, "status", None)
     return status is None or status in EDITABLE_SUBMISSION_STATES
+
+
+def withdraws_submission(user, obj) -> bool:
+    """``submissions.withdraw`` on a SelfReport, a self-report Item or a Submission
+    (``unit_id``, ``cycle.state``, for a line its ``status``): the unit's own reporter while
+    the cycle is open, a line only while it waits for an inspector (submitted, not yet
+    verified or returned); a whole self-report whatever its lines (the service says which)."""
+    if not authors_self_report(user, obj) or not cycle_allows(obj.cycle, "self_report"):
+        return False
+    status = getattr(obj, "status", SubmissionState.SUBMITTED)
+    return status == SubmissionState.SUBMITTED
 
 
 def reviews_submission(user, submission) -> bool:
@@ -221,9 +237,11 @@ def reads_evidence(user, evidence) -> bool:
 
 
 def removes_evidence(user, evidence) -> bool:
-    """``evidence.remove`` on an Evidence row (``submission_id``, ``unit_id``): the unit's
-    own reporter, for self-report evidence (a nomination's goes with the nomination)."""
-    return evidence.submission_id is not None and _own_unit(user, evidence.unit_id)
+    """``evidence.remove`` on an Evidence row (``submission_id``, ``rectification_id``,
+    ``unit_id``): the unit's own reporter, for self-report evidence and the evidence of its
+    rectification answers (a nomination's goes with the nomination)."""
+    attached = evidence.submission_id is not None or evidence.rectification_id is not None
+    return attached and _own_unit(user, evidence.unit_id)
 
 
 def opens_nomination(user, nomination) -> bool:
@@ -274,6 +292,7 @@ PREDICATES: dict[str, Callable[..., bool]] = {
     "cycles.view": cycle_visible,
     "submissions.edit_own": authors_self_report,
     "submissions.edit": edits_self_report,
+    "submissions.withdraw": withdraws_submission,
     "submissions.review": reviews_submission,
     "rectifications.manage": manages_rectifications,
     "rectifications.respond": responds_to_rectification,

@@ -1,17 +1,26 @@
-"""Excel for units and the office: a unit's fill-in template and its all-or-nothing import,
-and the results export."""
+"""Excel for units and the office: a unit's fill-in template and its import, and the results
+export.
+
+The template marks the rows a unit may no longer change (handed in, verified) read-only:
+grey, their cells locked under sheet protection, their status in words. The import saves
+the editable rows (draft, returned, never saved) all together or none of them, and lists
+the locked rows it skipped.
+"""
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Font, PatternFill, Protection
 
 from assess.accounts.models import User
 from assess.core.db import database
+from assess.core.enums import SubmissionState
 from assess.core.formatting import plain_number
+from assess.core.labels import submission_state_label
 from assess.cycles.models import Cycle
 from assess.cycles.submissions import (
     SubmissionError,
@@ -35,6 +44,10 @@ TEMPLATE_COLUMNS = (
     "填报值",
     "情况说明",
 )
+# After the columns the import reads: what the unit may still do with the row. Templates
+# downloaded before it existed import the same.
+STATUS_COLUMN = "状态"
+INPUT_COLUMNS = "FGHI"  # 分子, 分母, 填报值, 情况说明: unlocked in an editable row
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 # A unit fills a few dozen indicators. A few KB of zip can hold millions of rows (each one
 # an error message in the session cookie): read at most this many, unpack at most 50 MB.
@@ -42,6 +55,18 @@ MAX_TEMPLATE_ROWS = 500
 MAX_TEMPLATE_UNZIPPED_BYTES = 50 * 1024 * 1024
 MAX_ERRORS_SHOWN = 20
 _HEADER_FILL = PatternFill("solid", fgColor="F0F2F5")
+_LOCKED_FILL = PatternFill("solid", fgColor="D9D9D9")
+_UNLOCKED = Protection(locked=False)
+
+
+@dataclass
+class TemplateImport:
+    """What importing a fill-in workbook did: rows saved, locked rows skipped (each as
+    "code（status）"), and the errors that refused the whole import."""
+
+    saved: int = 0
+    skipped: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 def _measure_label(measure: str) -> str:
@@ -69,12 +94,28 @@ def _to_bytes(wb: Workbook) -> io.BytesIO:
     return out
 
 
-def unit_template(cycle: Cycle, unit: Unit) -> io.BytesIO:
-    """The unit's fill-in workbook, pre-filled with what it has saved so far."""
+def _row_status(item, editable: bool) -> str:
+    """The row's status as the unit reads it: 未填报, 草稿, 已退回 (with the reason) while
+    it may be changed; 已提交, 已核定, or the state outside the reporting period, locked."""
+    sub = item.submission
+    label = submission_state_label(item.status)
+    if not item.editable:
+        return _("%(s)s，不能修改", s=label)
+    if not editable:
+        return _("%(s)s，当前不能填报", s=label)
+    if sub is not None and sub.status == SubmissionState.RETURNED and sub.return_reason:
+        return _("%(s)s：%(r)s", s=label, r=sub.return_reason)
+    return label
+
+
+def unit_template(cycle: Cycle, unit: Unit, editable: bool = True) -> io.BytesIO:
+    """The unit's fill-in workbook, pre-filled with what it has saved so far. Rows it can no
+    longer change (handed in, verified; every row when ``editable`` is False, e.g. the cycle
+    is closed) are grey and locked by sheet protection, with their status in the last column."""
     wb = Workbook()
     ws = wb.active
     ws.title = _("自评填报")
-    _header(ws, TEMPLATE_COLUMNS)
+    _header(ws, (*TEMPLATE_COLUMNS, STATUS_COLUMN))
     for item in unit_items(cycle, unit):
         ind, sub = item.indicator, item.submission
         num = den = value = ""
@@ -96,10 +137,23 @@ def unit_template(cycle: Cycle, unit: Unit) -> io.BytesIO:
                 den,
                 value,
                 sub.narrative if sub else "",
+                _row_status(item, editable),
             ],
         )
-    for column, width in zip("ABCDEFGHI", (10, 40, 18, 8, 10, 10, 10, 12, 50), strict=True):
+        row = ws.max_row
+        if editable and item.editable:
+            for column in INPUT_COLUMNS:
+                ws[f"{column}{row}"].protection = _UNLOCKED
+        else:
+            for cell in ws[row]:
+                cell.fill = _LOCKED_FILL
+    for column, width in zip("ABCDEFGHIJ", (10, 40, 18, 8, 10, 10, 10, 12, 50, 24), strict=True):
         ws.column_dimensions[column].width = width
+    # No password: the lock only keeps a locked row from being typed over by mistake; the
+    # import decides on the rows' states in the database, whatever the file says.
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
     return _to_bytes(wb)
 
 
@@ -115,23 +169,26 @@ def _lines(text: str | None) -> str:
     return (text or "").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def import_unit_workbook(
-    cycle: Cycle, unit: Unit, data: bytes, actor: User
-) -> tuple[int, list[str]]:
-    """Save every row of a filled template, or none: returns (rows saved, errors by row)."""
+def import_unit_workbook(cycle: Cycle, unit: Unit, data: bytes, actor: User) -> TemplateImport:
+    """Save the editable rows of a filled template (draft, returned, never saved) in one
+    transaction, or none of them when any row is wrong (``errors``, by row); rows of items
+    handed in or verified are skipped and listed (``skipped``), whatever they hold."""
     if len(data) > MAX_TEMPLATE_BYTES:
-        return 0, [_("文件过大")]
+        return TemplateImport(errors=[_("文件过大")])
     try:
         sheets = read_sheets(data, MAX_TEMPLATE_ROWS + 1, MAX_TEMPLATE_UNZIPPED_BYTES)
     except WorkbookTooLarge:
-        return 0, [_("文件过大")]
+        return TemplateImport(errors=[_("文件过大")])
     except UnreadableWorkbook:
-        return 0, [_("无法读取文件：请上传由本系统下载的 Excel 填报模板（.xlsx）")]
+        return TemplateImport(
+            errors=[_("无法读取文件：请上传由本系统下载的 Excel 填报模板（.xlsx）")]
+        )
     rows = next(iter(sheets.values()), [])
     if not rows or tuple(_cell(c) for c in rows[0][: len(TEMPLATE_COLUMNS)]) != TEMPLATE_COLUMNS:
-        return 0, [_("表头与填报模板不一致，请重新下载模板")]
+        return TemplateImport(errors=[_("表头与填报模板不一致，请重新下载模板")])
     items = {i.indicator.code: i for i in unit_items(cycle, unit)}
-    errors, seen, planned = [], set(), []
+    result, seen, planned = TemplateImport(), set(), []
+    errors = result.errors
     for number, row in enumerate(rows[1:], start=2):
         cells = [_cell(c) for c in row[: len(TEMPLATE_COLUMNS)]] + [""] * len(TEMPLATE_COLUMNS)
         code, num, den, value, narrative = cells[0], cells[5], cells[6], cells[7], cells[8]
@@ -153,11 +210,11 @@ def import_unit_workbook(
             errors.append(_("第 %(n)s 行：指标 %(c)s 重复", n=number, c=code))
             continue
         seen.add(code)
+        if not item.editable:
+            result.skipped.append(f"{code}（{submission_state_label(item.status)}）")
+            continue
         text = value_text_from_form(item.indicator, value, num, den)
         if not text and not narrative:
-            continue
-        if not item.editable:
-            errors.append(_("第 %(n)s 行：指标 %(c)s 已提交，不能修改", n=number, c=code))
             continue
         try:
             normalise_value(item.indicator, text)
@@ -166,7 +223,8 @@ def import_unit_workbook(
             continue
         planned.append((number, code, text, narrative, item))
     if errors:
-        return 0, errors[:MAX_ERRORS_SHOWN]  # each is a flash message in the session cookie
+        del errors[MAX_ERRORS_SHOWN:]  # each is a flash message in the session cookie
+        return result
     try:
         with database.atomic() as txn:
             for number, code, text, narrative, item in planned:
@@ -184,10 +242,12 @@ def import_unit_workbook(
                     errors.append(_("第 %(n)s 行：%(e)s", n=number, e=str(exc)))
             if errors:
                 txn.rollback()
-                return 0, errors
+                return result
     except SubmissionError as exc:
-        return 0, [str(exc)]
-    return len(planned), []
+        errors.append(str(exc))
+        return result
+    result.saved = len(planned)
+    return result
 
 
 def results_workbook(cycle: Cycle, tables) -> io.BytesIO:

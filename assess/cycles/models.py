@@ -41,6 +41,16 @@ class Cycle(BaseModel):
     def __str__(self) -> str:
         return self.title
 
+    def assesses(self, unit_id: int | None) -> bool:
+        """True when the cycle's indicator set applies to the unit: it has at least one
+        indicator assigned (目标责任书) in this cycle."""
+        return (
+            unit_id is not None
+            and Assignment.select()
+            .where(Assignment.cycle == self, Assignment.unit == unit_id)
+            .exists()
+        )
+
 
 class Assignment(BaseModel):
     """An indicator assigned to a unit for a cycle (目标责任书), with optional overrides."""

@@ -44,7 +44,9 @@ def compute_results(cycle: Cycle) -> tuple[list[UnitResult], dict[str, Unit]]:
         text = sub.verified_value_text or sub.value_text
         if text:
             indicator = parsed.indicator(sub.indicator_code)
-            values.setdefault(sub.unit_id, {})[sub.indicator_code] = parse_value(indicator, text)
+            values.setdefault(sub.unit_id, {})[sub.indicator_code] = parse_value(
+                indicator, text, check_bounds=False
+            )
         if sub.deduction:
             deductions.setdefault(sub.unit_id, {})[sub.indicator_code] = Decimal(sub.deduction)
     overrides = overrides_for(cycle)

@@ -13,6 +13,7 @@ from assess.core.enums import RectificationState
 from assess.core.models import utcnow
 from assess.cycles.lifecycle import locked_cycle
 from assess.cycles.models import Cycle, Rectification
+from assess.evidence.models import Evidence
 from assess.units.models import Unit
 from assess.units.tree import recusal_message
 
@@ -41,6 +42,17 @@ def traffic_light(due: date | None, done: bool, today: date | None = None) -> st
     if due - today <= timedelta(days=WARNING_DAYS):
         return "yellow"
     return "green"
+
+
+def evidence_of(rows: list[Rectification]) -> dict[int, list[Evidence]]:
+    """The evidence files of each answer (整改佐证材料), by demand id, in upload order (one
+    query)."""
+    found: dict[int, list[Evidence]] = {r.id: [] for r in rows}
+    if rows:
+        query = Evidence.select().where(Evidence.rectification.in_(list(found)))
+        for e in query.order_by(Evidence.id):
+            found[e.rectification_id].append(e)
+    return found
 
 
 def demand(

@@ -193,7 +193,8 @@ def rate_jump_warning(cycle: Cycle, unit: Unit, indicator: Indicator, text: str)
     previous = _previous_value(cycle, unit, indicator.code)
     if not previous:
         return None
-    now, before = parse_value(indicator, text), parse_value(indicator, previous)
+    # Last cycle's value was checked against last cycle's set, not this one's ranges.
+    now, before = parse_value(indicator, text), parse_value(indicator, previous, check_bounds=False)
     if isinstance(now, Rate) and isinstance(before, Rate):
         jump = abs(now.percent - before.percent)
         if jump > RATE_JUMP_WARNING_POINTS:
@@ -356,6 +357,88 @@ def submit_unit(cycle: Cycle, unit: Unit, actor: User) -> int:
         if count == 0:
             raise SubmissionError(_("没有需要提交的指标"))
     return count
+
+
+def _withdrawal_refusal(current: Submission) -> str:
+    """Why a line can no longer be withdrawn, naming what the inspector did in between."""
+    who = current.updated_by.label if current.updated_by else "-"
+    when = current.updated_at.strftime("%Y-%m-%d %H:%M")
+    code = current.indicator_code
+    if current.status == SubmissionState.VERIFIED:
+        return _(
+            "%(code)s 已由 %(who)s 于 %(when)s 核定，不能撤回；如需更正请联系督查组",
+            code=code,
+            who=who,
+            when=when,
+        )
+    if current.status == SubmissionState.RETURNED:
+        return _(
+            "%(code)s 已由 %(who)s 于 %(when)s 退回，无需撤回，可直接修改后重新提交",
+            code=code,
+            who=who,
+            when=when,
+        )
+    return _("%(code)s 尚未提交，无需撤回", code=code)
+
+
+def _withdraw(sub: Submission, expected_version: int | None, actor: User) -> None:
+    """Turn one handed-in line back into a draft, inside the caller's transaction, if no
+    inspector has acted on it (still ``submitted`` on the locked row)."""
+    current = locked(Submission, sub.id)
+    if current.status != SubmissionState.SUBMITTED:
+        raise SubmissionError(_withdrawal_refusal(current))
+    _write(
+        sub,
+        expected_version,
+        sub.value_text,
+        actor,
+        "submission.withdraw",
+        frozenset({SubmissionState.SUBMITTED}),
+        _withdrawal_refusal(current),
+        status=SubmissionState.DRAFT,
+        submitted_at=None,
+    )
+
+
+def withdraw_item(sub: Submission, expected_version: int, actor: User) -> None:
+    """Withdraw (撤回) one submitted line back to a draft, before any inspector has acted on
+    it. Refused (SubmissionError, saying what the inspector did) once it was verified or
+    returned, and while the cycle takes no self-report writes; both decided on rows locked
+    inside the transaction, as is the version (ConflictError)."""
+    with database.atomic():
+        locked_cycle(sub.cycle_id, "self_report", SubmissionError)
+        _withdraw(sub, expected_version, actor)
+
+
+def withdraw_unit(cycle: Cycle, unit: Unit, actor: User) -> tuple[int, list[str]]:
+    """Withdraw (撤回) every line of the unit still waiting for an inspector; return (lines
+    withdrawn, the refusals of lines an inspector has already verified). Refused whole when
+    no line is waiting, or the cycle takes no self-report writes."""
+    with database.atomic():
+        locked_cycle(cycle.id, "self_report", SubmissionError)
+        handed_in = list(
+            Submission.select()
+            .where(
+                Submission.cycle == cycle,
+                Submission.unit == unit,
+                Submission.status.in_(HANDED_IN_SUBMISSION_STATES),
+            )
+            .order_by(Submission.indicator_code)
+        )
+        count, kept = 0, []
+        for sub in handed_in:
+            try:
+                _withdraw(sub, None, actor)
+            except SubmissionError as exc:
+                kept.append(str(exc))
+            else:
+                count += 1
+        if count == 0:
+            raise SubmissionError(
+                _("没有可撤回的指标：督查人员已开始核查，或尚未提交")
+                + ("（" + "；".join(kept) + "）" if kept else "")
+            )
+    return count, kept
 
 
 def _review(sub: Submission, expected_version: int, mine: str, actor, action: str, **changes):

@@ -1,4 +1,5 @@
-"""Evidence (佐证材料) records: files from the store attached to submissions and nominations.
+"""Evidence (佐证材料) records: files from the store attached to submissions, to a unit's
+answers to rectification demands (整改), and to nominations.
 
 The bytes live in ``assess.evidence.storage.EvidenceStore`` (content-addressed, outside the
 web root); this module keeps the database rows and the audit trail (who may read them is
@@ -16,9 +17,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database, locked
-from assess.core.enums import EDITABLE_SUBMISSION_STATES
+from assess.core.enums import EDITABLE_SUBMISSION_STATES, RectificationState
 from assess.cycles.lifecycle import locked_cycle
-from assess.cycles.models import Submission
+from assess.cycles.models import Rectification, Submission
 from assess.evidence.models import Evidence
 from assess.evidence.storage import (
     EvidenceRejected,
@@ -38,6 +39,7 @@ EVIDENCE_AUDIT_FIELDS = (
     "kind",
     "unit",
     "submission",
+    "rectification",
     "nomination_id",
 )
 
@@ -123,13 +125,18 @@ def attach(
     unit_id: int,
     submission: Submission | None = None,
     nomination_id: int | None = None,
+    rectification: Rectification | None = None,
 ) -> list[Evidence]:
-    """Record stored files as evidence of a submission or a nomination; audited. A
-    submission's evidence only while it is editable in an open cycle (EvidenceError)."""
+    """Record stored files as evidence of a submission, a rectification answer or a
+    nomination; audited. A submission's evidence only while it is editable in an open cycle,
+    an answer's while its demand is not closed and the cycle takes rectification writes
+    (EvidenceError)."""
     rows = []
     with database.atomic():
         if submission is not None:
             _require_editable(submission.id)
+        if rectification is not None:
+            _require_answerable(rectification.id)
         for f in stored:
             row = Evidence.create(
                 sha256=f.sha256,
@@ -141,6 +148,7 @@ def attach(
                 has_thumbnail=f.has_thumbnail,
                 unit=unit_id,
                 submission=submission,
+                rectification=rectification,
                 nomination_id=nomination_id,
                 uploaded_by=actor,
             )
@@ -156,11 +164,13 @@ def attach(
 
 
 def remove(evidence: Evidence, actor: User) -> None:
-    """Detach a file from an editable submission. Only the row goes: the bytes may be named
-    by other rows, and the sweep removes them once none does."""
+    """Detach a file from an editable submission or an answer still open. Only the row
+    goes: the bytes may be named by other rows, and the sweep removes them once none does."""
     with database.atomic():
         if evidence.submission_id is not None:
             _require_editable(evidence.submission_id)
+        if evidence.rectification_id is not None:
+            _require_answerable(evidence.rectification_id)
         before = audit.model_snapshot(evidence, EVIDENCE_AUDIT_FIELDS)
         evidence.delete_instance()
         audit.record("evidence.delete", "evidence", evidence.id, before=before, actor=actor)
@@ -173,3 +183,12 @@ def _require_editable(submission_id: int) -> None:
     locked_cycle(sub.cycle_id, "self_report", EvidenceError)
     if sub.status not in EDITABLE_SUBMISSION_STATES:
         raise EvidenceError(_("指标已提交，不能修改佐证材料"))
+
+
+def _require_answerable(rectification_id: int) -> None:
+    """Refuse (EvidenceError) unless the demand's cycle takes rectification writes and the
+    demand is not closed, read from rows locked in the caller's transaction."""
+    row = locked(Rectification, rectification_id)
+    locked_cycle(row.cycle_id, "rectification", EvidenceError)
+    if row.status == RectificationState.CLOSED:
+        raise EvidenceError(_("该整改要求已关闭，不能修改佐证材料"))

@@ -12,6 +12,7 @@ from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Cycle, Rectification, Submission, UnitResultRecord
 from assess.cycles.pages import all_rankings, unit_result_view
 from assess.cycles.publishing import current_snapshot
+from assess.cycles.rectifications import evidence_of
 from assess.evidence.models import Evidence
 from assess.reports.data import (
     CategoryScore,
@@ -99,13 +100,22 @@ def unit_report(
         .where(Evidence.submission.in_(list(subs) or [0]))
         .order_by(Evidence.submission, Evidence.id)
     )
-    rects = tuple(
-        RectificationRow(
-            r.indicator_code, r.demand, r.due_date, rectification_state_label(r.status), r.response
-        )
-        for r in Rectification.select()
+    demands = list(
+        Rectification.select()
         .where(Rectification.cycle == cycle, Rectification.unit == unit)
         .order_by(Rectification.due_date)
+    )
+    answered = evidence_of(demands)
+    rects = tuple(
+        RectificationRow(
+            r.indicator_code,
+            r.demand,
+            r.due_date,
+            rectification_state_label(r.status),
+            r.response,
+            tuple(e.original_name for e in answered[r.id]),
+        )
+        for r in demands
     )
     peer_rows: tuple[RankingRow, ...] = ()
     if show_peers:

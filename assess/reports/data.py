@@ -68,13 +68,15 @@ class EvidenceRow:
 
 @dataclass(frozen=True)
 class RectificationRow:
-    """One rectification demand (整改要求) with its due date and state."""
+    """One rectification demand (整改要求) with its due date and state, the unit's answer
+    and the names of the evidence files it attached (整改佐证材料)."""
 
     indicator_code: str
     demand: str
     due_date: date
     status: str
     response: str
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

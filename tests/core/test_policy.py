@@ -142,8 +142,9 @@ def person(name: str, active: bool = True) -> SimpleNamespace:
     return SimpleNamespace(is_authenticated=True, is_active=active, role=role, unit_id=unit_id)
 
 
-def cycle(state: str) -> SimpleNamespace:
-    return SimpleNamespace(state=state)
+def cycle(state: str, assessed: tuple[int, ...] = (1, 2)) -> SimpleNamespace:
+    """A cycle whose indicator set applies to the units ``assessed``."""
+    return SimpleNamespace(state=state, assesses=lambda unit_id: unit_id in assessed)
 
 
 def line(state: str, status: str | None, unit_id: int = 1) -> SimpleNamespace:
@@ -186,11 +187,14 @@ def rectification(state: str, status: str, unit_id: int = 1) -> SimpleNamespace:
     return SimpleNamespace(cycle=cycle(state), unit_id=unit_id, status=status)
 
 
-def evidence(submission_id=None, nomination_row=None, unit_id=1, nomination_id=None):
+def evidence(
+    submission_id=None, nomination_row=None, unit_id=1, nomination_id=None, rectification_id=None
+):
     if nomination_row is not None:
         nomination_id = 99
     return SimpleNamespace(
         submission_id=submission_id,
+        rectification_id=rectification_id,
         nomination_id=nomination_id,
         nomination=nomination_row,
         unit_id=unit_id,
@@ -208,6 +212,8 @@ OBJECT_RULES = [
     ("library.edit", cycle("draft"), {"admin"}),
     ("library.edit", cycle("open"), NOBODY),  # opening freezes the set
     ("library.edit", cycle("published"), NOBODY),
+    ("cycles.view", cycle("open", assessed=(2,)), EVERYBODY - {"reporter"}),
+    ("cycles.view", cycle("published", assessed=()), {"admin", "inspector", "viewer"}),
     ("submissions.edit_own", line("review", None), {"reporter"}),
     ("submissions.edit_own", line("open", None, unit_id=2), {"other"}),
     ("submissions.edit", line("open", None), {"reporter"}),
@@ -219,6 +225,13 @@ OBJECT_RULES = [
     ("submissions.edit", line("open", "verified"), NOBODY),
     ("submissions.edit", line("review", "returned"), NOBODY),
     ("submissions.edit", line("open", "draft", unit_id=2), {"other"}),
+    ("submissions.withdraw", line("open", None), {"reporter"}),
+    ("submissions.withdraw", line("open", "submitted"), {"reporter"}),
+    ("submissions.withdraw", line("open", "submitted", unit_id=2), {"other"}),
+    ("submissions.withdraw", line("open", "verified"), NOBODY),
+    ("submissions.withdraw", line("open", "returned"), NOBODY),
+    ("submissions.withdraw", line("open", "draft"), NOBODY),
+    ("submissions.withdraw", line("review", "submitted"), NOBODY),
     ("submissions.review", item("submitted"), {"admin", "inspector"}),
     ("submissions.review", item("verified"), {"admin", "inspector"}),
     ("submissions.review", item("draft"), NOBODY),
@@ -245,6 +258,9 @@ OBJECT_RULES = [
     ("evidence.remove", evidence(submission_id=5), {"reporter"}),
     ("evidence.remove", evidence(submission_id=5, unit_id=2), {"other"}),
     ("evidence.remove", evidence(nomination_row=nomination()), NOBODY),
+    ("evidence.remove", evidence(rectification_id=3), {"reporter"}),
+    ("evidence.remove", evidence(rectification_id=3, unit_id=2), {"other"}),
+    ("evidence.read", evidence(rectification_id=3), {"admin", "inspector", "reporter"}),
     ("nominations.open", nomination(), {"admin", "inspector", "reporter"}),
     ("nominations.open", nomination(unit_id=2), {"admin", "inspector", "other"}),
     ("nominations.open", nomination(sheets=()), {"admin", "reporter"}),

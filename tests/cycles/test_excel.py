@@ -10,52 +10,32 @@ from openpyxl import load_workbook
 from assess.cycles.models import Cycle, Submission
 from scoring.loader import load_indicator_set
 from scoring.spreadsheets import set_to_xlsx
-from tests.cycle_helpers import SET_PATH, make_cycle, unit
-
-
-def _template(client, cycle, u):
-    response = client.get(f"/cycles/{cycle.id}/units/{u.id}/template.xlsx")
-    assert response.status_code == 200
-    return load_workbook(io.BytesIO(response.data))
-
-
-def _upload(client, cycle, u, wb):
-    out = io.BytesIO()
-    wb.save(out)
-    return client.post(
-        f"/cycles/{cycle.id}/units/{u.id}/template",
-        data={"workbook": (io.BytesIO(out.getvalue()), "filled.xlsx")},
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
-
-
-def _fill(ws, code, **cells):
-    columns = {"分子": 6, "分母": 7, "填报值": 8, "情况说明": 9}
-    for row in ws.iter_rows(min_row=2):
-        if row[0].value == code:
-            for name, value in cells.items():
-                row[columns[name] - 1].value = value
-            return
-    raise AssertionError(code)
+from tests.cycle_helpers import (
+    SET_PATH,
+    download_template,
+    fill_template,
+    make_cycle,
+    unit,
+    upload_template,
+)
 
 
 def test_template_round_trip(as_user, db):
     cycle, jinshui = make_cycle("open"), unit("410105")
     reporter = as_user("r-410105")
-    wb = _template(reporter, cycle, jinshui)
+    wb = download_template(reporter, cycle, jinshui)
     ws = wb.active
     assert [c.value for c in ws[1]][:2] == ["指标编码", "指标名称"]
     assert [r[0].value for r in ws.iter_rows(min_row=2)] == ["A1", "A2", "B1", "X1", "V1"]
-    _fill(ws, "A1", 分子=180, 分母=200, 情况说明="抽样调查")
-    _fill(ws, "A2", 填报值=4)
-    _fill(ws, "B1", 填报值="良")
-    page = _upload(reporter, cycle, jinshui, wb).data.decode()
+    fill_template(ws, "A1", 分子=180, 分母=200, 情况说明="抽样调查")
+    fill_template(ws, "A2", 填报值=4)
+    fill_template(ws, "B1", 填报值="良")
+    page = upload_template(reporter, cycle, jinshui, wb).data.decode()
     assert "已导入 3 项指标" in page
     values = {s.indicator_code: s.value_text for s in Submission.select()}
     assert values == {"A1": "180/200", "A2": "4", "B1": "良"}
     # The downloaded template now carries the saved values.
-    again = _template(reporter, cycle, jinshui).active
+    again = download_template(reporter, cycle, jinshui).active
     assert [c.value for c in again[2]][5:7] in (["180", "200"], [180, 200])
 
 
@@ -64,11 +44,11 @@ def test_blank_rows_of_indicators_not_this_units_are_ignored(as_user, db):
     apply to this unit: blank, they are no answer (SPEC §4); filled, they are an error."""
     cycle, jinshui = make_cycle("open"), unit("410105")
     reporter = as_user("r-410105")
-    wb = _template(reporter, cycle, jinshui)
+    wb = download_template(reporter, cycle, jinshui)
     ws = wb.active
-    _fill(ws, "A2", 填报值=4)
+    fill_template(ws, "A2", 填报值=4)
     ws.append(["Q9", "不适用于本单位的指标"])
-    page = _upload(reporter, cycle, jinshui, wb).data.decode()
+    page = upload_template(reporter, cycle, jinshui, wb).data.decode()
     assert "已导入 1 项指标" in page
     assert {s.indicator_code: s.value_text for s in Submission.select()} == {"A2": "4"}
 
@@ -76,13 +56,13 @@ def test_blank_rows_of_indicators_not_this_units_are_ignored(as_user, db):
 def test_template_import_is_all_or_nothing(as_user, db):
     cycle, jinshui = make_cycle("open"), unit("410105")
     reporter = as_user("r-410105")
-    wb = _template(reporter, cycle, jinshui)
+    wb = download_template(reporter, cycle, jinshui)
     ws = wb.active
-    _fill(ws, "A1", 分子=300, 分母=200)  # numerator above denominator
-    _fill(ws, "A2", 填报值=4)
-    _fill(ws, "B1", 填报值="很好")  # not a grade
+    fill_template(ws, "A1", 分子=300, 分母=200)  # numerator above denominator
+    fill_template(ws, "A2", 填报值=4)
+    fill_template(ws, "B1", 填报值="很好")  # not a grade
     ws.append(["Q9", "不存在的指标", None, None, None, None, None, 5])  # filled: an error
-    page = _upload(reporter, cycle, jinshui, wb).data.decode()
+    page = upload_template(reporter, cycle, jinshui, wb).data.decode()
     assert "第 2 行" in page and "第 4 行" in page and "第 7 行" in page
     assert "未保存任何数据" in page
     assert not Submission.select().exists()

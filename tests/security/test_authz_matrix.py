@@ -86,6 +86,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "selfreport.submit": UNIT_WRITE,
     "selfreport.upload_template": UNIT_WRITE,
     "selfreport.respond": UNIT_WRITE,
+    "selfreport.withdraw_item": UNIT_WRITE,
+    "selfreport.withdraw": UNIT_WRITE,
     # inspection
     "inspection.queue": STAFF_ONLY,
     "inspection.review": STAFF_ONLY,

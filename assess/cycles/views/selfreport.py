@@ -23,6 +23,7 @@ from assess.core.db import database
 from assess.core.enums import (
     CycleState,
     RectificationState,
+    SubmissionState,
 )
 from assess.core.formatting import local_time
 from assess.core.models import utcnow
@@ -31,7 +32,7 @@ from assess.cycles import rectifications, submissions
 from assess.cycles.excel import import_unit_workbook, unit_template
 from assess.cycles.forms import ResponseForm, SelfReportPost, read_draft
 from assess.cycles.lifecycle import indicator_set
-from assess.cycles.models import Cycle, Rectification
+from assess.cycles.models import Cycle, Rectification, Submission
 from assess.cycles.pages import Progress, unit_progress
 from assess.evidence import attachments
 from assess.evidence.models import Evidence
@@ -49,6 +50,8 @@ def _load(cycle_id: int, unit_id: int) -> tuple[Cycle, Unit]:
     cycle = Cycle.get_or_none(Cycle.id == cycle_id)
     unit = Unit.get_or_none(Unit.id == unit_id)
     if cycle is None or unit is None or cycle.state == CycleState.DRAFT:
+        abort(404)
+    if not can(current_user, "cycles.view", cycle):  # a reporter of a unit it does not assess
         abort(404)
     return cycle, unit
 
@@ -75,6 +78,7 @@ def _render(cycle: Cycle, unit: Unit, post: SelfReportPost | None = None, errors
         .where(Rectification.cycle == cycle, Rectification.unit == unit)
         .order_by(Rectification.status, Rectification.due_date)
     )
+    rect_evidence = rectifications.evidence_of(rects)
     lights = {
         r.id: rectifications.traffic_light(r.due_date, r.status == RectificationState.CLOSED)
         for r in rects
@@ -93,7 +97,8 @@ def _render(cycle: Cycle, unit: Unit, post: SelfReportPost | None = None, errors
         and post.drafts[i.indicator.code].differs_from(i)
     }
     error_list = [(i, errors[i.indicator.code]) for i in items if i.indicator.code in errors]
-    can_edit = can(current_user, "submissions.edit", submissions.SelfReport(cycle, unit))
+    report = submissions.SelfReport(cycle, unit)
+    can_edit = can(current_user, "submissions.edit", report)
     page = render_template(
         "cycles/selfreport/unit.html",
         cycle=cycle,
@@ -101,8 +106,10 @@ def _render(cycle: Cycle, unit: Unit, post: SelfReportPost | None = None, errors
         categories=categories,
         progress=_progress(cycle, unit, items),
         rects=rects,
+        rect_evidence=rect_evidence,
         lights=lights,
         can_edit=can_edit,
+        can_withdraw=can(current_user, "submissions.withdraw", report),
         missing=submissions.missing_for_submit(items),
         response_form=ResponseForm(formdata=None),
         max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
@@ -124,6 +131,11 @@ def _progress(cycle: Cycle, unit: Unit, items) -> dict[str, int]:
         "with_evidence": sum(1 for i in items if i.evidence),
         "submitted": counts.handed_in,
         "returned": counts.returned,
+        # What the unit may still change (nothing saved, draft, returned), what it has saved
+        # and not yet handed in, and what waits for an inspector (may be withdrawn).
+        "open": sum(1 for i in items if i.editable),
+        "unsubmitted": sum(1 for i in items if i.submission is not None and i.editable),
+        "waiting": sum(1 for i in items if i.status == SubmissionState.SUBMITTED),
     }
 
 
@@ -316,12 +328,50 @@ def submit(cycle_id: int, unit_id: int):
     return redirect(url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id))
 
 
+@bp.route("/items/<code>/withdraw", methods=["POST"])
+@allow("submissions.edit_own")
+def withdraw_item(cycle_id: int, unit_id: int, code: str):
+    cycle, unit = _load(cycle_id, unit_id)
+    _own_unit(cycle, unit)
+    sub = Submission.get_or_none(
+        Submission.cycle == cycle, Submission.unit == unit, Submission.indicator_code == code
+    )
+    if sub is None:
+        abort(404)
+    try:
+        submissions.withdraw_item(sub, request.form.get("version", 0, type=int), current_user)
+    except submissions.SubmissionError as exc:
+        flash(_("%(code)s 未撤回：%(e)s", code=code, e=str(exc)), "error")
+    else:
+        flash(_("已撤回 %(code)s，可修改后重新提交", code=code), "success")
+    return redirect(
+        url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id) + f"#item-{code}"
+    )
+
+
+@bp.route("/withdraw", methods=["POST"])
+@allow("submissions.edit_own")
+def withdraw(cycle_id: int, unit_id: int):
+    cycle, unit = _load(cycle_id, unit_id)
+    _own_unit(cycle, unit)
+    try:
+        count, kept = submissions.withdraw_unit(cycle, unit, current_user)
+    except submissions.SubmissionError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("已撤回 %(n)s 项指标，可修改后重新提交", n=count), "success")
+        for message in kept:
+            flash(message, "warning")
+    return redirect(url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id))
+
+
 @bp.route("/template.xlsx")
 @allow("submissions.view")
 def template(cycle_id: int, unit_id: int):
     cycle, unit = _load(cycle_id, unit_id)
+    editable = can(current_user, "submissions.edit", submissions.SelfReport(cycle, unit))
     return send_file(
-        unit_template(cycle, unit),
+        unit_template(cycle, unit, editable),
         as_attachment=True,
         download_name=f"self-report-{cycle.year}-{unit.code}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -339,13 +389,22 @@ def upload_template(cycle_id: int, unit_id: int):
     elif upload is None or not upload.filename:
         flash(_("请选择要上传的 Excel 文件"), "error")
     else:
-        saved, errors = import_unit_workbook(cycle, unit, upload.read(), current_user)
-        for message in errors:
+        result = import_unit_workbook(cycle, unit, upload.read(), current_user)
+        for message in result.errors:
             flash(message, "error")
-        if not errors:
-            flash(_("已导入 %(n)s 项指标（草稿，尚未提交）", n=saved), "success")
-        else:
+        if result.errors:
             flash(_("导入未完成：文件中有错误，未保存任何数据"), "error")
+        else:
+            flash(_("已导入 %(n)s 项指标（草稿，尚未提交）", n=result.saved), "success")
+        if result.skipped and not result.errors:
+            flash(
+                _(
+                    "已跳过 %(n)s 项已提交或已核定的指标（不能修改）：%(codes)s",
+                    n=len(result.skipped),
+                    codes="、".join(result.skipped),
+                ),
+                "warning",
+            )
     return redirect(url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id))
 
 
@@ -361,13 +420,24 @@ def respond(cycle_id: int, unit_id: int, rect_id: int):
         abort(404)
     form = ResponseForm()
     if form.validate_on_submit():
+        store, stored = EvidenceStore.from_config(current_app.config), []
         try:
-            rectifications.respond(row, form.response.data, current_user)
-            flash(_("整改情况已报送"), "success")
-        except rectifications.RectificationError as exc:
+            # As for a value: files checked and stored first, then the answer and its
+            # evidence rows written together or not at all.
+            stored = attachments.store_uploads(request.files.getlist("files"), store)
+            with database.atomic():
+                rectifications.respond(row, form.response.data, current_user)
+                saved = len(attachments.attach(stored, current_user, unit.id, rectification=row))
+        except (rectifications.RectificationError, attachments.EvidenceError) as exc:
+            attachments.discard(stored, store)
             flash(str(exc), "error")
+        else:
+            flash(
+                _("整改情况已报送") + (_("，上传佐证材料 %(n)s 份", n=saved) if saved else ""),
+                "success",
+            )
     else:
         flash(_("整改情况不能为空"), "error")
     return redirect(
-        url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id) + "#rectifications"
+        url_for("selfreport.unit_page", cycle_id=cycle_id, unit_id=unit_id) + f"#rect-{rect_id}"
     )
