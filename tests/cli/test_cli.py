@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from assess.cli.main import main
+from tests.conftest import AUDIT_KEY
 
 
 @pytest.fixture
@@ -17,6 +18,7 @@ def cli_env(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ASSESS_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.setenv("SECRET_KEY", "cli-test")
+    monkeypatch.setenv("AUDIT_KEY", AUDIT_KEY)
     return CliRunner()
 
 

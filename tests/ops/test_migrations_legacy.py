@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import json
 
 import peewee as pw
 import pytest
@@ -108,10 +109,15 @@ def assert_data_kept() -> None:
     assert kid["parent_id"] == city["id"]
     assert table("user").select().dicts().get()["username"] == "r-410105"
     assert table("cycle").select().count() == 1
-    assert table("audit_entry").select().count() == 1
+    # 0005 keys the chain and says so in one more entry; the seeded entry, whose hash never
+    # checked, keeps its value, so it still does not check.
+    entries = list(table("audit_entry").select().order_by(pw.SQL("id")).dicts())
+    assert [e["action"] for e in entries] == ["unit.create", "audit.rekey"]
+    assert entries[0]["hash"] == "a" * 64
+    assert json.loads(entries[1]["after"])["failed_checks"] == 1
     # 0001 seeds the audit head; a second run would have added a genesis row.
     heads = list(table("audit_head").select().dicts())
-    assert [(h["count"], h["last_hash"]) for h in heads] == [(1, "a" * 64)]
+    assert [(h["count"], h["last_hash"]) for h in heads] == [(2, entries[1]["hash"])]
 
 
 @pytest.fixture
@@ -136,14 +142,11 @@ def test_fresh_database_is_built_by_runner_from_0001(bare_db):
     assert history(bare_db) == [f"{m.version:04d}_{m.name}" for m in migrations.available()]
 
 
-def test_latest_legacy_instance_is_adopted_without_running_anything(bare_db):
+def test_latest_legacy_instance_is_adopted_without_running_its_steps_again(bare_db):
     legacy_upgrade(4)
     seed_data(4)
 
-    assert migrations.upgrade() == []
     assert migrations.current_version() == 4
-    assert_data_kept()
-    assert table("user").select().dicts().get()["session_version"] == 3
     assert "schema_version" not in bare_db.get_tables()
     assert history(bare_db) == [
         "0001_initial",
@@ -153,6 +156,10 @@ def test_latest_legacy_instance_is_adopted_without_running_anything(bare_db):
     ]
     applied = {r["applied"] for r in table("schema_migration").select().dicts()}
     assert {str(a)[:19] for a in applied} == {"2026-11-23 08:30:00"}
+    # Only the step that came after the legacy runner runs.
+    assert [m.version for m in migrations.upgrade()] == [5]
+    assert_data_kept()
+    assert table("user").select().dicts().get()["session_version"] == 3
 
 
 def test_halfway_legacy_instance_runs_only_the_missing_steps(bare_db):
@@ -161,14 +168,18 @@ def test_halfway_legacy_instance_runs_only_the_missing_steps(bare_db):
     assert "nomination" not in bare_db.get_tables()
 
     ran = migrations.upgrade()
-    assert [(m.version, m.name) for m in ran] == [(3, "nominations"), (4, "session_version")]
-    assert migrations.current_version() == 4
+    assert [(m.version, m.name) for m in ran] == [
+        (3, "nominations"),
+        (4, "session_version"),
+        (5, "audit_key"),
+    ]
+    assert migrations.current_version() == 5
     assert_data_kept()
     assert table("user").select().dicts().get()["session_version"] == 0
     assert "nomination" in bare_db.get_tables()
     # The adopted steps step down like any other.
     # The seeded submissions go with step 2, so the downgrade must be forced.
-    assert [m.version for m in migrations.downgrade(1, force=True)] == [4, 3, 2]
+    assert [m.version for m in migrations.downgrade(1, force=True)] == [5, 4, 3, 2]
     assert migrations.current_version() == 1
     assert "cycle" in bare_db.get_tables() and "submission" not in bare_db.get_tables()
 
@@ -214,6 +225,6 @@ def test_failed_adoption_changes_nothing(bare_db, monkeypatch):
         3,
         4,
     ]
-    assert migrations.upgrade() == []
-    assert migrations.current_version() == 4
+    assert [m.version for m in migrations.upgrade()] == [5]
+    assert migrations.current_version() == 5
     assert_data_kept()

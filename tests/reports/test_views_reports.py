@@ -14,6 +14,7 @@ from assess.accounts.models import User
 from assess.cycles import publishing, submissions
 from assess.cycles.models import Submission
 from assess.units.models import Unit
+from tests.conftest import AUDIT_KEY
 from tests.cycle_helpers import make_cycle, unit
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler missing")
@@ -110,6 +111,7 @@ def test_report_command(published, database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ASSESS_INSTANCE", str(tmp_path / "cli-instance"))
     monkeypatch.setenv("SECRET_KEY", "report-command-test")  # PostgreSQL needs a shared key
+    monkeypatch.setenv("AUDIT_KEY", AUDIT_KEY)
     out = tmp_path / "out"
     result = CliRunner().invoke(
         main, ["report", "--cycle", "2026", "--unit", "410105", "-o", str(out)]
@@ -189,6 +191,7 @@ def test_report_command_delivers_the_others(published, database_url, tmp_path, m
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ASSESS_INSTANCE", str(tmp_path / "cli-instance"))
     monkeypatch.setenv("SECRET_KEY", "report-command-test")  # PostgreSQL needs a shared key
+    monkeypatch.setenv("AUDIT_KEY", AUDIT_KEY)
     _break_one(batch, monkeypatch, "410102")
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["report", "--cycle", "2026", "--all", "-o", str(out)])
