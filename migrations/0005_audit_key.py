@@ -1,4 +1,4 @@
-"""The audit chain keyed with ``AUDIT_KEY`` (HMAC-SHA256).
+"""The audit chain keyed with ``AUDIT_KEY`` (HMAC-SHA256); each publication keeps its head.
 
 Until this step each entry's ``hash`` was the plain SHA-256 of the previous entry's hash and
 the entry's fields, so whoever could write the database could edit an entry and recompute
@@ -9,9 +9,14 @@ chain is checked, never what a check finds: a link or an entry that did not chec
 is left as it was (``_relink``), so it still does not check after, and the recorded entry
 counts them (``failed_checks``).
 
-Nothing is dropped (no ``DROPS_TABLES``/``DROPS_COLUMNS``): ``down`` keeps every entry. The
-links are frozen here, so later changes to ``assess.core.audit`` never change this step; only
-the key is read from the running app.
+``result_snapshot`` gains ``audit_count`` and ``audit_mac``, the chain's head right after
+the publication's ``cycle.publish`` entry; ``up`` fills them for earlier publications from
+that entry. Nothing is lost on the way down, so nothing is listed in ``DROPS_TABLES`` or
+``DROPS_COLUMNS``: ``down`` keeps every entry, and the two columns it drops are derived from
+the chain (the position of the publish entry and its keyed link), which ``up`` finds again.
+
+The links are frozen here, so later changes to ``assess.core.audit`` never change this step;
+only the key is read from the running app.
 """
 
 import hashlib
@@ -49,7 +54,13 @@ def _models(db):
         count = pw.IntegerField(default=0)
         last_hash = pw.CharField(max_length=64)
 
-    return AuditEntry, AuditHead
+    class ResultSnapshot(Base):
+        cycle_id = pw.IntegerField()
+        version = pw.IntegerField()
+        audit_count = pw.IntegerField(null=True)
+        audit_mac = pw.CharField(max_length=64, null=True)
+
+    return AuditEntry, AuditHead, ResultSnapshot
 
 
 def _link(algorithm: str, prev_hash: str, entry) -> str:
@@ -69,8 +80,9 @@ def _link(algorithm: str, prev_hash: str, entry) -> str:
     return hmac.new(chain_key(), text, hashlib.sha256).hexdigest()
 
 
-def _relink(db, old: str, new: str) -> None:
-    """Recompute the chain from the ``old`` links to the ``new``, then record that.
+def _relink(db, old: str, new: str) -> list:
+    """Recompute the chain from the ``old`` links to the ``new``, then record that; return
+    the entries as they were before that record, in order.
 
     Every entry whose link to the one before and whose own hash check under ``old`` is
     relinked under ``new``. What does not check keeps its stored value, which under ``new``
@@ -78,11 +90,11 @@ def _relink(db, old: str, new: str) -> None:
     one still points at nothing, an edited entry still fails its hash, a head that names a
     removed entry still does. An empty chain is left alone: nothing was keyed.
     """
-    entry_model, head_model = _models(db)
+    entry_model, head_model, _snapshot = _models(db)
     head = head_model.select().order_by(head_model.id).get()
     entries = list(entry_model.select().order_by(entry_model.id))
     if not entries:
-        return
+        return entries
     relinked = {GENESIS_HASH: GENESIS_HASH}
     expected_prev, failed = GENESIS_HASH, 0
     for entry in entries:
@@ -111,6 +123,27 @@ def _relink(db, old: str, new: str) -> None:
     head_model.update(count=head.count + 1, last_hash=record.hash).where(
         head_model.id == head.id
     ).execute()
+    return entries
+
+
+def _record_publication_heads(db, entries: list) -> None:
+    """Give each snapshot the head after its publish entry, as ``publish`` now stores it."""
+    snapshot_model = _models(db)[2]
+    heads = {}
+    for count, entry in enumerate(entries, start=1):
+        if (entry.action, entry.entity) != ("cycle.publish", "cycle"):
+            continue
+        try:
+            version = json.loads(entry.after).get("snapshot")
+        except (ValueError, AttributeError):
+            continue  # an entry that is not what publish writes names no snapshot
+        heads.setdefault((entry.entity_id, str(version)), (count, entry.hash))
+    for snapshot in snapshot_model.select():
+        found = heads.get((str(snapshot.cycle_id), str(snapshot.version)))
+        if found:
+            snapshot_model.update(audit_count=found[0], audit_mac=found[1]).where(
+                snapshot_model.id == snapshot.id
+            ).execute()
 
 
 def _canonical(data: dict) -> str:
@@ -118,8 +151,16 @@ def _canonical(data: dict) -> str:
 
 
 def up(migrator, db):
-    _relink(db, PLAIN, KEYED)
+    migrator.migrate(
+        migrator.add_column("result_snapshot", "audit_count", pw.IntegerField(null=True)),
+        migrator.add_column("result_snapshot", "audit_mac", pw.CharField(max_length=64, null=True)),
+    )
+    _record_publication_heads(db, _relink(db, PLAIN, KEYED))
 
 
 def down(migrator, db):
     _relink(db, KEYED, PLAIN)
+    migrator.migrate(
+        migrator.drop_column("result_snapshot", "audit_count"),
+        migrator.drop_column("result_snapshot", "audit_mac"),
+    )

@@ -30,7 +30,7 @@ def test_intact_chain_verifies(db):
 
 def test_edited_entry_is_caught(db):
     _write_three()
-    middle = AuditEntry.select().order_by(AuditEntry.id).offset(1).get()
+    middle = AuditEntry.select().order_by(AuditEntry.id).offset(1).first()
     AuditEntry.update(after='{"v": 99}').where(AuditEntry.id == middle.id).execute()
     problems = audit.verify()
     assert [p.entry_id for p in problems] == [middle.id]
@@ -39,7 +39,7 @@ def test_edited_entry_is_caught(db):
 
 def test_deleted_middle_entry_is_caught(db):
     _write_three()
-    middle = AuditEntry.select().order_by(AuditEntry.id).offset(1).get()
+    middle = AuditEntry.select().order_by(AuditEntry.id).offset(1).first()
     AuditEntry.delete().where(AuditEntry.id == middle.id).execute()
     messages = " ".join(p.message for p in audit.verify())
     assert "链接不符" in messages
@@ -81,7 +81,7 @@ def _plain_sha256(prev: str, fields) -> str:
 
 def test_edited_and_rechained_without_the_key_is_caught(db):
     _write_three()
-    middle = AuditEntry.select().order_by(AuditEntry.id).offset(1).get()
+    middle = AuditEntry.select().order_by(AuditEntry.id).offset(1).first()
     AuditEntry.update(after='{"v": 99}').where(AuditEntry.id == middle.id).execute()
     _rechain(_plain_sha256)
     problems = audit.verify()

@@ -19,6 +19,7 @@ from assess.cli.main import main
 from assess.core import audit
 from assess.core.db import database, is_sqlite
 from assess.core.models import AuditEntry
+from assess.cycles.models import ResultSnapshot
 from assess.evidence.storage import EvidenceStore
 from assess.ops import migrations
 from tests.conftest import AUDIT_KEY, PG_SERVER, _pg_admin, login, make_app
@@ -165,9 +166,19 @@ def test_keying_step_unkeys_the_demo_chain_and_keys_it_again(demo_copy):
     assert audit.verify() == [] and audit.verify(keyed=False) != []
 
 
+def test_publication_heads_are_found_again_after_a_round_trip(demo_copy):
+    heads = {s.id: (s.audit_count, s.audit_mac) for s in ResultSnapshot.select()}
+    assert heads and all(count for count, _mac in heads.values())
+    assert all(audit.head_at(count).mac == mac for count, mac in heads.values())
+    migrations.downgrade(4)
+    assert "audit_mac" not in {c.name for c in database.get_columns("result_snapshot")}
+    migrations.upgrade()
+    assert {s.id: (s.audit_count, s.audit_mac) for s in ResultSnapshot.select()} == heads
+
+
 @pytest.mark.parametrize("damage", ["edit", "delete"])
 def test_keying_step_neither_hides_nor_invents_a_problem(demo_copy, damage):
-    middle = AuditEntry.select().order_by(AuditEntry.id).offset(10).get()
+    middle = AuditEntry.select().order_by(AuditEntry.id).offset(10).first()
     if damage == "edit":
         AuditEntry.update(after='{"forged": true}').where(AuditEntry.id == middle.id).execute()
     else:

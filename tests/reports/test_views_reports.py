@@ -61,6 +61,36 @@ def test_viewer_downloads_a_unit_report(as_user, published):
         assert expected in text, expected
 
 
+def test_reports_print_the_audit_head_the_command_line_checks(
+    as_user, published, database_url, tmp_path, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from assess.cli.main import main
+    from assess.cycles.publishing import current_snapshot
+
+    snapshot = current_snapshot(published)
+    digits = snapshot.audit_mac[:16]
+    printed = f"审计链指纹：{digits}（发布时共 {snapshot.audit_count} 条审计记录）"
+    viewer = as_user("viewer")
+    for url in (f"units/{unit('410105').id}.pdf", "summary.pdf"):
+        text = _text(viewer.get(f"/reports/cycles/{published.id}/{url}").data)
+        assert printed in text, url
+        assert f"assess audit verify --at {snapshot.audit_count}" in text
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ASSESS_INSTANCE", str(tmp_path / "cli-instance"))
+    monkeypatch.setenv("SECRET_KEY", "report-command-test")
+    monkeypatch.setenv("AUDIT_KEY", AUDIT_KEY)
+    checked = CliRunner().invoke(main, ["audit", "verify", "--at", str(snapshot.audit_count)])
+    assert checked.exit_code == 0, checked.output
+    assert f"第 {snapshot.audit_count} 条记录时的审计链指纹：{digits}" in checked.output
+    # Without the instance's key the same log does not verify, so no head is printed.
+    monkeypatch.setenv("AUDIT_KEY", "a guess")
+    guessed = CliRunner().invoke(main, ["audit", "verify", "--at", str(snapshot.audit_count)])
+    assert guessed.exit_code == 1 and "AUDIT_KEY" in guessed.output
+    assert digits not in guessed.output
+
+
 def test_reporter_gets_own_report_but_not_anothers(as_user, published):
     reporter = as_user("r-410105")
     own = reporter.get(f"/reports/cycles/{published.id}/units/{unit('410105').id}.pdf")
