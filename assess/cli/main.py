@@ -394,6 +394,17 @@ def restore(app, path: str, force: bool) -> None:
             n=done.evidence_files,
         )
     )
+    from assess.core import audit as audit_log
+
+    if audit_log.verify():
+        # The key is not in the archive: an instance restored elsewhere needs it set.
+        click.echo(
+            _(
+                "注意：恢复的审计日志未通过本实例审计密钥的校验。备份若来自另一实例，请设置与原实例"
+                "相同的 AUDIT_KEY（未设置时由 SECRET_KEY 派生），再运行 assess audit verify"
+            ),
+            err=True,
+        )
 
 
 def _register_offline_commands() -> None:
