@@ -10,8 +10,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from assess import ROOT
-from assess.core import db
-from assess.core.secret_key import instance_secret, required_key
+from assess.core import audit, db
+from assess.core.secret_key import audit_key, instance_secret, required_key
 from assess.core.settings import defaults_from_env
 from assess.web import errors, guard, i18n, navigation, schema_guard, security
 
@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SECRET_KEY"] = required_key(
         app.config["DATABASE_URL"], app.config["SECRET_KEY"]
     ) or instance_secret(instance)
+    app.config["AUDIT_KEY"] = audit_key(app.config["AUDIT_KEY"], app.config["SECRET_KEY"])
     https = bool(app.config["HTTPS"] or app.config["SESSION_COOKIE_SECURE"])
     app.config.update(HTTPS=https, SESSION_COOKIE_SECURE=https, REMEMBER_COOKIE_SECURE=https)
     app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
+    audit.bind_key(app.config["AUDIT_KEY"])
     schema_guard.init_app(app)  # before anything reads a table
     i18n.init_app(app)
     security.init_app(app)

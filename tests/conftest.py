@@ -40,6 +40,8 @@ users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 users._DUMMY_HASH = users._hasher.hash("dummy-password-1")
 
 PASSWORD = "Test@pass1"
+# One audit key for every app and command of a test, as the servers of one instance share it.
+AUDIT_KEY = "test-audit-key"
 
 
 def pytest_report_header(config):
@@ -91,6 +93,7 @@ def make_app(database_url, tmp_path, **overrides):
         "DATABASE_URL": database_url,
         "ASSESS_INSTANCE": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret",
+        "AUDIT_KEY": AUDIT_KEY,
         "WTF_CSRF_ENABLED": False,
     }
     config.update(overrides)

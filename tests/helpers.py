@@ -33,4 +33,5 @@ def command(monkeypatch, app, *args):
     monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
     monkeypatch.setenv("ASSESS_INSTANCE", app.config["ASSESS_INSTANCE"])
     monkeypatch.setenv("SECRET_KEY", app.config["SECRET_KEY"])
+    monkeypatch.setenv("AUDIT_KEY", app.config["AUDIT_KEY"])
     return CliRunner().invoke(main, list(args), catch_exceptions=False)

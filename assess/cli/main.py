@@ -219,17 +219,38 @@ def audit() -> None:
 
 
 @audit.command("verify", help=_("校验审计日志哈希链，发现篡改或删除时以非零状态退出"))
+@click.option(
+    "--at",
+    "count",
+    type=click.IntRange(min=0),
+    default=None,
+    help=_("同时显示第 N 条记录时的审计链指纹（报告所印“审计链指纹”后注明的条数）"),
+)
 @with_app
-def audit_verify(app) -> None:
+def audit_verify(app, count: int | None) -> None:
     from assess.core import audit as audit_log
-    from assess.core.models import AuditEntry
 
     problems = audit_log.verify()
     for problem in problems:
         click.echo(problem.message, err=True)
     if problems:
         sys.exit(1)
-    click.echo(_("审计日志完整：共 %(n)s 条记录", n=AuditEntry.select().count()))
+    head = audit_log.head()
+    click.echo(_("审计日志完整：共 %(n)s 条记录", n=head.count))
+    if count is None:
+        head_at = head
+    else:
+        head_at = audit_log.head_at(count)
+        if head_at is None:
+            _fail(_("审计日志只有 %(n)s 条记录，没有第 %(at)s 条", n=head.count, at=count))
+    click.echo(
+        _(
+            "第 %(n)s 条记录时的审计链指纹：%(digits)s（完整：%(mac)s）",
+            n=head_at.count,
+            digits=head_at.fingerprint,
+            mac=head_at.mac,
+        )
+    )
 
 
 @main.command(help=_("启动开发服务器"))
@@ -379,6 +400,17 @@ def restore(app, path: str, force: bool) -> None:
             n=done.evidence_files,
         )
     )
+    from assess.core import audit as audit_log
+
+    if audit_log.verify():
+        # The key is not in the archive: an instance restored elsewhere needs it set.
+        click.echo(
+            _(
+                "注意：恢复的审计日志未通过本实例审计密钥的校验。备份若来自另一实例，请设置与原实例"
+                "相同的 AUDIT_KEY（未设置时由 SECRET_KEY 派生），再运行 assess audit verify"
+            ),
+            err=True,
+        )
 
 
 @main.group(help=_("佐证材料存储"))

@@ -1,13 +1,20 @@
-"""The key that signs sessions and CSRF tokens (and keys the audit chain).
+"""The key that signs sessions and CSRF tokens, and the key of the audit chain.
 
 On one machine it is generated once into the instance folder. Several workers start at
 the same moment on a new instance, so the file is created with ``O_EXCL``: exactly one
 process writes it, the others wait for its content and read the same key back. Servers
 that share a PostgreSQL database must share the key as well, so there it is a setting.
+
+The audit chain's key (``AUDIT_KEY``) is kept outside the database for the same reason the
+chain is keyed at all: whoever can write the database must not be able to recompute it.
+Unset, it is derived from the instance secret, so it lives where that lives (the instance
+folder on SQLite, the shared setting on PostgreSQL) and a new instance needs nothing more.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 import time
@@ -34,6 +41,17 @@ def required_key(database_url: str, configured: str) -> str | None:
             _("使用 PostgreSQL 时必须设置 SECRET_KEY（各服务器须使用同一个密钥）")
         )
     return None
+
+
+# Separates the derived audit key from the secret itself: the one never reveals the other.
+AUDIT_KEY_CONTEXT = b"assess audit chain"
+
+
+def audit_key(configured: str, secret: str) -> str:
+    """``configured`` if given, else a key derived from the instance ``secret`` (hex)."""
+    if configured:
+        return configured
+    return hmac.new(secret.encode("utf-8"), AUDIT_KEY_CONTEXT, hashlib.sha256).hexdigest()
 
 
 def instance_secret(instance: Path) -> str:

@@ -46,6 +46,14 @@ SETTINGS: tuple[Setting, ...] = (
         "<instance>/secret_key. Required on PostgreSQL (every server must share it).",
     ),
     Setting(
+        "AUDIT_KEY",
+        "",
+        "Keys the audit chain (HMAC-SHA256), so that whoever can write the database cannot "
+        "rewrite the log unseen; kept outside the database. Empty: derived from SECRET_KEY "
+        "(set it explicitly before changing SECRET_KEY, or the existing chain stops "
+        "verifying). Every server of one instance must share it.",
+    ),
+    Setting(
         "HTTPS",
         False,
         "Served over HTTPS (behind TLS): cookies are sent over HTTPS only and browsers are "

@@ -131,6 +131,11 @@ class ResultSnapshot(BaseModel):
     published_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
     reason = pw.TextField(default="")
     current = pw.BooleanField(default=True)
+    # The audit chain's head right after this publication's own entry: its reports print it
+    # (审计链指纹), so a later rewrite of the log up to here, or a cut-off tail, shows.
+    # None for a publication whose entry migration 0006 could not find.
+    audit_count = pw.IntegerField(null=True)
+    audit_mac = pw.CharField(max_length=64, null=True)
 
     class Meta:
         indexes = ((("cycle", "version"), True),)

@@ -81,7 +81,8 @@ def _score_json(result: UnitResult) -> str:
 
 
 def publish(cycle: Cycle, actor: User, reason: str = "") -> ResultSnapshot:
-    """Store a new snapshot and mark it current; republishing needs a reason.
+    """Store a new snapshot and mark it current; republishing needs a reason. The snapshot
+    keeps the audit chain's head after its publish entry (``audit_count``, ``audit_mac``).
 
     The cycle row is locked for the whole transaction and the scores are computed inside
     it, so no save, review or reopening can land between the check, the scoring and the
@@ -141,6 +142,12 @@ def publish(cycle: Cycle, actor: User, reason: str = "") -> ResultSnapshot:
             },
             actor=actor,
         )
+        # The head is locked by the entry just written, so nothing comes between the two.
+        head = audit.head()
+        snapshot.audit_count, snapshot.audit_mac = head.count, head.mac
+        ResultSnapshot.update(audit_count=head.count, audit_mac=head.mac).where(
+            ResultSnapshot.id == snapshot.id
+        ).execute()
     return snapshot
 
 

@@ -27,6 +27,8 @@ from scoring.i18n import _
 
 DIRECTORY = migrations_package.__path__[0]
 LEGACY_TABLE = "schema_version"
+# migrations/0006_audit_key.py keys the audit chain; below it the links are plain SHA-256.
+AUDIT_KEYED_FROM = 6
 
 
 @dataclass(frozen=True)
@@ -204,13 +206,15 @@ def downgrade(target: int, *, force: bool = False) -> list[Migration]:
         raise DataLossError(lost)
     undone = [_migration(name) for name in runner.down(above[0])]
     if lost and database.obj.table_exists("audit_head"):
+        now = current_version()
         with database.atomic():
             audit.record(
                 "schema.downgrade",
                 "schema",
                 target,
                 before={"version": before},
-                after={"version": current_version(), "dropped": lost},
+                after={"version": now, "dropped": lost},
                 actor=None,
+                keyed=now >= AUDIT_KEYED_FROM,
             )
     return undone

@@ -7,14 +7,22 @@ import json
 from datetime import date
 from decimal import Decimal
 
+from assess.core import audit
 from assess.core.labels import rectification_state_label, unit_kind_label
 from assess.cycles.lifecycle import indicator_set
-from assess.cycles.models import Cycle, Rectification, Submission, UnitResultRecord
+from assess.cycles.models import (
+    Cycle,
+    Rectification,
+    ResultSnapshot,
+    Submission,
+    UnitResultRecord,
+)
 from assess.cycles.pages import all_rankings, unit_result_view
 from assess.cycles.publishing import current_snapshot
 from assess.cycles.rectifications import evidence_of
 from assess.evidence.models import Evidence
 from assess.reports.data import (
+    AuditFingerprint,
     CategoryScore,
     CitySummaryData,
     EvidenceRow,
@@ -44,6 +52,12 @@ def _previous_totals(cycle: Cycle) -> dict[int, Decimal]:
         .where(UnitResultRecord.snapshot == snapshot)
         .tuples()
     }
+
+
+def _fingerprint(snapshot: ResultSnapshot) -> AuditFingerprint | None:
+    if snapshot.audit_count is None:
+        return None
+    return AuditFingerprint(snapshot.audit_count, audit.fingerprint(snapshot.audit_mac))
 
 
 def unit_report(
@@ -149,6 +163,7 @@ def unit_report(
         rects,
         peer_rows,
         kind_totals=kind_totals,
+        audit=_fingerprint(view.snapshot),
     )
 
 
@@ -185,6 +200,7 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
         distribution,
         _heatmap(cycle, snapshot, tables),
         cycle.previous.year if cycle.previous_id and previous else None,
+        audit=_fingerprint(snapshot),
     )
 
 

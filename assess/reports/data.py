@@ -103,6 +103,16 @@ class KindTotals:
 
 
 @dataclass(frozen=True)
+class AuditFingerprint:
+    """The audit chain's head when the results were published (审计链指纹): the chain held
+    ``count`` entries, and ``digits`` begin the last one's mac. While the log is intact,
+    ``assess audit verify --at COUNT`` prints the same digits."""
+
+    count: int
+    digits: str
+
+
+@dataclass(frozen=True)
 class UnitReportData:
     """The unit inspection report (督查报告) of one unit for one cycle.
 
@@ -112,6 +122,8 @@ class UnitReportData:
     other's names only when the office says so), when ``kind_totals`` is printed instead. ``subject`` is the work the
     title names (…年度<subject>督查报告); empty, it comes from ``program``
     (郑州市流动人口基本公共服务均等化考核 → 流动人口基本公共服务均等化工作).
+    ``audit`` is printed under the sign-off; None (a publication from before it was kept)
+    prints nothing.
     """
 
     program: str
@@ -133,6 +145,7 @@ class UnitReportData:
     peers: tuple[RankingRow, ...] = ()
     subject: str = ""
     kind_totals: KindTotals | None = None
+    audit: AuditFingerprint | None = None
 
 
 @dataclass(frozen=True)
@@ -161,7 +174,8 @@ class CitySummaryData:
     """The city summary report (全市汇总报告) of one published cycle.
 
     ``grade_distribution`` lists ``(grade, number of units)`` from the best grade down;
-    ``previous_year`` labels the comparison with last year (None when there is none).
+    ``previous_year`` labels the comparison with last year (None when there is none);
+    ``audit`` as in :class:`UnitReportData`.
     """
 
     program: str
@@ -172,6 +186,7 @@ class CitySummaryData:
     grade_distribution: tuple[tuple[str, int], ...]
     heatmap: HeatMap | None = None
     previous_year: int | None = None
+    audit: AuditFingerprint | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from assess.cli.main import main
+from tests.conftest import AUDIT_KEY
 
 
 @pytest.fixture
@@ -17,6 +18,7 @@ def cli_env(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ASSESS_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.setenv("SECRET_KEY", "cli-test")
+    monkeypatch.setenv("AUDIT_KEY", AUDIT_KEY)
     return CliRunner()
 
 
@@ -99,6 +101,24 @@ def test_audit_verify_passes_then_catches_tampering(cli_env, db):
     bad = run(cli_env, "audit", "verify")
     assert bad.exit_code == 1
     assert "哈希不符" in bad.output
+
+
+def test_audit_verify_prints_the_head_at_a_count(cli_env, db):
+    run(cli_env, "init")
+    run(cli_env, "demo", "--units-only")
+    from assess.core import audit
+    from assess.core.models import AuditEntry
+
+    third = AuditEntry.select().order_by(AuditEntry.id).offset(2).first()
+    at_three = run(cli_env, "audit", "verify", "--at", "3")
+    assert at_three.exit_code == 0, at_three.output
+    assert f"第 3 条记录时的审计链指纹：{third.hash[:16]}（完整：{third.hash}）" in at_three.output
+    head = audit.head()
+    now = run(cli_env, "audit", "verify")
+    assert f"第 {head.count} 条记录时的审计链指纹：{head.fingerprint}" in now.output
+    beyond = run(cli_env, "audit", "verify", "--at", str(head.count + 1))
+    assert beyond.exit_code == 1
+    assert f"审计日志只有 {head.count} 条记录" in beyond.output
 
 
 def test_db_downgrade_and_upgrade(cli_env):

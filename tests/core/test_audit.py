@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from assess.core import audit
@@ -29,7 +30,7 @@ def test_intact_chain_verifies(db):
 
 def test_edited_entry_is_caught(db):
     _write_three()
-    middle = AuditEntry.select().order_by(AuditEntry.id).offset(1).get()
+    middle = AuditEntry.select().order_by(AuditEntry.id).offset(1).first()
     AuditEntry.update(after='{"v": 99}').where(AuditEntry.id == middle.id).execute()
     problems = audit.verify()
     assert [p.entry_id for p in problems] == [middle.id]
@@ -38,7 +39,7 @@ def test_edited_entry_is_caught(db):
 
 def test_deleted_middle_entry_is_caught(db):
     _write_three()
-    middle = AuditEntry.select().order_by(AuditEntry.id).offset(1).get()
+    middle = AuditEntry.select().order_by(AuditEntry.id).offset(1).first()
     AuditEntry.delete().where(AuditEntry.id == middle.id).execute()
     messages = " ".join(p.message for p in audit.verify())
     assert "链接不符" in messages
@@ -60,6 +61,63 @@ def test_rewritten_chain_without_head_is_caught(db):
     first.hash = audit._entry_hash(first.prev_hash, audit._hashed_fields(first))
     first.save()
     assert any("链接不符" in p.message for p in audit.verify())
+
+
+def _rechain(link) -> None:
+    """Recompute every link and the head with ``link(prev, fields)``, as a writer of the
+    database would after editing an entry."""
+    prev = audit.GENESIS_HASH
+    for entry in AuditEntry.select().order_by(AuditEntry.id):
+        entry.prev_hash = prev
+        entry.hash = prev = link(prev, audit._hashed_fields(entry))
+        entry.save()
+    AuditHead.update(last_hash=prev).execute()
+
+
+def _plain_sha256(prev: str, fields) -> str:
+    # All that the database tells an attacker: the links' text, not the key.
+    return hashlib.sha256(audit._linked_text(prev, fields)).hexdigest()
+
+
+def test_edited_and_rechained_without_the_key_is_caught(db):
+    _write_three()
+    middle = AuditEntry.select().order_by(AuditEntry.id).offset(1).first()
+    AuditEntry.update(after='{"v": 99}').where(AuditEntry.id == middle.id).execute()
+    _rechain(_plain_sha256)
+    problems = audit.verify()
+    assert problems, "a chain recomputed without the key passed"
+    assert "AUDIT_KEY" in problems[0].message  # every mac is off: one message, not three
+    # Only the key makes a recomputed chain pass again.
+    _rechain(audit._entry_hash)
+    assert audit.verify() == []
+
+
+def test_one_entry_rechained_without_the_key_is_named(db):
+    _write_three()
+    last = AuditEntry.select().order_by(AuditEntry.id.desc()).get()
+    last.after = '{"v": "四"}'
+    last.hash = _plain_sha256(last.prev_hash, audit._hashed_fields(last))
+    last.save()
+    AuditHead.update(last_hash=last.hash).execute()
+    assert [p.entry_id for p in audit.verify()] == [last.id]
+
+
+def test_another_key_fails_every_entry_with_one_message(db, monkeypatch):
+    _write_three()
+    monkeypatch.setattr(audit, "_key", b"another key")
+    problems = audit.verify()
+    assert [p.entry_id for p in problems] == [None]
+    assert "AUDIT_KEY" in problems[0].message and "SECRET_KEY" in problems[0].message
+
+
+def test_head_at_names_the_mac_after_each_count(db):
+    _write_three()
+    entries = list(AuditEntry.select().order_by(AuditEntry.id))
+    assert audit.head() == audit.ChainHead(3, entries[-1].hash)
+    assert audit.head_at(2) == audit.ChainHead(2, entries[1].hash)
+    assert audit.head_at(0) == audit.ChainHead(0, audit.GENESIS_HASH)
+    assert audit.head_at(4) is None and audit.head_at(-1) is None
+    assert audit.head_at(2).fingerprint == entries[1].hash[:16]
 
 
 def test_user_writes_are_audited(as_user, db):

@@ -9,7 +9,12 @@ import threading
 import pytest
 
 from assess import create_app
-from assess.core.secret_key import ConfigurationError, instance_secret, required_key
+from assess.core.secret_key import (
+    ConfigurationError,
+    audit_key,
+    instance_secret,
+    required_key,
+)
 
 pytestmark = pytest.mark.pure
 
@@ -84,3 +89,23 @@ def test_a_worker_that_finds_the_key_being_written_waits_for_it(tmp_path):
     finally:
         writer.join()
     assert app.config["SECRET_KEY"] == key
+
+
+def test_audit_key_is_the_setting_or_derived_from_the_secret():
+    derived = audit_key("", "instance secret")
+    assert derived == audit_key("", "instance secret")  # every server derives the same key
+    assert derived != audit_key("", "another secret")
+    assert "instance secret" not in derived and len(derived) == 64
+    assert audit_key("configured", "instance secret") == "configured"
+
+
+def test_app_keys_its_audit_chain_outside_the_database(tmp_path):
+    from assess.core import audit
+
+    app = create_app(_config(tmp_path))
+    secret = (tmp_path / "secret_key").read_text()
+    assert app.config["AUDIT_KEY"] == audit_key("", secret)
+    assert audit.chain_key() == app.config["AUDIT_KEY"].encode()
+    configured = create_app(dict(_config(tmp_path), AUDIT_KEY="shared audit key"))
+    assert configured.config["AUDIT_KEY"] == "shared audit key"
+    assert audit.chain_key() == b"shared audit key"

@@ -117,6 +117,19 @@ def test_round_trip_into_a_fresh_instance(filled, monkeypatch, tmp_path, other_d
         assert hashlib.sha256(data).hexdigest() == row.sha256
 
 
+def test_restore_elsewhere_warns_when_the_audit_key_differs(filled, monkeypatch, tmp_path):
+    archive = tmp_path / "assess.tar.gz"
+    assert command(monkeypatch, filled, "backup", str(archive)).exit_code == 0
+    elsewhere = make_app(
+        filled.config["DATABASE_URL"], tmp_path / "elsewhere", AUDIT_KEY="another instance"
+    )
+    restored = command(monkeypatch, elsewhere, "restore", "--force", str(archive))
+    assert restored.exit_code == 0, restored.output
+    assert "AUDIT_KEY" in restored.output and "assess audit verify" in restored.output
+    same_key = command(monkeypatch, filled, "restore", "--force", str(archive))
+    assert same_key.exit_code == 0 and "AUDIT_KEY" not in same_key.output
+
+
 def test_restore_refuses_a_database_with_data_unless_forced(filled, monkeypatch, tmp_path):
     archive = tmp_path / "assess.tar.gz"
     assert command(monkeypatch, filled, "backup", str(archive)).exit_code == 0

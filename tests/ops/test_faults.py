@@ -60,7 +60,8 @@ class Crashable:
 
     def __init__(self, app, tmp_path: Path) -> None:
         self.config = {
-            key: str(app.config[key]) for key in ("DATABASE_URL", "ASSESS_INSTANCE", "SECRET_KEY")
+            key: str(app.config[key])
+            for key in ("DATABASE_URL", "ASSESS_INSTANCE", "SECRET_KEY", "AUDIT_KEY")
         }
         self.log = tmp_path / "gunicorn.log"
         self.port = free_port()

@@ -7,6 +7,7 @@ paying for the demo.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 
@@ -18,9 +19,10 @@ from assess.cli.main import main
 from assess.core import audit
 from assess.core.db import database, is_sqlite
 from assess.core.models import AuditEntry
+from assess.cycles.models import ResultSnapshot
 from assess.evidence.storage import EvidenceStore
 from assess.ops import migrations
-from tests.conftest import PG_SERVER, _pg_admin, login, make_app
+from tests.conftest import AUDIT_KEY, PG_SERVER, _pg_admin, login, make_app
 
 LATEST = max(m.version for m in migrations.available())
 # The tables each version brings, checked to keep every row through a round trip.
@@ -111,13 +113,19 @@ def test_down_to_each_version_and_up_again_keeps_the_demo(demo_copy, target):
     assert [m.version for m in undone] == list(range(LATEST, target, -1))
     assert migrations.current_version() == target
     assert _dangling() == []
-    if target in (1, 2):  # rows were dropped, and the downgrade says so in the audit log
-        before["audit_entry"] += 1
+    if target >= 1:
+        before["audit_entry"] += 1  # audit.unkey: the chain is plain again, and verifies so
+        if target in (1, 2):  # rows were dropped, and the downgrade says so in the audit log
+            before["audit_entry"] += 1
+        assert audit.verify(keyed=False) == []
     assert _counts(min(target, 3)) == before
     applied = migrations.upgrade()
     assert [m.version for m in applied] == list(range(target + 1, LATEST + 1))
     assert _dangling() == []
+    if target >= 1:
+        before["audit_entry"] += 1  # audit.rekey
     assert _counts(min(target, 3)) == before
+    assert audit.verify() == []
     assert migrations.schema_problem() is None
     database.close()
     if target >= 1:  # the accounts survived: a demo login works after the round trip
@@ -128,6 +136,60 @@ def test_down_to_each_version_and_up_again_keeps_the_demo(demo_copy, target):
 def test_downgrade_that_keeps_every_row_needs_no_force(demo_copy):
     assert migrations.would_lose(3) == {}
     assert [m.version for m in migrations.downgrade(3)] == list(range(LATEST, 3, -1))
+
+
+def _last_entry() -> AuditEntry:
+    return AuditEntry.select().order_by(AuditEntry.id.desc()).get()
+
+
+def test_keying_step_unkeys_the_demo_chain_and_keys_it_again(demo_copy):
+    entries = AuditEntry.select().count()
+    assert audit.verify() == [] and audit.verify(keyed=False) != []
+    assert [m.version for m in migrations.downgrade(5)] == [6]
+    unkey = _last_entry()
+    assert (unkey.action, unkey.entity, unkey.actor_name) == ("audit.unkey", "audit", "system")
+    assert json.loads(unkey.before) == {"algorithm": "HMAC-SHA256"}
+    assert json.loads(unkey.after) == {
+        "algorithm": "SHA-256",
+        "entries": entries,
+        "failed_checks": 0,
+    }
+    assert audit.verify(keyed=False) == [] and audit.verify() != []
+    assert [m.version for m in migrations.upgrade()] == [6]
+    rekey = _last_entry()
+    assert rekey.action == "audit.rekey"
+    assert json.loads(rekey.after) == {
+        "algorithm": "HMAC-SHA256",
+        "entries": entries + 1,
+        "failed_checks": 0,
+    }
+    assert audit.verify() == [] and audit.verify(keyed=False) != []
+
+
+def test_publication_heads_are_found_again_after_a_round_trip(demo_copy):
+    heads = {s.id: (s.audit_count, s.audit_mac) for s in ResultSnapshot.select()}
+    assert heads and all(count for count, _mac in heads.values())
+    assert all(audit.head_at(count).mac == mac for count, mac in heads.values())
+    migrations.downgrade(5)
+    assert "audit_mac" not in {c.name for c in database.get_columns("result_snapshot")}
+    migrations.upgrade()
+    assert {s.id: (s.audit_count, s.audit_mac) for s in ResultSnapshot.select()} == heads
+
+
+@pytest.mark.parametrize("damage", ["edit", "delete"])
+def test_keying_step_neither_hides_nor_invents_a_problem(demo_copy, damage):
+    middle = AuditEntry.select().order_by(AuditEntry.id).offset(10).first()
+    if damage == "edit":
+        AuditEntry.update(after='{"forged": true}').where(AuditEntry.id == middle.id).execute()
+    else:
+        AuditEntry.delete().where(AuditEntry.id == middle.id).execute()
+    found = [p.entry_id for p in audit.verify()]
+    assert found
+    migrations.downgrade(5)
+    assert [p.entry_id for p in audit.verify(keyed=False)] == found
+    migrations.upgrade()
+    assert [p.entry_id for p in audit.verify()] == found
+    assert json.loads(_last_entry().after)["failed_checks"] == 1
 
 
 def test_downgrade_that_drops_rows_needs_force_and_is_audited(demo_copy):
@@ -141,10 +203,11 @@ def test_downgrade_that_drops_rows_needs_force_and_is_audited(demo_copy):
     assert AuditEntry.select().count() == entries
     migrations.downgrade(2, force=True)
     assert migrations.current_version() == 2
-    last = AuditEntry.select().order_by(AuditEntry.id.desc()).get()
+    last = _last_entry()
     assert (last.action, last.entity, last.entity_id) == ("schema.downgrade", "schema", "2")
     assert '"nomination": ' in last.after and last.actor_name == "system"
-    assert audit.verify() == []
+    # Written after the keying step went: a plain link, like the rest of the chain there.
+    assert audit.verify(keyed=False) == []
 
 
 def test_cli_downgrade_asks_for_force(demo_copy, tmp_path, monkeypatch):
@@ -153,6 +216,7 @@ def test_cli_downgrade_asks_for_force(demo_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("ASSESS_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.setenv("SECRET_KEY", "cli-test")
+    monkeypatch.setenv("AUDIT_KEY", AUDIT_KEY)
     runner = CliRunner()
     refused = runner.invoke(main, ["db", "downgrade", "--to", "1"])
     assert refused.exit_code == 1

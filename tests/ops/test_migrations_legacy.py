@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import json
 
 import peewee as pw
 import pytest
@@ -108,10 +109,15 @@ def assert_data_kept() -> None:
     assert kid["parent_id"] == city["id"]
     assert table("user").select().dicts().get()["username"] == "r-410105"
     assert table("cycle").select().count() == 1
-    assert table("audit_entry").select().count() == 1
+    # 0006 keys the chain and says so in one more entry; the seeded entry, whose hash never
+    # checked, keeps its value, so it still does not check.
+    entries = list(table("audit_entry").select().order_by(pw.SQL("id")).dicts())
+    assert [e["action"] for e in entries] == ["unit.create", "audit.rekey"]
+    assert entries[0]["hash"] == "a" * 64
+    assert json.loads(entries[1]["after"])["failed_checks"] == 1
     # 0001 seeds the audit head; a second run would have added a genesis row.
     heads = list(table("audit_head").select().dicts())
-    assert [(h["count"], h["last_hash"]) for h in heads] == [(1, "a" * 64)]
+    assert [(h["count"], h["last_hash"]) for h in heads] == [(2, entries[1]["hash"])]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from assess.cli.main import main
 from assess.core.db import database, is_sqlite
 from assess.ops import migrations
 from assess.web.schema_guard import schema_problem_at_start
-from tests.conftest import PG_SERVER, make_app
+from tests.conftest import AUDIT_KEY, PG_SERVER, make_app
 
 
 def _fresh_app(database_url, tmp_path):
@@ -59,6 +59,7 @@ def test_cli_refuses_an_older_database_but_init_and_upgrade_work(
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ASSESS_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.setenv("SECRET_KEY", "cli-test")
+    monkeypatch.setenv("AUDIT_KEY", AUDIT_KEY)
     runner = CliRunner()
     assert runner.invoke(main, ["db", "upgrade", "--to", "3"]).exit_code == 0
     refused = runner.invoke(main, ["audit", "verify"])

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from assess.reports import render
+from assess.reports.data import AuditFingerprint
 from tests.reports import sample_reports
 from tests.reports.report_helpers import render_to
 
@@ -71,6 +72,14 @@ def test_city_summary_without_last_year_or_heat_map(pdf_dir, city_data):
     assert "与上年度比较" not in text
     assert "指标完成情况" not in text
     assert pdf.warnings == []
+
+
+def test_city_summary_prints_the_audit_fingerprint(pdf_dir, city_data, city_pdf):
+    data = dataclasses.replace(city_data, audit=AuditFingerprint(87, "00ff00ff00ff00ff"))
+    pdf = render_to(pdf_dir, "city-fingerprint.pdf", data)
+    assert "审计链指纹：00ff00ff00ff00ff（发布时共87条审计记录" in pdf.flat_text()
+    assert pdf.warnings == []
+    assert "审计链指纹" not in city_pdf.flat_text()
 
 
 def test_award_list(award_pdf, award_data):

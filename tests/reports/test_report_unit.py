@@ -11,6 +11,7 @@ from PIL import Image, ImageStat
 
 from assess.core.formatting import plain_number
 from assess.reports import render
+from assess.reports.data import AuditFingerprint
 from tests.reports import sample_reports
 from tests.reports.report_helpers import (
     RenderedPdf,
@@ -178,6 +179,24 @@ def test_short_report_without_optional_parts(pdf_dir, unit_data):
     assert "排名第" not in text
     assert "与同类单位比较" not in text
     assert pdf.warnings == []
+
+
+def test_audit_fingerprint_is_printed_under_the_signoff(pdf_dir, unit_pdf):
+    data = dataclasses.replace(
+        sample_reports.sample_unit_report(2, indicator_count=4),
+        audit=AuditFingerprint(1234, "3f2a9c0d1e2b4a5c"),
+    )
+    pdf = render_to(pdf_dir, "fingerprint.pdf", data)
+    assert pdf.warnings == []
+    text = pdf.flat_text()
+    assert "审计链指纹：3f2a9c0d1e2b4a5c（发布时共1234条审计记录），核对命令：" in text
+    assert "assess audit verify --at 1234" in pdf.text()  # on one line
+    boxes = text_boxes(pdf, len(pdf.pages()))
+    signed = next(b for b in boxes if b[4] == render.cn_date(data.report_date))
+    note = next(b for b in boxes if b[4].startswith("审计链指纹"))
+    assert note[1] > signed[3]  # below the date of the sign-off
+    # A publication from before fingerprints were kept prints none.
+    assert "审计链指纹" not in unit_pdf.flat_text()
 
 
 def test_reports_render_in_threads(tmp_path):

@@ -14,6 +14,7 @@ from assess.accounts.models import User
 from assess.cycles import publishing, submissions
 from assess.cycles.models import Submission
 from assess.units.models import Unit
+from tests.conftest import AUDIT_KEY
 from tests.cycle_helpers import make_cycle, unit
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler missing")
@@ -58,6 +59,36 @@ def test_viewer_downloads_a_unit_report(as_user, published):
     # A1 = 40 × 25/35 = 28.57, A2 = 30, B1 = 30: total 88.57, 良好, first of three counties
     for expected in ("金水区", "88.57", "良好", "政策知晓率", "协调会次数"):
         assert expected in text, expected
+
+
+def test_reports_print_the_audit_head_the_command_line_checks(
+    as_user, published, database_url, tmp_path, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from assess.cli.main import main
+    from assess.cycles.publishing import current_snapshot
+
+    snapshot = current_snapshot(published)
+    digits = snapshot.audit_mac[:16]
+    printed = f"审计链指纹：{digits}（发布时共 {snapshot.audit_count} 条审计记录）"
+    viewer = as_user("viewer")
+    for url in (f"units/{unit('410105').id}.pdf", "summary.pdf"):
+        text = _text(viewer.get(f"/reports/cycles/{published.id}/{url}").data)
+        assert printed in text, url
+        assert f"assess audit verify --at {snapshot.audit_count}" in text
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ASSESS_INSTANCE", str(tmp_path / "cli-instance"))
+    monkeypatch.setenv("SECRET_KEY", "report-command-test")
+    monkeypatch.setenv("AUDIT_KEY", AUDIT_KEY)
+    checked = CliRunner().invoke(main, ["audit", "verify", "--at", str(snapshot.audit_count)])
+    assert checked.exit_code == 0, checked.output
+    assert f"第 {snapshot.audit_count} 条记录时的审计链指纹：{digits}" in checked.output
+    # Without the instance's key the same log does not verify, so no head is printed.
+    monkeypatch.setenv("AUDIT_KEY", "a guess")
+    guessed = CliRunner().invoke(main, ["audit", "verify", "--at", str(snapshot.audit_count)])
+    assert guessed.exit_code == 1 and "AUDIT_KEY" in guessed.output
+    assert digits not in guessed.output
 
 
 def test_reporter_gets_own_report_but_not_anothers(as_user, published):
@@ -110,6 +141,7 @@ def test_report_command(published, database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ASSESS_INSTANCE", str(tmp_path / "cli-instance"))
     monkeypatch.setenv("SECRET_KEY", "report-command-test")  # PostgreSQL needs a shared key
+    monkeypatch.setenv("AUDIT_KEY", AUDIT_KEY)
     out = tmp_path / "out"
     result = CliRunner().invoke(
         main, ["report", "--cycle", "2026", "--unit", "410105", "-o", str(out)]
@@ -189,6 +221,7 @@ def test_report_command_delivers_the_others(published, database_url, tmp_path, m
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ASSESS_INSTANCE", str(tmp_path / "cli-instance"))
     monkeypatch.setenv("SECRET_KEY", "report-command-test")  # PostgreSQL needs a shared key
+    monkeypatch.setenv("AUDIT_KEY", AUDIT_KEY)
     _break_one(batch, monkeypatch, "410102")
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["report", "--cycle", "2026", "--all", "-o", str(out)])
