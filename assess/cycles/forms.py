@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     IntegerField,
@@ -59,3 +60,17 @@ class ResponseForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     note = TextAreaField(_l("关闭说明"), validators=[Optional(), Length(max=2000)])
+
+
+class QueueFilterForm(FlaskForm):
+    """The inspection queue's filters: a GET form (nothing changes, so no CSRF token), its
+    values in the query string so that they survive the review pages in between."""
+
+    class Meta:
+        csrf = False
+
+    unit = SelectField(_l("单位"), choices=[], validate_choice=False)
+    category = SelectField(_l("类别"), choices=[], validate_choice=False)
+    status = SelectField(_l("状态"), choices=[], validate_choice=False)
+    deducted = BooleanField(_l("仅看有扣分"))
+    overdue = BooleanField(_l("仅看逾期"))
