@@ -53,7 +53,8 @@ class IndicatorScore(NamedTuple):
     missing: bool
     indicator: Indicator
     value: Value | None
-    #: Points an inspector deducted (扣分); ``score`` is already net of them.
+    #: Points an inspector's deduction (扣分) took off: at most the rule score (扣完为止),
+    #: so 0 on an item that scored nothing. ``score`` is already net of them.
     deduction: Decimal = Decimal(0)
 
     @property
@@ -310,8 +311,9 @@ def score_unit(
     (e.g. a floor above the target).
 
     ``deductions`` maps indicator codes to points an inspector deducted (扣分): a scored
-    indicator then scores ``max(0, rule score − deduction)``; deductions on indicators that
-    do not apply, or on bonus and veto indicators, are ignored.
+    indicator then scores ``max(0, rule score − deduction)``, and its ``deduction`` is the
+    effective amount, ``min(deduction, rule score)``; deductions on indicators that do not
+    apply, or on bonus and veto indicators, are ignored.
 
     Returns an unranked :class:`UnitResult` (``rank`` is ``None``).
     """
@@ -344,8 +346,12 @@ def _score(
         for code, deducted in deductions.items():
             position = plan.position.get(code)
             if deducted and code in plan.base_code_set and found[position] is not None:
-                points[position] = max(ZERO, points[position] - deducted)
-                applied[code] = deducted
+                # 扣完为止: what comes off is at most what the item scored, and that
+                # effective amount is what the result reports.
+                taken = min(deducted, points[position])
+                points[position] -= taken
+                if taken:
+                    applied[code] = taken
         deductions = applied
     base = sum(points, ZERO)
 

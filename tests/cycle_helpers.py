@@ -85,3 +85,18 @@ def fill_template(ws, code, **cells):
                 row[TEMPLATE_INPUTS[name] - 1].value = value
             return
     raise AssertionError(code)
+
+
+def printed_pdf_bytes(text: str = "宣传台账") -> bytes:
+    """A one-page PDF with something on its page (a scan, as offices upload), drawn by
+    Pillow: a title bar and lines of 'text', so its first-page preview shows a page."""
+    from PIL import Image, ImageDraw
+
+    page = Image.new("RGB", (595, 842), "white")
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((60, 60, 535, 130), fill=(181, 18, 27))
+    for n in range(14):
+        draw.rectangle((60, 170 + n * 40, 535 - (n % 4) * 60, 184 + n * 40), fill=(60, 60, 60))
+    out = io.BytesIO()
+    page.save(out, "PDF", title=text)
+    return out.getvalue()

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     IntegerField,
@@ -132,3 +133,17 @@ def read_draft(form, item) -> Draft:
     # A field without a version was built from nothing saved: 0, never "overwrite anything".
     version = form.get(f"version-{code}", 0, type=int)
     return Draft(code, text, form.get(f"narrative-{code}", ""), version)
+
+
+class QueueFilterForm(FlaskForm):
+    """The inspection queue's filters: a GET form (nothing changes, so no CSRF token), its
+    values in the query string so that they survive the review pages in between."""
+
+    class Meta:
+        csrf = False
+
+    unit = SelectField(_l("单位"), choices=[], validate_choice=False)
+    category = SelectField(_l("类别"), choices=[], validate_choice=False)
+    status = SelectField(_l("状态"), choices=[], validate_choice=False)
+    deducted = BooleanField(_l("仅看有扣分"))
+    overdue = BooleanField(_l("仅看逾期"))

@@ -394,7 +394,8 @@ def unit_result_view(cycle: Cycle, unit_id: int) -> UnitResultView | None:
                     sub.value_text if sub else "",
                     sub.verified_value_text if sub else "",
                     s["score"],
-                    f"{sub.deduction}" if sub and sub.deduction else "",
+                    # What the deduction took off, as published (扣完为止), not as typed.
+                    s.get("deduction") or "",
                     sub.deduction_reason if sub else "",
                     s["formula"],
                     s["source"],

@@ -17,6 +17,7 @@ from assess.core.enums import (
     HANDED_IN_SUBMISSION_STATES,
     SubmissionState,
 )
+from assess.core.formatting import local_time, plain_number
 from assess.core.models import utcnow
 from assess.cycles.lifecycle import indicator_set, locked_cycle
 from assess.cycles.models import Assignment, Cycle, Submission
@@ -25,6 +26,7 @@ from assess.evidence.models import Evidence
 from assess.evidence.storage import StoredFile
 from assess.units.models import Unit
 from assess.units.tree import recusal_message
+from scoring.engine import score_unit
 from scoring.model import Indicator
 from scoring.values import Rate, format_value, parse_value
 
@@ -65,6 +67,56 @@ class ConflictError(SubmissionError):
         )
         self.mine = mine
         self.theirs = theirs
+
+
+class ReviewConflictError(SubmissionError):
+    """Someone else decided the item first: the message gives their decision (核定值,
+    扣分, who and when), not the unit's self-reported value."""
+
+    def __init__(self, theirs: Submission):
+        super().__init__(_review_conflict_message(theirs))
+        self.theirs = theirs
+
+
+def decision_text(sub: Submission) -> str:
+    """An inspector's decision on ``sub`` in words: the verified value (or 按自评值), and
+    the deduction with its reason when there is one."""
+    if sub.verified_value_text:
+        text = _("核定值 %(v)s", v=sub.verified_value_text)
+    else:
+        text = _("按自评值 %(v)s 核定", v=sub.value_text or "-")
+    if sub.deduction:
+        text += _("，扣分 %(d)s（%(r)s）", d=plain_number(sub.deduction), r=sub.deduction_reason)
+    else:
+        text += _("，未扣分")
+    return text
+
+
+def _review_conflict_message(theirs: Submission) -> str:
+    who = theirs.updated_by.label if theirs.updated_by else "-"
+    when = local_time(theirs.updated_at)
+    if theirs.status == SubmissionState.VERIFIED:
+        return _(
+            "该指标已由 %(who)s 于 %(when)s 核定：%(decision)s。您的操作未保存，"
+            "如需改动请核对后重新提交。",
+            who=(theirs.reviewed_by.label if theirs.reviewed_by else who),
+            when=local_time(theirs.reviewed_at or theirs.updated_at),
+            decision=decision_text(theirs),
+        )
+    if theirs.status == SubmissionState.RETURNED:
+        return _(
+            "该指标已由 %(who)s 于 %(when)s 退回单位修改（退回原因：%(r)s）。您的操作未保存。",
+            who=who,
+            when=when,
+            r=theirs.return_reason or "-",
+        )
+    return _(
+        "该指标已由 %(who)s 于 %(when)s 更新（当前自评值：%(v)s），您的操作未保存。"
+        "请核对后重新核查。",
+        who=who,
+        when=when,
+        v=theirs.value_text or "-",
+    )
 
 
 @dataclass(frozen=True)
@@ -441,12 +493,48 @@ def withdraw_unit(cycle: Cycle, unit: Unit, actor: User) -> tuple[int, list[str]
     return count, kept
 
 
-def _review(sub: Submission, expected_version: int, mine: str, actor, action: str, **changes):
+# What a review decides: equal on these, two decisions are the same decision.
+DECISION_FIELDS = (
+    "status",
+    "verified_value_text",
+    "verify_reason",
+    "deduction",
+    "deduction_reason",
+    "return_reason",
+)
+
+
+def _same_decision(current: Submission, changes: dict) -> bool:
+    for key in DECISION_FIELDS:
+        if key not in changes:
+            continue
+        have, want = getattr(current, key), changes[key]
+        if key == "deduction":
+            have = Decimal(have) if have else None
+            want = Decimal(want) if want else None
+        if have != want:
+            return False
+    return True
+
+
+def _review(
+    sub: Submission, expected_version: int, mine: str, actor, action: str, **changes
+) -> bool:
     """A review action's write: the cycle must take reviews, the item be handed in, and the
-    reviewer be from neither the unit nor a unit above or below it (回避)."""
+    reviewer be from neither the unit nor a unit above or below it (回避).
+
+    Returns True when written, False when the item already holds exactly this decision
+    although its version moved on (the same form sent twice, a double click, or another
+    inspector deciding alike): that is the outcome asked for, so it is no conflict and
+    nothing is written. A different decision made meanwhile raises ReviewConflictError."""
     with database.atomic():
         locked_cycle(sub.cycle_id, "review", SubmissionError)
         _require_no_conflict(sub, actor)
+        current = locked(Submission, sub.id)
+        if expected_version is not None and expected_version != current.version:
+            if _same_decision(current, changes):
+                return False
+            raise ReviewConflictError(current)
         _write(
             sub,
             expected_version,
@@ -457,6 +545,7 @@ def _review(sub: Submission, expected_version: int, mine: str, actor, action: st
             _("只有已提交的指标才能核查"),
             **changes,
         )
+    return True
 
 
 def _require_no_conflict(sub: Submission, actor: User) -> None:
@@ -466,11 +555,12 @@ def _require_no_conflict(sub: Submission, actor: User) -> None:
         raise SubmissionError(recusal_message(sub.unit))
 
 
-def return_item(sub: Submission, reason: str, expected_version: int, actor: User) -> None:
-    """Send an item back to the unit with a reason (退回)."""
+def return_item(sub: Submission, reason: str, expected_version: int, actor: User) -> bool:
+    """Send an item back to the unit with a reason (退回); False when it already was, with
+    this reason (see ``_review``)."""
     if not reason.strip():
         raise SubmissionError(_("退回须填写原因"))
-    _review(
+    return _review(
         sub,
         expected_version,
         sub.value_text,
@@ -481,6 +571,49 @@ def return_item(sub: Submission, reason: str, expected_version: int, actor: User
     )
 
 
+def rule_score(sub: Submission, indicator: Indicator, text: str) -> Decimal:
+    """What the item scores by its rule with the value ``text`` (the unit's target and
+    weight overrides applied), before any deduction: the most a deduction can take off."""
+    assignment = Assignment.get_or_none(
+        Assignment.cycle == sub.cycle_id,
+        Assignment.unit == sub.unit_id,
+        Assignment.indicator_code == indicator.code,
+    )
+    overrides = {}
+    if assignment is not None:
+        if assignment.target is not None:
+            overrides["target"] = Decimal(assignment.target)
+        if assignment.weight is not None:
+            overrides["weight"] = Decimal(assignment.weight)
+    result = score_unit(
+        indicator_set(sub.cycle),
+        sub.unit.code,
+        sub.unit.kind,
+        {indicator.code: parse_value(indicator, text)} if text else {},
+        {indicator.code: overrides} if overrides else None,
+    )
+    item = result.scores.get(indicator.code)
+    return item.score if item is not None else Decimal(0)
+
+
+def _check_deduction(sub: Submission, indicator: Indicator, text: str, deduction: Decimal):
+    """A deduction (扣分) must take something off: refused on bonus and veto items (the
+    engine adds or vetoes, it does not subtract there), on an item already at 0, and beyond
+    the item's score (扣完为止), so what is recorded is what the results deduct."""
+    if not indicator.is_base:
+        raise SubmissionError(_("加分项和否决项不能扣分"))
+    score = rule_score(sub, indicator, text)
+    if score <= 0:
+        raise SubmissionError(_("该指标按核定值得分为 0，扣分不起作用，请不要扣分"))
+    if deduction > score:
+        raise SubmissionError(
+            _(
+                "该指标按核定值得分 %(s)s 分，扣分不能超过 %(s)s 分（扣完为止）",
+                s=plain_number(score),
+            )
+        )
+
+
 def verify_item(
     sub: Submission,
     expected_version: int,
@@ -489,11 +622,13 @@ def verify_item(
     reason: str = "",
     deduction: Decimal | None = None,
     deduction_reason: str = "",
-) -> None:
+) -> bool:
     """Accept an item, optionally with a verified value (核定值) and a deduction (扣分).
 
-    A verified value differing from the reported one, and any deduction, need a reason.
-    Refused to a reviewer from the unit or a unit above or below it (回避).
+    A verified value differing from the reported one, and any deduction, need a reason; a
+    deduction must take something off the item's score (``_check_deduction``). Refused to
+    a reviewer from the unit or a unit above or below it (回避). False when the item already
+    holds exactly this decision (see ``_review``).
     """
     indicator = indicator_set(sub.cycle).indicator(sub.indicator_code)
     verified = normalise_value(indicator, verified_value.strip())
@@ -501,16 +636,19 @@ def verify_item(
         verified = ""
     if verified and not reason.strip():
         raise SubmissionError(_("核定值与自评值不同，须填写核定理由"))
+    if deduction is not None and not deduction.is_finite():  # NaN cannot even be compared
+        raise SubmissionError(_("请输入有效的数字"))
+    if deduction is not None and deduction == 0:
+        deduction = None  # 0 points off is no deduction
     if deduction is not None:
-        if not deduction.is_finite() or deduction >= 10**6:  # NaN cannot even be compared
+        if deduction >= 10**6:
             raise SubmissionError(_("请输入有效的数字"))
         if deduction < 0:
             raise SubmissionError(_("扣分不能为负数"))
-        if deduction > Decimal(indicator.weight or 0) and indicator.is_base:
-            raise SubmissionError(_("扣分不能超过该指标权重 %(w)s", w=indicator.weight))
+        _check_deduction(sub, indicator, verified or sub.value_text, deduction)
         if not deduction_reason.strip():
             raise SubmissionError(_("扣分须填写原因"))
-    _review(
+    return _review(
         sub,
         expected_version,
         verified or sub.value_text,
@@ -632,3 +770,69 @@ def save_drafts(cycle: Cycle, unit: Unit, drafts: list[Draft], actor: User) -> l
         if errors:
             raise DraftsRefused(errors)  # leaving the block rolls every item back
     return saved
+
+
+@dataclass
+class BulkVerification:
+    """What a bulk 核定无误 did: the items verified as reported, and those refused with the
+    reason each was refused (``submission`` None for an item that is not in the cycle)."""
+
+    verified: list[Submission] = field(default_factory=list)
+    refused: list[tuple[Submission | None, str]] = field(default_factory=list)
+
+
+def verify_as_reported(cycle: Cycle, picks: list[tuple[int, int]], actor: User) -> BulkVerification:
+    """Verify each picked item (submission id, version the inspector saw) as reported
+    (核定无误: no verified value, no deduction) in one transaction.
+
+    Each item is checked on its own locked row as ``verify_item`` checks it: the cycle takes
+    reviews, the item is handed in and still at the version seen (an identical decision
+    made meanwhile counts as done), and the inspector need not recuse (回避). A refused item
+    is rolled back alone (a savepoint) and listed with its reason; the others are written
+    and audited one by one. Only the cycle state refuses the whole batch.
+    """
+    outcome = BulkVerification()
+    with database.atomic():
+        locked_cycle(cycle.id, "review", SubmissionError)
+        rows = {
+            s.id: s
+            for s in Submission.select(Submission, Unit)
+            .join(Unit)
+            .where(Submission.cycle == cycle, Submission.id.in_([i for i, _v in picks] or [0]))
+        }
+        for sub_id, version in picks:
+            sub = rows.get(sub_id)
+            if sub is None:
+                outcome.refused.append((None, _("该指标不属于本考核周期")))
+                continue
+            decision = {
+                "status": SubmissionState.VERIFIED,
+                "verified_value_text": "",
+                "verify_reason": "",
+                "deduction": None,
+                "deduction_reason": "",
+            }
+            try:
+                with database.atomic():  # a savepoint: a refusal undoes this item only
+                    current = locked(Submission, sub.id)
+                    # 核定无误 never overrides a decision already taken on the item, and
+                    # one already taken alike is done.
+                    if current.status == SubmissionState.VERIFIED:
+                        if not _same_decision(current, decision):
+                            raise ReviewConflictError(current)
+                    else:
+                        _review(
+                            sub,
+                            version,
+                            sub.value_text,
+                            actor,
+                            "submission.verify",
+                            reviewed_by=actor,
+                            reviewed_at=utcnow(),
+                            **decision,
+                        )
+            except SubmissionError as exc:
+                outcome.refused.append((sub, str(exc)))
+            else:
+                outcome.verified.append(sub)
+    return outcome

@@ -109,9 +109,15 @@ def _review(cycle: Cycle, rng: random.Random) -> None:
                 reason="抽样复核，部分调查表无签字，不予认定",
             )
         elif roll < 0.63 and indicator.is_base:
-            points = min(Decimal(2), Decimal(indicator.weight))
+            # 扣完为止: never more than the item scored, and nothing off an item at 0.
+            score = submissions.rule_score(sub, indicator, sub.value_text)
+            points = min(Decimal(2), score) or None
             submissions.verify_item(
-                sub, sub.version, inspector, deduction=points, deduction_reason="台账资料不完整"
+                sub,
+                sub.version,
+                inspector,
+                deduction=points,
+                deduction_reason="台账资料不完整" if points else "",
             )
         elif roll < 0.66:
             submissions.return_item(

@@ -14,7 +14,9 @@ import io
 import logging
 import os
 import re
+import shutil
 import struct
+import subprocess
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ from pypdf import PdfReader
 log = logging.getLogger(__name__)
 
 THUMBNAIL_PX = 240
+# Drawing one page of a sound PDF takes well under a second; a hostile one is cut short.
+PDF_PREVIEW_SECONDS = 10
 # A 50-megapixel photo decodes to ~200 MB of RGBA; anything larger in a few MB of upload is
 # far more likely a decompression bomb than a scan of a document.
 MAX_PIXELS = 50_000_000
@@ -144,7 +148,31 @@ def _inspect_pdf(path: Path) -> Inspection:
         raise _damaged("PDF") from exc
     if pages < 1:
         raise _damaged("PDF")
-    return Inspection("pdf", pages=pages)
+    return Inspection("pdf", pages=pages, thumbnail=_pdf_first_page(path))
+
+
+def _pdf_first_page(path: Path) -> bytes | None:
+    """A PNG thumbnail of the PDF's first page, drawn by poppler's ``pdftoppm`` (a Debian
+    package Assess installs already), or None when it is missing, fails or takes too long:
+    the file is still good evidence, shown with an icon instead of its first page."""
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        return None
+    try:
+        done = subprocess.run(
+            [pdftoppm, "-png", "-f", "1", "-l", "1", "-singlefile"]
+            + ["-scale-to", str(THUMBNAIL_PX * 2), str(path)],
+            capture_output=True,
+            timeout=PDF_PREVIEW_SECONDS,
+            check=True,
+            stdin=subprocess.DEVNULL,
+        )
+        with Image.open(io.BytesIO(done.stdout), formats=["PNG"]) as page:
+            page.load()
+            return _thumbnail(page)
+    except (OSError, ValueError, subprocess.SubprocessError, Image.DecompressionBombError) as exc:
+        log.warning("no first-page preview of %s: %r", path.name, exc)
+        return None
 
 
 def _thumbnail(img: Image.Image) -> bytes | None:

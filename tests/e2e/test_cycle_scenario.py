@@ -125,6 +125,8 @@ def test_inspector_returns_one_item(act, story):
     page.get_by_label("退回原因", exact=True).fill(RETURN_REASON)
     page.get_by_role("button", name="退回单位修改").click()
     expect_flash(page, "已退回 A2")
+    expect(page.locator("h1")).to_contain_text(f"{UNIT} · B1")  # on to the next item
+    page.get_by_role("link", name="返回队列").click()
     expect(queue_row(page, "A2")).to_have_count(0)
     page.get_by_role("link", name="已退回").click()
     expect(queue_row(page, "A2")).to_be_visible()
@@ -159,12 +161,13 @@ def test_inspector_verifies_all(act, story):
     page.get_by_role("button", name="核定通过").click()
     expect_flash(page, "已核定 A1")
 
-    queue_row(page, "A2").get_by_role("link", name="核查").click()
+    # Each decision opens the next item of the queue.
+    expect(page.locator("h1")).to_contain_text(f"{UNIT} · A2")
     expect(page.locator("table.grid")).to_contain_text(RETURN_REASON)  # the earlier return
     page.get_by_role("button", name="核定通过").click()
     expect_flash(page, "已核定 A2")
 
-    queue_row(page, "B1").get_by_role("link", name="核查").click()
+    expect(page.locator("h1")).to_contain_text(f"{UNIT} · B1")
     page.get_by_label("扣分", exact=True).fill("3")
     page.get_by_label("扣分原因", exact=True).fill("台账不全")
     page.get_by_role("button", name="核定通过").click()

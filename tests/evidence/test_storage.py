@@ -159,10 +159,10 @@ ACCEPTED = [
         "pdf",
         "application/pdf",
         3,
-        False,
+        True,  # its first page, drawn by poppler
         "年度工作总结.pdf",
     ),
-    (hand_written_pdf, "会议纪要.PDF", "pdf", "application/pdf", 1, False, "会议纪要.PDF"),
+    (hand_written_pdf, "会议纪要.PDF", "pdf", "application/pdf", 1, True, "会议纪要.PDF"),
     (lambda: make_image("JPEG"), "现场照片.jpg", "jpeg", "image/jpeg", 1, True, "现场照片.jpg"),
     (lambda: make_image("PNG"), "截图.png", "png", "image/png", 1, True, "截图.png"),
     (
@@ -224,8 +224,21 @@ def test_image_thumbnail_is_a_small_png_beside_the_file(store, fmt):
         assert img.size == (240, 120)
 
 
-def test_documents_have_no_thumbnail(store):
+def test_a_pdf_thumbnail_is_its_first_page(store):
+    stored = store.save(io.BytesIO(make_pdf(3)), "a.pdf")
+    with Image.open(store.thumbnail_path(stored.sha256)) as img:
+        assert img.format == "PNG" and max(img.size) == 240
+
+
+def test_a_pdf_poppler_cannot_draw_is_kept_without_a_thumbnail(store, monkeypatch):
+    monkeypatch.setattr(inspection.shutil, "which", lambda name: None)
     stored = store.save(io.BytesIO(make_pdf()), "a.pdf")
+    assert stored.pages == 1 and not stored.has_thumbnail
+    assert store.thumbnail_path(stored.sha256) is None
+
+
+def test_office_documents_have_no_thumbnail(store):
+    stored = store.save(io.BytesIO(make_docx()), "a.docx")
     assert store.thumbnail_path(stored.sha256) is None
 
 
@@ -278,7 +291,8 @@ def test_concurrent_saves_of_the_same_content_all_succeed_with_one_copy(store):
     assert {r.sha256 for r in results} == {hashlib.sha256(data).hexdigest()}
     assert len(results) == 4
     sha = results[0].sha256
-    assert files_under(store.root) == [f"{sha[:2]}/{sha[2:4]}/{sha}"]
+    file = f"{sha[:2]}/{sha[2:4]}/{sha}"
+    assert files_under(store.root) == [file, f"{file}.thumb.png"]  # one copy, one preview
 
 
 # --- refusals ---------------------------------------------------------------------------

@@ -91,7 +91,7 @@ def test_round_trip_into_a_fresh_instance(filled, monkeypatch, tmp_path, other_d
 
     result = command(monkeypatch, filled, "backup", str(archive))
     assert result.exit_code == 0, result.output
-    assert "已备份到" in result.output and "佐证材料 3 个文件" in result.output  # + thumbnail
+    assert "已备份到" in result.output and "佐证材料 4 个文件" in result.output  # + 2 thumbnails
     assert not [p for p in archive.parent.iterdir() if p != archive]  # no temp left behind
 
     fresh = make_app(other_database_url, tmp_path / "fresh")
@@ -106,7 +106,7 @@ def test_round_trip_into_a_fresh_instance(filled, monkeypatch, tmp_path, other_d
     assert after == before
     assert audit.verify() == []
     last = AuditEntry.select().order_by(AuditEntry.id.desc()).first()
-    assert last.action == "backup.restore" and json.loads(last.after)["evidence_files"] == 3
+    assert last.action == "backup.restore" and json.loads(last.after)["evidence_files"] == 4
     fresh_store = EvidenceStore.from_config(fresh.config)
     assert (
         sorted(p.relative_to(fresh_store.root) for p in fresh_store.root.rglob("*") if p.is_file())
@@ -267,7 +267,7 @@ def test_unusable_paths_and_files_fail_clearly(app, monkeypatch, tmp_path):
 
 
 def _without_pdf(name, data):
-    # The PDF has no thumbnail, so only its own file goes missing.
+    # The PDF's own file goes missing; its first-page thumbnail stays.
     if name.startswith("evidence/") and data.startswith(b"%PDF"):
         return None
     return name, data

@@ -45,3 +45,19 @@ def test_deduction_on_a_missing_value_changes_nothing():
     result = score_unit(SET, "u1", "county", {"A2": D(5)}, deductions={"A1": D(5)})
     assert result.scores["A1"].score == 0 and result.scores["A1"].deduction == 0
     assert "A1" in result.missing
+
+
+@pytest.mark.parametrize(
+    ("values", "deducted", "effective", "score"),
+    [
+        (VALUES, D(45), D(30), D(0)),  # 扣完为止: only the 30 points B1 scored come off
+        ({**VALUES, "B1": "差"}, D(5), D(0), D(0)),  # an item at 0 loses nothing
+        (VALUES, D("2.5"), D("2.5"), D("27.5")),
+    ],
+)
+def test_the_deduction_reported_is_what_came_off(values, deducted, effective, score):
+    result = score_unit(SET, "u1", "county", values, deductions={"B1": deducted})
+    item = result.scores["B1"]
+    assert (item.deduction, item.score) == (effective, score)
+    if not effective:
+        assert "扣分" not in item.explanation.formula

@@ -91,6 +91,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     # inspection
     "inspection.queue": STAFF_ONLY,
     "inspection.review": STAFF_ONLY,
+    "inspection.bulk_verify": STAFF_ONLY,
     "inspection.demand": STAFF_ONLY,
     "inspection.close": STAFF_ONLY,
     # evidence files

@@ -10,15 +10,15 @@ from flask_login import current_user
 
 from assess.core.enums import CycleState, SubmissionState
 from assess.core.policy import allow, can
-from assess.cycles import rectifications, submissions
-from assess.cycles.forms import CloseForm, RectificationForm, ReviewForm
-from assess.cycles.lifecycle import indicator_order, indicator_set
+from assess.cycles import rectifications, review_queue, submissions
+from assess.cycles.forms import CloseForm, QueueFilterForm, RectificationForm, ReviewForm
+from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Cycle, Rectification, Submission
 from assess.evidence.models import Evidence
 from assess.units.models import Unit
-from assess.units.tree import recusal_message, tree_order
+from assess.units.tree import recusal_message
 from assess.web.errors import render_error
-from assess.web.pagination import id_arg, paginate
+from assess.web.pagination import MAX_ID, id_arg, paginate
 from assess.web.security import safe_next
 
 bp = Blueprint("inspection", __name__, url_prefix="/cycles/<int:cycle_id>/inspection")
@@ -28,6 +28,7 @@ QUEUE_TABS = (
     (SubmissionState.SUBMITTED, _l("待核查")),
     (SubmissionState.RETURNED, _l("已退回")),
     (SubmissionState.VERIFIED, _l("已核定")),
+    (review_queue.ALL_STATES, _l("全部")),
 )
 QUEUE_STATES = tuple(state for state, _label in QUEUE_TABS)
 
@@ -44,34 +45,56 @@ def _recused(unit: Unit):
     return render_error(403, recusal_message(unit))
 
 
+def _filter(cycle: Cycle) -> review_queue.QueueFilter:
+    """The queue filter of the query string; anything unknown falls back to its default."""
+    status = request.args.get("status", SubmissionState.SUBMITTED)
+    category = request.args.get("category", "")
+    return review_queue.QueueFilter(
+        status=status if status in QUEUE_STATES else SubmissionState.SUBMITTED,
+        unit_id=id_arg("unit"),
+        category=category if category in {c.code for c in indicator_set(cycle).categories} else "",
+        deducted=request.args.get("deducted") == "1",
+        overdue=request.args.get("overdue") == "1",
+    )
+
+
+def _filter_form(cycle: Cycle, f: review_queue.QueueFilter, recused) -> QueueFilterForm:
+    form = QueueFilterForm(
+        formdata=None,
+        unit=str(f.unit_id or ""),
+        category=f.category,
+        status=f.status,
+        deducted=f.deducted,
+        overdue=f.overdue,
+    )
+    form.unit.choices = [("", _("全部单位"))] + [
+        (str(u.id), u.name) for u in review_queue.units_in_queue(cycle, recused)
+    ]
+    form.category.choices = [("", _("全部类别"))] + [
+        (c.code, c.name) for c in indicator_set(cycle).categories
+    ]
+    form.status.choices = [(state, str(label)) for state, label in QUEUE_TABS]
+    return form
+
+
 @bp.route("/")
 @allow("submissions.review")
 def queue(cycle_id: int):
     cycle = _cycle(cycle_id)
-    status = request.args.get("status", SubmissionState.SUBMITTED)
-    status = status if status in QUEUE_STATES else SubmissionState.SUBMITTED
-    query = (
-        Submission.select(Submission, Unit)
-        .join(Unit)
-        .where(Submission.cycle == cycle, Submission.status == status)
-        .order_by(tree_order(Unit.id), indicator_order(cycle, Submission.indicator_code))
-    )
-    unit_id = id_arg("unit")
+    f = _filter(cycle)
     recused = Unit.recused_for(current_user)
-    if unit_id in recused:
-        return _recused(Unit.get_by_id(unit_id))
-    if unit_id:
-        query = query.where(Submission.unit == unit_id)
-    if recused:
-        query = query.where(Submission.unit.not_in(recused))
-    names = {i.code: i.name for i in indicator_set(cycle).indicators()}
+    if f.unit_id in recused:
+        return _recused(Unit.get_by_id(f.unit_id))
+    page = paginate(review_queue.queue_query(cycle, recused, f))
     return render_template(
         "cycles/inspection/queue.html",
         cycle=cycle,
-        page=paginate(query),
-        status=status,
-        names=names,
-        unit_id=unit_id,
+        page=page,
+        f=f,
+        filter_form=_filter_form(cycle, f, recused),
+        counts=review_queue.status_counts(cycle, recused, f),
+        overdue=review_queue.overdue_ids(cycle, [s.id for s in page.items]),
+        names={i.code: i.name for i in indicator_set(cycle).indicators()},
         tabs=QUEUE_TABS,
     )
 
@@ -90,14 +113,16 @@ def review(cycle_id: int, submission_id: int):
     sub = _submission(cycle, submission_id)
     if sub.conflicts_with(current_user):
         return _recused(sub.unit)
+    f = _filter(cycle)
     form = ReviewForm(obj=None if request.method == "POST" else sub)
     if form.validate_on_submit():
         try:
             _apply(sub, form, request.form.get("action", ""))
         except submissions.SubmissionError as exc:
             flash(str(exc), "error")
+            sub = _submission(cycle, submission_id)  # show the decision that won
         else:
-            return redirect(url_for("inspection.queue", cycle_id=cycle.id))
+            return redirect(_after_review(cycle, f, sub))
     elif form.errors:
         flash(_("提交的内容有误，请检查后重试"), "error")
     form.version.data = sub.version
@@ -110,8 +135,21 @@ def review(cycle_id: int, submission_id: int):
         form=form,
         indicator=indicator,
         evidence=evidence,
+        decision=submissions.decision_text(sub) if sub.status == SubmissionState.VERIFIED else "",
+        f=f,
+        around=review_queue.neighbours(cycle, Unit.recused_for(current_user), f, sub),
         rect_form=_rect_form(cycle, sub.indicator_code),
     )
+
+
+def _after_review(cycle: Cycle, f: review_queue.QueueFilter, sub: Submission) -> str:
+    """The next item of the filtered queue after the one just decided, else the queue."""
+    following = review_queue.neighbours(cycle, Unit.recused_for(current_user), f, sub).next
+    if following is not None:
+        return url_for(
+            "inspection.review", cycle_id=cycle.id, submission_id=following.id, **f.args()
+        )
+    return url_for("inspection.queue", cycle_id=cycle.id, **f.args())
 
 
 def _apply(sub: Submission, form: ReviewForm, action: str) -> None:
@@ -131,6 +169,47 @@ def _apply(sub: Submission, form: ReviewForm, action: str) -> None:
         flash(_("已核定 %(c)s", c=sub.indicator_code), "success")
     else:
         raise submissions.SubmissionError(_("未知操作"))
+
+
+def _picks() -> list[tuple[int, int]]:
+    """The items ticked on the queue, as (submission id, version seen) pairs."""
+    picks = []
+    for raw in request.form.getlist("item"):
+        sub_id, _sep, version = raw.partition(":")
+        if sub_id.isdigit() and version.isdigit() and 0 < int(sub_id) <= MAX_ID:
+            picks.append((int(sub_id), int(version)))
+    return list(dict.fromkeys(picks))
+
+
+@bp.route("/verify", methods=["POST"])
+@allow("submissions.review")
+def bulk_verify(cycle_id: int):
+    """核定无误 for the ticked items: a confirmation page first, then one transaction."""
+    cycle = _cycle(cycle_id)
+    f, picks = _filter(cycle), _picks()
+    back = url_for("inspection.queue", cycle_id=cycle.id, **f.args())
+    if not picks:
+        flash(_("请先勾选要核定的指标"), "error")
+        return redirect(back)
+    if request.form.get("confirmed") != "1":
+        return render_template(
+            "cycles/inspection/confirm.html",
+            cycle=cycle,
+            f=f,
+            picked=review_queue.picked(cycle, Unit.recused_for(current_user), picks),
+            names={i.code: i.name for i in indicator_set(cycle).indicators()},
+        )
+    try:
+        outcome = submissions.verify_as_reported(cycle, picks, current_user)
+    except submissions.SubmissionError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    if outcome.verified:
+        flash(_("已核定无误 %(n)s 项", n=len(outcome.verified)), "success")
+    for sub, reason in outcome.refused:
+        what = f"{sub.unit.name} · {sub.indicator_code}" if sub else _("未知指标")
+        flash(_("未核定 %(what)s：%(reason)s", what=what, reason=reason), "error")
+    return redirect(back)
 
 
 def _rect_form(cycle: Cycle, code: str = "") -> RectificationForm:
