@@ -64,13 +64,14 @@ def queue(cycle_id: int):
         query = query.where(Submission.unit == unit_id)
     if recused:
         query = query.where(Submission.unit.not_in(recused))
-    names = {i.code: i.name for i in indicator_set(cycle).indicators()}
+    indicators = indicator_set(cycle).indicators()
     return render_template(
         "cycles/inspection/queue.html",
         cycle=cycle,
         page=paginate(query),
         status=status,
-        names=names,
+        names={i.code: i.name for i in indicators},
+        measures={i.code: i.measure for i in indicators},
         unit_id=unit_id,
         tabs=QUEUE_TABS,
     )
