@@ -11,22 +11,27 @@ RUN_PKGS=(
   fonts-noto-cjk fonts-wqy-microhei fonts-wqy-zenhei
   poppler-utils
 )
-# What the test suite adds: a real PostgreSQL server and Debian's Chromium for Playwright.
+# What the test suite adds: a real PostgreSQL server, Debian's Chromium for Playwright, and
+# npm for axe-core (scripts/install-axe.sh), unless a Node.js with npm is already there.
 TEST_PKGS=(postgresql chromium)
 
 mode=${1:-run}
 pkgs=("${RUN_PKGS[@]}")
 [ "$mode" = test ] && pkgs+=("${TEST_PKGS[@]}")
+[ "$mode" = test ] && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
 
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "Installing Debian packages: ${missing[*]}"
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ "$mode" = test ] && "$(dirname "$0")/install-axe.sh"
+exit 0

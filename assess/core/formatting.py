@@ -2,7 +2,11 @@
 
 One number formatter, :func:`plain_number`, lives in :mod:`scoring.values` because the
 offline engine writes values and YAML with it and may not import :mod:`assess`; it is
-re-exported here so the app has one place to take it from.
+re-exported here so the app has one place to take it from. An indicator's value and target
+are shown through :func:`indicator_value` and :func:`indicator_target` (the templates'
+filters of the same names, and the reports): a rate reads as a percent with its fraction
+beside it, ``87.5%（35/40）``, and its target as a percent too, ``95%``. Display only: the
+scores are computed from the exact values elsewhere.
 
 Times are stored as naive UTC and shown on the offices' calendar, :data:`LOCAL_TIMEZONE`,
 which :mod:`assess.web.i18n` also gives Flask-Babel: pages, exports, print and the
@@ -12,11 +16,23 @@ nomination window's dates all read the same clock, with or without a request.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from scoring.values import plain_number
+from flask_babel import gettext as _
 
-__all__ = ["LOCAL_TIMEZONE", "local_date", "local_time", "local_today", "plain_number"]
+from scoring.values import parse_rate, plain_number
+
+__all__ = [
+    "LOCAL_TIMEZONE",
+    "indicator_target",
+    "indicator_value",
+    "local_date",
+    "local_time",
+    "local_today",
+    "percent",
+    "plain_number",
+]
 
 #: The offices' calendar (SPEC: a city in China); Flask-Babel's default timezone.
 LOCAL_TIMEZONE = "Asia/Shanghai"
@@ -44,3 +60,47 @@ def local_date(value: datetime) -> date:
 def local_today() -> date:
     """Today on the office's calendar (a deadline set for a day ends there, not in UTC)."""
     return local_date(datetime.now(UTC))
+
+
+#: A percent is shown to two decimals (half up), without trailing zeros: 87.5%, 33.33%.
+PERCENT_PLACES = Decimal("0.01")
+RATE = "rate"
+
+
+def percent(number: Decimal) -> str:
+    """``number`` (already in percent) as ``87.5%``: two decimals at most, rounded half up."""
+    return f"{plain_number(number.quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP))}%"
+
+
+def indicator_value(text: str | None, measure: str | None) -> str:
+    """A stored value as a person reads it: a rate as its percent with the fraction beside
+    it (``35/40`` → ``87.5%（35/40）``; one typed as a percent stays ``87.5%``); any other
+    measure, and text that is not a rate, unchanged; ``""`` for None."""
+    if not text or measure != RATE:
+        return text or ""
+    try:
+        rate = parse_rate(text)
+    except ValueError:
+        return text
+    shown = percent(rate.percent)
+    if "/" not in text.replace("／", "/"):
+        return shown
+    fraction = f"{plain_number(rate.numerator)}/{plain_number(rate.denominator)}"
+    return _("%(percent)s（%(fraction)s）", percent=shown, fraction=fraction)
+
+
+def indicator_target(
+    target: Decimal | str | int | float | None, measure: str | None, unit: str = ""
+) -> str:
+    """A target (or floor) in the unit its values are shown in: a rate's as a percent
+    (``95`` → ``95%``), whatever unit the set names; any other followed by ``unit``
+    (``4次``); ``""`` for None or blank."""
+    if target is None or target == "":
+        return ""
+    try:
+        number = Decimal(str(target))
+        if measure == RATE:
+            return percent(number)
+    except InvalidOperation:  # not a number, or too long to round: shown as it is
+        return str(target)
+    return f"{plain_number(number)}{unit}"

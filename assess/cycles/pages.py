@@ -296,6 +296,10 @@ def ranking_view(cycle: Cycle, kind: str | None, paginate, paginate_list, previe
 
 @dataclass
 class ResultLine:
+    """One indicator of a unit's published result. ``target``, ``self_reported`` and
+    ``verified`` are as stored (``95``, ``175/200``); pages and reports show them through
+    ``core.formatting.indicator_target`` and ``indicator_value`` with ``measure``."""
+
     category: str
     code: str
     name: str
@@ -310,6 +314,7 @@ class ResultLine:
     formula: str
     source: str
     missing: bool
+    measure: str = ""
 
 
 @dataclass(frozen=True)
@@ -400,6 +405,7 @@ def unit_result_view(cycle: Cycle, unit_id: int) -> UnitResultView | None:
                     s["formula"],
                     s["source"],
                     s["missing"],
+                    ind.measure,
                 )
             )
             if ind.is_base:

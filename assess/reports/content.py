@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from assess.core import audit
+from assess.core.formatting import indicator_target, indicator_value
 from assess.core.labels import rectification_state_label, unit_kind_label
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import (
@@ -77,9 +78,9 @@ def unit_report(
             line.code,
             line.name,
             line.unit,
-            line.target,
-            line.self_reported,
-            line.verified,
+            indicator_target(line.target, line.measure),
+            indicator_value(line.self_reported, line.measure),
+            indicator_value(line.verified, line.measure),
             Decimal(line.score),
             Decimal(line.weight),
             Decimal(line.deduction) if line.deduction else None,

@@ -35,8 +35,10 @@ class IndicatorRow:
 
     ``target``, ``self_reported`` (自评值) and ``verified`` (核定值) are display strings
     *without* the unit of measure, which the table prints after the indicator's name
-    (``知晓率（%）``); ``verified`` is '' when the inspectors accepted the self-reported
-    value, and ``self_reported`` is '' when the unit did not report (未填报).
+    (``知晓率（%）``), except that a rate reads as a percent with its fraction, as on the
+    pages (``87.5%（35/40）``, target ``95%``); ``verified`` is '' when the inspectors
+    accepted the self-reported value, and ``self_reported`` is '' when the unit did not
+    report (未填报).
     ``deduction`` is the points deducted (扣分) as a positive number, or None.
     """
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from assess.core import enums, labels
-from assess.core.formatting import local_time, plain_number
+from assess.core.formatting import indicator_target, indicator_value, local_time, plain_number
 from assess.core.policy import action_of, can
 from assess.web.pagination import page_url
 
@@ -73,3 +73,5 @@ def init_app(app) -> None:
         **labels.TEMPLATE_GLOBALS,
     )
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["indicator_value"] = indicator_value
+    app.jinja_env.filters["indicator_target"] = indicator_target

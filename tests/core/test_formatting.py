@@ -81,3 +81,40 @@ def test_pages_and_background_work_read_the_same_clock(app):
 def test_outside_an_app_the_local_timezone_is_used():
     assert formatting.local_time(datetime(2011, 11, 8, 17, 30)) == "2011-11-09 01:30"
     assert formatting.local_date(datetime(2011, 11, 8, 15, 59)).isoformat() == "2011-11-08"
+
+
+INDICATOR_VALUES = [
+    # (stored text, measure, shown)
+    ("35/40", "rate", "87.5%（35/40）"),
+    ("85/100", "rate", "85%（85/100）"),
+    ("1/3", "rate", "33.33%（1/3）"),  # two decimals, half up
+    ("2/3", "rate", "66.67%（2/3）"),
+    ("0/5", "rate", "0%（0/5）"),
+    ("87.5%", "rate", "87.5%"),  # typed as a percent: no fraction to show
+    ("not a rate", "rate", "not a rate"),
+    ("35/40", "count", "35/40"),
+    ("良", "grade", "良"),
+    ("", "rate", ""),
+    (None, "rate", ""),
+]
+
+
+@pytest.mark.parametrize(("text", "measure", "shown"), INDICATOR_VALUES)
+def test_indicator_value(text, measure, shown):
+    assert formatting.indicator_value(text, measure) == shown
+
+
+INDICATOR_TARGETS = [
+    # (target, measure, unit, shown): a rate's target in the unit its values are shown in
+    (Decimal("95"), "rate", "%", "95%"),
+    ("87.50", "rate", "", "87.5%"),
+    (Decimal("4"), "count", "次", "4次"),
+    ("4.50", "amount", "万元", "4.5万元"),
+    (None, "rate", "%", ""),
+    ("", "count", "次", ""),
+]
+
+
+@pytest.mark.parametrize(("target", "measure", "unit", "shown"), INDICATOR_TARGETS)
+def test_indicator_target(target, measure, unit, shown):
+    assert formatting.indicator_target(target, measure, unit) == shown

@@ -31,6 +31,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -93,8 +95,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: int) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"the app exited ({process.returncode}):\n{log.read_text()[-3000:]}")
@@ -104,7 +106,35 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
-    pytest.fail(f"the app did not answer within {SERVER_START_SECONDS} s:\n{log.read_text()}")
+    pytest.fail(f"the app did not answer within {seconds} s:\n{log.read_text()}")
+
+
+@contextmanager
+def serve(folder: Path, *args: str, seconds: int = SERVER_START_SECONDS) -> Iterator[str]:
+    """The app of ``tests/e2e/server.py`` (with ``args``) on a free port, its instance in
+    ``folder``; yields its base URL and stops it on leaving."""
+    log, port = folder / "server.log", _free_port()
+    env = dict(os.environ, MPLCONFIGDIR=str(folder / "mpl"))
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.server", "--instance", str(folder / "instance")]
+            + ["--port", str(port), *args],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, log, seconds)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -117,29 +147,8 @@ def live_server(tmp_path_factory):
     if os.environ.get("ASSESS_E2E_SERVER"):
         yield os.environ["ASSESS_E2E_SERVER"].rstrip("/")
         return
-    folder = tmp_path_factory.mktemp("e2e")
-    log, port = folder / "server.log", _free_port()
-    env = dict(os.environ, MPLCONFIGDIR=str(folder / "mpl"))
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.server", "--instance", str(folder / "instance")]
-            + ["--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, process, log)
+    with serve(tmp_path_factory.mktemp("e2e")) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # --- the browser ----------------------------------------------------------------------------

@@ -4,6 +4,8 @@ A fresh SQLite instance in ``DIR``, migrated, with the demo units and accounts (
 account's password is ``assess.demo.DEMO_PASSWORD``), served by werkzeug on 127.0.0.1 with
 the production settings: CSRF on, the secret key generated into the instance. It runs in its
 own process so the app's global database handle never meets the one of the test process.
+``--demo full`` loads the whole demo (cycles, evidence, the nomination round) with open
+work beside it, and writes the site map of ``tests/e2e/site_map.py`` into ``DIR``.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from assess import create_app
 from assess.accounts import users
 from assess.core.db import database
 from assess.demo.units import load_demo
+from assess.evidence.storage import EvidenceStore
 from assess.ops import migrations
+from tests.e2e import site_map
 
 
-def build_app(instance: Path):
-    """The app on a fresh database in ``instance`` with the demo units and accounts loaded."""
+def build_app(instance: Path, demo: str = "units"):
+    """The app on a fresh database in ``instance`` with the demo units and accounts loaded
+    (``demo="full"``: the whole demo, open work and the site map)."""
     # Cheap hashing, as in tests/conftest.py: the demo's 32 accounts would otherwise take
     # seconds to create. Verification still runs argon2, with the parameters in each hash.
     users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -38,7 +43,12 @@ def build_app(instance: Path):
     with app.app_context():
         database.connect(reuse_if_open=True)
         migrations.upgrade()
-        load_demo(extensions=False)
+        if demo == "full":
+            load_demo(store=EvidenceStore.from_config(app.config))
+            site_map.add_open_work()
+            site_map.write(app, instance)
+        else:
+            load_demo(extensions=False)
         database.close()
     return app
 
@@ -48,8 +58,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--instance", type=Path, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--demo", choices=("units", "full"), default="units")
     args = parser.parse_args(argv)
-    server = make_server(args.host, args.port, build_app(args.instance), threaded=True)
+    app = build_app(args.instance, args.demo)
+    server = make_server(args.host, args.port, app, threaded=True)
     print(f"serving http://{args.host}:{server.port}", flush=True)
     server.serve_forever()
 

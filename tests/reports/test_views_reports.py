@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import time
@@ -48,6 +49,17 @@ def published(demo, db):
     lifecycle.transition(cycle, "review", admin)
     publishing.publish(cycle, admin)
     return cycle
+
+
+def test_unit_report_prints_rates_as_percents(as_user, published):
+    jinshui = unit("410105")
+    response = as_user("viewer").get(f"/reports/cycles/{published.id}/units/{jinshui.id}.pdf")
+    lines = _text(response.data).splitlines()
+    at = next(i for i, x in enumerate(lines) if "政策知晓率" in x)
+    # target and value in the same unit; the fraction under the percent in the narrow column
+    row = lines[at - 1 : at + 2]
+    assert "95%" in lines[at], row
+    assert re.search(r"(^|\s)85%(\s|$)", row[0]) and "（85/100）" in row[2], row
 
 
 def test_viewer_downloads_a_unit_report(as_user, published):

@@ -86,6 +86,7 @@ def queue(cycle_id: int):
     if f.unit_id in recused:
         return _recused(Unit.get_by_id(f.unit_id))
     page = paginate(review_queue.queue_query(cycle, recused, f))
+    indicators = indicator_set(cycle).indicators()
     return render_template(
         "cycles/inspection/queue.html",
         cycle=cycle,
@@ -94,7 +95,8 @@ def queue(cycle_id: int):
         filter_form=_filter_form(cycle, f, recused),
         counts=review_queue.status_counts(cycle, recused, f),
         overdue=review_queue.overdue_ids(cycle, [s.id for s in page.items]),
-        names={i.code: i.name for i in indicator_set(cycle).indicators()},
+        names={i.code: i.name for i in indicators},
+        measures={i.code: i.measure for i in indicators},
         tabs=QUEUE_TABS,
     )
 
