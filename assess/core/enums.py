@@ -61,6 +61,8 @@ PUBLISHABLE_CYCLE_STATES = frozenset({CycleState.REVIEW, CycleState.PUBLISHED})
 # notes belong to the same exchange: all of it while units report and inspectors review.
 # Once published the unit's report prints the exchange, so it is frozen with the results.
 RECTIFIABLE_CYCLE_STATES = frozenset({CycleState.OPEN, CycleState.REVIEW})
+# Deadlines and extensions may be set until the results are published.
+DEADLINE_CYCLE_STATES = frozenset({CycleState.DRAFT, CycleState.OPEN, CycleState.REVIEW})
 
 
 class SubmissionState(StrEnum):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import peewee as pw
 
 from assess.accounts.models import User
@@ -40,6 +42,39 @@ class Cycle(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def self_report_due_for(self, unit_id: int) -> date | None:
+        """The last day ``unit_id`` may save and submit its self-report (自评截止): the
+        cycle's, or the unit's extension (延期) when the office granted a later one; None
+        when the cycle sets no deadline. All the cycle's extensions are read once per row
+        object, so a page asking for every unit costs one query."""
+        if self.self_report_due is None:
+            return None
+        if "_extension_dues" not in self.__dict__:
+            self.__dict__["_extension_dues"] = dict(
+                DeadlineExtension.select(DeadlineExtension.unit, DeadlineExtension.due)
+                .where(DeadlineExtension.cycle == self.id)
+                .tuples()
+            )
+        extended = self.__dict__["_extension_dues"].get(unit_id)
+        return max(self.self_report_due, extended) if extended else self.self_report_due
+
+
+class DeadlineExtension(BaseModel):
+    """One unit's extension of the self-report deadline (延期), with the office's reason.
+
+    A unit has at most one per cycle; granting again changes it (the audit keeps the
+    earlier one)."""
+
+    cycle = pw.ForeignKeyField(Cycle, backref="extensions", on_delete="CASCADE")
+    unit = pw.ForeignKeyField(Unit, on_delete="RESTRICT")
+    due = pw.DateField()
+    reason = pw.TextField()
+    granted_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    granted_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("cycle", "unit"), True),)
 
 
 class Assignment(BaseModel):
@@ -121,6 +156,12 @@ class ResultSnapshot(BaseModel):
     published_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
     reason = pw.TextField(default="")
     current = pw.BooleanField(default=True)
+    # What the office confirmed on the pre-publish check page (JSON: check key -> count),
+    # and why units that never reported were published all the same (printed with the
+    # results, beside the names in ``unreported``, a JSON list of unit names).
+    confirmed = pw.TextField(default="{}")
+    unreported = pw.TextField(default="[]")
+    unreported_reason = pw.TextField(default="")
 
     class Meta:
         indexes = ((("cycle", "version"), True),)

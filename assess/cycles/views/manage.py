@@ -9,11 +9,18 @@ from flask_login import current_user
 from assess.core.enums import CycleState
 from assess.core.labels import cycle_state_label
 from assess.core.policy import allow, can
-from assess.cycles import lifecycle, publishing
+from assess.cycles import deadlines, lifecycle, publishing
 from assess.cycles.excel import results_workbook
-from assess.cycles.forms import CycleForm, OverrideForm, TransitionForm
+from assess.cycles.forms import (
+    CycleForm,
+    DeadlineForm,
+    ExtensionForm,
+    OverrideForm,
+    RevokeExtensionForm,
+    TransitionForm,
+)
 from assess.cycles.indicator_files import read_uploaded_set, shipped_sets
-from assess.cycles.models import Assignment, Cycle
+from assess.cycles.models import Assignment, Cycle, DeadlineExtension
 from assess.cycles.pages import (
     all_rankings,
     cycle_overview,
@@ -105,6 +112,82 @@ def transition(cycle_id: int, state: str):
     return redirect(url_for("cycles.overview", cycle_id=cycle.id))
 
 
+def _deadlines_page(cycle: Cycle, form=None, extension_form=None, status: int = 200):
+    form = form or DeadlineForm(
+        self_report_due=cycle.self_report_due, review_due=cycle.review_due, formdata=None
+    )
+    extension_form = extension_form or ExtensionForm(formdata=None)
+    extension_form.unit.choices = [(u.id, u.name) for u in lifecycle.units_in(cycle)]
+    page = render_template(
+        "cycles/deadlines.html",
+        cycle=cycle,
+        form=form,
+        extension_form=extension_form,
+        revoke_form=RevokeExtensionForm(formdata=None),
+        extensions=deadlines.extensions(cycle),
+    )
+    return page, status
+
+
+@bp.route("/<int:cycle_id>/deadlines", methods=["GET", "POST"])
+@allow("cycles.manage")
+def edit_deadlines(cycle_id: int):
+    """The cycle's deadlines and the units' extensions (截止日期与延期)."""
+    cycle = _cycle(cycle_id)
+    if request.method == "GET":
+        return _deadlines_page(cycle)
+    form = DeadlineForm()
+    if not form.validate_on_submit():
+        flash(_("请填写修改原因，日期格式为 年-月-日"), "error")
+        return _deadlines_page(cycle, form=form, status=400)
+    try:
+        deadlines.set_deadlines(
+            cycle, form.self_report_due.data, form.review_due.data, form.reason.data, current_user
+        )
+    except lifecycle.CycleError as exc:
+        flash(str(exc), "error")
+        return _deadlines_page(cycle, form=form, status=400)
+    flash(_("截止日期已更新"), "success")
+    return redirect(url_for("cycles.edit_deadlines", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/extensions", methods=["POST"])
+@allow("cycles.manage")
+def grant_extension(cycle_id: int):
+    cycle, form = _cycle(cycle_id), ExtensionForm()
+    unit = Unit.get_or_none(Unit.id == form.unit.data) if form.unit.data else None
+    if not form.validate_on_submit() or unit is None:
+        flash(_("请选择单位，填写延期日期和原因"), "error")
+        return _deadlines_page(cycle, extension_form=form, status=400)
+    try:
+        deadlines.grant_extension(cycle, unit, form.due.data, form.reason.data, current_user)
+    except lifecycle.CycleError as exc:
+        flash(str(exc), "error")
+        return _deadlines_page(cycle, extension_form=form, status=400)
+    flash(_("%(u)s 已延期至 %(d)s", u=unit.name, d=form.due.data.isoformat()), "success")
+    return redirect(url_for("cycles.edit_deadlines", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/extensions/<int:extension_id>/revoke", methods=["POST"])
+@allow("cycles.manage")
+def revoke_extension(cycle_id: int, extension_id: int):
+    cycle, form = _cycle(cycle_id), RevokeExtensionForm()
+    row = DeadlineExtension.get_or_none(
+        DeadlineExtension.id == extension_id, DeadlineExtension.cycle == cycle
+    )
+    if row is None:
+        abort(404)
+    if not form.validate_on_submit():
+        flash(_("撤销延期须填写原因"), "error")
+    else:
+        try:
+            deadlines.revoke_extension(row, form.reason.data, current_user)
+            flash(_("已撤销 %(u)s 的延期", u=row.unit.name), "success")
+        except lifecycle.CycleError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("cycles.edit_deadlines", cycle_id=cycle.id))
+
+
 @bp.route("/<int:cycle_id>/assignments")
 @allow("cycles.manage")
 def assignments(cycle_id: int):
@@ -115,19 +198,12 @@ def assignments(cycle_id: int):
         parsed = lifecycle.indicator_set(cycle)
         query = Assignment.select().where(Assignment.cycle == cycle, Assignment.unit == unit)
         rows = [(a, parsed.indicator(a.indicator_code)) for a in query]
-    units = (
-        Unit.select()
-        .join(Assignment, on=(Assignment.unit == Unit.id))
-        .where(Assignment.cycle == cycle)
-        .distinct()
-        .order_by(Unit.sort_order, Unit.code)
-    )
     return render_template(
         "cycles/assignments.html",
         cycle=cycle,
         unit=unit,
         rows=rows,
-        units=list(units),
+        units=lifecycle.units_in(cycle),
         form=OverrideForm(),
     )
 

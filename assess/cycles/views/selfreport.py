@@ -25,7 +25,7 @@ from assess.core.enums import (
     SubmissionState,
 )
 from assess.core.policy import allow, can
-from assess.cycles import rectifications, submissions
+from assess.cycles import deadlines, rectifications, submissions
 from assess.cycles.excel import import_unit_workbook, unit_template
 from assess.cycles.forms import ResponseForm
 from assess.cycles.lifecycle import indicator_set
@@ -85,6 +85,7 @@ def unit_page(cycle_id: int, unit_id: int):
         missing=submissions.missing_for_submit(items),
         response_form=ResponseForm(),
         max_upload_mb=current_app.config["MAX_UPLOAD_MB"],
+        deadline=deadlines.self_report_deadline(cycle, unit.id),
     )
 
 
