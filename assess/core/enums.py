@@ -85,6 +85,27 @@ COUNTED_SUBMISSION_STATES = frozenset(
 )
 
 
+class ReportProgress(StrEnum):
+    """Where one unit's self-report of a cycle stands as a whole (填报进度); derived from its
+    items and the cycle's state, never stored (``assess.cycles.pages.report_progress``)."""
+
+    NOT_STARTED = "not_started"
+    FILLING = "filling"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    VERIFIED = "verified"
+    PUBLISHED = "published"
+
+
+class Light(StrEnum):
+    """The three colours of what is outstanding (三色预警): nothing, something not yet
+    overdue, something overdue."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
 class RectificationState(StrEnum):
     """A rectification demand (整改要求): open → responded → closed."""
 
@@ -145,6 +166,8 @@ ALL_ENUMS: tuple[type[StrEnum], ...] = (
     UnitKind,
     CycleState,
     SubmissionState,
+    ReportProgress,
+    Light,
     RectificationState,
     NomineeKind,
     NominationState,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
@@ -12,11 +13,15 @@ from peewee import fn
 
 from assess.core.enums import (
     ASSESSED_UNIT_KINDS,
-    HANDED_IN_SUBMISSION_STATES,
+    RESULT_CYCLE_STATES,
+    REVIEWABLE_CYCLE_STATES,
+    CycleState,
+    Light,
     RectificationState,
+    ReportProgress,
     SubmissionState,
 )
-from assess.core.formatting import plain_number
+from assess.core.formatting import local_today, plain_number
 from assess.core.labels import unit_kind_label
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import (
@@ -28,7 +33,6 @@ from assess.cycles.models import (
     UnitResultRecord,
 )
 from assess.cycles.publishing import compute_results, current_snapshot
-from assess.cycles.rectifications import traffic_light
 from assess.reports.data import CategoryScore
 from assess.units.models import Unit
 
@@ -37,18 +41,69 @@ TWO = Decimal("0.01")
 
 @dataclass
 class UnitStatus:
-    unit: Unit
+    """One unit's self-report in a cycle as the office reads it: counts of its scored items,
+    its progress (填报进度) and the colour of what is outstanding for it (三色预警)."""
+
+    unit: Unit | None
     assigned: int
     filled: int
     submitted: int
     verified: int
     returned: int
-    open_rectifications: int
+    open_rectifications: int  # not closed
     light: str
+    progress: str = ReportProgress.NOT_STARTED
+    due: date | None = None  # the unit's 自评截止, its extension (延期) included
+    unanswered_rectifications: int = 0  # 待整改: demanded, not yet answered
 
     @property
     def complete(self) -> bool:
         return self.assigned > 0 and self.submitted + self.verified >= self.assigned
+
+    @property
+    def started(self) -> bool:
+        return bool(self.filled or self.submitted or self.verified or self.returned)
+
+
+def report_progress(cycle_state: str, status: UnitStatus) -> ReportProgress:
+    """未开始 / 填报中 / 已提交 / 已退回 / 已核定 / 已公布 for one unit's self-report: a
+    published cycle is 已公布 for all; otherwise every scored item verified is 已核定, any
+    item sent back 已退回, every one handed in 已提交, anything saved 填报中."""
+    if cycle_state in RESULT_CYCLE_STATES:
+        return ReportProgress.PUBLISHED
+    if status.assigned and status.verified >= status.assigned:
+        return ReportProgress.VERIFIED
+    if status.returned:
+        return ReportProgress.RETURNED
+    if status.complete:
+        return ReportProgress.SUBMITTED
+    return ReportProgress.FILLING if status.started else ReportProgress.NOT_STARTED
+
+
+def outstanding_light(
+    cycle_state: str, status: UnitStatus, rectification_dues: list[date], today: date
+) -> Light:
+    """The colour of what the unit still owes: green when nothing (handed in, every demand
+    answered; and before opening or once published); red when its self-report is unfinished
+    after its 自评截止 (or the cycle has moved on to inspection) or a demand is unanswered
+    after its due date; yellow for anything else still owed."""
+    if cycle_state not in REVIEWABLE_CYCLE_STATES:
+        return Light.GREEN
+    owes_report = not status.complete
+    report_late = owes_report and (
+        cycle_state == CycleState.REVIEW or (status.due is not None and today > status.due)
+    )
+    if report_late or any(today > due for due in rectification_dues):
+        return Light.RED
+    return Light.YELLOW if owes_report or rectification_dues else Light.GREEN
+
+
+def rectification_light(rect: Rectification, today: date | None = None) -> Light:
+    """A demand's colour: answered (已报送) or closed is green, whatever its date; an open
+    one yellow until its due date, red after."""
+    if rect.status != RectificationState.OPEN:
+        return Light.GREEN
+    return Light.RED if (today or local_today()) > rect.due_date else Light.YELLOW
 
 
 @dataclass
@@ -57,9 +112,12 @@ class Overview:
     statuses: list[UnitStatus]
     totals: dict[str, int]
     rectifications: list[tuple[Rectification, str]]
+    lights: dict[str, int] = field(default_factory=dict)  # colour -> number of units
 
 
-def cycle_overview(cycle: Cycle, paginate) -> Overview:
+def unit_statuses(cycle: Cycle, today: date | None = None) -> dict[int, UnitStatus]:
+    """unit id -> its status, for every unit assessed in the cycle (a fixed 4 queries)."""
+    today = today or local_today()
     # Completeness counts the scored indicators only: bonus and veto items may stay empty.
     scored = [i.code for i in indicator_set(cycle).indicators() if i.is_base]
     assigned = dict(
@@ -82,49 +140,62 @@ def cycle_overview(cycle: Cycle, paginate) -> Overview:
         counts[unit_id][status] += n
         if has_value:
             filled[unit_id] = filled.get(unit_id, 0) + n
-    open_rect = dict(
-        Rectification.select(Rectification.unit, fn.COUNT(Rectification.id))
+    unclosed: dict[int, int] = {}
+    unanswered: dict[int, list[date]] = {}
+    for unit_id, state, due in (
+        Rectification.select(Rectification.unit, Rectification.status, Rectification.due_date)
         .where(Rectification.cycle == cycle, Rectification.status != RectificationState.CLOSED)
-        .group_by(Rectification.unit)
         .tuples()
-    )
-    units = (
-        Unit.select()
-        .where(Unit.id.in_(list(assigned) or [0]))
-        .order_by(Unit.kind, Unit.sort_order, Unit.code)
-    )
-    page = paginate(units)
-    statuses = []
-    for unit in page.items:
-        c = counts.get(unit.id, {})
+    ):
+        unclosed[unit_id] = unclosed.get(unit_id, 0) + 1
+        if state == RectificationState.OPEN:
+            unanswered.setdefault(unit_id, []).append(_as_date(due))
+    statuses = {}
+    for unit_id, n in assigned.items():
+        c = counts.get(unit_id, {})
         status = UnitStatus(
-            unit,
-            assigned[unit.id],
-            filled.get(unit.id, 0),
+            None,
+            n,
+            filled.get(unit_id, 0),
             c.get(SubmissionState.SUBMITTED, 0),
             c.get(SubmissionState.VERIFIED, 0),
             c.get(SubmissionState.RETURNED, 0),
-            open_rect.get(unit.id, 0),
-            "green",
+            unclosed.get(unit_id, 0),
+            Light.GREEN,
+            due=cycle.self_report_due_for(unit_id),
+            unanswered_rectifications=len(unanswered.get(unit_id, [])),
         )
-        status.light = traffic_light(cycle.self_report_due, status.complete)
-        statuses.append(status)
-    total_units = len(assigned)
-    complete_units = sum(
-        1
-        for uid, n in assigned.items()
-        if sum(counts.get(uid, {}).get(s, 0) for s in HANDED_IN_SUBMISSION_STATES) >= n
+        status.progress = report_progress(cycle.state, status)
+        status.light = outstanding_light(cycle.state, status, unanswered.get(unit_id, []), today)
+        statuses[unit_id] = status
+    return statuses
+
+
+def _as_date(value) -> date:
+    # SQLite hands a tuple query's date back as text.
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def cycle_overview(cycle: Cycle, paginate) -> Overview:
+    today = local_today()
+    every = unit_statuses(cycle, today)
+    units = (
+        Unit.select()
+        .where(Unit.id.in_(list(every) or [0]))
+        .order_by(Unit.kind, Unit.sort_order, Unit.code)
     )
+    page = paginate(units)
+    statuses = [dataclasses.replace(every[unit.id], unit=unit) for unit in page.items]
+    values = list(every.values())
     totals = {
-        "units": total_units,
-        "complete": complete_units,
-        "overdue": 0
-        if traffic_light(cycle.self_report_due, False) != "red"
-        else total_units - complete_units,
-        "waiting": sum(c.get(SubmissionState.SUBMITTED, 0) for c in counts.values()),
-        "returned": sum(c.get(SubmissionState.RETURNED, 0) for c in counts.values()),
-        "open_rectifications": sum(open_rect.values()),
+        "units": len(values),
+        "complete": sum(1 for s in values if s.complete),
+        "overdue": sum(1 for s in values if not s.complete and s.light == Light.RED),
+        "waiting": sum(s.submitted for s in values),
+        "returned": sum(s.returned for s in values),
+        "open_rectifications": sum(s.open_rectifications for s in values),
     }
+    lights = {light: sum(1 for s in values if s.light == light) for light in Light}
     rect_rows = (
         Rectification.select(Rectification, Unit)
         .join(Unit)
@@ -132,10 +203,8 @@ def cycle_overview(cycle: Cycle, paginate) -> Overview:
         .order_by(Rectification.status, Rectification.due_date)
         .limit(100)
     )
-    rects = [
-        (r, traffic_light(r.due_date, r.status == RectificationState.CLOSED)) for r in rect_rows
-    ]
-    return Overview(page, statuses, totals, rects)
+    rects = [(r, rectification_light(r, today)) for r in rect_rows]
+    return Overview(page, statuses, totals, rects, lights)
 
 
 @dataclass

@@ -21,7 +21,6 @@ from assess.core.db import database
 from assess.core.enums import (
     HANDED_IN_SUBMISSION_STATES,
     CycleState,
-    RectificationState,
     SubmissionState,
 )
 from assess.core.policy import allow, can
@@ -30,6 +29,7 @@ from assess.cycles.excel import import_unit_workbook, unit_template
 from assess.cycles.forms import ResponseForm
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Cycle, Rectification
+from assess.cycles.pages import rectification_light
 from assess.evidence import attachments
 from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
@@ -64,10 +64,7 @@ def unit_page(cycle_id: int, unit_id: int):
         .where(Rectification.cycle == cycle, Rectification.unit == unit)
         .order_by(Rectification.status, Rectification.due_date)
     )
-    lights = {
-        r.id: rectifications.traffic_light(r.due_date, r.status == RectificationState.CLOSED)
-        for r in rects
-    }
+    lights = {r.id: rectification_light(r) for r in rects}
     categories = [
         (c, [i for i in items if i.indicator.category_code == c.code])
         for c in indicator_set(cycle).categories
