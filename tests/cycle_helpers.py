@@ -51,3 +51,13 @@ def png_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (400, 300), (200, 30, 30)).save(out, "PNG")
     return out.getvalue()
+
+
+def publish_form(cycle: Cycle, reason: str = "", unreported_reason: str = "部分单位未参加") -> dict:
+    """What the pre-publish page (发布前检查) sends when the office confirms every exception
+    it lists as the cycle now stands."""
+    from assess.cycles.publish_checks import prepublish_checks
+
+    checks = prepublish_checks(Cycle.get_by_id(cycle.id))
+    data = {f"confirm_{c.key}": c.token for c in checks if c.rows}
+    return data | {"unreported_reason": unreported_reason, "reason": reason}

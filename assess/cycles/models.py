@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import peewee as pw
@@ -165,6 +166,14 @@ class ResultSnapshot(BaseModel):
 
     class Meta:
         indexes = ((("cycle", "version"), True),)
+
+    @property
+    def unreported_units(self) -> list[dict]:
+        """The units that never reported when this was published: ``{"unit", "name"}``."""
+        return json.loads(self.unreported or "[]")
+
+    def was_unreported(self, unit_id: int) -> bool:
+        return any(u["unit"] == unit_id for u in self.unreported_units)
 
 
 class UnitResultRecord(BaseModel):

@@ -38,7 +38,7 @@ def test_office_edits_deadlines_with_a_reason_and_it_is_audited(as_user, db):
     due, review = TODAY + timedelta(days=10), TODAY + timedelta(days=20)
     data = {"self_report_due": due.isoformat(), "review_due": review.isoformat()}
     refused = admin.post(f"/cycles/{cycle.id}/deadlines", data=data)
-    assert refused.status_code == 400 and "请填写修改原因" in refused.text
+    assert refused.status_code == 200 and "请填写修改原因" in refused.text
     assert Cycle.get_by_id(cycle.id).self_report_due is None
 
     response = admin.post(f"/cycles/{cycle.id}/deadlines", data=data | {"reason": "市里统一部署"})
@@ -61,7 +61,7 @@ def test_a_review_deadline_before_the_self_report_deadline_is_refused(as_user, d
         "reason": "调整",
     }
     response = admin.post(f"/cycles/{cycle.id}/deadlines", data=data)
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "核查截止日期不能早于自评截止日期" in response.text
     assert Cycle.get_by_id(cycle.id).review_due is None
     assert not AuditEntry.select().where(AuditEntry.action == "cycle.deadlines").exists()
@@ -134,12 +134,17 @@ def test_an_extension_lets_one_unit_report_late(as_user, db):
         (TODAY - timedelta(days=1), "补报", "延期日期须晚于自评截止日期"),
         (new_due, "", "请选择单位，填写延期日期和原因"),
     ]:
-        data = {"unit": jinshui.id, "due": due.isoformat(), "reason": reason}
+        data = {"extension-unit": jinshui.id, "extension-due": due.isoformat()}
+        data["extension-reason"] = reason
         response = admin.post(f"/cycles/{cycle.id}/extensions", data=data)
-        assert response.status_code == 400 and message in response.text
+        assert response.status_code == 200 and message in response.text
     assert DeadlineExtension.select().count() == 0
 
-    data = {"unit": jinshui.id, "due": new_due.isoformat(), "reason": "系统故障补报"}
+    data = {
+        "extension-unit": jinshui.id,
+        "extension-due": new_due.isoformat(),
+        "extension-reason": "系统故障补报",
+    }
     assert admin.post(f"/cycles/{cycle.id}/extensions", data=data).status_code == 302
     extension = DeadlineExtension.get()
     assert (extension.unit_id, extension.due, extension.reason) == (
@@ -174,7 +179,7 @@ def test_an_extension_lets_one_unit_report_late(as_user, db):
             "reason": "提前",
         },
     )
-    assert refused.status_code == 400 and "金水区 延期至" in refused.text
+    assert refused.status_code == 200 and "金水区 延期至" in refused.text
 
     # Revoked, the unit is closed again.
     revoke = f"/cycles/{cycle.id}/extensions/{extension.id}/revoke"

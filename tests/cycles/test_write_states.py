@@ -21,7 +21,7 @@ from assess.cycles.models import Assignment, Cycle, Rectification, ResultSnapsho
 from assess.evidence import attachments
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
-from tests.cycle_helpers import make_cycle, pdf_bytes, unit
+from tests.cycle_helpers import make_cycle, pdf_bytes, publish_form, unit
 
 DRAFT, OPEN, REVIEW, PUBLISHED, ARCHIVED = tuple(CycleState)
 ALL_STATES = tuple(CycleState)
@@ -193,7 +193,7 @@ ROUTES = {
     "publish results": (
         "publish",
         "admin",
-        lambda w: (f"/cycles/{w.cycle.id}/transition/published", {"reason": "复核更正"}),
+        lambda w: (f"/cycles/{w.cycle.id}/publish", publish_form(w.cycle, reason="复核更正")),
     ),
 }
 

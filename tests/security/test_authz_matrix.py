@@ -67,6 +67,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "cycles.edit_deadlines": ADMIN_ONLY,
     "cycles.grant_extension": ADMIN_ONLY,
     # The world grants no extension, so the office gets a 404: the guard is what is tested.
+    "cycles.publish": ADMIN_ONLY,
     "cycles.revoke_extension": row(HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "cycles.assignments": ADMIN_ONLY,
     "cycles.set_override": ADMIN_ONLY,
