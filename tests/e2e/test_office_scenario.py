@@ -104,7 +104,7 @@ def test_office_extends_one_unit(act, story):
     page.get_by_label("延期原因", exact=True).fill(EXTENSION_REASON)
     page.get_by_role("button", name="批准延期").click()
     expect_flash(page, f"{UNIT} 已延期至 {EXTENDED.isoformat()}")
-    row = page.locator("#extensions + table tbody tr", has_text=UNIT)
+    row = page.locator("#extensions + .table-scroll tbody tr", has_text=UNIT)
     expect(row).to_contain_text(EXTENSION_REASON)
     shoot(page, "deadlines")
 
