@@ -72,7 +72,7 @@ class BoundedIntConverter(IntegerConverter):
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per user-facing area (and two for accounts: sign-in, administration)."""
     from assess.accounts.views import admin, auth
-    from assess.cycles.views import inspection, manage, selfreport
+    from assess.cycles.views import inspection, library, manage, selfreport
     from assess.evidence import views as evidence_views
     from assess.nominations import views as nomination_views
     from assess.ops import views as audit_views
@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
         manage,
         selfreport,
         inspection,
+        library,
         evidence_views,
         nomination_views,
         report_views,

@@ -10,7 +10,7 @@ Locust spawns the users over ``--ramp`` seconds; each signs in (the CSRF token r
 form, as on every form after; the server hashes passwords with the production argon2
 parameters, the dearest request of the app) and waits for the end of the ramp. Then, for
 ``--duration`` seconds, each revises values, waiting ``--think`` seconds on average between
-two saves (one save in ``--upload-every`` also uploads a small, unique PDF), submits at a
+two saves (the first save and then one in ``--upload-every`` also upload a small, unique PDF), submits at a
 random moment of the last quarter and leaves. A reporter whose request fails waits, reloads
 the page and goes on. The run stops by itself when every reporter has left, or at the end
 of the duration plus a grace period, whatever happens.
@@ -184,7 +184,9 @@ class Reporter(HttpUser):
         fields = harness.form_value(measure, self.rng)
         files, sha = None, None
         self.saves += 1
-        if schedule.args.upload_every and self.saves % schedule.args.upload_every == 0:
+        # A reporter's first save uploads, then one in ``--upload-every``: on a slow machine
+        # a short run's reporter may save only once or twice, and must still upload.
+        if schedule.args.upload_every and (self.saves - 1) % schedule.args.upload_every == 0:
             tag = f"{self.username}-{self.saves}-{uuid.uuid4().hex}"
             data = harness.evidence_pdf(tag, schedule.args.pdf_kb * 1024)
             files = [("files", (f"佐证材料-{code}-{self.saves}.pdf", data, "application/pdf"))]

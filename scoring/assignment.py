@@ -26,18 +26,30 @@ from scoring.i18n import _
 
 @dataclass(frozen=True)
 class Nomination:
-    """A nomination to be reviewed, with the unit that nominated it (提名单位)."""
+    """A nomination to be reviewed, with the unit that nominated it (提名单位); ``name``
+    is what messages call it (the nominee), the id when blank."""
 
     id: str
     unit: str
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
 
 
 @dataclass(frozen=True)
 class Reviewer:
-    """A panel member (评审专家) and the unit it works for."""
+    """A panel member (评审专家) and the unit it works for; ``name`` is what messages call
+    the person, the id when blank."""
 
     id: str
     unit: str
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
 
 
 class AssignmentError(ValueError):
@@ -81,7 +93,7 @@ def assign_reviewers(
         for n in nominations
     ]
     short = [
-        _("%(nomination)s（可回避后仅剩 %(count)d 人）", nomination=n.id, count=len(c))
+        _("%(nomination)s（可回避后仅剩 %(count)d 人）", nomination=n.label, count=len(c))
         for n, c in zip(nominations, candidates, strict=True)
         if len(c) < k
     ]
@@ -140,7 +152,10 @@ def check_assignment(
         assigned = list(assignment[nomination_id])
         for reviewer_id in sorted(set(assigned)):
             reviewer = reviewer_by_id.get(reviewer_id)
-            params = {"nomination": nomination_id, "reviewer": reviewer_id}
+            params = {
+                "nomination": nomination.label,
+                "reviewer": reviewer.label if reviewer else reviewer_id,
+            }
             if reviewer is None:
                 problems.append(_("提名 %(nomination)s：未知的评审人 %(reviewer)s", **params))
             elif reviewer.unit == nomination.unit:
@@ -155,13 +170,14 @@ def check_assignment(
             problems.append(
                 _(
                     "提名 %(nomination)s 只分配了 %(count)d 名评审人，应为 %(k)d 名",
-                    nomination=nomination_id,
+                    nomination=nomination.label,
                     count=len(set(assigned)),
                     k=k,
                 )
             )
     for nomination_id in sorted(set(nomination_by_id) - set(assignment)):
-        problems.append(_("提名 %(nomination)s 尚未分配评审人", nomination=nomination_id))
+        label = nomination_by_id[nomination_id].label
+        problems.append(_("提名 %(nomination)s 尚未分配评审人", nomination=label))
     return problems
 
 

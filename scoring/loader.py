@@ -23,7 +23,7 @@ from scoring.i18n import _
 from scoring.indicator_checks import check_indicator
 from scoring.model import GRADE_LEVELS, Category, GradeBand, Indicator, IndicatorSet, Tier
 from scoring.values import plain_number
-from scoring.yaml_lines import compose, from_node, line_of
+from scoring.yaml_lines import compose, from_node, line_of, yaml_problem
 
 TOP_FIELDS = ("program", "year", "source", "grades", "categories")
 CATEGORY_FIELDS = ("code", "name", "indicators")
@@ -367,8 +367,7 @@ def _load_yaml(text: str, report: _Report) -> Any:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problem = getattr(error, "problem", None) or str(error)
-        report.top(line, "YAML", _("语法错误：%(p)s", p=problem))
+        report.top(line, "YAML", _("语法错误：%(p)s", p=yaml_problem(error)))
         return None
     if node is None:
         report.top(None, "YAML", _("文件为空"))

@@ -57,6 +57,20 @@ def rounded(number: Decimal) -> Decimal:
     return number.quantize(CENT, ROUND_HALF_UP)
 
 
+def half_up_quotient(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """``numerator / denominator`` (both ≥ 0, the denominator > 0) rounded half-up to 2
+    places, exactly.
+
+    A quotient such as ``2.925`` must round up even when it is reached through a rate whose
+    percent does not terminate (``16/117``): dividing first and rounding the 28-digit
+    result can land just below the half (SPEC §3: no intermediate rounding). Decimal's
+    integer division is exact, so ``⌊(200·n + d) / 2d⌋`` cents is the half-up rounding of
+    the true quotient, whatever its expansion.
+    """
+    cents = (numerator * 200 + denominator) // (denominator * 2)
+    return cents.scaleb(-2)
+
+
 def fmt(number: Decimal) -> str:
     """A number for a formula: at most 4 decimals, no trailing zeros, no exponent."""
     if number.as_tuple().exponent < -4:  # type: ignore[operator]
@@ -110,10 +124,13 @@ def threshold(indicator: Indicator) -> Scorer:
 
     def score(value: Any) -> Decimal:
         if value.__class__ is Rate:
-            value = value.percent
+            # 100·n against t·d: the percent itself may not terminate.
+            number, target_here = value.hundredfold, target * value.denominator
+        else:
+            number, target_here = value, target
         if lower:
-            return weight if value <= target else ZERO
-        return weight if value >= target else ZERO
+            return weight if number <= target_here else ZERO
+        return weight if number >= target_here else ZERO
 
     def explain(value: Any, score: Decimal) -> tuple[dict[str, Any], str]:
         v, t = fmt(_number(value)), fmt(target)
@@ -143,20 +160,25 @@ def linear(indicator: Indicator) -> Scorer:
     lower = indicator.direction == "lower"
 
     def score(value: Any) -> Decimal:
+        # A rate v = 100·n / d is worked with as 100·n against target and floor times d,
+        # so the only division is the final, exact one (half_up_quotient).
         if value.__class__ is Rate:
-            value = value.percent
+            scale = value.denominator
+            value = value.hundredfold
+        else:
+            scale = ONE
+        target_here, floor_here = target * scale, floor * scale
         if lower:
-            if value <= target:
+            if value <= target_here:
                 return full
-            if value >= floor:
+            if value >= floor_here:
                 return ZERO
-            # Multiply before dividing: one rounding step, so exact halves stay exact.
-            return ((floor - value) * weight / span).quantize(CENT, ROUND_HALF_UP)
-        if value >= target:
+            return half_up_quotient((floor_here - value) * weight, span * scale)
+        if value >= target_here:
             return full
-        if value <= floor:
+        if value <= floor_here:
             return ZERO
-        return ((value - floor) * weight / span).quantize(CENT, ROUND_HALF_UP)
+        return half_up_quotient((value - floor_here) * weight, span * scale)
 
     def explain(value: Any, score: Decimal) -> tuple[dict[str, Any], str]:
         number = _number(value)
@@ -188,15 +210,20 @@ def ratio(indicator: Indicator) -> Scorer:
     lower = indicator.direction == "lower"
 
     def score(value: Any) -> Decimal:
+        # As in linear: a rate is 100·n over d, and the one division is exact.
         if value.__class__ is Rate:
-            value = value.percent
+            scale = value.denominator
+            value = value.hundredfold
+        else:
+            scale = ONE
+        target_here = target * scale
         if lower:
-            if value <= target:
+            if value <= target_here:
                 return full
-            return (weight * target / value).quantize(CENT, ROUND_HALF_UP)
-        if value >= target:
+            return half_up_quotient(weight * target_here, value)
+        if value >= target_here:
             return full
-        return (weight * value / target).quantize(CENT, ROUND_HALF_UP)
+        return half_up_quotient(weight * value, target_here)
 
     def explain(value: Any, score: Decimal) -> tuple[dict[str, Any], str]:
         number = _number(value)
@@ -223,7 +250,18 @@ def tiered(indicator: Indicator) -> Scorer:
 
     def score(value: Any) -> Decimal:
         if value.__class__ is Rate:
-            value = value.percent
+            # 100·n against each bound times d: exact, as in threshold.
+            scale = value.denominator
+            value = value.hundredfold
+            if lower:
+                for bound, points in tiers:
+                    if value <= bound * scale:
+                        return points
+                return ZERO
+            for bound, points in tiers:
+                if value >= bound * scale:
+                    return points
+            return ZERO
         if lower:
             for bound, points in tiers:
                 if value <= bound:

@@ -3,9 +3,15 @@
 An indicator set's workbook has the YAML file's columns (SPEC §3), so the office can edit
 weights and targets in Excel and import the set back without loss:
 
-* sheet ``set``: rows ``program``, ``year``, ``source`` (name in column A, value in B);
-* sheet ``grades``: columns ``min``, ``grade``;
-* sheet ``indicators``: ``category_code``, ``category_name``, then every indicator field.
+* sheet 基本信息 (``set``): rows 考核名称, 年度, 文件依据 (``program``, ``year``, ``source``;
+  name in column A, value in B);
+* sheet 等级 (``grades``): columns 最低分, 等级 (``min``, ``grade``);
+* sheet 指标 (``indicators``): 分类代码, 分类名称 (``category_code``, ``category_name``), then
+  every indicator field under its Chinese header (:data:`HEADERS`).
+
+The workbook is written with the Chinese names a person reads; the import takes either
+those or the YAML names (older exports, hand-made workbooks), sheet by sheet and column by
+column. The names are part of the file format, so they are fixed text, not translated.
   Lists and mappings are written in YAML flow syntax (``[county, 410102]``,
   ``[{min: 95, score: 10}]``, ``{优: 1, 良: 0.8}``); on import, a list may also be typed
   as plain text separated by commas or 、.
@@ -36,11 +42,46 @@ from scoring.i18n import _
 from scoring.loader import INDICATOR_FIELDS, IndicatorSetError, parse_indicator_set
 from scoring.model import IndicatorSet
 from scoring.values import format_value, plain_number
-from scoring.workbooks import UnreadableWorkbook, read_sheets
+from scoring.workbooks import UnreadableWorkbook, WorkbookTooLarge, read_sheets
 from scoring.yaml_lines import parse_flow
 
 SET_SHEET, GRADES_SHEET, INDICATORS_SHEET = "set", "grades", "indicators"
 INDICATOR_COLUMNS = ("category_code", "category_name", *INDICATOR_FIELDS)
+SET_ROWS = ("program", "year", "source")
+GRADE_COLUMNS = ("min", "grade")
+#: The Chinese name of each sheet and column of an indicator set's workbook.
+HEADERS: dict[str, str] = {
+    SET_SHEET: "基本信息",
+    GRADES_SHEET: "等级",
+    INDICATORS_SHEET: "指标",
+    "program": "考核名称",
+    "year": "年度",
+    "source": "文件依据",
+    "min": "最低分",
+    "grade": "等级",
+    "category_code": "分类代码",
+    "category_name": "分类名称",
+    "code": "指标代码",
+    "name": "指标名称",
+    "applies_to": "适用单位",
+    "measure": "计量类型",
+    "unit": "计量单位",
+    "target": "目标值",
+    "direction": "方向",
+    "weight": "权重",
+    "rule": "评分规则",
+    "floor": "下限",
+    "tiers": "分档",
+    "per_item": "每项分值",
+    "cap": "加分上限",
+    "grade_points": "等级折算",
+    "evidence": "佐证材料",
+    "source_clause": "依据条款",
+}
+# An indicator's ``source`` is its clause; the set's ``source`` is the issuing document.
+_INDICATOR_HEADERS = {name: HEADERS.get(name) for name in INDICATOR_COLUMNS} | {
+    "source": HEADERS["source_clause"]
+}
 LIST_FIELDS = ("applies_to", "evidence")
 FLOW_FIELDS = ("applies_to", "evidence", "tiers", "grade_points")
 NUMBER_FIELDS = ("target", "weight", "floor", "per_item", "cap")
@@ -62,9 +103,14 @@ def _flow(value: Any) -> str:
     return dumped.strip()[1:-1]
 
 
-def _header(sheet: Worksheet, names: Sequence[str], widths: Mapping[str, int]) -> None:
+def _header(
+    sheet: Worksheet,
+    names: Sequence[str],
+    widths: Mapping[str, int],
+    titles: Mapping[str, str | None] | None = None,
+) -> None:
     for column, name in enumerate(names, start=1):
-        put(sheet, 1, column, name)
+        put(sheet, 1, column, (titles or {}).get(name) or name)
         sheet.cell(row=1, column=column).font = Font(bold=True)
         letter = get_column_letter(column)
         sheet.column_dimensions[letter].width = widths.get(name, 12)
@@ -75,7 +121,7 @@ def set_to_xlsx(indicator_set: IndicatorSet) -> bytes:
     """The set as an .xlsx workbook (see the module docstring for its layout)."""
     book = openpyxl.Workbook()
     meta = book.active
-    meta.title = SET_SHEET
+    meta.title = HEADERS[SET_SHEET]
     for row, (name, value) in enumerate(
         (
             ("program", indicator_set.program),
@@ -84,18 +130,18 @@ def set_to_xlsx(indicator_set: IndicatorSet) -> bytes:
         ),
         start=1,
     ):
-        put(meta, row, 1, name)
+        put(meta, row, 1, HEADERS[name])
         put(meta, row, 2, value)
     meta.column_dimensions["A"].width = 12
     meta.column_dimensions["B"].width = 60
 
-    grades = book.create_sheet(GRADES_SHEET)
-    _header(grades, ("min", "grade"), {})
+    grades = book.create_sheet(HEADERS[GRADES_SHEET])
+    _header(grades, GRADE_COLUMNS, {}, HEADERS)
     for row, band in enumerate(indicator_set.grades, start=2):
         put(grades, row, 1, band.min)
         put(grades, row, 2, band.grade)
 
-    sheet = book.create_sheet(INDICATORS_SHEET)
+    sheet = book.create_sheet(HEADERS[INDICATORS_SHEET])
     _header(
         sheet,
         INDICATOR_COLUMNS,
@@ -107,6 +153,7 @@ def set_to_xlsx(indicator_set: IndicatorSet) -> bytes:
             "evidence": 30,
             "source": 30,
         },
+        _INDICATOR_HEADERS,
     )
     row = 2
     for category in indicator_set.categories:
@@ -170,9 +217,14 @@ def set_from_xlsx(source: bytes | str | Path, filename: str | None = None) -> In
             ) from None
     try:
         book = read_sheets(raw)
-    except UnreadableWorkbook as error:
+    except WorkbookTooLarge:
         raise IndicatorSetError(
-            [_("%(f)s: 不是可读取的 .xlsx 文件（%(e)s）", f=name, e=error)]
+            [_("%(f)s: 不是可读取的 .xlsx 文件（解压后过大）", f=name)]
+        ) from None
+    except UnreadableWorkbook:
+        # The parser's own detail is English and about zip or XML internals: not for users.
+        raise IndicatorSetError(
+            [_("%(f)s: 不是可读取的 .xlsx 文件（文件已损坏，或不是 Excel 工作簿）", f=name)]
         ) from None
     errors: list[str] = []
 
@@ -188,32 +240,43 @@ def set_from_xlsx(source: bytes | str | Path, filename: str | None = None) -> In
             )
         )
 
+    sheets: dict[str, tuple[str, Sequence[tuple[Any, ...]]]] = {}
     for sheet in (SET_SHEET, GRADES_SHEET, INDICATORS_SHEET):
-        if sheet not in book:
-            errors.append(_("%(f)s: 缺少工作表 %(s)s", f=name, s=sheet))
+        title = next((t for t in (HEADERS[sheet], sheet) if t in book), None)
+        if title is None:
+            errors.append(_("%(f)s: 缺少工作表 %(s)s", f=name, s=HEADERS[sheet]))
+        else:
+            sheets[sheet] = (title, book[title])
     if errors:
         raise IndicatorSetError(errors)
 
     data: dict[str, Any] = {}
-    for row_number, row in enumerate(book[SET_SHEET], start=1):
+    set_title, set_rows = sheets[SET_SHEET]
+    set_names = _names(SET_ROWS, HEADERS)
+    for row_number, row in enumerate(set_rows, start=1):
         if not row or row[0] is None:
             continue
-        key = str(row[0]).strip()
+        typed = str(row[0]).strip()
+        key = set_names.get(typed)
         value = _cell_text(row[1] if len(row) > 1 else None)
+        if key is None:
+            where(set_title, row_number, typed, _("未知字段"))
+            continue
         data[key] = value if key != "year" or value is None else str(value)
-        if key not in ("program", "year", "source"):
-            where(SET_SHEET, row_number, key, _("未知字段"))
 
+    grades_title, grade_rows = sheets[GRADES_SHEET]
     data["grades"] = [
         {key: _cell_text(cell) for key, cell in record.items()}
-        for _row, record in _records(book[GRADES_SHEET], ("min", "grade"), GRADES_SHEET, where)
+        for _row, record in _records(
+            grade_rows, _names(GRADE_COLUMNS, HEADERS), grades_title, where
+        )
     ]
 
     categories: list[dict[str, Any]] = []
     by_code: dict[str, dict[str, Any]] = {}
-    for row_number, record in _records(
-        book[INDICATORS_SHEET], INDICATOR_COLUMNS, INDICATORS_SHEET, where
-    ):
+    indicators_title, indicator_rows = sheets[INDICATORS_SHEET]
+    indicator_names = _names(INDICATOR_COLUMNS, _INDICATOR_HEADERS)
+    for row_number, record in _records(indicator_rows, indicator_names, indicators_title, where):
         indicator: dict[str, Any] = {}
         for field in INDICATOR_FIELDS:
             value = _cell_text(record.get(field))
@@ -223,7 +286,7 @@ def set_from_xlsx(source: bytes | str | Path, filename: str | None = None) -> In
                 try:
                     value = _flow_value(str(value), field)
                 except ValueError as problem:
-                    where(INDICATORS_SHEET, row_number, field, str(problem))
+                    where(indicators_title, row_number, _INDICATOR_HEADERS[field], str(problem))
                     continue
             indicator[field] = value
         code = _cell_text(record.get("category_code"))
@@ -243,16 +306,25 @@ def set_from_xlsx(source: bytes | str | Path, filename: str | None = None) -> In
     return parse_indicator_set(data, name)
 
 
+def _names(fields: Sequence[str], titles: Mapping[str, str | None]) -> dict[str, str]:
+    """Each name a workbook may use for ``fields`` (its Chinese title or the YAML name) →
+    the field."""
+    names = {field: field for field in fields}
+    names.update({titles[field]: field for field in fields if titles.get(field)})
+    return names
+
+
 def _records(
-    rows: Sequence[tuple[Any, ...]], columns: Sequence[str], sheet_name: str, where: Any
+    rows: Sequence[tuple[Any, ...]], columns: Mapping[str, str], sheet_name: str, where: Any
 ) -> list[tuple[int, dict[str, Any]]]:
-    """The sheet's non-empty rows, with their row numbers, as dicts keyed by the header
-    row's names; reports a header name that is not one of ``columns``."""
+    """The sheet's non-empty rows, with their row numbers, as dicts keyed by field (the
+    header row's names through ``columns``); reports a header name not in ``columns``."""
     header = rows[0] if rows else ()
-    names = [None if cell is None else str(cell).strip() for cell in header]
-    for name in names:
+    typed = [None if cell is None else str(cell).strip() for cell in header]
+    for name in typed:
         if name is not None and name not in columns:
             where(sheet_name, 1, name, _("未知列"))
+    names = [columns.get(name) if name else None for name in typed]
     records = []
     for number, row in enumerate(rows[1:], start=2):
         if any(cell is not None for cell in row):

@@ -32,12 +32,17 @@ class Rate:
     numerator: Decimal
     denominator: Decimal
     percent: Decimal = field(init=False, repr=False, compare=False)
+    #: ``100 × numerator``, exact: the rules compare and divide with it and the denominator
+    #: instead of the percent, which need not terminate (16/117).
+    hundredfold: Decimal = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # Scoring reads the percent of every rate, millions of times for a city; working
-        # it out on each read costs the engine about a tenth of its time (bench/score.py).
+        # Scoring reads these for every rate, millions of times for a city; working them
+        # out on each read costs the engine about a tenth of its time (bench/score.py).
         # A derived field of a frozen dataclass can only be set this way.
-        object.__setattr__(self, "percent", self.numerator * HUNDRED / self.denominator)
+        hundredfold = self.numerator * HUNDRED
+        object.__setattr__(self, "hundredfold", hundredfold)
+        object.__setattr__(self, "percent", hundredfold / self.denominator)
 
     def __str__(self) -> str:
         if self.denominator == HUNDRED:

@@ -158,6 +158,10 @@ def parse_values(text: str, indicator_set: IndicatorSet, filename: str) -> Value
                 i.code for i in indicator_set.applicable(unit, kind)
             )
         if code not in codes:
+            if not cells["value"]:
+                # A full unit × indicator grid from Excel has a cell for every pair: the
+                # blank ones of indicators that do not apply are no answer (SPEC §4).
+                continue
             bad(
                 line,
                 _(

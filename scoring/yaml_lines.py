@@ -62,6 +62,40 @@ def without_lines(data: Any) -> Any:
     return data
 
 
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """What is wrong, in the reader's language, with the column where PyYAML saw it;
+    a problem without a translation says the text cannot be read."""
+    # PyYAML's (and libyaml's) problem texts, by a phrase each contains; the first found
+    # wins. Built per call so that the language asked for now is the one used.
+    problems = (
+        (
+            "mapping values are not allowed",
+            _("此处不能出现“键: 值”（缩进不对，或值中的冒号须加引号）"),
+        ),
+        ("could not find expected ':'", _("缺少冒号“:”")),
+        ("did not find expected key", _("缩进不对，找不到应有的键")),
+        ("did not find expected '-'", _("列表项须以“- ”开头且缩进一致")),
+        ("did not find expected ',' or ']'", _("方括号列表没有闭合，缺少“,”或“]”")),
+        ("did not find expected ',' or '}'", _("花括号映射没有闭合，缺少“,”或“}”")),
+        ("found unexpected end of stream", _("文件意外结束（引号或括号没有闭合）")),
+        ("cannot start any token", _("含有不能使用的字符（如制表符 Tab，请改用空格缩进）")),
+        ("found undefined alias", _("引用了未定义的锚点（*）")),
+        ("found unknown escape character", _("引号中有无效的转义字符（\\）")),
+        ("found unexpected ':'", _("多余的冒号“:”")),
+        ("expected <block end>", _("缩进不对，这一块没有正确结束")),
+        ("control characters are not allowed", _("含有不可见的控制字符")),
+        ("special characters are not allowed", _("含有不可见的控制字符")),
+        ("found duplicate anchor", _("锚点（&）重复")),
+    )
+    text = getattr(error, "problem", None) or str(error)
+    problem = next((zh for phrase, zh in problems if phrase in text), None)
+    problem = problem or _("写法无法识别，请检查缩进、冒号和引号")
+    mark = getattr(error, "problem_mark", None)
+    if mark is not None:
+        return _("第 %(c)s 列：%(p)s", c=mark.column + 1, p=problem)
+    return problem
+
+
 def compose(text: str) -> yaml.Node | None:
     """The YAML node tree of ``text`` (``None`` for an empty document), with the C parser
     when PyYAML has one; raises ``yaml.YAMLError``."""
@@ -75,8 +109,7 @@ def parse_flow(text: str) -> Any:
     try:
         node = compose(text)
     except yaml.YAMLError as error:
-        problem = getattr(error, "problem", None) or str(error)
-        raise ValueError(_("无法读取：%(p)s", p=problem)) from None
+        raise ValueError(_("无法读取：%(p)s", p=yaml_problem(error))) from None
     return None if node is None else without_lines(from_node(node, []))
 
 

@@ -98,6 +98,87 @@ JOB_STATE_LABELS = {
     JobState.FAILED: _l("生成失败"),
 }
 
+# Scoring rules (评分规则) by the names SPEC §3 gives them; the codes are the YAML's ``rule:``.
+RULE_LABELS = {
+    "threshold": _l("达标制"),
+    "linear": _l("比例折算"),
+    "ratio": _l("完成率"),
+    "tiered": _l("分档"),
+    "deduct": _l("扣分制"),
+    "grade": _l("定性评价"),
+    "bonus": _l("加分项"),
+    "veto": _l("一票否决"),
+}
+MEASURE_LABELS = {
+    "rate": _l("比率"),
+    "count": _l("数量"),
+    "amount": _l("金额"),
+    "boolean": _l("是否"),
+    "grade": _l("等级"),
+}
+# What each audited write is called where a person reads the audit log (审计日志).
+AUDIT_ACTION_LABELS = {
+    "user.login": _l("登录"),
+    "user.logout": _l("退出登录"),
+    "user.create": _l("新建账号"),
+    "user.update": _l("修改账号"),
+    "user.password": _l("修改密码"),
+    "unit.create": _l("新建单位"),
+    "unit.update": _l("修改单位"),
+    "cycle.create": _l("新建考核周期"),
+    "cycle.indicators": _l("更换指标体系"),
+    "cycle.indicator_edit": _l("修改指标权重和目标值"),
+    "cycle.transition": _l("周期状态变更"),
+    "cycle.publish": _l("发布结果"),
+    "assignment.override": _l("修改目标责任书"),
+    "submission.save": _l("保存自评"),
+    "submission.submit": _l("提交"),
+    "submission.return": _l("退回"),
+    "submission.verify": _l("核定"),
+    "evidence.upload": _l("上传佐证材料"),
+    "evidence.delete": _l("删除佐证材料"),
+    "rectification.create": _l("提出整改要求"),
+    "rectification.respond": _l("报送整改情况"),
+    "rectification.close": _l("关闭整改要求"),
+    "nomination_round.create": _l("新建评选"),
+    "nomination_round.update": _l("修改评选"),
+    "nomination_round.categories": _l("修改评选类别"),
+    "nomination_round.criteria": _l("修改评分细则"),
+    "nomination_round.panel": _l("修改评审专家"),
+    "nomination.create": _l("提名"),
+    "nomination.update": _l("修改提名"),
+    "nomination.withdraw": _l("撤回提名"),
+    "nomination.conflict": _l("声明回避"),
+    "nomination.assign": _l("分配评审"),
+    "nomination.assign_fill": _l("补齐评审分配"),
+    "nomination.reviewers": _l("调整评审人"),
+    "nomination.rank": _l("排名"),
+    "nomination.panel_decision": _l("评审组决定"),
+    "nomination.confirm": _l("确认表彰名单"),
+    "nomination.demo_load": _l("载入演示提名"),
+    "review.save": _l("保存评分"),
+    "review.submit": _l("提交评分"),
+    "review_sheets.demo_load": _l("载入演示评分"),
+    "backup.restore": _l("恢复备份"),
+    "schema.downgrade": _l("数据库降级"),
+}
+# What the audited rows are, by the ``entity`` the audit layer stores.
+AUDIT_ENTITY_LABELS = {
+    "user": _l("账号"),
+    "unit": _l("单位"),
+    "cycle": _l("考核周期"),
+    "assignment": _l("目标责任书"),
+    "submission": _l("自评"),
+    "evidence": _l("佐证材料"),
+    "rectification": _l("整改要求"),
+    "nomination_round": _l("评选"),
+    "nomination": _l("提名"),
+    "review_sheet": _l("评分表"),
+    "ranking_run": _l("排名"),
+    "instance": _l("实例"),
+    "schema": _l("数据库结构"),
+}
+
 # enum -> its table; tests check every member of every enum has a label.
 LABELS: dict[type[StrEnum], Mapping[StrEnum, object]] = {
     Role: ROLE_LABELS,
@@ -134,6 +215,35 @@ nomination_state_label = _label_of(NOMINATION_STATE_LABELS)
 round_phase_label = _label_of(ROUND_PHASE_LABELS)
 review_sheet_state_label = _label_of(REVIEW_SHEET_STATE_LABELS)
 job_state_label = _label_of(JOB_STATE_LABELS)
+rule_label = _label_of(RULE_LABELS)
+measure_label = _label_of(MEASURE_LABELS)
+audit_entity_label = _label_of(AUDIT_ENTITY_LABELS)
+
+
+def audit_action_label(action: str) -> str:
+    """The label of an audited action; one without its own label (a write added later) reads
+    as the label of what it acts on, so no code shows where a person reads."""
+    label = AUDIT_ACTION_LABELS.get(action)
+    if label is not None:
+        return str(label)
+    entity = action.split(".", 1)[0]
+    return str(AUDIT_ENTITY_LABELS.get(entity, action))
+
+
+def audit_actions_matching(words: str) -> list[str]:
+    """The audited actions whose label contains ``words`` (a person filters the audit log by
+    what it reads, 提交 or 核定), or whose code starts with them; empty when none does."""
+    words = words.strip()
+    return [
+        action
+        for action, label in AUDIT_ACTION_LABELS.items()
+        if words in str(label) or action.startswith(words)
+    ]
+
+
+def audit_action_choices() -> list[tuple[str, str]]:
+    """(code, label) of every audited action, ordered by label, for the filter's list."""
+    return sorted(((a, str(label)) for a, label in AUDIT_ACTION_LABELS.items()), key=lambda c: c[1])
 
 
 def submission_state_label(value: str | None) -> str:
@@ -167,4 +277,8 @@ TEMPLATE_GLOBALS: dict[str, Callable] = {
     "round_phase_label": round_phase_label,
     "review_sheet_state_label": review_sheet_state_label,
     "job_state_label": job_state_label,
+    "rule_label": rule_label,
+    "measure_label": measure_label,
+    "audit_action_label": audit_action_label,
+    "audit_entity_label": audit_entity_label,
 }

@@ -51,6 +51,9 @@ RULES: dict[str, frozenset[str]] = {
     "cycles.view": EVERYONE,
     "cycles.overview": frozenset({ADMIN, INSPECTOR, VIEWER}),
     "cycles.manage": frozenset({ADMIN}),
+    # The indicator library (指标库): the office edits a draft cycle's set; inspectors read.
+    "library.view": STAFF,
+    "library.edit": frozenset({ADMIN}),  # a draft cycle's set only (edits_indicator_set)
     "results.view": frozenset({ADMIN, INSPECTOR, VIEWER, REPORTER}),  # reporters: own unit
     "results.ranking": frozenset({ADMIN, INSPECTOR, VIEWER}),
     "results.export": frozenset({ADMIN, INSPECTOR, VIEWER}),
@@ -287,7 +290,14 @@ def edits_nomination(user, nomination) -> bool:
     )
 
 
+def edits_indicator_set(user, cycle) -> bool:
+    """``library.edit`` on a Cycle (``state``): its set changes only while it is a draft;
+    opening freezes it, so a set in use by an open or published cycle is read-only."""
+    return cycle_allows(cycle, "setup")
+
+
 PREDICATES: dict[str, Callable[..., bool]] = {
+    "library.edit": edits_indicator_set,
     "cycles.view": cycle_visible,
     "submissions.edit_own": authors_self_report,
     "submissions.edit": edits_self_report,

@@ -143,6 +143,8 @@ def import_unit_workbook(
             narrative = row[8]
         item = items.get(code)
         if item is None:
+            if not (value or num or den or narrative):
+                continue  # a blank row of an indicator not this unit's: no answer (SPEC §4)
             errors.append(_("第 %(n)s 行：本单位没有指标 %(c)s", n=number, c=code or "-"))
             continue
         if item.submission and _lines(narrative) == _lines(item.submission.narrative):

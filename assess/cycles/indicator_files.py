@@ -32,7 +32,8 @@ def shipped_sets() -> list[ShippedSet]:
             parsed = parse_set(path.read_text(encoding="utf-8"), path.name)
         except CycleError:
             continue  # a broken shipped set is caught by its own test, not shown here
-        found.append(ShippedSet(path.stem, f"{parsed.program}（{parsed.year}，{path.name}）", path))
+        label = _("%(p)s（%(y)s 年）", p=parsed.program, y=parsed.year)
+        found.append(ShippedSet(path.stem, label, path))
     return found
 
 
@@ -64,4 +65,4 @@ def _xlsx_to_yaml(data: bytes, name: str) -> str:
     except IndicatorSetError as exc:
         raise CycleError(_("指标体系文件有误"), exc.errors) from exc
     except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
-        raise CycleError(_("无法读取 Excel 文件：%(e)s", e=str(exc))) from exc
+        raise CycleError(_("无法读取 Excel 文件：文件已损坏，或不是 Excel 工作簿")) from exc

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
+import peewee as pw
 from flask_babel import gettext as _
 
 from assess.core import audit
@@ -20,6 +21,7 @@ from assess.core.models import utcnow
 from assess.core.policy import before_deadline, cycle_allows
 from assess.cycles.models import Assignment, Cycle
 from assess.units.models import Unit
+from assess.units.tree import in_tree_order
 from scoring.loader import IndicatorSetError, parse_indicator_set
 from scoring.model import IndicatorSet
 
@@ -116,6 +118,23 @@ def indicator_set(cycle: Cycle) -> IndicatorSet:
     return parse_set(cycle.indicator_yaml, f"cycle-{cycle.id}.yaml")
 
 
+def indicator_order(cycle: Cycle, column) -> pw.Case:
+    """An ORDER BY expression putting rows in the set's order of indicators by their
+    indicator-code ``column`` (A2 before A10, as the set lists them)."""
+    codes = [indicator.code for indicator in indicator_set(cycle).indicators()]
+    return pw.Case(column, [(code, n) for n, code in enumerate(codes)] or [("", 0)], len(codes))
+
+
+def indicator_set_title(cycle: Cycle) -> str:
+    """The cycle's indicator set as a person names it: its programme and year, never the
+    file it came from."""
+    try:
+        parsed = indicator_set(cycle)
+    except CycleError:
+        return _("（指标体系无法读取）")
+    return _("%(p)s（%(y)s 年）", p=parsed.program, y=parsed.year)
+
+
 def _assessed_units() -> list[Unit]:
     return list(
         Unit.select()
@@ -126,12 +145,11 @@ def _assessed_units() -> list[Unit]:
 
 def units_in(cycle: Cycle) -> list[Unit]:
     """The units assessed in ``cycle`` (those with an assignment), in unit-tree order."""
-    return list(
+    return in_tree_order(
         Unit.select()
         .join(Assignment, on=(Assignment.unit == Unit.id))
         .where(Assignment.cycle == cycle)
         .distinct()
-        .order_by(Unit.sort_order, Unit.code)
     )
 
 

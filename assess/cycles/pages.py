@@ -13,6 +13,7 @@ from peewee import fn
 
 from assess.core.enums import (
     ASSESSED_UNIT_KINDS,
+    HANDED_IN_SUBMISSION_STATES,
     RESULT_CYCLE_STATES,
     REVIEWABLE_CYCLE_STATES,
     CycleState,
@@ -35,65 +36,163 @@ from assess.cycles.models import (
 from assess.cycles.publishing import compute_results, current_snapshot
 from assess.reports.data import CategoryScore
 from assess.units.models import Unit
+from assess.units.tree import in_tree_order
 
 TWO = Decimal("0.01")
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far one unit's self-report has got (填报进度), counted the one way every page
+    counts it: ``indicators`` is every indicator assigned to the unit, bonus and veto items
+    included (what the self-report lists); ``required`` the scored ones among them, which
+    alone decide whether the unit is complete (bonus and veto items may stay empty)."""
+
+    indicators: int = 0
+    required: int = 0
+    filled: int = 0
+    submitted: int = 0  # handed in and waiting: submitted, not yet verified
+    verified: int = 0
+    returned: int = 0
+    required_handed_in: int = 0
+
+    @property
+    def handed_in(self) -> int:
+        return self.submitted + self.verified
+
+    @property
+    def complete(self) -> bool:
+        return self.required > 0 and self.required_handed_in >= self.required
+
+
+def unit_progress(cycle: Cycle, unit_ids: list[int] | None = None) -> dict[int, Progress]:
+    """Each unit's :class:`Progress` in ``cycle`` (every assigned unit when ``unit_ids`` is
+    None), in two queries whatever the number of units."""
+    scored = [i.code for i in indicator_set(cycle).indicators() if i.is_base] or [""]
+    is_scored = Assignment.indicator_code.in_(scored)
+    assigned = Assignment.select(Assignment.unit, is_scored, fn.COUNT(Assignment.id)).where(
+        Assignment.cycle == cycle
+    )
+    if unit_ids is not None:
+        assigned = assigned.where(Assignment.unit.in_(unit_ids or [0]))
+    counts: dict[int, dict[str, int]] = {}
+    for unit_id, required, n in assigned.group_by(Assignment.unit, is_scored).tuples():
+        row = counts.setdefault(unit_id, dict.fromkeys(Progress.__dataclass_fields__, 0))
+        row["indicators"] += n
+        if required:
+            row["required"] += n
+    # Only submissions of indicators the unit still has: an assignment dropped with a
+    # replaced set must not count on one page and not on the other.
+    sub_scored = Submission.indicator_code.in_(scored)
+    has_value = Submission.value_text != ""
+    subs = (
+        Submission.select(
+            Submission.unit, Submission.status, has_value, sub_scored, fn.COUNT(Submission.id)
+        )
+        .join(
+            Assignment,
+            on=(
+                (Assignment.cycle == Submission.cycle)
+                & (Assignment.unit == Submission.unit)
+                & (Assignment.indicator_code == Submission.indicator_code)
+            ),
+        )
+        .where(Submission.cycle == cycle)
+    )
+    if unit_ids is not None:
+        subs = subs.where(Submission.unit.in_(unit_ids or [0]))
+    for unit_id, status, filled, required, n in subs.group_by(
+        Submission.unit, Submission.status, has_value, sub_scored
+    ).tuples():
+        row = counts.get(unit_id)
+        if row is None:
+            continue
+        if filled:
+            row["filled"] += n
+        if status == SubmissionState.SUBMITTED:
+            row["submitted"] += n
+        elif status == SubmissionState.VERIFIED:
+            row["verified"] += n
+        elif status == SubmissionState.RETURNED:
+            row["returned"] += n
+        if required and status in HANDED_IN_SUBMISSION_STATES:
+            row["required_handed_in"] += n
+    return {unit_id: Progress(**row) for unit_id, row in counts.items()}
+
+
 @dataclass
 class UnitStatus:
-    """One unit's self-report in a cycle as the office reads it: counts of its scored items,
-    its progress (填报进度) and the colour of what is outstanding for it (三色预警)."""
+    """One unit's self-report in a cycle as the office reads it: its :class:`Progress`, its
+    state (填报进度: 未开始 … 已公布) and the colour of what it still owes (三色预警)."""
 
     unit: Unit | None
-    assigned: int
-    filled: int
-    submitted: int
-    verified: int
-    returned: int
+    progress: Progress
     open_rectifications: int  # not closed
-    light: str
-    progress: str = ReportProgress.NOT_STARTED
+    light: str = Light.GREEN
+    state: str = ReportProgress.NOT_STARTED
     due: date | None = None  # the unit's 自评截止, its extension (延期) included
     unanswered_rectifications: int = 0  # 待整改: demanded, not yet answered
 
     @property
-    def complete(self) -> bool:
-        return self.assigned > 0 and self.submitted + self.verified >= self.assigned
+    def assigned(self) -> int:
+        return self.progress.indicators
 
     @property
-    def started(self) -> bool:
-        return bool(self.filled or self.submitted or self.verified or self.returned)
+    def filled(self) -> int:
+        return self.progress.filled
+
+    @property
+    def submitted(self) -> int:
+        return self.progress.submitted
+
+    @property
+    def verified(self) -> int:
+        return self.progress.verified
+
+    @property
+    def returned(self) -> int:
+        return self.progress.returned
+
+    @property
+    def complete(self) -> bool:
+        return self.progress.complete
 
 
-def report_progress(cycle_state: str, status: UnitStatus) -> ReportProgress:
+def report_progress(cycle_state: str, progress: Progress) -> ReportProgress:
     """未开始 / 填报中 / 已提交 / 已退回 / 已核定 / 已公布 for one unit's self-report: a
-    published cycle is 已公布 for all; otherwise every scored item verified is 已核定, any
-    item sent back 已退回, every one handed in 已提交, anything saved 填报中."""
+    published cycle is 已公布 for all; otherwise every scored item handed in and none
+    waiting or sent back is 已核定, any item sent back 已退回, every scored item handed in
+    已提交, anything saved 填报中."""
     if cycle_state in RESULT_CYCLE_STATES:
         return ReportProgress.PUBLISHED
-    if status.assigned and status.verified >= status.assigned:
+    if progress.complete and not progress.submitted and not progress.returned:
         return ReportProgress.VERIFIED
-    if status.returned:
+    if progress.returned:
         return ReportProgress.RETURNED
-    if status.complete:
+    if progress.complete:
         return ReportProgress.SUBMITTED
-    return ReportProgress.FILLING if status.started else ReportProgress.NOT_STARTED
+    started = progress.filled or progress.handed_in
+    return ReportProgress.FILLING if started else ReportProgress.NOT_STARTED
 
 
 def outstanding_light(
-    cycle_state: str, status: UnitStatus, rectification_dues: list[date], today: date
+    cycle_state: str,
+    progress: Progress,
+    due: date | None,
+    rectification_dues: list[date],
+    today: date,
 ) -> Light:
     """The colour of what the unit still owes: green when nothing (handed in, every demand
     answered; and before opening or once published); red when its self-report is unfinished
-    after its 自评截止 (or the cycle has moved on to inspection) or a demand is unanswered
-    after its due date; yellow for anything else still owed."""
+    after its 自评截止 ``due`` (or the cycle has moved on to inspection) or a demand is
+    unanswered after its due date; yellow for anything else still owed."""
     if cycle_state not in REVIEWABLE_CYCLE_STATES:
         return Light.GREEN
-    owes_report = not status.complete
+    owes_report = not progress.complete
     report_late = owes_report and (
-        cycle_state == CycleState.REVIEW or (status.due is not None and today > status.due)
+        cycle_state == CycleState.REVIEW or (due is not None and today > due)
     )
-    if report_late or any(today > due for due in rectification_dues):
+    if report_late or any(today > d for d in rectification_dues):
         return Light.RED
     return Light.YELLOW if owes_report or rectification_dues else Light.GREEN
 
@@ -116,30 +215,9 @@ class Overview:
 
 
 def unit_statuses(cycle: Cycle, today: date | None = None) -> dict[int, UnitStatus]:
-    """unit id -> its status, for every unit assessed in the cycle (a fixed 4 queries)."""
+    """unit id -> its status, for every unit assigned in the cycle (a fixed 4 queries)."""
     today = today or local_today()
-    # Completeness counts the scored indicators only: bonus and veto items may stay empty.
-    scored = [i.code for i in indicator_set(cycle).indicators() if i.is_base]
-    assigned = dict(
-        Assignment.select(Assignment.unit, fn.COUNT(Assignment.id))
-        .where(Assignment.cycle == cycle, Assignment.indicator_code.in_(scored))
-        .group_by(Assignment.unit)
-        .tuples()
-    )
-    counts: dict[int, dict[str, int]] = {}
-    filled: dict[int, int] = {}
-    for unit_id, status, has_value, n in (
-        Submission.select(
-            Submission.unit, Submission.status, Submission.value_text != "", fn.COUNT(Submission.id)
-        )
-        .where(Submission.cycle == cycle, Submission.indicator_code.in_(scored))
-        .group_by(Submission.unit, Submission.status, Submission.value_text != "")
-        .tuples()
-    ):
-        counts.setdefault(unit_id, {}).setdefault(status, 0)
-        counts[unit_id][status] += n
-        if has_value:
-            filled[unit_id] = filled.get(unit_id, 0) + n
+    progress = unit_progress(cycle)
     unclosed: dict[int, int] = {}
     unanswered: dict[int, list[date]] = {}
     for unit_id, state, due in (
@@ -151,23 +229,18 @@ def unit_statuses(cycle: Cycle, today: date | None = None) -> dict[int, UnitStat
         if state == RectificationState.OPEN:
             unanswered.setdefault(unit_id, []).append(_as_date(due))
     statuses = {}
-    for unit_id, n in assigned.items():
-        c = counts.get(unit_id, {})
-        status = UnitStatus(
+    for unit_id, p in progress.items():
+        due = cycle.self_report_due_for(unit_id)
+        dues = unanswered.get(unit_id, [])
+        statuses[unit_id] = UnitStatus(
             None,
-            n,
-            filled.get(unit_id, 0),
-            c.get(SubmissionState.SUBMITTED, 0),
-            c.get(SubmissionState.VERIFIED, 0),
-            c.get(SubmissionState.RETURNED, 0),
+            p,
             unclosed.get(unit_id, 0),
-            Light.GREEN,
-            due=cycle.self_report_due_for(unit_id),
-            unanswered_rectifications=len(unanswered.get(unit_id, [])),
+            outstanding_light(cycle.state, p, due, dues, today),
+            report_progress(cycle.state, p),
+            due,
+            len(dues),
         )
-        status.progress = report_progress(cycle.state, status)
-        status.light = outstanding_light(cycle.state, status, unanswered.get(unit_id, []), today)
-        statuses[unit_id] = status
     return statuses
 
 
@@ -176,15 +249,13 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def cycle_overview(cycle: Cycle, paginate) -> Overview:
+def cycle_overview(cycle: Cycle, paginate_list) -> Overview:
+    """The office's overview: every assigned unit in the unit tree's order, with the same
+    :func:`unit_progress` the unit's own self-report page shows."""
     today = local_today()
     every = unit_statuses(cycle, today)
-    units = (
-        Unit.select()
-        .where(Unit.id.in_(list(every) or [0]))
-        .order_by(Unit.kind, Unit.sort_order, Unit.code)
-    )
-    page = paginate(units)
+    units = in_tree_order(Unit.select().where(Unit.id.in_(list(every) or [0])))
+    page = paginate_list(units)
     statuses = [dataclasses.replace(every[unit.id], unit=unit) for unit in page.items]
     values = list(every.values())
     totals = {

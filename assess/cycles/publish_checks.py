@@ -99,12 +99,11 @@ def prepublish_checks(cycle: Cycle, today: date | None = None) -> list[PublishCh
     order = sorted(statuses, key=lambda uid: (units[uid].sort_order, units[uid].code))
     unreported, incomplete = [], []
     for uid in order:
-        s = statuses[uid]
-        reported = s.submitted + s.verified + s.returned
-        if reported == 0:
+        p = statuses[uid].progress
+        if p.handed_in + p.returned == 0:
             unreported.append((uid, (units[uid].name,)))
-        elif s.submitted + s.verified + s.returned < s.assigned:
-            missing = s.assigned - reported
+        elif not p.complete:
+            missing = p.required - p.required_handed_in
             incomplete.append(((uid, missing), (units[uid].name, _("%(n)s 项未提交", n=missing))))
     parsed = indicator_set(cycle)
     names = {i.code: i.name for i in parsed.indicators()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -72,14 +74,88 @@ def _nominee_values(round_: NominationRound, data: NomineeInput) -> dict[str, ob
         problems.append(_("请填写推荐对象名称（姓名）"))
     if data.nominee_kind == NomineeKind.PERSON and not (values["work_unit"] and values["position"]):
         problems.append(_("推荐个人须填写工作单位和职务"))
+    if (
+        category is not None
+        and data.nominee_kind in tuple(NomineeKind)
+        and data.nominee_kind != category.nominee_kind
+    ):
+        problems.append(
+            _("“%(c)s”只推荐个人，请选择“个人”", c=category.name)
+            if category.nominee_kind == NomineeKind.PERSON
+            else _("“%(c)s”只推荐单位（集体），请选择“单位（集体）”", c=category.name)
+        )
     if not (values["contact_person"] and values["contact_phone"]):
         problems.append(_("请填写联系人和联系电话"))
+    elif not phone_number_valid(values["contact_phone"]):
+        problems.append(
+            _("联系电话格式不正确：请填写 11 位手机号码，或带区号的固定电话（如 0371-60000000）")
+        )
     if not values["deeds"]:
         problems.append(_("请填写事迹材料"))
     if problems:
         raise NominationError(problems[0], problems)
     values["category"] = category
     return values
+
+
+# A mainland mobile number (11 digits from 13…19), or a fixed line with its area code
+# (0 + 2–3 digits, then 7–8) and an optional extension (转 or -, up to 6 digits), or a
+# 400/800 service number. Spaces and hyphens between digit groups are what people type.
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_FIXED_LINE = re.compile(r"0\d{2,3}-?\d{7,8}(?:(?:转|-)\d{1,6})?")
+_SERVICE = re.compile(r"[48]00-?\d{3}-?\d{4}")
+
+
+def phone_number_valid(text: str) -> bool:
+    """Whether ``text`` is a telephone number a person in the city could dial."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    compact = re.sub(r"[\s()]", "", text)
+    digits = compact.replace("-", "")
+    if compact.startswith("+86"):
+        digits, compact = digits[3:], compact[3:].lstrip("-")
+    return bool(
+        _MOBILE.fullmatch(digits) or _FIXED_LINE.fullmatch(compact) or _SERVICE.fullmatch(compact)
+    )
+
+
+def _nominee_key(name: str, work_unit: str) -> tuple[str, str]:
+    """Who a nomination is for, as compared for duplicates: full-width and case folded,
+    spaces removed (“某 公司” and “某公司” are one nominee)."""
+
+    def fold(text: str) -> str:
+        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+    return fold(name), fold(work_unit)
+
+
+def _require_no_duplicate(
+    round_: NominationRound, values: dict[str, object], exclude: int | None = None
+) -> None:
+    """The same nominee twice in one round and category is refused (a person is told
+    apart by the work unit too: two people may share a name). Inside the write
+    transaction, after the round row is locked, so two units cannot both get in."""
+    category = values["category"]
+    wanted = _nominee_key(str(values["nominee_name"]), str(values["work_unit"]))
+    person = values["nominee_kind"] == NomineeKind.PERSON
+    query = Nomination.select(
+        Nomination.id, Nomination.nominee_name, Nomination.work_unit, Nomination.unit
+    ).where(
+        Nomination.round == round_.id,
+        Nomination.category == category,
+        Nomination.status == NominationState.SUBMITTED,
+    )
+    if exclude is not None:
+        query = query.where(Nomination.id != exclude)
+    for other in query:
+        key = _nominee_key(other.nominee_name, other.work_unit)
+        if key[0] == wanted[0] and (not person or key[1] == wanted[1]):
+            raise NominationError(
+                _(
+                    "本轮“%(c)s”类别中已有对“%(n)s”的提名，同一对象不能重复提名",
+                    c=category.name,
+                    n=values["nominee_name"],
+                )
+            )
 
 
 def create_nomination(round_: NominationRound, data: NomineeInput, actor: User) -> Nomination:
@@ -89,6 +165,7 @@ def create_nomination(round_: NominationRound, data: NomineeInput, actor: User) 
     values = _nominee_values(round_, data)
     with database.atomic():
         _require_window(locked_round(round_))
+        _require_no_duplicate(round_, values)
         nomination = Nomination.create(
             round=round_, unit=actor.unit_id, created_by=actor.id, **values
         )
@@ -108,6 +185,7 @@ def update_nomination(nomination: Nomination, data: NomineeInput, actor: User) -
     with database.atomic():
         _require_window(locked_round(nomination.round))
         _require_own(locked(Nomination, nomination.id), actor)
+        _require_no_duplicate(nomination.round, values, exclude=nomination.id)
         before = audit.model_snapshot(nomination, NOMINATION_FIELDS)
         for key, value in values.items():
             setattr(nomination, key, value)

@@ -21,7 +21,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from assess.core.enums import NomineeKind
@@ -45,8 +45,14 @@ class RoundForm(FlaskForm):
     title = StringField(_l("评选名称"), validators=[Optional(), Length(max=200)])
     window_opens = DateField(_l("提名开始日期"), validators=[DataRequired()])
     window_closes = DateField(_l("提名截止日期"), validators=[DataRequired()])
+    # InputRequired, not DataRequired: 0 is typed, and is told it is too few, not missing.
     top_n = IntegerField(
-        _l("表彰名额（前 N 名）"), default=30, validators=[DataRequired(), NumberRange(1, 10_000)]
+        _l("表彰名额（前 N 名）"),
+        default=30,
+        validators=[
+            InputRequired(),
+            NumberRange(1, 10_000, message=_l("表彰名额应在 1 到 10000 之间")),
+        ],
     )
     cap_per_category = IntegerField(
         _l("每类名额上限"), validators=[Optional(), NumberRange(1, 10_000)]
@@ -127,7 +133,13 @@ class ReviewersForm(FlaskForm):
 
 
 class RankForm(FlaskForm):
-    top = IntegerField(_l("表彰名额（前 N 名）"), validators=[DataRequired()])
+    top = IntegerField(
+        _l("表彰名额（前 N 名）"),
+        validators=[
+            InputRequired(),
+            NumberRange(1, 10_000, message=_l("表彰名额应在 1 到 10000 之间")),
+        ],
+    )
     cap_per_category = IntegerField(_l("每类名额上限"), validators=[Optional()])
     min_reviews = IntegerField(_l("最少有效评审数"), validators=[DataRequired()])
     normalise = BooleanField(_l("按评审人标准化评分（z 分数）"))

@@ -56,11 +56,15 @@ class _EngineInputs:
 
 
 def _engine_inputs(round_: NominationRound) -> _EngineInputs:
+    # Names go with the ids so that a refusal names people and nominees, not row numbers.
     nominations = [
-        assignment.Nomination(str(n.id), str(n.unit_id)) for n in active_nominations(round_)
+        assignment.Nomination(str(n.id), str(n.unit_id), n.nominee_name)
+        for n in active_nominations(round_)
     ]
     # A reviewer without a unit has unit "" and so conflicts with no nominating unit.
-    reviewers = [assignment.Reviewer(str(u.id), str(u.unit_id or "")) for u in panel(round_)]
+    reviewers = [
+        assignment.Reviewer(str(u.id), str(u.unit_id or ""), u.label) for u in panel(round_)
+    ]
     conflicts = {
         (str(c.reviewer_id), str(c.nomination_id))
         for c in ReviewerConflict.select().join(Nomination).where(Nomination.round == round_)

@@ -213,6 +213,21 @@ def _panel_candidates():
     return User.select().where(User.role == INSPECTOR, User.active == True)  # noqa: E712
 
 
+def _require_panel_size(panel: int, per_nomination: int, allow_empty: bool = False) -> None:
+    """Each nomination needs ``per_nomination`` different reviewers from the panel, so the
+    panel can never be smaller. An empty panel is allowed while a round is being set up
+    (no inspector accounts yet); choosing the panel then has to meet the rule."""
+    if panel < per_nomination and not (allow_empty and panel == 0):
+        raise NominationError(
+            _(
+                "评审专家组只有 %(p)s 人，少于每个提名的评审人数 %(k)s 人："
+                "请增加评审专家或减少每个提名的评审人数",
+                p=panel,
+                k=per_nomination,
+            )
+        )
+
+
 def create_round(settings: RoundSettings, actor: User) -> NominationRound:
     """Create a round with the default ten categories, the default score sheet and every
     active inspector on the panel; refuse bad settings."""
@@ -239,6 +254,7 @@ def create_round(settings: RoundSettings, actor: User) -> NominationRound:
             ]
         ).execute()
         panel = [u.id for u in _panel_candidates()]
+        _require_panel_size(len(panel), settings.reviewers_per_nomination, allow_empty=True)
         if panel:
             PanelMember.insert_many([{"round": round_.id, "reviewer": u} for u in panel]).execute()
         audit.record(
@@ -258,6 +274,8 @@ def update_round(round_: NominationRound, settings: RoundSettings, actor: User) 
     with database.atomic():
         round_ = locked_round(round_)
         require_not_confirmed(round_)
+        panel_size = PanelMember.select().where(PanelMember.round == round_).count()
+        _require_panel_size(panel_size, settings.reviewers_per_nomination, allow_empty=True)
         if round_sheets(round_).exists():
             if settings.reviewers_per_nomination != round_.reviewers_per_nomination:
                 raise NominationError(_("已分配评审，不能再修改每个提名的评审人数"))
@@ -456,6 +474,7 @@ def set_panel(round_: NominationRound, reviewer_ids: Iterable[int], actor: User)
             raise NominationError(
                 _("以下评审专家已分配评分表，请先调整分配：%(n)s", n="、".join(names))
             )
+        _require_panel_size(len(wanted), round_.reviewers_per_nomination)
         PanelMember.delete().where(
             PanelMember.round == round_, PanelMember.reviewer.in_(list(leaving) or [0])
         ).execute()

@@ -6,14 +6,54 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, render_template, request
 
+from assess.accounts.models import User
 from assess.core import audit
+from assess.core.labels import AUDIT_ENTITY_LABELS, audit_action_choices, audit_actions_matching
 from assess.core.models import AuditEntry
 from assess.core.policy import allow
+from assess.cycles.models import Cycle, Submission
+from assess.nominations.models import Nomination, NominationRound
+from assess.units.models import Unit
 from assess.web.pagination import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 FILTERS = ("action", "entity", "entity_id", "actor")
+
+
+def _object_names(entries) -> dict[tuple[str, str], str]:
+    """What each entry acts on, by name where a person reads it (a unit, an account, a
+    cycle, a self-reported item, a nomination or round): a few queries per page, by kind."""
+    wanted: dict[str, set[int]] = {}
+    for e in entries:
+        if e.entity_id.isdigit():
+            wanted.setdefault(e.entity, set()).add(int(e.entity_id))
+    names: dict[tuple[str, str], str] = {}
+
+    def put(entity, rows, name):
+        for row in rows:
+            names[(entity, str(row.id))] = name(row)
+
+    if wanted.get("unit"):
+        put("unit", Unit.select().where(Unit.id.in_(wanted["unit"])), lambda u: u.name)
+    if wanted.get("user"):
+        put("user", User.select().where(User.id.in_(wanted["user"])), lambda u: u.label)
+    if wanted.get("cycle"):
+        put("cycle", Cycle.select().where(Cycle.id.in_(wanted["cycle"])), lambda c: c.title)
+    if wanted.get("submission"):
+        rows = Submission.select(Submission, Unit).join(Unit)
+        put(
+            "submission",
+            rows.where(Submission.id.in_(wanted["submission"])),
+            lambda s: f"{s.unit.name} {s.indicator_code}",
+        )
+    if wanted.get("nomination_round"):
+        rounds = NominationRound.select().where(NominationRound.id.in_(wanted["nomination_round"]))
+        put("nomination_round", rounds, lambda r: r.title)
+    if wanted.get("nomination"):
+        rows = Nomination.select().where(Nomination.id.in_(wanted["nomination"]))
+        put("nomination", rows, lambda n: n.nominee_name)
+    return names
 
 
 def _date(name: str):
@@ -29,7 +69,11 @@ def index():
     args = {k: request.args.get(k, "").strip() for k in FILTERS}
     query = AuditEntry.select().order_by(AuditEntry.id.desc())
     if args["action"]:
-        query = query.where(AuditEntry.action.startswith(args["action"]))
+        # By the words a person reads (提交, 核定 …); a code prefix still works for the office.
+        actions = audit_actions_matching(args["action"])
+        query = query.where(
+            AuditEntry.action.in_(actions) | AuditEntry.action.startswith(args["action"])
+        )
     if args["entity"]:
         query = query.where(AuditEntry.entity == args["entity"])
     if args["entity_id"]:
@@ -42,11 +86,15 @@ def index():
     if end:
         query = query.where(AuditEntry.at < end + timedelta(days=1) - timedelta(hours=8))
     problems = audit.verify() if request.args.get("verify") else None
+    page = paginate(query)
     return render_template(
         "ops/audit.html",
-        page=paginate(query),
+        page=page,
+        names=_object_names(page.items),
         args=args,
         date_from=request.args.get("from", ""),
         date_to=request.args.get("to", ""),
         problems=problems,
+        action_choices=audit_action_choices(),
+        entity_choices=[(code, str(label)) for code, label in AUDIT_ENTITY_LABELS.items()],
     )

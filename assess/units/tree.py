@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import peewee as pw
 from flask_babel import gettext as _
 
 from assess.core import audit
 from assess.core.db import database
 from assess.core.enums import UnitKind
+from assess.core.labels import unit_kind_label
 from assess.units.models import Unit
 
 UNIT_AUDIT_FIELDS = (
@@ -23,6 +25,7 @@ UNIT_AUDIT_FIELDS = (
     "active",
     "sort_order",
 )
+NEEDS_PARENT = frozenset({UnitKind.TOWNSHIP, UnitKind.COMMUNITY})
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 
 
@@ -37,6 +40,10 @@ def _validate(code: str, kind: str, parent: Unit | None, unit: Unit | None = Non
         )
     if kind not in set(UnitKind):
         raise UnitError(_("未知单位类型：%(k)s", k=kind))
+    if kind in NEEDS_PARENT and parent is None:
+        # A township belongs to a county and a community to a township (SPEC §1): without
+        # one it would sit outside every office's subtree and nobody would assess it.
+        raise UnitError(_("%(kind)s须有上级单位，请选择所属的上级单位", kind=unit_kind_label(kind)))
     clash = Unit.select().where(Unit.code == code)
     if unit is not None:
         clash = clash.where(Unit.id != unit.id)
@@ -108,9 +115,48 @@ def unit_tree(units=None) -> list[TreeNode]:
     return roots
 
 
+def tree_positions() -> dict[int, int]:
+    """Each unit's place in the unit tree's order (one query): depth first from the roots,
+    a unit's children after it by sort order and code, so a county is followed by its
+    townships and each township by its communities. Every list of units uses this order."""
+    rows = list(Unit.select(Unit.id, Unit.parent, Unit.sort_order, Unit.code).tuples())
+    ids = {uid for uid, *_rest in rows}
+    children: dict[int | None, list[tuple[int, str, int]]] = {}
+    for uid, parent, order, code in rows:
+        # A parent that is gone (bad data) makes its children roots rather than lost.
+        key = parent if parent in ids else None
+        children.setdefault(key, []).append((order, code, uid))
+    positions: dict[int, int] = {}
+    stack = sorted(children.get(None, []), reverse=True)
+    while stack:
+        _order, _code, uid = stack.pop()
+        if uid in positions:  # a cycle in bad data must not hang
+            continue
+        positions[uid] = len(positions)
+        stack.extend(sorted(children.get(uid, []), reverse=True))
+    for _order, _code, uid in sorted(row for rows_ in children.values() for row in rows_):
+        positions.setdefault(uid, len(positions))  # units on a cycle of parents, last
+    return positions
+
+
+def in_tree_order(units) -> list[Unit]:
+    """``units`` (any iterable of Unit) sorted in the unit tree's order."""
+    positions = tree_positions()
+    return sorted(units, key=lambda u: (positions.get(u.id, len(positions)), u.code))
+
+
+def tree_order(column) -> pw.Case:
+    """An ORDER BY expression putting rows in the unit tree's order by their unit ``column``
+    (``Unit.id``, ``Submission.unit`` …), for lists paged in the database."""
+    positions = tree_positions()
+    return pw.Case(column, list(positions.items()) or [(0, 0)], len(positions))
+
+
 def unit_choices(blank_label: str) -> list[tuple[int, str]]:
-    """Choices for a unit select: a blank entry, then every unit as 名称（代码）."""
-    return [(0, blank_label)] + [(u.id, f"{u.name}（{u.code}）") for u in Unit.ordered()]
+    """Choices for a unit select: a blank entry, then every unit as 名称（代码）, in the
+    unit tree's order."""
+    units = in_tree_order(Unit.select())
+    return [(0, blank_label)] + [(u.id, f"{u.name}（{u.code}）") for u in units]
 
 
 def recusal_message(unit: Unit) -> str:

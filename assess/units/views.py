@@ -12,11 +12,12 @@ from assess.units.models import Unit
 from assess.units.tree import (
     UnitError,
     create_unit,
+    in_tree_order,
     unit_choices,
     unit_tree,
     update_unit,
 )
-from assess.web.pagination import paginate
+from assess.web.pagination import paginate_list
 
 bp = Blueprint("units", __name__)
 
@@ -49,8 +50,7 @@ def _subtree(root_id: int) -> list[Unit]:
 @bp.route("/admin/units")
 @allow("units.manage")
 def unit_list():
-    query = Unit.select().order_by(Unit.sort_order, Unit.code)
-    return render_template("units/list.html", page=paginate(query))
+    return render_template("units/list.html", page=paginate_list(in_tree_order(Unit.select())))
 
 
 @bp.route("/admin/units/new", methods=["GET", "POST"])

@@ -36,11 +36,11 @@ def test_an_edited_weight_comes_back(tmp_path):
     workbook = tmp_path / "set.xlsx"
     invoke("export", shipped_sets()["zz-2011-county"], "-o", workbook)
     book = openpyxl.load_workbook(workbook)
-    sheet = book["indicators"]
+    sheet = book["指标"]
     header = [cell.value for cell in sheet[1]]
     for row in sheet.iter_rows(min_row=2):
-        if row[header.index("code")].value == "D1":
-            row[header.index("weight")].value = 12.5
+        if row[header.index("指标代码")].value == "D1":
+            row[header.index("权重")].value = 12.5
     book.save(workbook)
     result = invoke("import", workbook)  # YAML to stdout
     assert result.exit_code == 0, result.output
@@ -51,9 +51,9 @@ def test_import_refuses_a_broken_workbook(tmp_path):
     workbook = tmp_path / "SET.xlsx"
     invoke("export", shipped_sets()["zz-2011-county"], "-o", workbook)
     book = openpyxl.load_workbook(workbook)
-    sheet = book["indicators"]
+    sheet = book["指标"]
     header = [cell.value for cell in sheet[1]]
-    sheet.cell(row=2, column=header.index("rule") + 1).value = "stepped"
+    sheet.cell(row=2, column=header.index("评分规则") + 1).value = "stepped"
     book.save(workbook)
     output = tmp_path / "out.yaml"
     result = invoke("import", workbook, "-o", output)

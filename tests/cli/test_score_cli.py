@@ -251,6 +251,25 @@ def test_an_indicator_not_applicable_to_the_unit(tmp_path):
     assert result.output == "v.csv:2: 指标 F1 不适用于单位 dept-sfj（department）\n"
 
 
+def test_a_full_grid_with_blanks_where_an_indicator_does_not_apply(tmp_path):
+    """SPEC §4: a unit × indicator grid from Excel goes in as is; the blank cells of
+    indicators that do not apply are no answer, not an error."""
+    grid = (VALUES / "zz-2016-2020.csv").read_text(encoding="utf-8").splitlines()
+    grid.append("dept-wsj,卫生计生委,department,A1,")  # A1 applies to counties only
+    values = tmp_path / "grid.csv"
+    values.write_text("\n".join(grid) + "\n", encoding="utf-8")
+    result = run("--indicators", str(SETS / "zz-2016-2020.yaml"), "--values", str(values))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == json.loads(
+        run(
+            "--indicators",
+            str(SETS / "zz-2016-2020.yaml"),
+            "--values",
+            str(VALUES / "zz-2016-2020.csv"),
+        ).output
+    )
+
+
 def test_a_bad_set_is_reported_with_its_lines(tmp_path):
     bad_set = tmp_path / "SET.yaml"
     text = (SETS / "zz-2011-county.yaml").read_text(encoding="utf-8")

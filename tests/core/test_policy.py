@@ -210,6 +210,9 @@ OBJECT_RULES = [
     ("cycles.view", cycle("draft"), {"admin", "inspector"}),
     ("cycles.view", cycle("open"), EVERYBODY),
     ("cycles.view", cycle("archived"), EVERYBODY),
+    ("library.edit", cycle("draft"), {"admin"}),
+    ("library.edit", cycle("open"), NOBODY),  # opening freezes the set
+    ("library.edit", cycle("published"), NOBODY),
     ("submissions.edit_own", line("review", None), {"reporter"}),
     ("submissions.edit_own", line("open", None, unit_id=2), {"other"}),
     ("submissions.edit", line("open", None), {"reporter"}),

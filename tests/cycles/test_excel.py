@@ -59,6 +59,20 @@ def test_template_round_trip(as_user, db):
     assert [c.value for c in again[2]][5:7] in (["180", "200"], [180, 200])
 
 
+def test_blank_rows_of_indicators_not_this_units_are_ignored(as_user, db):
+    """A county-wide sheet pasted into the template keeps the rows of indicators that do not
+    apply to this unit: blank, they are no answer (SPEC §4); filled, they are an error."""
+    cycle, jinshui = make_cycle("open"), unit("410105")
+    reporter = as_user("r-410105")
+    wb = _template(reporter, cycle, jinshui)
+    ws = wb.active
+    _fill(ws, "A2", 填报值=4)
+    ws.append(["Q9", "不适用于本单位的指标"])
+    page = _upload(reporter, cycle, jinshui, wb).data.decode()
+    assert "已导入 1 项指标" in page
+    assert {s.indicator_code: s.value_text for s in Submission.select()} == {"A2": "4"}
+
+
 def test_template_import_is_all_or_nothing(as_user, db):
     cycle, jinshui = make_cycle("open"), unit("410105")
     reporter = as_user("r-410105")
@@ -67,7 +81,7 @@ def test_template_import_is_all_or_nothing(as_user, db):
     _fill(ws, "A1", 分子=300, 分母=200)  # numerator above denominator
     _fill(ws, "A2", 填报值=4)
     _fill(ws, "B1", 填报值="很好")  # not a grade
-    ws.append(["Q9", "不存在的指标"])
+    ws.append(["Q9", "不存在的指标", None, None, None, None, None, 5])  # filled: an error
     page = _upload(reporter, cycle, jinshui, wb).data.decode()
     assert "第 2 行" in page and "第 4 行" in page and "第 7 行" in page
     assert "未保存任何数据" in page

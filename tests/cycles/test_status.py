@@ -13,15 +13,17 @@ from assess.core.enums import Light, ReportProgress
 from assess.core.formatting import local_today
 from assess.cycles import rectifications, submissions
 from assess.cycles.models import Cycle
-from assess.cycles.pages import UnitStatus, outstanding_light, report_progress
+from assess.cycles.pages import Progress, outstanding_light, report_progress
 from tests.cycle_helpers import make_cycle, unit
 
 TODAY = date(2026, 6, 10)
 G, Y, R = Light.GREEN, Light.YELLOW, Light.RED
 
 
-def status(assigned=3, filled=0, submitted=0, verified=0, returned=0, due=None) -> UnitStatus:
-    return UnitStatus(None, assigned, filled, submitted, verified, returned, 0, G, due=due)
+def status(filled=0, submitted=0, verified=0, returned=0) -> Progress:
+    """Three scored indicators, ``submitted`` of them waiting, ``verified`` verified."""
+    handed_in = submitted + verified
+    return Progress(3, 3, filled, submitted, verified, returned, handed_in)
 
 
 @pytest.mark.pure
@@ -68,7 +70,8 @@ def test_progress_in_every_state(state, counts, progress):
     ],
 )
 def test_colour_follows_what_is_owed(state, counts, rect_dues, light):
-    assert outstanding_light(state, status(**counts), rect_dues, TODAY) == light
+    due = counts.pop("due", None)
+    assert outstanding_light(state, status(**counts), due, rect_dues, TODAY) == light
 
 
 def _row(page: str, name: str) -> str:

@@ -127,6 +127,11 @@ def test_the_admin_cannot_assign_a_reviewer_to_its_own_units_nomination(world, a
         follow_redirects=True,
     )
     assert "来自提名单位" in response.text
+    # The message names the person and the nominee, never their row numbers.
+    expert = user("expert1")
+    assert f"评审人 {expert.label} 来自提名单位" in response.text
+    assert f"提名 {world.jinshui.nominee_name}：" in response.text
+    assert f"评审人 {expert.id} " not in response.text
     assert sorted(s.reviewer_id for s in world.jinshui.sheets) == sorted(current)
     # A hand adjustment that keeps the rules is accepted.
     spare = next(

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from assess.core.models import AuditEntry
+
+
+def _rows(page: str) -> str:
+    """The table body of the audit page (the filter's word list holds every label)."""
+    return page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
 
 
 def test_audit_page_filters(as_user, db):
@@ -17,13 +24,31 @@ def test_audit_page_filters(as_user, db):
             "active": "y",
         },
     )
-    page = admin.get("/audit/?action=user.create&actor=admin").data.decode()
-    assert "aud1" in page
-    assert "unit.create" not in page
-    by_entity = admin.get("/audit/?entity=unit").data.decode()
-    assert "unit.create" in by_entity and "user.create" not in by_entity
+    rows = _rows(admin.get("/audit/?action=user.create&actor=admin").data.decode())
+    assert "aud1" in rows
+    assert "新建单位" not in rows
+    by_entity = _rows(admin.get("/audit/?entity=unit").data.decode())
+    assert "新建单位" in by_entity and "新建账号" not in by_entity
     assert "第 1 / " in admin.get("/audit/?from=2000-01-01&to=2999-12-31").data.decode()
     assert "没有符合条件的记录" in admin.get("/audit/?from=2999-01-01").data.decode()
+
+
+def test_audit_actions_read_in_chinese_and_filter_by_those_words(as_user, db):
+    admin = as_user("admin")  # signing in is audited: 登录
+    page = admin.get("/audit/").data.decode()
+    rows = _rows(page)
+    assert "登录" in rows and "新建单位" in rows
+    assert "user.login" not in rows and "unit.create" not in rows
+    assert 'for="' in page or "<label>" in page  # the filter fields are labelled
+    by_word = _rows(admin.get("/audit/?action=登录").data.decode())
+    assert "登录" in by_word and "新建单位" not in by_word
+    by_word = _rows(admin.get("/audit/?action=新建单位").data.decode())
+    assert "新建单位" in by_word and "登录" not in by_word
+    assert "单位" in by_word  # the object type reads in Chinese too
+    # and the object by its name, not only its number (the 5th cell: 对象)
+    objects = [re.findall(r"<td>(.*?)</td>", row)[4] for row in by_word.split("<tr>")[1:]]
+    assert any(cell.startswith("单位 金水区 ") for cell in objects), objects
+    assert "没有符合条件的记录" in admin.get("/audit/?action=核定").data.decode()
 
 
 def test_audit_page_verifies_the_chain(as_user, db):

@@ -138,6 +138,13 @@ CASES = [
     (BONUS | {"measure": "amount", "per_item": "0.5", "cap": 2}, D(3), "1.50"),
     (BONUS_YES, True, "3.00"),
     (BONUS_YES, False, "0.00"),
+    # A rate's exact value is rounded, not its percent (SPEC §3): 16/117 is 13.6752…%, and
+    # 10 × 4 / 13.6752… is exactly 10 × 4 × 117 / 1600 = 2.925 → 2.93 (rounding the
+    # 28-digit percent first gave 2.92); 8/21 against 30: 10 × 30 × 21 / 800 = 7.875 → 7.88.
+    (RATIO_RATE | {"target": 4, "direction": "lower"}, rate("16/117"), "2.93"),
+    (RATIO_RATE | {"target": 30, "direction": "lower"}, rate("8/21"), "7.88"),
+    (RATIO_RATE | {"target": 4, "direction": "lower"}, rate("4/100"), "10.00"),
+    (RATIO_RATE | {"target": 4, "direction": "lower"}, rate("0/117"), "10.00"),
     # veto 一票否决 scores nothing itself
     (VETO, True, "0.00"),
     (VETO, False, "0.00"),

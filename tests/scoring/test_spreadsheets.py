@@ -13,6 +13,7 @@ from indicators import load_shipped_set, shipped_sets
 from scoring.engine import score_units
 from scoring.loader import IndicatorSetError
 from scoring.spreadsheets import (
+    HEADERS,
     result_columns,
     results_to_csv,
     results_to_xlsx,
@@ -36,18 +37,50 @@ def _book(data: bytes):
     return openpyxl.load_workbook(io.BytesIO(data))
 
 
-def test_the_workbook_has_the_yaml_columns():
+def _yaml_named(book):
+    """The workbook as older exports wrote it: sheets and columns under their YAML names."""
+    titles = {title: field for field, title in HEADERS.items()}
+    for sheet in book.worksheets:
+        field = {"基本信息": "set", "等级": "grades", "指标": "indicators"}[sheet.title]
+        sheet.title = field
+        cells = sheet["A"] if field == "set" else sheet[1]
+        for cell in cells:
+            name = titles.get(cell.value)
+            cell.value = "source" if cell.value in ("文件依据", "依据条款") else name
+    return book
+
+
+def test_the_workbook_has_chinese_headers_and_the_yaml_columns():
     book = _book(set_to_xlsx(load_shipped_set("zz-2011-county")))
-    assert book.sheetnames == ["set", "grades", "indicators"]
-    sheet = book["indicators"]
+    assert book.sheetnames == ["基本信息", "等级", "指标"]
+    sheet = book["指标"]
     header = [cell.value for cell in sheet[1]]
-    assert header[:5] == ["category_code", "category_name", "code", "name", "applies_to"]
+    assert header[:5] == ["分类代码", "分类名称", "指标代码", "指标名称", "适用单位"]
+    assert "权重" in header and "评分规则" in header and "目标值" in header
+    header = [
+        {"依据条款": "source"}.get(h) or next(k for k, v in HEADERS.items() if v == h)
+        for h in header
+    ]
     f1 = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[2] == "F1")
     record = dict(zip(header, f1, strict=True))
     assert record["tiers"] == "[{min: 100, score: 8}, {min: 80, score: 6}, {min: 60, score: 3}]"
     assert record["weight"] == 8 and isinstance(record["weight"], int)
     assert record["applies_to"] == "[county]"
-    assert [cell.value for cell in book["set"]["A"]] == ["program", "year", "source"]
+    assert [cell.value for cell in book["基本信息"]["A"]] == ["考核名称", "年度", "文件依据"]
+
+
+def test_a_workbook_with_the_old_yaml_headers_still_imports():
+    indicator_set = load_shipped_set("zz-2011-county")
+    book = _yaml_named(_book(set_to_xlsx(indicator_set)))
+    assert book.sheetnames == ["set", "grades", "indicators"]
+    assert [c.value for c in book["indicators"][1]][:3] == [
+        "category_code",
+        "category_name",
+        "code",
+    ]
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert set_from_xlsx(buffer.getvalue(), "old.xlsx") == indicator_set
 
 
 def test_exotic_values_survive(build_set):
@@ -69,11 +102,11 @@ def test_exotic_values_survive(build_set):
 
 def test_lists_may_be_typed_plainly_in_excel():
     book = _book(set_to_xlsx(load_shipped_set("zz-2011-county")))
-    sheet = book["indicators"]
+    sheet = book["指标"]
     header = [cell.value for cell in sheet[1]]
-    sheet.cell(row=2, column=header.index("applies_to") + 1).value = "county、410102"
-    sheet.cell(row=2, column=header.index("evidence") + 1).value = "文件一，文件二"
-    sheet.cell(row=2, column=header.index("weight") + 1).value = 4.0
+    sheet.cell(row=2, column=header.index("适用单位") + 1).value = "county、410102"
+    sheet.cell(row=2, column=header.index("佐证材料") + 1).value = "文件一，文件二"
+    sheet.cell(row=2, column=header.index("权重") + 1).value = 4.0
     buffer = io.BytesIO()
     book.save(buffer)
     indicator = set_from_xlsx(buffer.getvalue()).indicator("A1")
@@ -84,19 +117,19 @@ def test_lists_may_be_typed_plainly_in_excel():
 
 def test_import_reports_every_problem():
     book = _book(set_to_xlsx(load_shipped_set("zz-2011-county")))
-    sheet = book["indicators"]
+    sheet = book["指标"]
     header = [cell.value for cell in sheet[1]]
-    sheet.cell(row=2, column=header.index("weight") + 1).value = 0  # A1
-    sheet.cell(row=3, column=header.index("tiers") + 1).value = "[{min: 1"  # A2, bad flow
+    sheet.cell(row=2, column=header.index("权重") + 1).value = 0  # A1
+    sheet.cell(row=3, column=header.index("分档") + 1).value = "[{min: 1"  # A2, bad flow
     sheet.cell(row=1, column=len(header) + 1).value = "colour"
     buffer = io.BytesIO()
     book.save(buffer)
     with pytest.raises(IndicatorSetError) as raised:
         set_from_xlsx(buffer.getvalue(), "SET.xlsx")
-    assert raised.value.errors[0] == "SET.xlsx: 工作表 indicators 第 1 行 colour：未知列"
-    assert raised.value.errors[1].startswith("SET.xlsx: 工作表 indicators 第 3 行 tiers：无法读取")
+    assert raised.value.errors[0] == "SET.xlsx: 工作表 指标 第 1 行 colour：未知列"
+    assert raised.value.errors[1].startswith("SET.xlsx: 工作表 指标 第 3 行 分档：无法读取")
     with pytest.raises(IndicatorSetError) as raised:
-        sheet.cell(row=3, column=header.index("tiers") + 1).value = None
+        sheet.cell(row=3, column=header.index("分档") + 1).value = None
         sheet.cell(row=1, column=len(header) + 1).value = None
         buffer = io.BytesIO()
         book.save(buffer)
@@ -113,9 +146,9 @@ def test_not_a_workbook():
     with pytest.raises(IndicatorSetError) as raised:
         set_from_xlsx(buffer.getvalue(), "x.xlsx")
     assert raised.value.errors == [
-        "x.xlsx: 缺少工作表 set",
-        "x.xlsx: 缺少工作表 grades",
-        "x.xlsx: 缺少工作表 indicators",
+        "x.xlsx: 缺少工作表 基本信息",
+        "x.xlsx: 缺少工作表 等级",
+        "x.xlsx: 缺少工作表 指标",
     ]
 
 

@@ -74,6 +74,14 @@ EXPECTED: dict[str, dict[str, object]] = {
     "cycles.ranking": RESULTS_TABLE,
     "cycles.export_results": RESULTS_TABLE,
     "cycles.unit_result": UNIT_READ,
+    # the indicator library: the office edits a draft's set, the inspectors read
+    "library.index": STAFF_ONLY,
+    "library.shipped": STAFF_ONLY,
+    "library.shipped_xlsx": STAFF_ONLY,
+    "library.cycle_set": STAFF_ONLY,
+    "library.cycle_xlsx": STAFF_ONLY,
+    "library.edit_values": ADMIN_ONLY,  # the open cycle's set is frozen: refused, not changed
+    "library.import_xlsx": ADMIN_ONLY,
     # self-report
     "selfreport.unit_page": SELF_REPORT_READ,
     "selfreport.template": SELF_REPORT_READ,
@@ -155,6 +163,7 @@ SAMPLES = {
 }
 LITERALS = {
     "code": "A1",  # an indicator of unit A
+    "key": "zz-2011-county",  # a shipped indicator set
     "state": "archived",  # a transition the open cycle refuses: the walk changes nothing
     "job_id": "0" * 31 + "1",
     "extension_id": "999999",  # no such extension (延期)  # a finished batch job, written by the fast_reports fixture

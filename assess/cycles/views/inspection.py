@@ -12,11 +12,11 @@ from assess.core.enums import CycleState, SubmissionState
 from assess.core.policy import allow, can
 from assess.cycles import rectifications, submissions
 from assess.cycles.forms import CloseForm, RectificationForm, ReviewForm
-from assess.cycles.lifecycle import indicator_set
+from assess.cycles.lifecycle import indicator_order, indicator_set
 from assess.cycles.models import Cycle, Rectification, Submission
 from assess.evidence.models import Evidence
 from assess.units.models import Unit
-from assess.units.tree import recusal_message
+from assess.units.tree import recusal_message, tree_order
 from assess.web.errors import render_error
 from assess.web.pagination import id_arg, paginate
 from assess.web.security import safe_next
@@ -54,7 +54,7 @@ def queue(cycle_id: int):
         Submission.select(Submission, Unit)
         .join(Unit)
         .where(Submission.cycle == cycle, Submission.status == status)
-        .order_by(Unit.sort_order, Unit.code, Submission.indicator_code)
+        .order_by(tree_order(Unit.id), indicator_order(cycle, Submission.indicator_code))
     )
     unit_id = id_arg("unit")
     recused = Unit.recused_for(current_user)

@@ -48,7 +48,8 @@ def _cycle(cycle_id: int) -> Cycle:
 def index():
     query = Cycle.select().order_by(Cycle.year.desc(), Cycle.id.desc())
     cycles = [c for c in query if can(current_user, "cycles.view", c)]
-    return render_template("cycles/index.html", cycles=cycles)
+    titles = {c.id: lifecycle.indicator_set_title(c) for c in cycles}
+    return render_template("cycles/index.html", cycles=cycles, set_titles=titles)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -87,11 +88,12 @@ def overview(cycle_id: int):
         return redirect(
             url_for("selfreport.unit_page", cycle_id=cycle.id, unit_id=current_user.unit_id)
         )
-    view = cycle_overview(cycle, paginate)
+    view = cycle_overview(cycle, paginate_list)
     return render_template(
         "cycles/overview.html",
         cycle=cycle,
         view=view,
+        set_title=lifecycle.indicator_set_title(cycle),
         form=TransitionForm(),
         transitions=lifecycle.TRANSITIONS[cycle.state],
     )

@@ -19,9 +19,7 @@ from flask_login import current_user
 
 from assess.core.db import database
 from assess.core.enums import (
-    HANDED_IN_SUBMISSION_STATES,
     CycleState,
-    SubmissionState,
 )
 from assess.core.policy import allow, can
 from assess.cycles import deadlines, rectifications, submissions
@@ -29,7 +27,7 @@ from assess.cycles.excel import import_unit_workbook, unit_template
 from assess.cycles.forms import ResponseForm
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Cycle, Rectification
-from assess.cycles.pages import rectification_light
+from assess.cycles.pages import Progress, rectification_light, unit_progress
 from assess.evidence import attachments
 from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
@@ -75,7 +73,7 @@ def unit_page(cycle_id: int, unit_id: int):
         cycle=cycle,
         unit=unit,
         categories=categories,
-        progress=_progress(items),
+        progress=_progress(cycle, unit, items),
         rects=rects,
         lights=lights,
         can_edit=can_edit,
@@ -86,13 +84,15 @@ def unit_page(cycle_id: int, unit_id: int):
     )
 
 
-def _progress(items) -> dict[str, int]:
+def _progress(cycle: Cycle, unit: Unit, items) -> dict[str, int]:
+    # The same read model as the office's overview, so both pages say the same numbers.
+    counts = unit_progress(cycle, [unit.id]).get(unit.id, Progress())
     return {
-        "total": len(items),
-        "filled": sum(1 for i in items if i.filled),
+        "total": counts.indicators,
+        "filled": counts.filled,
         "with_evidence": sum(1 for i in items if i.evidence),
-        "submitted": sum(1 for i in items if i.status in HANDED_IN_SUBMISSION_STATES),
-        "returned": sum(1 for i in items if i.status == SubmissionState.RETURNED),
+        "submitted": counts.handed_in,
+        "returned": counts.returned,
     }
 
 
