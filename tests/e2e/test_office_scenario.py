@@ -23,7 +23,8 @@ from playwright.sync_api import Page, expect
 
 from assess.core.formatting import local_today
 from tests.cycle_helpers import SET_PATH
-from tests.e2e.ui import expect_flash
+from tests.e2e.ui import confirm_and_publish, expect_flash
+from tests.e2e.ui import shoot as ui_shoot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scenario]
 
@@ -34,16 +35,10 @@ YESTERDAY, EXTENDED = TODAY - timedelta(days=1), TODAY + timedelta(days=2)
 EXTENSION_REASON = "金水区系统故障，经批准补报"
 UNREPORTED_REASON = "其余单位本年度不参加试点考核，经领导小组同意按未填报计分"
 SHOTS = Path(os.environ.get("ASSESS_E2E_SHOTS") or Path(__file__).parent / "artifacts" / "office")
-VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
 
 
 def shoot(page: Page, name: str) -> None:
-    """Full-page screenshots of the page as it is, at both sizes, then back to the desktop."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for label, (width, height) in VIEWPORTS.items():
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    ui_shoot(page, SHOTS, name)
 
 
 def test_office_creates_and_opens_a_cycle(act, story):
@@ -172,11 +167,7 @@ def test_publishing_goes_through_the_check(act, story):
     expect(page.locator("input[name=confirm_unreported]")).to_be_checked()
     shoot(page, "publish-refused")
 
-    for box in page.locator("input[type=checkbox][name^=confirm_]").all():
-        box.check()
-    page.get_by_label("发布说明（未报送单位的情况，必填，随结果印发）").fill(UNREPORTED_REASON)
-    page.get_by_role("button", name="发布结果").click()
-    expect_flash(page, "考核周期已转为：结果已公布")
+    confirm_and_publish(page, UNREPORTED_REASON)
     expect(page.locator("tbody tr", has_text="二七区").locator("td").first).to_have_text("已公布")
     shoot(page, "overview-published")
 

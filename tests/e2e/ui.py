@@ -50,3 +50,16 @@ def confirm_and_publish(page: Page, note: str) -> None:
     page.get_by_label("发布说明（未报送单位的情况，必填，随结果印发）").fill(note)
     page.get_by_role("button", name="发布结果").click()
     expect_flash(page, "考核周期已转为：结果已公布")
+
+
+VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
+
+
+def shoot(page: Page, folder: Path, name: str) -> None:
+    """Whole-page screenshots of the page as it is at both viewports (``name-desktop.png``,
+    ``name-phone.png`` in ``folder``), then back to the desktop size."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for label, (width, height) in VIEWPORTS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
