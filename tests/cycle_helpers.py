@@ -100,3 +100,13 @@ def printed_pdf_bytes(text: str = "宣传台账") -> bytes:
     out = io.BytesIO()
     page.save(out, "PDF", title=text)
     return out.getvalue()
+
+
+def publish_form(cycle: Cycle, reason: str = "", unreported_reason: str = "部分单位未参加") -> dict:
+    """What the pre-publish page (发布前检查) sends when the office confirms every exception
+    it lists as the cycle now stands."""
+    from assess.cycles.publish_checks import prepublish_checks
+
+    checks = prepublish_checks(Cycle.get_by_id(cycle.id))
+    data = {f"confirm_{c.key}": c.token for c in checks if c.rows}
+    return data | {"unreported_reason": unreported_reason, "reason": reason}

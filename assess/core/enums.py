@@ -61,6 +61,8 @@ PUBLISHABLE_CYCLE_STATES = frozenset({CycleState.REVIEW, CycleState.PUBLISHED})
 # notes belong to the same exchange: all of it while units report and inspectors review.
 # Once published the unit's report prints the exchange, so it is frozen with the results.
 RECTIFIABLE_CYCLE_STATES = frozenset({CycleState.OPEN, CycleState.REVIEW})
+# Deadlines and extensions may be set until the results are published.
+DEADLINE_CYCLE_STATES = frozenset({CycleState.DRAFT, CycleState.OPEN, CycleState.REVIEW})
 
 
 class SubmissionState(StrEnum):
@@ -81,6 +83,27 @@ HANDED_IN_SUBMISSION_STATES = frozenset({SubmissionState.SUBMITTED, SubmissionSt
 COUNTED_SUBMISSION_STATES = frozenset(
     {SubmissionState.SUBMITTED, SubmissionState.RETURNED, SubmissionState.VERIFIED}
 )
+
+
+class ReportProgress(StrEnum):
+    """Where one unit's self-report of a cycle stands as a whole (填报进度); derived from its
+    items and the cycle's state, never stored (``assess.cycles.pages.report_progress``)."""
+
+    NOT_STARTED = "not_started"
+    FILLING = "filling"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    VERIFIED = "verified"
+    PUBLISHED = "published"
+
+
+class Light(StrEnum):
+    """The three colours of what is outstanding (三色预警): nothing, something not yet
+    overdue, something overdue."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
 
 
 class RectificationState(StrEnum):
@@ -143,6 +166,8 @@ ALL_ENUMS: tuple[type[StrEnum], ...] = (
     UnitKind,
     CycleState,
     SubmissionState,
+    ReportProgress,
+    Light,
     RectificationState,
     NomineeKind,
     NominationState,

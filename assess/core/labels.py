@@ -16,9 +16,11 @@ from flask_babel import lazy_gettext as _l
 from assess.core.enums import (
     CycleState,
     JobState,
+    Light,
     NominationState,
     NomineeKind,
     RectificationState,
+    ReportProgress,
     ReviewSheetState,
     Role,
     RoundPhase,
@@ -51,6 +53,19 @@ SUBMISSION_STATE_LABELS = {
     SubmissionState.SUBMITTED: _l("已提交"),
     SubmissionState.RETURNED: _l("已退回"),
     SubmissionState.VERIFIED: _l("已核定"),
+}
+REPORT_PROGRESS_LABELS = {
+    ReportProgress.NOT_STARTED: _l("未开始"),
+    ReportProgress.FILLING: _l("填报中"),
+    ReportProgress.SUBMITTED: _l("已提交"),
+    ReportProgress.RETURNED: _l("已退回"),
+    ReportProgress.VERIFIED: _l("已核定"),
+    ReportProgress.PUBLISHED: _l("已公布"),
+}
+LIGHT_LABELS = {
+    Light.GREEN: _l("无待办"),
+    Light.YELLOW: _l("有待办"),
+    Light.RED: _l("已逾期"),
 }
 RECTIFICATION_STATE_LABELS = {
     RectificationState.OPEN: _l("待整改"),
@@ -170,6 +185,8 @@ LABELS: dict[type[StrEnum], Mapping[StrEnum, object]] = {
     UnitKind: UNIT_KIND_LABELS,
     CycleState: CYCLE_STATE_LABELS,
     SubmissionState: SUBMISSION_STATE_LABELS,
+    ReportProgress: REPORT_PROGRESS_LABELS,
+    Light: LIGHT_LABELS,
     RectificationState: RECTIFICATION_STATE_LABELS,
     NomineeKind: NOMINEE_KIND_LABELS,
     NominationState: NOMINATION_STATE_LABELS,
@@ -191,6 +208,8 @@ role_label = _label_of(ROLE_LABELS)
 unit_kind_label = _label_of(UNIT_KIND_LABELS)
 cycle_state_label = _label_of(CYCLE_STATE_LABELS)
 rectification_state_label = _label_of(RECTIFICATION_STATE_LABELS)
+report_progress_label = _label_of(REPORT_PROGRESS_LABELS)
+light_label = _label_of(LIGHT_LABELS)
 nominee_kind_label = _label_of(NOMINEE_KIND_LABELS)
 nomination_state_label = _label_of(NOMINATION_STATE_LABELS)
 round_phase_label = _label_of(ROUND_PHASE_LABELS)
@@ -251,6 +270,8 @@ TEMPLATE_GLOBALS: dict[str, Callable] = {
     "cycle_state_label": cycle_state_label,
     "submission_state_label": submission_state_label,
     "rectification_state_label": rectification_state_label,
+    "report_progress_label": report_progress_label,
+    "light_label": light_label,
     "nominee_kind_label": nominee_kind_label,
     "nomination_state_label": nomination_state_label,
     "round_phase_label": round_phase_label,

@@ -19,8 +19,10 @@ refusal into a 404), never by ad-hoc ifs in views.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from assess.core.enums import (
+    DEADLINE_CYCLE_STATES,
     EDITABLE_SUBMISSION_STATES,
     HANDED_IN_SUBMISSION_STATES,
     PUBLISHABLE_CYCLE_STATES,
@@ -33,6 +35,7 @@ from assess.core.enums import (
     Role,
     SubmissionState,
 )
+from assess.core.formatting import local_today
 
 ADMIN, INSPECTOR, REPORTER, VIEWER = Role.ADMIN, Role.INSPECTOR, Role.REPORTER, Role.VIEWER
 EVERYONE = frozenset({ADMIN, INSPECTOR, REPORTER, VIEWER})
@@ -100,13 +103,34 @@ CYCLE_WRITES: dict[str, frozenset[CycleState]] = {
     "rectification": RECTIFIABLE_CYCLE_STATES,
     # publishing and republishing the results (结果公布)
     "publish": PUBLISHABLE_CYCLE_STATES,
+    # the cycle's deadlines (自评截止, 核查截止) and one unit's extension (延期): until the
+    # results are published, since a cycle sent back to self-report may need new dates
+    "deadlines": DEADLINE_CYCLE_STATES,
 }
 
+# Writes a deadline closes. After a unit's 自评截止 (the cycle's, or its own extension 延期
+# when the office granted one) its reporters save, attach, remove and submit nothing, items
+# sent back (退回) included: a late correction needs an extension too, so the office always
+# knows who still writes. The day named is the last day, on the office's calendar.
+DEADLINE_WRITES = frozenset({"self_report"})
 
-def cycle_allows(cycle, write: str) -> bool:
+
+def before_deadline(cycle, write: str, unit_id: int, today: date | None = None) -> bool:
+    """True unless ``write`` is one a deadline closes and ``unit_id``'s deadline in ``cycle``
+    (``self_report_due_for(unit_id)``) has passed; no deadline set never closes."""
+    if write not in DEADLINE_WRITES:
+        return True
+    due = cycle.self_report_due_for(unit_id)
+    return due is None or (today or local_today()) <= due
+
+
+def cycle_allows(cycle, write: str, unit_id: int | None = None) -> bool:
     """True when a cycle in its ``state`` takes a ``write`` of that kind (a CYCLE_WRITES key;
-    an unknown kind raises KeyError)."""
-    return cycle.state in CYCLE_WRITES[write]
+    an unknown kind raises KeyError) and, for one unit's write (``unit_id``), that unit's
+    deadline has not passed (``before_deadline``)."""
+    if cycle.state not in CYCLE_WRITES[write]:
+        return False
+    return unit_id is None or before_deadline(cycle, write, unit_id)
 
 
 _ACTION_ATTR = "_assess_action"
@@ -175,9 +199,12 @@ def authors_self_report(user, report) -> bool:
 
 def edits_self_report(user, obj) -> bool:
     """``submissions.edit`` on a SelfReport, a self-report Item or a Submission (``unit_id``,
-    ``cycle.state``, and for a line its ``status``): the unit's own reporter while the cycle
-    is open, and a line only while it is empty, a draft or returned."""
-    if not authors_self_report(user, obj) or not cycle_allows(obj.cycle, "self_report"):
+    ``cycle.state``, ``cycle.self_report_due_for``, and for a line its ``status``): the unit's
+    own reporter while the cycle is open and the unit's deadline has not passed, and a line
+    only while it is empty, a draft or returned."""
+    if not authors_self_report(user, obj):
+        return False
+    if not cycle_allows(obj.cycle, "self_report", obj.unit_id):
         return False
     # A whole self-report has no status, nor has a line with nothing saved yet.
     status = getattr(obj, "status", None)

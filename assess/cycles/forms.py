@@ -38,6 +38,22 @@ class TransitionForm(FlaskForm):
     reason = TextAreaField(_l("原因"), validators=[Optional(), Length(max=2000)])
 
 
+class DeadlineForm(FlaskForm):
+    self_report_due = DateField(_l("自评截止日期"), validators=[Optional()])
+    review_due = DateField(_l("核查截止日期"), validators=[Optional()])
+    reason = TextAreaField(_l("修改原因"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ExtensionForm(FlaskForm):
+    unit = SelectField(_l("单位"), coerce=int, choices=[], validate_choice=False)
+    due = DateField(_l("延期至"), validators=[DataRequired()])
+    reason = TextAreaField(_l("延期原因"), validators=[DataRequired(), Length(max=2000)])
+
+
+class RevokeExtensionForm(FlaskForm):
+    reason = StringField(_l("撤销原因"), validators=[DataRequired(), Length(max=2000)])
+
+
 class OverrideForm(FlaskForm):
     target = DecimalField(_l("目标值"), validators=[Optional()])
     weight = DecimalField(_l("权重"), validators=[Optional()])

@@ -18,9 +18,10 @@ from assess.core.db import database, locked
 from assess.core.enums import ASSESSED_UNIT_KINDS, CycleState
 from assess.core.labels import cycle_state_label
 from assess.core.models import utcnow
-from assess.core.policy import cycle_allows
+from assess.core.policy import before_deadline, cycle_allows
 from assess.cycles.models import Assignment, Cycle
 from assess.units.models import Unit
+from assess.units.tree import in_tree_order
 from scoring.loader import IndicatorSetError, parse_indicator_set
 from scoring.model import IndicatorSet
 
@@ -61,23 +62,40 @@ def write_refused(write: str) -> str:
         "review": _("考核周期不在核查阶段"),
         "rectification": _("考核周期不在自评或核查阶段，整改要求及其报送不能再修改"),
         "publish": _("只有督查核查阶段或已公布的考核周期才能发布结果"),
+        "deadlines": _("结果已公布，截止日期不能再修改"),
     }
     return messages[write]
 
 
+def deadline_passed(cycle: Cycle, unit_id: int) -> str:
+    """What a unit's reporter reads when its self-report deadline (自评截止) has passed."""
+    return _(
+        "自评填报已于 %(d)s 截止，不能再修改或提交；如需补报，请联系领导小组办公室申请延期",
+        d=cycle.self_report_due_for(unit_id).isoformat(),
+    )
+
+
 def locked_cycle(
-    cycle_id: int, write: str | None = None, error: type[Exception] | None = None
+    cycle_id: int,
+    write: str | None = None,
+    error: type[Exception] | None = None,
+    unit_id: int | None = None,
 ) -> Cycle:
     """The cycle re-read inside the caller's transaction (see ``assess.core.db.locked``).
 
     With ``write`` (a ``CYCLE_WRITES`` key) the row is shared-locked and ``error`` (default
     CycleError) is raised with ``write_refused(write)`` when its state does not take that
     write: writers of one kind go on side by side and a state change waits for them all.
-    Without, it is locked for update, for the one transaction that changes the state.
+    With ``unit_id`` too, a write a deadline closes is refused (``deadline_passed``) once
+    that unit's deadline has passed; extensions and deadlines change under the row's update
+    lock, so the deadline read here holds until the caller commits.
+    Without ``write``, it is locked for update, for the one transaction that changes it.
     """
     row = locked(Cycle, cycle_id, share=write is not None)
     if write is not None and not cycle_allows(row, write):
         raise (error or CycleError)(write_refused(write))
+    if write is not None and unit_id is not None and not before_deadline(row, write, unit_id):
+        raise (error or CycleError)(deadline_passed(row, unit_id))
     return row
 
 
@@ -125,6 +143,16 @@ def _assessed_units() -> list[Unit]:
     )
 
 
+def units_in(cycle: Cycle) -> list[Unit]:
+    """The units assessed in ``cycle`` (those with an assignment), in unit-tree order."""
+    return in_tree_order(
+        Unit.select()
+        .join(Assignment, on=(Assignment.unit == Unit.id))
+        .where(Assignment.cycle == cycle)
+        .distinct()
+    )
+
+
 def _assign(cycle: Cycle, parsed: IndicatorSet) -> int:
     """(Re)create the cycle's assignments from ``applies_to``; return how many."""
     Assignment.delete().where(Assignment.cycle == cycle).execute()
@@ -149,6 +177,8 @@ def create_cycle(
     actor=None,
 ) -> Cycle:
     """Create a draft cycle from an indicator set's text and assign its indicators to units."""
+    if self_report_due and review_due and review_due < self_report_due:
+        raise CycleError(_("核查截止日期不能早于自评截止日期"))
     parsed = parse_set(yaml_text, source_label or "indicators.yaml")
     name = name.strip() or parsed.program
     with database.atomic():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 import peewee as pw
 
 from assess.accounts.models import User
@@ -50,6 +53,39 @@ class Cycle(BaseModel):
             .where(Assignment.cycle == self, Assignment.unit == unit_id)
             .exists()
         )
+
+    def self_report_due_for(self, unit_id: int) -> date | None:
+        """The last day ``unit_id`` may save and submit its self-report (自评截止): the
+        cycle's, or the unit's extension (延期) when the office granted a later one; None
+        when the cycle sets no deadline. All the cycle's extensions are read once per row
+        object, so a page asking for every unit costs one query."""
+        if self.self_report_due is None:
+            return None
+        if "_extension_dues" not in self.__dict__:
+            self.__dict__["_extension_dues"] = dict(
+                DeadlineExtension.select(DeadlineExtension.unit, DeadlineExtension.due)
+                .where(DeadlineExtension.cycle == self.id)
+                .tuples()
+            )
+        extended = self.__dict__["_extension_dues"].get(unit_id)
+        return max(self.self_report_due, extended) if extended else self.self_report_due
+
+
+class DeadlineExtension(BaseModel):
+    """One unit's extension of the self-report deadline (延期), with the office's reason.
+
+    A unit has at most one per cycle; granting again changes it (the audit keeps the
+    earlier one)."""
+
+    cycle = pw.ForeignKeyField(Cycle, backref="extensions", on_delete="CASCADE")
+    unit = pw.ForeignKeyField(Unit, on_delete="RESTRICT")
+    due = pw.DateField()
+    reason = pw.TextField()
+    granted_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    granted_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("cycle", "unit"), True),)
 
 
 class Assignment(BaseModel):
@@ -136,9 +172,23 @@ class ResultSnapshot(BaseModel):
     # None for a publication whose entry migration 0006 could not find.
     audit_count = pw.IntegerField(null=True)
     audit_mac = pw.CharField(max_length=64, null=True)
+    # What the office confirmed on the pre-publish check page (JSON: check key -> count),
+    # and why units that never reported were published all the same (printed with the
+    # results, beside the names in ``unreported``, a JSON list of unit names).
+    confirmed = pw.TextField(default="{}")
+    unreported = pw.TextField(default="[]")
+    unreported_reason = pw.TextField(default="")
 
     class Meta:
         indexes = ((("cycle", "version"), True),)
+
+    @property
+    def unreported_units(self) -> list[dict]:
+        """The units that never reported when this was published: ``{"unit", "name"}``."""
+        return json.loads(self.unreported or "[]")
+
+    def was_unreported(self, unit_id: int) -> bool:
+        return any(u["unit"] == unit_id for u in self.unreported_units)
 
 
 class UnitResultRecord(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
@@ -13,10 +14,15 @@ from peewee import fn
 from assess.core.enums import (
     ASSESSED_UNIT_KINDS,
     HANDED_IN_SUBMISSION_STATES,
+    RESULT_CYCLE_STATES,
+    REVIEWABLE_CYCLE_STATES,
+    CycleState,
+    Light,
     RectificationState,
+    ReportProgress,
     SubmissionState,
 )
-from assess.core.formatting import plain_number
+from assess.core.formatting import local_today, plain_number
 from assess.core.labels import unit_kind_label
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import (
@@ -28,7 +34,6 @@ from assess.cycles.models import (
     UnitResultRecord,
 )
 from assess.cycles.publishing import compute_results, current_snapshot
-from assess.cycles.rectifications import traffic_light
 from assess.reports.data import CategoryScore
 from assess.units.models import Unit
 from assess.units.tree import in_tree_order
@@ -117,10 +122,16 @@ def unit_progress(cycle: Cycle, unit_ids: list[int] | None = None) -> dict[int, 
 
 @dataclass
 class UnitStatus:
-    unit: Unit
+    """One unit's self-report in a cycle as the office reads it: its :class:`Progress`, its
+    state (填报进度: 未开始 … 已公布) and the colour of what it still owes (三色预警)."""
+
+    unit: Unit | None
     progress: Progress
-    open_rectifications: int
-    light: str
+    open_rectifications: int  # not closed
+    light: str = Light.GREEN
+    state: str = ReportProgress.NOT_STARTED
+    due: date | None = None  # the unit's 自评截止, its extension (延期) included
+    unanswered_rectifications: int = 0  # 待整改: demanded, not yet answered
 
     @property
     def assigned(self) -> int:
@@ -147,43 +158,115 @@ class UnitStatus:
         return self.progress.complete
 
 
+def report_progress(cycle_state: str, progress: Progress) -> ReportProgress:
+    """未开始 / 填报中 / 已提交 / 已退回 / 已核定 / 已公布 for one unit's self-report: a
+    published cycle is 已公布 for all; otherwise every scored item handed in and none
+    waiting or sent back is 已核定, any item sent back 已退回, every scored item handed in
+    已提交, anything saved 填报中."""
+    if cycle_state in RESULT_CYCLE_STATES:
+        return ReportProgress.PUBLISHED
+    if progress.complete and not progress.submitted and not progress.returned:
+        return ReportProgress.VERIFIED
+    if progress.returned:
+        return ReportProgress.RETURNED
+    if progress.complete:
+        return ReportProgress.SUBMITTED
+    started = progress.filled or progress.handed_in
+    return ReportProgress.FILLING if started else ReportProgress.NOT_STARTED
+
+
+def outstanding_light(
+    cycle_state: str,
+    progress: Progress,
+    due: date | None,
+    rectification_dues: list[date],
+    today: date,
+) -> Light:
+    """The colour of what the unit still owes: green when nothing (handed in, every demand
+    answered; and before opening or once published); red when its self-report is unfinished
+    after its 自评截止 ``due`` (or the cycle has moved on to inspection) or a demand is
+    unanswered after its due date; yellow for anything else still owed."""
+    if cycle_state not in REVIEWABLE_CYCLE_STATES:
+        return Light.GREEN
+    owes_report = not progress.complete
+    report_late = owes_report and (
+        cycle_state == CycleState.REVIEW or (due is not None and today > due)
+    )
+    if report_late or any(today > d for d in rectification_dues):
+        return Light.RED
+    return Light.YELLOW if owes_report or rectification_dues else Light.GREEN
+
+
+def rectification_light(rect: Rectification, today: date | None = None) -> Light:
+    """A demand's colour: answered (已报送) or closed is green, whatever its date; an open
+    one yellow until its due date, red after."""
+    if rect.status != RectificationState.OPEN:
+        return Light.GREEN
+    return Light.RED if (today or local_today()) > rect.due_date else Light.YELLOW
+
+
 @dataclass
 class Overview:
     page: object
     statuses: list[UnitStatus]
     totals: dict[str, int]
     rectifications: list[tuple[Rectification, str]]
+    lights: dict[str, int] = field(default_factory=dict)  # colour -> number of units
+
+
+def unit_statuses(cycle: Cycle, today: date | None = None) -> dict[int, UnitStatus]:
+    """unit id -> its status, for every unit assigned in the cycle (a fixed 4 queries)."""
+    today = today or local_today()
+    progress = unit_progress(cycle)
+    unclosed: dict[int, int] = {}
+    unanswered: dict[int, list[date]] = {}
+    for unit_id, state, due in (
+        Rectification.select(Rectification.unit, Rectification.status, Rectification.due_date)
+        .where(Rectification.cycle == cycle, Rectification.status != RectificationState.CLOSED)
+        .tuples()
+    ):
+        unclosed[unit_id] = unclosed.get(unit_id, 0) + 1
+        if state == RectificationState.OPEN:
+            unanswered.setdefault(unit_id, []).append(_as_date(due))
+    statuses = {}
+    for unit_id, p in progress.items():
+        due = cycle.self_report_due_for(unit_id)
+        dues = unanswered.get(unit_id, [])
+        statuses[unit_id] = UnitStatus(
+            None,
+            p,
+            unclosed.get(unit_id, 0),
+            outstanding_light(cycle.state, p, due, dues, today),
+            report_progress(cycle.state, p),
+            due,
+            len(dues),
+        )
+    return statuses
+
+
+def _as_date(value) -> date:
+    # SQLite hands a tuple query's date back as text.
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def cycle_overview(cycle: Cycle, paginate_list) -> Overview:
     """The office's overview: every assigned unit in the unit tree's order, with the same
     :func:`unit_progress` the unit's own self-report page shows."""
-    progress = unit_progress(cycle)
-    open_rect = dict(
-        Rectification.select(Rectification.unit, fn.COUNT(Rectification.id))
-        .where(Rectification.cycle == cycle, Rectification.status != RectificationState.CLOSED)
-        .group_by(Rectification.unit)
-        .tuples()
-    )
-    units = in_tree_order(Unit.select().where(Unit.id.in_(list(progress) or [0])))
+    today = local_today()
+    every = unit_statuses(cycle, today)
+    units = in_tree_order(Unit.select().where(Unit.id.in_(list(every) or [0])))
     page = paginate_list(units)
-    statuses = []
-    for unit in page.items:
-        status = UnitStatus(unit, progress[unit.id], open_rect.get(unit.id, 0), "green")
-        status.light = traffic_light(cycle.self_report_due, status.complete)
-        statuses.append(status)
-    total_units = len(progress)
-    complete_units = sum(1 for p in progress.values() if p.complete)
+    statuses = [dataclasses.replace(every[unit.id], unit=unit) for unit in page.items]
+    values = list(every.values())
     totals = {
-        "units": total_units,
-        "complete": complete_units,
-        "overdue": 0
-        if traffic_light(cycle.self_report_due, False) != "red"
-        else total_units - complete_units,
-        "waiting": sum(p.submitted for p in progress.values()),
-        "returned": sum(p.returned for p in progress.values()),
-        "open_rectifications": sum(open_rect.values()),
+        "units": len(values),
+        "complete": sum(1 for s in values if s.complete),
+        "overdue": sum(1 for s in values if not s.complete and s.light == Light.RED),
+        "waiting": sum(s.submitted for s in values),
+        "returned": sum(s.returned for s in values),
+        "open_rectifications": sum(s.open_rectifications for s in values),
     }
+    lights = {light: sum(1 for s in values if s.light == light) for light in Light}
     rect_rows = (
         Rectification.select(Rectification, Unit)
         .join(Unit)
@@ -191,10 +274,8 @@ def cycle_overview(cycle: Cycle, paginate_list) -> Overview:
         .order_by(Rectification.status, Rectification.due_date)
         .limit(100)
     )
-    rects = [
-        (r, traffic_light(r.due_date, r.status == RectificationState.CLOSED)) for r in rect_rows
-    ]
-    return Overview(page, statuses, totals, rects)
+    rects = [(r, rectification_light(r, today)) for r in rect_rows]
+    return Overview(page, statuses, totals, rects, lights)
 
 
 @dataclass

@@ -80,13 +80,25 @@ def _score_json(result: UnitResult) -> str:
     return json.dumps(out, ensure_ascii=False)
 
 
-def publish(cycle: Cycle, actor: User, reason: str = "") -> ResultSnapshot:
+def publish(
+    cycle: Cycle,
+    actor: User,
+    reason: str = "",
+    confirmed: dict[str, int] | None = None,
+    unreported: list[dict] | None = None,
+    unreported_reason: str = "",
+) -> ResultSnapshot:
     """Store a new snapshot and mark it current; republishing needs a reason. The snapshot
     keeps the audit chain's head after its publish entry (``audit_count``, ``audit_mac``).
 
     The cycle row is locked for the whole transaction and the scores are computed inside
     it, so no save, review or reopening can land between the check, the scoring and the
     snapshot: a conflicting action either finished before (and is counted) or is refused.
+    ``confirmed`` (check key -> count), ``unreported`` (units that never reported, as
+    ``{"unit": id, "name": name}``) and ``unreported_reason`` are what the office confirmed
+    on the pre-publish check (``publish_checks.publish_confirmed``, the office's way to
+    publish); stored with the snapshot and audited. Without them (the demo, benchmarks,
+    tests) the results are published as they stand and the snapshot records no check.
     """
     with database.atomic():
         current = locked_cycle(cycle.id)
@@ -107,6 +119,9 @@ def publish(cycle: Cycle, actor: User, reason: str = "") -> ResultSnapshot:
             version=(last.version + 1) if last else 1,
             published_by=actor,
             reason=reason.strip(),
+            confirmed=json.dumps(confirmed or {}),
+            unreported=json.dumps(unreported or [], ensure_ascii=False),
+            unreported_reason=unreported_reason,
         )
         rows = [
             {
@@ -139,7 +154,16 @@ def publish(cycle: Cycle, actor: User, reason: str = "") -> ResultSnapshot:
                 "snapshot": snapshot.version,
                 "units": len(rows),
                 "reason": reason.strip(),
-            },
+            }
+            | (
+                {
+                    "confirmed": confirmed,
+                    "unreported": [u["name"] for u in unreported or []],
+                    "unreported_reason": unreported_reason,
+                }
+                if confirmed is not None
+                else {}
+            ),
             actor=actor,
         )
         # The head is locked by the entry just written, so nothing comes between the two.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
 
@@ -25,23 +25,10 @@ RECTIFICATION_AUDIT_FIELDS = (
     "response",
     "closing_note",
 )
-WARNING_DAYS = 3  # yellow when the due date is this close
 
 
 class RectificationError(ValueError):
     """A rectification action refused; the message is for the user."""
-
-
-def traffic_light(due: date | None, done: bool, today: date | None = None) -> str:
-    """green: done or on time; yellow: due within 3 days; red: overdue (三色预警)."""
-    if done or due is None:
-        return "green"
-    today = today or date.today()
-    if today > due:
-        return "red"
-    if due - today <= timedelta(days=WARNING_DAYS):
-        return "yellow"
-    return "green"
 
 
 def evidence_of(rows: list[Rectification]) -> dict[int, list[Evidence]]:

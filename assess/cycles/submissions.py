@@ -292,7 +292,7 @@ def save_value(
         raise SubmissionError(_("情况说明不能超过 5000 字"))
     warning = rate_jump_warning(cycle, unit, indicator, text)
     with database.atomic():
-        locked_cycle(cycle.id, "self_report", SubmissionError)
+        locked_cycle(cycle.id, "self_report", SubmissionError, unit.id)
         # The assignment row always exists, so locking it serialises two first saves of the
         # same item on PostgreSQL: the second then finds the first's row (version 1 ≠ 0).
         locked(Assignment, assignment.id)
@@ -381,10 +381,11 @@ def missing_for_submit(items: list[Item]) -> list[Item]:
 
 def submit_unit(cycle: Cycle, unit: Unit, actor: User) -> int:
     """Submit every draft or returned item of the unit; return how many. Refused while the
-    cycle is not open or scored items are empty, decided inside the transaction."""
+    cycle is not open, after the unit's deadline or while scored items are empty, decided
+    inside the transaction."""
     count = 0
     with database.atomic():
-        locked_cycle(cycle.id, "self_report", SubmissionError)
+        locked_cycle(cycle.id, "self_report", SubmissionError, unit.id)
         items = unit_items(cycle, unit)
         missing = missing_for_submit(items)
         if missing:

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from assess.accounts.models import User
 from assess.core.enums import CycleState, Role
-from assess.cycles import lifecycle, publishing, rectifications, submissions
-from assess.cycles.models import Assignment, Cycle, Submission
+from assess.cycles import deadlines, lifecycle, publishing, rectifications, submissions
+from assess.cycles.models import Cycle, Submission
 from assess.evidence import attachments
 from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
@@ -144,25 +144,18 @@ def _rectify(cycle: Cycle, units: list[Unit]) -> None:
             rectifications.respond(row, "已安排专人每周更新，并建立核查制度", reporter)
 
 
-def _units(cycle: Cycle) -> list[Unit]:
-    return list(
-        Unit.select()
-        .join(Assignment, on=(Assignment.unit == Unit.id))
-        .where(Assignment.cycle == cycle)
-        .distinct()
-        .order_by(Unit.sort_order, Unit.code)
-    )
-
-
-def _create(
-    year: int, name: str, set_file: str, due: date, review_due: date, previous: Cycle | None = None
-) -> Cycle:
+def _create(year: int, name: str, set_file: str, previous: Cycle | None = None) -> Cycle:
     admin = User.get(User.username == "admin")
     text = (SETS_DIR / set_file).read_text(encoding="utf-8")
-    cycle = lifecycle.create_cycle(
-        year, name, text, set_file, due, review_due, previous, actor=admin
-    )
+    # The units report as if before the deadlines, which are recorded once they have: a
+    # passed 自评截止 closes the self-report (assess.core.policy.DEADLINE_WRITES).
+    cycle = lifecycle.create_cycle(year, name, text, set_file, None, None, previous, actor=admin)
     return lifecycle.transition(cycle, CycleState.OPEN, admin)
+
+
+def _record_deadlines(cycle: Cycle, due: date, review_due: date) -> None:
+    admin = User.get(User.username == "admin")
+    deadlines.set_deadlines(cycle, due, review_due, "演示数据：各单位已在截止前填报", admin)
 
 
 def load(store: EvidenceStore) -> None:
@@ -176,10 +169,9 @@ def load(store: EvidenceStore) -> None:
         2011,
         "2011年度县（市、区）流动人口基本公共服务均等化考核",
         COUNTY_2011,
-        date(2011, 12, 20),
-        date(2012, 1, 15),
     )
-    _fill(last, _units(last), rng, store=None)
+    _fill(last, lifecycle.units_in(last), rng, store=None)
+    _record_deadlines(last, date(2011, 12, 20), date(2012, 1, 15))
     for sub in Submission.select().where(Submission.cycle == last):
         submissions.verify_item(sub, sub.version, admin)
     lifecycle.transition(last, CycleState.REVIEW, admin)
@@ -191,9 +183,10 @@ def load(store: EvidenceStore) -> None:
         ("2012年度县（市、区）流动人口基本公共服务均等化考核", COUNTY_2012, last),
         ("2012年度成员单位流动人口基本公共服务均等化考核", DEPARTMENTS, None),
     ):
-        cycle = _create(2012, name, set_file, due, review_due, previous)
-        units = _units(cycle)
+        cycle = _create(2012, name, set_file, previous)
+        units = lifecycle.units_in(cycle)
         _fill(cycle, units, rng, store)
+        _record_deadlines(cycle, due, review_due)
         _review(cycle, rng)
         _rectify(cycle, units)
         lifecycle.transition(Cycle.get_by_id(cycle.id), CycleState.REVIEW, admin)

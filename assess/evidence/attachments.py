@@ -180,7 +180,7 @@ def _require_editable(submission_id: int) -> None:
     """Refuse (EvidenceError) unless the submission's cycle takes self-report writes and the
     submission is a draft or returned, read from rows locked in the caller's transaction."""
     sub = locked(Submission, submission_id)
-    locked_cycle(sub.cycle_id, "self_report", EvidenceError)
+    locked_cycle(sub.cycle_id, "self_report", EvidenceError, sub.unit_id)
     if sub.status not in EDITABLE_SUBMISSION_STATES:
         raise EvidenceError(_("指标已提交，不能修改佐证材料"))
 

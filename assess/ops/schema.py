@@ -7,6 +7,7 @@ from assess.core.models import AuditEntry, AuditHead
 from assess.cycles.models import (
     Assignment,
     Cycle,
+    DeadlineExtension,
     Rectification,
     ResultSnapshot,
     Submission,
@@ -18,7 +19,15 @@ from assess.units.models import Unit
 FOUNDATION_MODELS = (Unit, User, LoginThrottle, Cycle, AuditEntry, AuditHead)
 
 
-CYCLE_MODELS = (Assignment, Submission, Evidence, Rectification, ResultSnapshot, UnitResultRecord)
+CYCLE_MODELS = (
+    Assignment,
+    Submission,
+    Evidence,
+    Rectification,
+    ResultSnapshot,
+    UnitResultRecord,
+    DeadlineExtension,
+)
 
 
 ALL_MODELS = FOUNDATION_MODELS + CYCLE_MODELS

@@ -201,6 +201,8 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
         distribution,
         _heatmap(cycle, snapshot, tables),
         cycle.previous.year if cycle.previous_id and previous else None,
+        tuple(u["name"] for u in snapshot.unreported_units),
+        snapshot.unreported_reason,
         audit=_fingerprint(snapshot),
     )
 

@@ -188,6 +188,10 @@ class CitySummaryData:
     grade_distribution: tuple[tuple[str, int], ...]
     heatmap: HeatMap | None = None
     previous_year: int | None = None
+    # Units that never reported when the results were published, and the office's reason
+    # for publishing all the same (发布说明), printed in the overall situation.
+    unreported: tuple[str, ...] = ()
+    unreported_reason: str = ""
     audit: AuditFingerprint | None = None
 
 

@@ -8,6 +8,7 @@ A route added without a policy fails here (the guard refuses it and this test na
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,6 +16,7 @@ import pytest
 
 from assess.accounts.models import User
 from assess.core import policy
+from assess.core.formatting import local_today
 
 ROLES_TO_USERS = {
     "admin": "admin",
@@ -142,14 +144,23 @@ def person(name: str, active: bool = True) -> SimpleNamespace:
     return SimpleNamespace(is_authenticated=True, is_active=active, role=role, unit_id=unit_id)
 
 
-def cycle(state: str, assessed: tuple[int, ...] = (1, 2)) -> SimpleNamespace:
-    """A cycle whose indicator set applies to the units ``assessed``."""
-    return SimpleNamespace(state=state, assesses=lambda unit_id: unit_id in assessed)
+def cycle(
+    state: str, due: date | None = None, assessed: tuple[int, ...] = (1, 2)
+) -> SimpleNamespace:
+    """A cycle whose indicator set applies to the units ``assessed`` and whose 自评截止 for
+    every unit is ``due`` (None: no deadline)."""
+    return SimpleNamespace(
+        state=state,
+        assesses=lambda unit_id: unit_id in assessed,
+        self_report_due_for=lambda unit_id: due,
+    )
 
 
-def line(state: str, status: str | None, unit_id: int = 1) -> SimpleNamespace:
+def line(
+    state: str, status: str | None, unit_id: int = 1, due: date | None = None
+) -> SimpleNamespace:
     """A self-report Item or Submission; ``status=None`` is a whole SelfReport."""
-    obj = SimpleNamespace(cycle=cycle(state), unit_id=unit_id)
+    obj = SimpleNamespace(cycle=cycle(state, due), unit_id=unit_id)
     if status is not None:
         obj.status = status
     return obj
@@ -232,6 +243,14 @@ OBJECT_RULES = [
     ("submissions.withdraw", line("open", "returned"), NOBODY),
     ("submissions.withdraw", line("open", "draft"), NOBODY),
     ("submissions.withdraw", line("review", "submitted"), NOBODY),
+    # After the unit's 自评截止 nothing is edited, returned items included; the day itself counts.
+    ("submissions.edit", line("open", None, due=local_today() - timedelta(days=2)), NOBODY),
+    ("submissions.edit", line("open", "returned", due=local_today() - timedelta(days=2)), NOBODY),
+    (
+        "submissions.edit",
+        line("open", "draft", due=local_today() + timedelta(days=1)),
+        {"reporter"},
+    ),
     ("submissions.review", item("submitted"), {"admin", "inspector"}),
     ("submissions.review", item("verified"), {"admin", "inspector"}),
     ("submissions.review", item("draft"), NOBODY),

@@ -10,7 +10,7 @@ from decimal import Decimal
 from assess.core.models import AuditEntry
 from assess.cycles.models import Assignment, Cycle, ResultSnapshot, Submission, UnitResultRecord
 from assess.evidence.models import Evidence
-from tests.cycle_helpers import SET_PATH, pdf_bytes, png_bytes, unit
+from tests.cycle_helpers import SET_PATH, pdf_bytes, png_bytes, publish_form, unit
 
 
 def _item(client, cycle, u, code, **data):
@@ -110,7 +110,7 @@ def test_whole_cycle(as_user, db):
 
     # Publish.
     admin.post(f"/cycles/{cycle.id}/transition/review")
-    admin.post(f"/cycles/{cycle.id}/transition/published")
+    admin.post(f"/cycles/{cycle.id}/publish", data=publish_form(cycle))
     cycle = Cycle.get_by_id(cycle.id)
     assert cycle.state == "published"
     record = UnitResultRecord.get(UnitResultRecord.unit == jinshui)
@@ -127,9 +127,9 @@ def test_whole_cycle(as_user, db):
     assert "金水区" in ranking and "85.57" in ranking
 
     # Republishing needs a reason and keeps the earlier snapshot.
-    admin.post(f"/cycles/{cycle.id}/transition/published", data={"reason": ""})
+    admin.post(f"/cycles/{cycle.id}/publish", data=publish_form(cycle, reason=""))
     assert ResultSnapshot.select().count() == 1
-    admin.post(f"/cycles/{cycle.id}/transition/published", data={"reason": "更正数据"})
+    admin.post(f"/cycles/{cycle.id}/publish", data=publish_form(cycle, reason="更正数据"))
     assert ResultSnapshot.select().count() == 2
     assert ResultSnapshot.select().where(ResultSnapshot.current == True).count() == 1  # noqa: E712
 

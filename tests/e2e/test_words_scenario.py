@@ -21,21 +21,16 @@ from playwright.sync_api import Page, expect
 
 from tests.cycle_helpers import SET_PATH
 from tests.e2e.ui import download, expect_flash
+from tests.e2e.ui import shoot as ui_shoot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scenario]
 
 CYCLE = "2026年度指标库浏览器测试"
 SHOTS = Path(os.environ.get("ASSESS_SHOTS", "/work/shots/words"))
-VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
 
 
 def shoot(page: Page, name: str) -> None:
-    """The page at both viewports, whole, then back to the desktop size."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for label, (width, height) in VIEWPORTS.items():
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 900})
+    ui_shoot(page, SHOTS, name)
 
 
 def test_office_reads_a_shipped_set_in_the_library(act):

@@ -40,3 +40,26 @@ def download(page: Page, link: Locator) -> bytes:
     with page.expect_download() as info:
         link.click()
     return Path(info.value.path()).read_bytes()
+
+
+def confirm_and_publish(page: Page, note: str) -> None:
+    """On the pre-publish check (发布前检查): confirm every exception listed, give the note
+    on the units that never reported, publish, and see it published."""
+    for box in page.locator("input[type=checkbox][name^=confirm_]").all():
+        box.check()
+    page.get_by_label("发布说明（未报送单位的情况，必填，随结果印发）").fill(note)
+    page.get_by_role("button", name="发布结果").click()
+    expect_flash(page, "考核周期已转为：结果已公布")
+
+
+VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
+
+
+def shoot(page: Page, folder: Path, name: str) -> None:
+    """Whole-page screenshots of the page as it is at both viewports (``name-desktop.png``,
+    ``name-phone.png`` in ``folder``), then back to the desktop size."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for label, (width, height) in VIEWPORTS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})

@@ -64,6 +64,11 @@ EXPECTED: dict[str, dict[str, object]] = {
     "cycles.new": ADMIN_ONLY,
     "cycles.overview": EVERYONE,  # a reporter is redirected to its own unit's page
     "cycles.transition": ADMIN_ONLY,
+    "cycles.edit_deadlines": ADMIN_ONLY,
+    "cycles.grant_extension": ADMIN_ONLY,
+    # The world grants no extension, so the office gets a 404: the guard is what is tested.
+    "cycles.publish": ADMIN_ONLY,
+    "cycles.revoke_extension": row(HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "cycles.assignments": ADMIN_ONLY,
     "cycles.set_override": ADMIN_ONLY,
     "cycles.ranking": RESULTS_TABLE,
@@ -165,7 +170,8 @@ LITERALS = {
     "code": "A1",  # an indicator of unit A
     "key": "zz-2011-county",  # a shipped indicator set
     "state": "archived",  # a transition the open cycle refuses: the walk changes nothing
-    "job_id": "0" * 31 + "1",  # a finished batch job, written by the fast_reports fixture
+    "job_id": "0" * 31 + "1",
+    "extension_id": "999999",  # no such extension (延期)  # a finished batch job, written by the fast_reports fixture
 }
 # Endpoints whose parameters need other objects than the defaults.
 OVERRIDES: dict[str, dict[str, object]] = {

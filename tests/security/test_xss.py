@@ -22,7 +22,7 @@ from assess.accounts.models import User
 from assess.cycles.models import Cycle, Rectification, Submission
 from assess.units.models import Unit
 from tests.conftest import login
-from tests.cycle_helpers import SET_PATH, pdf_bytes
+from tests.cycle_helpers import SET_PATH, pdf_bytes, publish_form
 
 PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 # What must never reach a page unescaped, whatever the payload.
@@ -252,8 +252,8 @@ def test_free_text_is_escaped_everywhere(app, as_user, db, p):
     reporter.post(f"{base}/items/A1", data=fixed)
     reporter.post(f"{base}/submit")
     admin.post(f"/cycles/{cycle.id}/transition/review")
-    admin.post(f"/cycles/{cycle.id}/transition/published")
-    pages.post(admin, f"/cycles/{cycle.id}/transition/published", {"reason": republished})
+    admin.post(f"/cycles/{cycle.id}/publish", data=publish_form(cycle))
+    pages.post(admin, f"/cycles/{cycle.id}/publish", publish_form(cycle, reason=republished))
     assert Cycle.get_by_id(cycle.id).state == "published", pages.problems
     result = pages.get(admin, f"{base}/result", unit_name, deducted, republished, indicator)
     assert "<svg" in result, "the radar chart was not drawn"

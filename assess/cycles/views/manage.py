@@ -8,12 +8,19 @@ from flask_login import current_user
 
 from assess.core.enums import CycleState
 from assess.core.labels import cycle_state_label
-from assess.core.policy import allow, can
-from assess.cycles import lifecycle, publishing
+from assess.core.policy import allow, can, cycle_allows
+from assess.cycles import deadlines, lifecycle, publish_checks
 from assess.cycles.excel import results_workbook
-from assess.cycles.forms import CycleForm, OverrideForm, TransitionForm
+from assess.cycles.forms import (
+    CycleForm,
+    DeadlineForm,
+    ExtensionForm,
+    OverrideForm,
+    RevokeExtensionForm,
+    TransitionForm,
+)
 from assess.cycles.indicator_files import read_uploaded_set, shipped_sets
-from assess.cycles.models import Assignment, Cycle
+from assess.cycles.models import Assignment, Cycle, DeadlineExtension
 from assess.cycles.pages import (
     all_rankings,
     cycle_overview,
@@ -21,8 +28,8 @@ from assess.cycles.pages import (
     ranking_view,
     unit_result_view,
 )
+from assess.cycles.publishing import current_snapshot
 from assess.units.models import Unit
-from assess.units.tree import in_tree_order
 from assess.web.guard import require_unit
 from assess.web.pagination import id_arg, paginate, paginate_list
 
@@ -96,16 +103,131 @@ def overview(cycle_id: int):
 @allow("cycles.manage")
 def transition(cycle_id: int, state: str):
     cycle, form = _cycle(cycle_id), TransitionForm()
+    if state == CycleState.PUBLISHED:  # only through the pre-publish check
+        return redirect(url_for("cycles.publish", cycle_id=cycle.id))
     try:
-        if state == CycleState.PUBLISHED:
-            publishing.publish(cycle, current_user, form.reason.data or "")
-        else:
-            lifecycle.transition(cycle, state, current_user, form.reason.data or "")
+        lifecycle.transition(cycle, state, current_user, form.reason.data or "")
     except lifecycle.CycleError as exc:
         flash(str(exc), "error")
     else:
         flash(_("考核周期已转为：%(s)s", s=cycle_state_label(cycle.state)), "success")
     return redirect(url_for("cycles.overview", cycle_id=cycle.id))
+
+
+def _deadlines_page(cycle: Cycle, form=None, extension_form=None):
+    """The page, with a refused form shown again as it was sent (200: the message says what
+    is wrong, as on every form page of the app)."""
+    form = form or DeadlineForm(
+        self_report_due=cycle.self_report_due, review_due=cycle.review_due, formdata=None
+    )
+    extension_form = extension_form or ExtensionForm(formdata=None, prefix="extension")
+    extension_form.unit.choices = [(u.id, u.name) for u in lifecycle.units_in(cycle)]
+    return render_template(
+        "cycles/deadlines.html",
+        cycle=cycle,
+        form=form,
+        extension_form=extension_form,
+        revoke_form=RevokeExtensionForm(formdata=None),
+        extensions=deadlines.extensions(cycle),
+    )
+
+
+@bp.route("/<int:cycle_id>/deadlines", methods=["GET", "POST"])
+@allow("cycles.manage")
+def edit_deadlines(cycle_id: int):
+    """The cycle's deadlines and the units' extensions (截止日期与延期)."""
+    cycle = _cycle(cycle_id)
+    if request.method == "GET":
+        return _deadlines_page(cycle)
+    form = DeadlineForm()
+    if not form.validate_on_submit():
+        flash(_("请填写修改原因，日期格式为 年-月-日"), "error")
+        return _deadlines_page(cycle, form=form)
+    try:
+        deadlines.set_deadlines(
+            cycle, form.self_report_due.data, form.review_due.data, form.reason.data, current_user
+        )
+    except lifecycle.CycleError as exc:
+        flash(str(exc), "error")
+        return _deadlines_page(cycle, form=form)
+    flash(_("截止日期已更新"), "success")
+    return redirect(url_for("cycles.edit_deadlines", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/extensions", methods=["POST"])
+@allow("cycles.manage")
+def grant_extension(cycle_id: int):
+    # Prefixed: the page's other form has a reason field too, and ids must be unique.
+    cycle, form = _cycle(cycle_id), ExtensionForm(prefix="extension")
+    unit = Unit.get_or_none(Unit.id == form.unit.data) if form.unit.data else None
+    if not form.validate_on_submit() or unit is None:
+        flash(_("请选择单位，填写延期日期和原因"), "error")
+        return _deadlines_page(cycle, extension_form=form)
+    try:
+        deadlines.grant_extension(cycle, unit, form.due.data, form.reason.data, current_user)
+    except lifecycle.CycleError as exc:
+        flash(str(exc), "error")
+        return _deadlines_page(cycle, extension_form=form)
+    flash(_("%(u)s 已延期至 %(d)s", u=unit.name, d=form.due.data.isoformat()), "success")
+    return redirect(url_for("cycles.edit_deadlines", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/extensions/<int:extension_id>/revoke", methods=["POST"])
+@allow("cycles.manage")
+def revoke_extension(cycle_id: int, extension_id: int):
+    cycle, form = _cycle(cycle_id), RevokeExtensionForm()
+    row = DeadlineExtension.get_or_none(
+        DeadlineExtension.id == extension_id, DeadlineExtension.cycle == cycle
+    )
+    if row is None:
+        abort(404)
+    if not form.validate_on_submit():
+        flash(_("撤销延期须填写原因"), "error")
+    else:
+        try:
+            deadlines.revoke_extension(row, form.reason.data, current_user)
+            flash(_("已撤销 %(u)s 的延期", u=row.unit.name), "success")
+        except lifecycle.CycleError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("cycles.edit_deadlines", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/publish", methods=["GET", "POST"])
+@allow("cycles.manage")
+def publish(cycle_id: int):
+    """The pre-publish check (发布前检查) and, confirmed, publishing (结果公布)."""
+    cycle, form = _cycle(cycle_id), TransitionForm()
+    if request.method == "GET":
+        return _publish_page(cycle)
+    if not form.validate_on_submit():
+        return _publish_page(cycle, request.form, [_("页面已失效，请重新核对后再发布")])
+    confirmed = {key: request.form.get(f"confirm_{key}", "") for key in publish_checks.CHECKS}
+    try:
+        publish_checks.publish_confirmed(
+            cycle,
+            current_user,
+            confirmed,
+            request.form.get("unreported_reason", ""),
+            form.reason.data or "",
+        )
+    except lifecycle.CycleError as exc:
+        return _publish_page(cycle, request.form, [str(exc), *exc.errors])
+    flash(_("考核周期已转为：%(s)s", s=cycle_state_label(cycle.state)), "success")
+    return redirect(url_for("cycles.overview", cycle_id=cycle.id))
+
+
+def _publish_page(cycle: Cycle, sent=None, problems: list[str] | None = None):
+    checks = publish_checks.prepublish_checks(cycle)
+    return render_template(
+        "cycles/publish.html",
+        cycle=cycle,
+        checks=checks,
+        exceptions=[c for c in checks if c.rows],
+        sent=sent or {},
+        problems=problems or [],
+        form=TransitionForm(formdata=None),
+        may_publish=cycle_allows(cycle, "publish"),
+    )
 
 
 @bp.route("/<int:cycle_id>/assignments")
@@ -118,18 +240,12 @@ def assignments(cycle_id: int):
         parsed = lifecycle.indicator_set(cycle)
         query = Assignment.select().where(Assignment.cycle == cycle, Assignment.unit == unit)
         rows = [(a, parsed.indicator(a.indicator_code)) for a in query]
-    units = in_tree_order(
-        Unit.select()
-        .join(Assignment, on=(Assignment.unit == Unit.id))
-        .where(Assignment.cycle == cycle)
-        .distinct()
-    )
     return render_template(
         "cycles/assignments.html",
         cycle=cycle,
         unit=unit,
         rows=rows,
-        units=list(units),
+        units=lifecycle.units_in(cycle),
         form=OverrideForm(),
     )
 
@@ -161,7 +277,13 @@ def ranking(cycle_id: int):
     if view is None:
         flash(_("结果尚未公布"), "warning")
         return redirect(url_for("cycles.overview", cycle_id=cycle.id))
-    return render_template("cycles/ranking.html", cycle=cycle, view=view, preview=preview)
+    return render_template(
+        "cycles/ranking.html",
+        cycle=cycle,
+        view=view,
+        preview=preview,
+        snapshot=None if preview else current_snapshot(cycle),
+    )
 
 
 @bp.route("/<int:cycle_id>/units/<int:unit_id>/result")

@@ -22,18 +22,17 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from assess.core.db import database
 from assess.core.enums import (
     CycleState,
-    RectificationState,
     SubmissionState,
 )
 from assess.core.formatting import local_time
 from assess.core.models import utcnow
 from assess.core.policy import allow, can
-from assess.cycles import rectifications, submissions
+from assess.cycles import deadlines, rectifications, submissions
 from assess.cycles.excel import import_unit_workbook, unit_template
 from assess.cycles.forms import ResponseForm, SelfReportPost, read_draft
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Cycle, Rectification, Submission
-from assess.cycles.pages import Progress, unit_progress
+from assess.cycles.pages import Progress, rectification_light, unit_progress
 from assess.evidence import attachments
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
@@ -79,10 +78,7 @@ def _render(cycle: Cycle, unit: Unit, post: SelfReportPost | None = None, errors
         .order_by(Rectification.status, Rectification.due_date)
     )
     rect_evidence = rectifications.evidence_of(rects)
-    lights = {
-        r.id: rectifications.traffic_light(r.due_date, r.status == RectificationState.CLOSED)
-        for r in rects
-    }
+    lights = {r.id: rectification_light(r) for r in rects}
     categories = [
         (c, [i for i in items if i.indicator.category_code == c.code])
         for c in indicator_set(cycle).categories
@@ -118,6 +114,7 @@ def _render(cycle: Cycle, unit: Unit, post: SelfReportPost | None = None, errors
         errors=errors,
         error_list=error_list,
         first_error=error_list[0][0].indicator.code if error_list else None,
+        deadline=deadlines.self_report_deadline(cycle, unit.id),
     )
     return page, status
 
