@@ -109,7 +109,7 @@ def test_after_the_deadline_the_unit_writes_nothing_and_is_told_why(app, as_user
     base = f"/cycles/{cycle.id}/units/{jinshui.id}"
     page = reporter.get(f"{base}/").text
     assert "已逾期 1 天，填报已截止" in page and "申请延期" in page
-    assert "保存草稿" not in page and "提交自评" not in page  # no button that can only fail
+    assert "保存此项" not in page and "提交自评" not in page  # no button that can only fail
 
     reporter.post(f"{base}/items/A1", data={"value": "80/100", "version": sub.version})
     assert any("自评填报已于" in m and "截止" in m for m in _flashes(reporter))
@@ -163,7 +163,7 @@ def test_an_extension_lets_one_unit_report_late(as_user, db):
 
     page = reporter.get(f"{base}/").text
     assert f"本单位已获延期至 {new_due.isoformat()}" in page and "剩余 3 天" in page
-    assert "保存草稿" in page
+    assert "保存此项" in page
     reporter.post(f"{base}/items/A1", data={"value": "80/100", "version": sub.version})
     assert Submission.get_by_id(sub.id).value_text == "80/100"
 

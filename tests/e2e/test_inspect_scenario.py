@@ -110,7 +110,7 @@ def test_a_county_hands_in_eighteen_items(act, story, reporter):
             item.locator("input[type=file]").set_input_files(
                 files=[{"name": name, "mimeType": mime, "buffer": data}]
             )
-            item.get_by_role("button", name="保存草稿").click()
+            item.get_by_role("button", name="保存此项").click()
             expect_flash(page, f"{code} 已保存")
     page.get_by_role("button", name="提交自评").click()
     expect_flash(page, "已提交 18 项指标")

@@ -417,16 +417,16 @@ def respond(cycle_id: int, unit_id: int, rect_id: int):
         abort(404)
     form = ResponseForm()
     if form.validate_on_submit():
-        store, stored = EvidenceStore.from_config(current_app.config), []
+        store = EvidenceStore.from_config(current_app.config)
         try:
             # As for a value: files checked and stored first, then the answer and its
-            # evidence rows written together or not at all.
+            # evidence rows written together or not at all. A refused answer leaves its
+            # stored files to the sweep: the bytes may be another upload's (shared content).
             stored = attachments.store_uploads(request.files.getlist("files"), store)
             with database.atomic():
                 rectifications.respond(row, form.response.data, current_user)
                 saved = len(attachments.attach(stored, current_user, unit.id, rectification=row))
         except (rectifications.RectificationError, attachments.EvidenceError) as exc:
-            attachments.discard(stored, store)
             flash(str(exc), "error")
         else:
             flash(
