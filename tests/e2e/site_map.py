@@ -19,7 +19,7 @@ from pathlib import Path
 
 from assess.accounts.models import User
 from assess.core.enums import CycleState, JobState
-from assess.cycles import lifecycle
+from assess.cycles import library, lifecycle
 from assess.cycles.models import Assignment, Cycle, Rectification, Submission
 from assess.nominations import entries, ranking_runs, rounds
 from assess.nominations.models import Nomination, NominationRound, RankingRun, ReviewSheet
@@ -119,6 +119,7 @@ def _contexts(instance: Path) -> list[dict[str, object]]:
         )
         for nomination in filter(None, (own.first(), reviewed.first())):
             contexts.append({**base, "nomination_id": nomination.id})
+    contexts.append({"key": library.shipped_sets()[0].key})  # the indicator library's sets
     contexts.append({"user_id": User.get(User.username == "r-410105").id})
     contexts.append({"job_id": _finished_job(instance)})
     return contexts

@@ -48,6 +48,8 @@ DOWNLOADS = {
     "reports.summary_pdf": "the city summary PDF",
     "reports.unit_pdf": "a unit's inspection report PDF",
     "reports.job_download": "a report batch's zip",
+    "library.shipped_xlsx": "a shipped indicator set as .xlsx",
+    "library.cycle_xlsx": "a cycle's indicator set as .xlsx",
 }
 #: Pages that end the session or need it ended: visited signed out only.
 SIGNED_OUT_ONLY = {"auth.login"}
