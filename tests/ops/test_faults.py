@@ -295,16 +295,19 @@ def test_a_worker_killed_inside_the_store_leaves_no_file_under_a_final_name(tmp_
             os._exit(3)
     _, status = os.waitpid(pid, 0)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    # Only temporary files are left (the upload's, and its first-page preview's when the
+    # worker died after drawing it), none under a final name.
     left = _files(store.root)
-    assert len(left) == 1 and left[0].parent == store.tmp
-    assert left[0].name.startswith(storage.TEMP_PREFIX)
+    assert left and all(f.parent == store.tmp for f in left)
+    assert all(f.name.startswith(storage.TEMP_PREFIX) for f in left)
     assert not store.exists(_sha(data))
 
-    # The next upload of the same bytes is stored whole; the leftover is swept.
+    # The next upload of the same bytes is stored whole; the leftovers are swept.
     stored = store.save(io.BytesIO(data), "材料.pdf")
     assert _sha(store.path_for(stored.sha256).read_bytes()) == stored.sha256 == _sha(data)
-    assert store.clean_temp(older_than_seconds=0) == 1
-    assert _files(store.root) == [store.path_for(stored.sha256)]
+    assert store.clean_temp(older_than_seconds=0) == len(left)
+    thumbnail = store.thumbnail_path(stored.sha256)
+    assert _files(store.root) == sorted([store.path_for(stored.sha256), *filter(None, [thumbnail])])
 
 
 # --- a full disk ----------------------------------------------------------------------------------
