@@ -116,7 +116,7 @@ def test_the_audit_log_reads_and_filters_in_chinese(act):
     rows = page.locator("table.audit tbody")
     expect(rows).to_contain_text("登录")
     expect(rows).not_to_contain_text("user.login")
-    page.get_by_label("操作").fill("修改指标")
+    page.get_by_label("操作", exact=True).fill("修改指标")
     page.get_by_role("button", name="筛选").click()
     expect(rows.locator("tr").first).to_contain_text("修改指标权重和目标值")
     expect(rows).not_to_contain_text("登录")
