@@ -80,7 +80,10 @@ HEADERS: dict[str, str] = {
 }
 # An indicator's ``source`` is its clause; the set's ``source`` is the issuing document.
 _INDICATOR_HEADERS = {name: HEADERS.get(name) for name in INDICATOR_COLUMNS} | {
-    "source": HEADERS["source_clause"]
+    "source": HEADERS["source_clause"],
+    # An indicator's bounds on what may be entered; not the grade table's 最低分 ("min").
+    "min": "取值下限",
+    "max": "取值上限",
 }
 LIST_FIELDS = ("applies_to", "evidence")
 FLOW_FIELDS = ("applies_to", "evidence", "tiers", "grade_points")

@@ -57,8 +57,10 @@ def test_the_workbook_has_chinese_headers_and_the_yaml_columns():
     header = [cell.value for cell in sheet[1]]
     assert header[:5] == ["分类代码", "分类名称", "指标代码", "指标名称", "适用单位"]
     assert "权重" in header and "评分规则" in header and "目标值" in header
+    assert "取值下限" in header and "取值上限" in header  # no column left in English
     header = [
-        {"依据条款": "source"}.get(h) or next(k for k, v in HEADERS.items() if v == h)
+        {"依据条款": "source", "取值下限": "min", "取值上限": "max"}.get(h)
+        or next(k for k, v in HEADERS.items() if v == h)
         for h in header
     ]
     f1 = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[2] == "F1")

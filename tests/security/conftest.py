@@ -199,6 +199,19 @@ def stored_files(app) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
+def swept_files(app) -> list[Path]:
+    """Every file left in the evidence store once a sweep with no grace period has run.
+
+    No request deletes stored content (another upload may be recording the same bytes:
+    issue 11.1); what a refused request stored is named by no Evidence row, and the sweep
+    removes it. So "a refused request stored nothing" is: nothing outlives the sweep."""
+    from assess.evidence import attachments
+    from assess.evidence.storage import EvidenceStore
+
+    attachments.sweep(EvidenceStore.from_config(app.config), 0)
+    return stored_files(app)
+
+
 def row_counts() -> dict[str, int]:
     """Rows of the tables a write may touch, for before/after comparisons."""
     from assess.cycles.models import ResultSnapshot

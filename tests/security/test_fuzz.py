@@ -29,7 +29,7 @@ from assess.cycles.models import Cycle, Submission
 from assess.evidence.models import Evidence
 from assess.units.models import Unit
 from tests.cycle_helpers import SET_PATH, make_cycle, pdf_bytes, png_bytes
-from tests.security.conftest import row_counts, stored_files
+from tests.security.conftest import row_counts, swept_files
 
 # Modest and bounded: no shrinking (it can take minutes); a failure prints its example.
 FUZZ = settings(
@@ -85,7 +85,7 @@ def state(app) -> State:
         counts=row_counts(),
         versions=dict(Submission.select(Submission.id, Submission.version).tuples()),
         evidence={sha for (sha,) in Evidence.select(Evidence.sha256).tuples()},
-        files={p.name for p in stored_files(app)},
+        files={p.name for p in swept_files(app)},
     )
 
 
@@ -115,8 +115,8 @@ def check_all_or_nothing(app, before: State, response, *, may_create_cycle=False
         assert delta["Cycle"] == 0 and delta["Assignment"] == 0
     unchanged = ("Rectification", "ResultSnapshot", "Unit", "User")
     assert all(delta[k] == 0 for k in unchanged), delta
-    # The store holds exactly the files of Evidence rows (and their thumbnails): a refused
-    # request leaves no file behind, not even a temp file.
+    # After a sweep the store holds exactly the files of Evidence rows (and their
+    # thumbnails): a refused request leaves nothing the sweep would not remove.
     orphans = {
         name
         for name in after.files - before.files

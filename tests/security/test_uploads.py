@@ -18,7 +18,7 @@ from assess.cycles.excel import TEMPLATE_COLUMNS
 from assess.cycles.models import Submission
 from assess.evidence.models import Evidence
 from tests.cycle_helpers import make_cycle, pdf_bytes, png_bytes, unit
-from tests.security.conftest import stored_files
+from tests.security.conftest import swept_files
 
 UNSUPPORTED = "不支持的文件类型"
 NOT_SAVED = "未保存"
@@ -112,7 +112,7 @@ def _assert_nothing_stored(app, audits_before: int) -> None:
     assert not Submission.select().exists(), "the value was saved with a refused file"
     assert not Evidence.select().exists()
     assert AuditEntry.select().count() == audits_before
-    assert stored_files(app) == [], "a refused upload left files in the store"
+    assert swept_files(app) == [], "a refused upload left files the sweep keeps"
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
