@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.cycle_helpers import png_bytes, printed_pdf_bytes
-from tests.e2e.ui import download, expect_flash
+from tests.e2e.ui import create_cycle, download, expect_flash
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scenario]
 
@@ -63,16 +63,7 @@ class Clicks:
 
 def test_admin_creates_and_opens_the_cycle(act, story):
     page = act("admin")
-    page.goto("/cycles/new")
-    page.get_by_label("考核年度", exact=True).fill("2027")
-    page.get_by_label("周期名称", exact=True).fill(CYCLE)
-    page.locator("input[type=file][name=upload]").set_input_files(str(SET_PATH))
-    page.get_by_label("自评截止日期", exact=True).fill("2099-12-31")
-    page.get_by_role("button", name="创建（草稿）").click()
-    expect_flash(page, "已创建考核周期")
-    page.get_by_role("button", name="转为：自评填报中").click()
-    expect_flash(page, "考核周期已转为：自评填报中")
-    story["cycle"] = page.url
+    story["cycle"] = create_cycle(page, CYCLE, year="2027", set_file=SET_PATH)
 
 
 @pytest.mark.parametrize("reporter", list(UNITS))

@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 
 from assess.core.formatting import local_today
 from tests.cycle_helpers import SET_PATH
-from tests.e2e.ui import confirm_and_publish, expect_flash
+from tests.e2e.ui import confirm_and_publish, create_cycle, expect_flash
 from tests.e2e.ui import shoot as ui_shoot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scenario]
@@ -43,16 +43,8 @@ def shoot(page: Page, name: str) -> None:
 
 def test_office_creates_and_opens_a_cycle(act, story):
     page = act("admin")
-    page.goto("/cycles/new")
-    page.get_by_label("考核年度", exact=True).fill("2027")
-    page.get_by_label("周期名称", exact=True).fill(CYCLE)
-    page.locator("input[type=file][name=upload]").set_input_files(str(SET_PATH))
-    page.get_by_label("自评截止日期", exact=True).fill((TODAY + timedelta(days=10)).isoformat())
-    page.get_by_role("button", name="创建（草稿）").click()
-    expect_flash(page, "已创建考核周期")
-    story["cycle"] = page.url
-    page.get_by_role("button", name="转为：自评填报中").click()
-    expect_flash(page, "考核周期已转为：自评填报中")
+    due = (TODAY + timedelta(days=10)).isoformat()
+    story["cycle"] = create_cycle(page, CYCLE, year="2027", set_file=SET_PATH, due=due)
 
 
 def test_office_closes_the_self_report_early_with_a_reason(act, story):

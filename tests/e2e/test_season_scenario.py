@@ -29,7 +29,7 @@ from playwright.sync_api import Page, expect
 
 from assess.demo.units import DEMO_PASSWORD
 from tests.cycle_helpers import SET_PATH, fill_template, png_bytes
-from tests.e2e.ui import expect_flash
+from tests.e2e.ui import create_cycle, expect_flash
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scenario]
 
@@ -87,25 +87,12 @@ def upload_template(page: Page, wb, name: str = "二七区自评.xlsx") -> None:
     page.get_by_role("button", name="上传填好的模板").click()
 
 
-def create_and_open(page: Page, name: str, set_file: Path) -> str:
-    page.goto("/cycles/new")
-    page.get_by_label("考核年度", exact=True).fill("2026")
-    page.get_by_label("周期名称", exact=True).fill(name)
-    page.locator("input[type=file][name=upload]").set_input_files(str(set_file))
-    page.get_by_label("自评截止日期", exact=True).fill("2099-12-31")
-    page.get_by_role("button", name="创建（草稿）").click()
-    expect_flash(page, "已创建考核周期")
-    page.get_by_role("button", name="转为：自评填报中").click()
-    expect_flash(page, "考核周期已转为：自评填报中")
-    return page.url
-
-
 def test_office_opens_two_cycles(act, story, tmp_path):
     page = act("admin")
-    story["cycle"] = create_and_open(page, CYCLE, SET_PATH)
+    story["cycle"] = create_cycle(page, CYCLE, set_file=SET_PATH)
     county_set = tmp_path / "county-only.yaml"
     county_set.write_text(COUNTY_ONLY_SET, encoding="utf-8")
-    story["county_only"] = create_and_open(page, COUNTY_ONLY, county_set)
+    story["county_only"] = create_cycle(page, COUNTY_ONLY, set_file=county_set)
 
 
 def test_department_sees_only_the_cycle_that_assesses_it(act, story):

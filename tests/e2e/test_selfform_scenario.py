@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.cycle_helpers import pdf_bytes
-from tests.e2e.ui import expect_flash
+from tests.e2e.ui import create_cycle, expect_flash
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scenario]
 
@@ -83,16 +83,7 @@ def item(page: Page, code: str):
 
 def test_admin_opens_a_cycle_on_the_2012_county_set(act, story):
     page = act("admin")
-    page.goto("/cycles/new")
-    page.get_by_label("考核年度", exact=True).fill("2027")
-    page.get_by_label("周期名称", exact=True).fill(CYCLE)
-    page.get_by_label("选用内置指标体系", exact=True).select_option("zz-2012-county")
-    page.get_by_label("自评截止日期", exact=True).fill("2099-12-31")
-    page.get_by_role("button", name="创建（草稿）").click()
-    expect_flash(page, "已创建考核周期")
-    page.get_by_role("button", name="转为：自评填报中").click()
-    expect_flash(page, "考核周期已转为：自评填报中")
-    story["cycle"] = page.url
+    story["cycle"] = create_cycle(page, CYCLE, year="2027", shipped="zz-2012-county")
 
 
 def test_unit_page_is_one_form(act, story, nojs):
