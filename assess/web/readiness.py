@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import peewee
 from flask import current_app, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 
@@ -115,11 +116,16 @@ def database_problem(config: Mapping[str, object]) -> Problem:
 
 def schema_problem(config: Mapping[str, object]) -> Problem:
     """The database's schema is this code's (the schema guard refuses pages otherwise)."""
-    database.connect(reuse_if_open=True)
     try:
-        problem = migrations.schema_problem()
-    finally:
-        database.close()
+        database.connect(reuse_if_open=True)
+        try:
+            problem = migrations.schema_problem()
+        finally:
+            database.close()
+    except (peewee.DatabaseError, peewee.InterfaceError):
+        # Unreachable or unreadable: the database check logs why; a monitor polling a down database
+        # should not fill the log with a traceback per poll.
+        return _l("数据库无法连接")
     if problem:
         log.error("readiness: %s", problem)
         return _l("数据库结构与程序版本不一致")
