@@ -13,7 +13,16 @@ from assess import ROOT
 from assess.core import audit, db
 from assess.core.secret_key import audit_key, instance_secret, required_key
 from assess.core.settings import defaults_from_env
-from assess.web import errors, guard, i18n, navigation, schema_guard, security
+from assess.web import (
+    errors,
+    guard,
+    i18n,
+    navigation,
+    readiness,
+    request_log,
+    schema_guard,
+    security,
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -51,6 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    request_log.init_app(app)  # first: every request has its id before anything can fail
+    readiness.init_app(app)  # the health endpoints answer before the database is touched
     db.init_app(app)
     audit.bind_key(app.config["AUDIT_KEY"])
     schema_guard.init_app(app)  # before anything reads a table

@@ -253,20 +253,18 @@ def audit_verify(app, count: int | None) -> None:
     )
 
 
-@main.command(help=_("启动开发服务器"))
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    from werkzeug.serving import WSGIRequestHandler
-
+@main.command(help=_("启动 Web 服务器（gunicorn；--dev 为自动重载的开发服务器）"))
+@click.option("--host", default="127.0.0.1", show_default=True, help=_("监听地址"))
+@click.option("--port", default=5000, show_default=True, type=int, help=_("监听端口"))
+@click.option("--workers", type=int, default=None, help=_("工作进程数（默认 WEB_WORKERS）"))
+@click.option("--threads", type=int, default=None, help=_("每个进程的线程数（默认 WEB_THREADS）"))
+@click.option("--dev", is_flag=True, help=_("开发服务器：单进程，源代码改动后自动重启"))
+def serve(host: str, port: int, workers: int | None, threads: int | None, dev: bool) -> None:
     from assess import create_app
+    from assess.cli import server
     from assess.core.db import DatabaseURLError
     from assess.core.secret_key import ConfigurationError
-
-    class QuietServerHeader(WSGIRequestHandler):
-        # The Server header names no software or version an attacker could look up.
-        def version_string(self) -> str:
-            return "Assess"
+    from assess.web.schema_guard import schema_problem_at_start
 
     try:
         app = create_app()
@@ -274,12 +272,24 @@ def serve(host: str, port: int) -> None:
         _fail(_("DATABASE_URL 无法识别：%(err)s", err=exc))
     except ConfigurationError as exc:
         _fail(str(exc))
-    from assess.web.schema_guard import schema_problem_at_start
-
-    problem = schema_problem_at_start(app)
+    try:
+        problem = schema_problem_at_start(app)
+    except peewee.OperationalError as exc:
+        _fail(_("无法连接数据库：%(err)s", err=str(exc).strip()))
     if problem:
         _fail(problem)
-    app.run(host=host, port=port, debug=False, threaded=True, request_handler=QuietServerHeader)
+    if dev:
+        server.run_development(app, host, port)
+        return
+    options = server.gunicorn_options(
+        host,
+        port,
+        workers or int(app.config["WEB_WORKERS"]),
+        threads or int(app.config["WEB_THREADS"]),
+        int(app.config["WEB_TIMEOUT"]),
+    )
+    # Each worker builds its own app after the fork; this one only checked the schema.
+    server.run_gunicorn(create_app, options)
 
 
 @main.command(help=_("生成督查报告 PDF：指定单位或全部单位"))

@@ -92,6 +92,23 @@ SETTINGS: tuple[Setting, ...] = (
         "X-Forwarded-For only through that many proxies; 0 trusts no header.",
     ),
     Setting(
+        "WEB_WORKERS",
+        2,
+        "Worker processes of assess serve (gunicorn): about one per CPU core of the server.",
+    ),
+    Setting(
+        "WEB_THREADS",
+        4,
+        "Threads per worker process of assess serve: requests one process serves at once "
+        "while others wait on the database or the disk.",
+    ),
+    Setting(
+        "WEB_TIMEOUT",
+        120,
+        "Seconds a worker may spend on one request before gunicorn restarts it (a large "
+        "report or workbook takes seconds, never minutes).",
+    ),
+    Setting(
         "MAX_UPLOAD_MB",
         20,
         "Largest evidence file accepted, in MiB (佐证材料大小上限).",

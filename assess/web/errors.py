@@ -20,6 +20,8 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
+from assess.web import request_log
+
 DATABASE_UNAVAILABLE = 503
 DISK_FULL = 507
 
@@ -35,7 +37,8 @@ _PG_DISK_FULL = "53100"
 _LAST_RESORT = (
     '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
     "<title>{code} · 督查考核评分系统</title></head><body>"
-    '<h1>{code} · {title}</h1><p>{message}</p><p><a href="/">返回首页</a></p></body></html>'
+    '<h1>{code} · {title}</h1><p>{message}</p>{reference}<p><a href="/">返回首页</a></p>'
+    "</body></html>"
 )
 
 
@@ -116,14 +119,23 @@ def render_error(code: int, detail: str | None = None, *, bare: bool = False):
         return _render(code, detail, bare=True)
     except Exception:
         title, message = _titles_zh().get(code, _titles_zh()[500])
-        page = _LAST_RESORT.format(code=code, title=title, message=escape(detail or message))
+        request_id = request_log.current_id()
+        reference = f"<p>请求编号：{escape(request_id)}</p>" if request_id else ""
+        page = _LAST_RESORT.format(
+            code=code, title=title, message=escape(detail or message), reference=reference
+        )
         return page, code, {"Content-Type": "text/html; charset=utf-8"}
 
 
 def _render(code: int, detail: str | None, *, bare: bool):
     title, message = _titles().get(code, (_("出错了"), ""))
     page = render_template(
-        "web/error.html", code=code, title=title, message=detail or message, bare=bare
+        "web/error.html",
+        code=code,
+        title=title,
+        message=detail or message,
+        bare=bare,
+        request_id=request_log.current_id(),
     )
     return page, code
 
@@ -146,13 +158,19 @@ def init_app(app) -> None:
     def _unexpected(exc):
         code = outage_code(exc)
         if code is None:
-            app.logger.exception("unhandled error on %s %s", request.method, request.path)
+            app.logger.exception(
+                "unhandled error on %s %s (request %s)",
+                request.method,
+                request.path,
+                request_log.current_id(),
+            )
             return render_error(500)
         app.logger.error(
-            "%s on %s %s: %s",
+            "%s on %s %s (request %s): %s",
             "disk full" if code == DISK_FULL else "database unavailable",
             request.method,
             request.path,
+            request_log.current_id(),
             exc,
         )
         return render_error(code, bare=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from assess.core.db import database
 from assess.core.policy import allow, public
+from assess.web import readiness
 from assess.web.i18n import LANGUAGES
 
 bp = Blueprint("main", __name__)
@@ -21,9 +21,15 @@ def home():
 @bp.route("/health")
 @public
 def health():
-    """Liveness and database reachability, for monitoring and the page benchmark."""
-    database.execute_sql("SELECT 1")
-    return jsonify(status="ok")
+    """Liveness (the process answers), for supervisors and the page benchmark."""
+    return readiness.alive()
+
+
+@bp.route("/health/ready")
+@public
+def health_ready():
+    """Readiness: the database, the evidence store (and what else is registered) work."""
+    return readiness.ready()
 
 
 @bp.route("/lang/<code>", methods=["POST"])

@@ -48,6 +48,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     # main, auth, units
     "main.home": EVERYONE,
     "main.health": PUBLIC,
+    "main.health_ready": PUBLIC,
     "main.set_language": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": EVERYONE,
