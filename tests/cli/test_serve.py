@@ -93,6 +93,9 @@ def gunicorn(app, tmp_path):
 
 def test_gunicorn_with_two_workers_answers_and_logs_each_request_once(gunicorn):
     server, port, log = gunicorn
+    deadline = time.monotonic() + 30  # the first worker answers before the second has forked
+    while len(_children(server.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert len(_children(server.pid)) == 2  # WEB_WORKERS
     sent = []
     for path in ("/health", "/health/ready", "/auth/login", "/no-such-page") * 3:
