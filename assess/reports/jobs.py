@@ -11,6 +11,7 @@ do nothing.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -134,6 +135,16 @@ def _fail(job_id: str, reason: str) -> None:
     Job.update(state=JobState.FAILED, error=reason, finished_at=utcnow()).where(
         Job.id == job_id, Job.state.in_(UNFINISHED_JOB_STATES)
     ).execute()
+
+
+@huey.on_startup()
+def warm_up_worker() -> None:
+    """Load WeasyPrint, the fonts and matplotlib once per worker, before its first report. A
+    failure here (fonts missing) is left for each report to raise with its message."""
+    from assess.reports import render
+
+    with contextlib.suppress(Exception):
+        render.warm_up()
 
 
 @huey.task()
