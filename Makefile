@@ -20,7 +20,10 @@ run: system-run $(STAMP) translations-compile
 	  $(VENV)/bin/assess init && $(VENV)/bin/assess demo --logins; \
 	fi
 	@echo "Assess: http://$(HOST):$(PORT)"
-	$(VENV)/bin/assess serve --host $(HOST) --port $(PORT)
+	@# One queue worker beside the server, stopped when the server stops.
+	@$(VENV)/bin/assess worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	  $(VENV)/bin/assess serve --host $(HOST) --port $(PORT)
 
 # Every test on SQLite, then every database test again on a real PostgreSQL server.
 test: system-test $(STAMP) translations-compile

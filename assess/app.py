@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from assess import ROOT
-from assess.core import audit, db
+from assess.core import audit, db, queue
 from assess.core.secret_key import audit_key, instance_secret, required_key
 from assess.core.settings import defaults_from_env
 from assess.web import (
@@ -64,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     readiness.init_app(app)  # the health endpoints answer before the database is touched
     db.init_app(app)
     audit.bind_key(app.config["AUDIT_KEY"])
+    queue.init_app(app)
     schema_guard.init_app(app)  # before anything reads a table
     i18n.init_app(app)
     security.init_app(app)

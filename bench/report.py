@@ -1,21 +1,26 @@
 """Benchmark the PDF reports (SPEC §7): one unit report, then a batch on 1 and 2 workers.
 
-    .venv/bin/python bench/report.py [--quick] [--reports M]
+    .venv/bin/python bench/report.py [--quick]
 
 Prints, as plain numbers:
     report.pages               pages of one unit report (60 indicators, 2 charts)
     report.seconds_per_report  wall time of that report, warm, median of the runs
     report.bytes_per_report    size of that report
-    report.batch_reports       M, the reports in each batch (200 of them like that one;
-                               --quick: 4 reports of 20 indicators, to check it runs)
-    report.speedup_2_workers   batch time on 1 worker ÷ batch time on 2 workers
+    report.batch_reports       M, the reports in each batch: every county and department
+                               of a published cycle over the demo's units (--quick: 4)
+    report.speedup_2_workers   time of that batch through the task queue on 1 worker
+                               process ÷ on 2 (`assess worker --workers N`, the default
+                               SqliteHuey queue, from enqueueing to the zip in the store)
 Progress goes to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +31,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from assess.reports import render
-from assess.reports.batch import ReportJob, render_batch
 from tests.reports import sample_reports
 
 
@@ -38,35 +42,84 @@ def page_count(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def batch_jobs(count: int, indicators: int) -> list[ReportJob]:
-    """``count`` different unit reports: the 16 sample counties over successive seeds."""
-    units = len(sample_reports.COUNTIES)
-    return [
-        ReportJob(
-            sample_reports.sample_unit_report(
-                i % units, seed=2011 + i // units, indicator_count=indicators
-            ),
-            f"report-{i:04d}.pdf",
-        )
-        for i in range(count)
-    ]
+def published_instance(folder: Path, quick: bool):
+    """An app over a fresh SQLite instance in ``folder``: the demo's units and a published
+    cycle over its counties and departments (``quick``: four counties). Returns (app, cycle)."""
+    from assess import create_app
+    from assess.accounts.models import User
+    from assess.core.db import database
+    from assess.cycles import publishing
+    from assess.demo import units as demo_data
+    from assess.ops import migrations
+    from assess.units.models import Unit
+    from tests.cycle_helpers import make_cycle
+
+    app = create_app({"ASSESS_INSTANCE": str(folder), "DATABASE_URL": ""})
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        migrations.upgrade()
+        demo_data.load_demo(extensions=False)
+        if quick:
+            counties = Unit.select(Unit.code).where(Unit.kind == "county").order_by(Unit.code)
+            keep = [u.code for u in counties.limit(4)]
+            Unit.update(active=False).where(
+                Unit.kind.in_(["county", "department"]), Unit.code.not_in(keep)
+            ).execute()
+        cycle = make_cycle("review")
+        publishing.publish(cycle, User.get(User.username == "admin"))
+        database.close()
+    return app, cycle
 
 
-def timed_batch(jobs: list[ReportJob], workers: int) -> float:
-    with tempfile.TemporaryDirectory(prefix="assess-bench-") as out:
-        start = time.perf_counter()
-        render_batch(jobs, out, workers=workers)
-        return time.perf_counter() - start
+def queued_batch(app, cycle, workers: int) -> tuple[int, float]:
+    """Enqueue a batch of ``cycle``'s reports, run `assess worker --workers N` until the
+    job is done; returns (reports, seconds from enqueueing to done)."""
+    from assess.accounts.models import User
+    from assess.core.db import database
+    from assess.core.enums import JobState
+    from assess.reports import jobs
+    from assess.reports.models import Job
+
+    env = os.environ | {
+        "ASSESS_INSTANCE": app.config["ASSESS_INSTANCE"],
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [sys.executable, "-c", "from assess.cli.main import main; main()", "worker"]
+    log = open(Path(app.config["ASSESS_INSTANCE"]) / "worker.log", "ab")  # noqa: SIM115
+    worker = subprocess.Popen(
+        command + ["--workers", str(workers)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            start = time.perf_counter()
+            job_id = jobs.start_batch(cycle, User.get(User.username == "admin"))
+            while True:
+                job = Job.get_by_id(job_id)
+                if job.state in (JobState.DONE, JobState.FAILED):
+                    break
+                time.sleep(0.05)
+            seconds = time.perf_counter() - start
+            database.close()
+        if job.state != JobState.DONE or job.failure_list():
+            raise SystemExit(f"batch failed: {job.error} {job.failure_list()}")
+        return job.total, seconds
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(60)
+        log.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small run for the test suite")
-    parser.add_argument("--reports", type=int, help="reports per batch (default 200, quick 4)")
     args = parser.parse_args(argv)
-    count = args.reports or (4 if args.quick else 200)
     runs = 1 if args.quick else 5
-    batch_indicators = 20 if args.quick else len(sample_reports.INDICATORS)
 
     data = sample_reports.sample_unit_report(0)
     render.warm_up()
@@ -83,11 +136,12 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
 
-    jobs = batch_jobs(count, batch_indicators)
-    one = timed_batch(jobs, 1)
-    print(f"batch of {count} on 1 worker: {one:.1f} s", file=sys.stderr)
-    two = timed_batch(jobs, 2)
-    print(f"batch of {count} on 2 workers: {two:.1f} s", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="assess-bench-") as folder:
+        app, cycle = published_instance(Path(folder), args.quick)
+        count, one = queued_batch(app, cycle, 1)
+        print(f"batch of {count} on 1 worker: {one:.1f} s", file=sys.stderr)
+        _count, two = queued_batch(app, cycle, 2)
+        print(f"batch of {count} on 2 workers: {two:.1f} s", file=sys.stderr)
 
     print(f"report.pages: {page_count(pdf)}")
     print(f"report.seconds_per_report: {statistics.median(times):.3f}")

@@ -11,9 +11,10 @@ RUN_PKGS=(
   fonts-noto-cjk fonts-wqy-microhei fonts-wqy-zenhei
   poppler-utils
 )
-# What the test suite adds: a real PostgreSQL server, Debian's Chromium for Playwright, and
+# What the test suite adds: a real PostgreSQL server, Redis (the queue on RedisHuey),
+# Debian's Chromium for Playwright, and
 # npm for axe-core (scripts/install-axe.sh), unless a Node.js with npm is already there.
-TEST_PKGS=(postgresql chromium)
+TEST_PKGS=(postgresql chromium redis-server)
 
 mode=${1:-run}
 pkgs=("${RUN_PKGS[@]}")

@@ -292,6 +292,38 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, dev: b
     server.run_gunicorn(create_app, options)
 
 
+# The modules that declare queue tasks: the worker imports them so that it knows every task.
+TASK_MODULES = ("assess.reports.jobs",)
+
+
+@main.command(help=_("运行任务队列的处理进程（批量生成报告等后台任务）"))
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help=_("并行处理的进程数（默认取 QUEUE_WORKERS）"),
+)
+def worker(workers: int | None) -> None:
+    import importlib
+    import logging
+
+    from assess import create_app
+    from assess.core import queue
+    from assess.core.db import DatabaseURLError
+    from assess.core.secret_key import ConfigurationError
+
+    try:
+        app = create_app()
+    except (DatabaseURLError, queue.QueueURLError) as exc:
+        _fail(_("设置无法识别：%(err)s", err=exc))
+    except ConfigurationError as exc:
+        _fail(str(exc))
+    for name in TASK_MODULES:
+        importlib.import_module(name)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    queue.consumer(workers or int(app.config["QUEUE_WORKERS"])).run()
+
+
 @main.command(help=_("生成督查报告 PDF：指定单位或全部单位"))
 @click.option("--cycle", "cycle_ref", required=True, help=_("考核年度（或周期编号）"))
 @click.option("--unit", "unit_code", default=None, help=_("单位编码"))

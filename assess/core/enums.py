@@ -1,8 +1,7 @@
 """The vocabulary of stored codes: roles, unit kinds and every state a record moves through.
 
-Each enum's values are exactly the strings the database (and the report jobs' JSON files)
-store, so a column read back as a plain ``str`` compares equal to its member and no schema
-changes. Groups of states the code checks together are module-level frozensets beside
+Each enum's values are exactly the strings the database stores, so a column read back as
+a plain ``str`` compares equal to its member and no schema changes. Groups of states the code checks together are module-level frozensets beside
 their enum (an enum class cannot carry non-member attributes cleanly). Labels people read
 are in ``assess.core.labels``.
 """
@@ -154,11 +153,16 @@ class ReviewSheetState(StrEnum):
 
 
 class JobState(StrEnum):
-    """A background batch of reports (批量生成), as its progress file records it."""
+    """A background job on the task queue (后台任务), e.g. a batch of reports (批量生成)."""
 
+    QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+
+# A job still waiting for, or held by, a worker: the page refreshes, nothing to download yet.
+UNFINISHED_JOB_STATES = frozenset({JobState.QUEUED, JobState.RUNNING})
 
 
 ALL_ENUMS: tuple[type[StrEnum], ...] = (

@@ -93,6 +93,7 @@ REVIEW_SHEET_STATE_LABELS = {
     ReviewSheetState.SUBMITTED: _l("已提交"),
 }
 JOB_STATE_LABELS = {
+    JobState.QUEUED: _l("排队中"),
     JobState.RUNNING: _l("生成中"),
     JobState.DONE: _l("已生成"),
     JobState.FAILED: _l("生成失败"),

@@ -133,6 +133,32 @@ SETTINGS: tuple[Setting, ...] = (
         "lowest total, without names.",
     ),
     Setting(
+        "QUEUE_URL",
+        "",
+        "The task queue (huey) that runs background jobs. Empty: a SqliteHuey file "
+        "<instance>/queue.db, no server needed. postgresql://user:pass@host:port/db: "
+        "PostgresHuey (tables huey_*, e.g. on the app's own PostgreSQL); redis://host:port/N: "
+        "RedisHuey. Every server and worker of one instance must share it.",
+    ),
+    Setting(
+        "QUEUE_WORKERS",
+        2,
+        "Worker processes of `assess worker` (each renders one report at a time).",
+    ),
+    Setting(
+        "QUEUE_IMMEDIATE",
+        False,
+        "Run queued tasks at once inside the caller (huey's immediate mode): for tests "
+        "that are not about the queue; never in production.",
+    ),
+    Setting(
+        "JOB_HEARTBEAT_SECONDS",
+        300,
+        "A running job whose worker has written no sign of life for this long is shown as "
+        "failed (its worker died) and can be started again. Keep it far above the time of "
+        "one report.",
+    ),
+    Setting(
         "ISSUING_OFFICE",
         "郑州市流动人口基本公共服务均等化工作领导小组办公室",
         "Issuing office printed on report covers.",

@@ -14,6 +14,7 @@ from assess.cycles.models import (
     UnitResultRecord,
 )
 from assess.evidence.models import Evidence
+from assess.reports.models import Job
 from assess.units.models import Unit
 
 FOUNDATION_MODELS = (Unit, User, LoginThrottle, Cycle, AuditEntry, AuditHead)
@@ -27,6 +28,7 @@ CYCLE_MODELS = (
     ResultSnapshot,
     UnitResultRecord,
     DeadlineExtension,
+    Job,
 )
 
 

@@ -1,101 +1,62 @@
-"""Batch generation of every unit's report in the background, with progress on disk.
+"""Batch generation of every unit's report on the task queue (批量生成), state in ``job``.
 
-The job's state lives in ``<instance>/reports/jobs/<id>.json`` (written atomically), so any
-web worker can show its progress bar; the renderer's worker processes do the PDF work. The
-instance folder, the issuing office and the app (whose context the thread needs for
-translations) are arguments: this module never looks for a current app.
+``start_batch`` records the job and enqueues one task per unit report; any worker
+(``assess worker``, on any machine sharing ``QUEUE_URL``) renders one report, stores it in
+the object store and counts it on the job row; the task that counts the last one enqueues
+the zipping. Every server reads the same row (:func:`read_job`), and a running job whose
+workers have written nothing for ``JOB_HEARTBEAT_SECONDS`` is recorded as failed (its worker
+died) so that it can be started again as a new job: tasks of a failed job still queued
+do nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import os
+import logging
 import re
-import threading
-import time
+import tempfile
 import uuid
-from pathlib import Path
+import zipfile
+from datetime import timedelta
 
 from flask_babel import gettext as _
 
-from assess.core.db import database
-from assess.core.enums import JobState
+from assess.core import audit
+from assess.core.db import database, locked
+from assess.core.enums import UNFINISHED_JOB_STATES, JobState
+from assess.core.models import utcnow
+from assess.core.queue import huey, task_context
 from assess.cycles.models import Cycle, UnitResultRecord
 from assess.cycles.publishing import current_snapshot
-from assess.reports.batch import (
-    MANIFEST_NAME,
-    BatchRenderError,
-    ReportJob,
-    render_batch,
-    zip_reports,
-)
+from assess.evidence import objects
+from assess.reports.batch import MANIFEST_NAME, ReportJob, failure_manifest
 from assess.reports.content import unit_report
+from assess.reports.models import Job
 from assess.units.models import Unit
 
+log = logging.getLogger(__name__)
+
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+REPORT_BATCH = "report_batch"
 
 
-def jobs_dir(instance: str | Path) -> Path:
-    """``<instance>/reports/jobs``, created when missing."""
-    path = Path(instance) / "reports" / "jobs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def report_units(cycle: Cycle) -> list[Unit]:
+    """The units of the cycle's current snapshot, in the tree's order."""
+    snapshot = current_snapshot(cycle)
+    if snapshot is None:
+        return []
+    return list(
+        Unit.select()
+        .join(UnitResultRecord, on=(UnitResultRecord.unit == Unit.id))
+        .where(UnitResultRecord.snapshot == snapshot)
+        .order_by(Unit.sort_order, Unit.code)
+    )
 
 
-# A running job writes its state at every finished report; one report takes seconds, so a
-# job silent for this long has lost its worker even if a process with its PID is alive.
-STALE_AFTER_SECONDS = 600
-
-
-def _write_state(path: Path, state: dict) -> None:
-    state["heartbeat"] = time.time()  # the worker's sign of life, read by ``read_state``
-    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def read_state(job_id: str, instance: str | Path, now: float | None = None) -> dict | None:
-    """The job's state, or None for an unknown id. A running job whose worker is gone (its
-    process has died, or it has not written for ``STALE_AFTER_SECONDS``) is returned, and
-    recorded, as failed with the reason, so it can be restarted."""
-    if not JOB_ID.match(job_id):
-        return None
-    path = jobs_dir(instance) / f"{job_id}.json"
-    if not path.exists():
-        return None
-    state = json.loads(path.read_text(encoding="utf-8"))
-    if state["state"] == JobState.RUNNING:
-        reason = _worker_gone(state, time.time() if now is None else now)
-        if reason:
-            state["state"], state["error"] = JobState.FAILED, reason
-            _write_state(path, state)
-    return state
-
-
-def _worker_gone(state: dict, now: float) -> str | None:
-    """Why the worker of a running job is gone, or None while it lives."""
-    pid = state.get("pid")
-    if pid and not _process_alive(pid):
-        return _("生成中断：生成报告的进程已退出，请重新生成。")
-    if now - state.get("heartbeat", now) > STALE_AFTER_SECONDS:
-        return _("生成中断：已超过 %(m)s 分钟没有进展，请重新生成。", m=STALE_AFTER_SECONDS // 60)
-    return None
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, under another user
-        return True
-    return True
-
-
-def zip_path(job_id: str, instance: str | Path) -> Path | None:
-    if not JOB_ID.match(job_id):
-        return None
-    return jobs_dir(instance) / f"{job_id}.zip"
+def report_filename(cycle: Cycle, unit: Unit) -> str:
+    return f"{cycle.year}-{unit.code}.pdf"
 
 
 def report_jobs(
@@ -103,93 +64,165 @@ def report_jobs(
 ) -> list[ReportJob]:
     """One job per published unit of the cycle (or of ``units``), named by unit code, each
     report issued by ``office``, naming its peers only with ``show_peers``."""
-    snapshot = current_snapshot(cycle)
-    if snapshot is None:
-        return []
-    query = (
-        Unit.select()
-        .join(UnitResultRecord, on=(UnitResultRecord.unit == Unit.id))
-        .where(UnitResultRecord.snapshot == snapshot)
-        .order_by(Unit.sort_order, Unit.code)
-    )
-    chosen = units if units is not None else list(query)
     jobs = []
-    for unit in chosen:
+    for unit in units if units is not None else report_units(cycle):
         data = unit_report(cycle, unit, office, show_peers=show_peers)
         if data is not None:
-            jobs.append(ReportJob(data, f"{cycle.year}-{unit.code}.pdf"))
+            jobs.append(ReportJob(data, report_filename(cycle, unit)))
     return jobs
 
 
-def start_batch(cycle: Cycle, app, workers: int = 2) -> str:
-    """Start rendering every unit report of ``cycle`` in a background thread; return the id.
+def part_key(job_id: str, filename: str) -> str:
+    return f"reports/jobs/{job_id}/{filename}"
 
-    ``app`` is the Flask app itself (not a proxy): the thread outlives the request, and reads
-    the instance folder and the issuing office from its config."""
+
+def zip_key(job_id: str) -> str:
+    return f"reports/jobs/{job_id}.zip"
+
+
+def start_batch(cycle: Cycle, actor) -> str:
+    """Record a batch of every unit report of ``cycle`` and put it on the queue; return
+    the job's id. The job row and its audit entry are committed before any task is
+    enqueued, so a worker never meets a job that is not there."""
+    units = report_units(cycle)
     job_id = uuid.uuid4().hex
-    state_path = jobs_dir(app.config["ASSESS_INSTANCE"]) / f"{job_id}.json"
-    state = {
-        "cycle": cycle.id,
-        "title": cycle.title,
-        "total": 0,
-        "done": 0,
-        "state": JobState.RUNNING,
-        "error": "",
-        "pid": os.getpid(),  # the thread runs in this process: when it dies, so does the job
-    }
-    _write_state(state_path, state)
-    thread = threading.Thread(
-        target=_run,
-        args=(app, cycle.id, job_id, state, workers),
-        name=f"report-batch-{job_id[:8]}",
-        daemon=True,
-    )
-    thread.start()
+    with database.atomic():
+        Job.create(id=job_id, kind=REPORT_BATCH, cycle=cycle, total=len(units), created_by=actor)
+        audit.record(
+            "report.batch",
+            "job",
+            job_id,
+            after={"cycle": cycle.id, "reports": len(units)},
+            actor=actor,
+        )
+    try:
+        for unit in units:
+            render_part(job_id, unit.id)
+        if not units:
+            finish_batch(job_id)
+    except Exception as exc:
+        log.exception("report batch %s could not be queued", job_id)
+        _fail(job_id, _("无法加入任务队列：%(e)s", e=str(exc)))
     return job_id
 
 
-def _run(app, cycle_id: int, job_id: str, state: dict, workers: int) -> None:
-    folder = jobs_dir(app.config["ASSESS_INSTANCE"])
-    out = folder / job_id
-    state_path = folder / f"{job_id}.json"
-    try:
-        with app.app_context():
-            database.connect(reuse_if_open=True)
-            try:
-                jobs = report_jobs(
-                    Cycle.get_by_id(cycle_id),
-                    app.config["ISSUING_OFFICE"],
-                    show_peers=bool(app.config.get("UNITS_SEE_PEERS")),
+def read_job(job_id: str, heartbeat_seconds: int) -> Job | None:
+    """The job, or None for an unknown id. A running job with no sign of life from its
+    workers for ``heartbeat_seconds`` is recorded (and returned) as failed, with the reason."""
+    if not isinstance(job_id, str) or not JOB_ID.match(job_id):
+        return None
+    job = Job.get_or_none(Job.id == job_id)
+    if job is not None and job.state == JobState.RUNNING and _stale(job, heartbeat_seconds):
+        with database.atomic():
+            job = locked(Job, job_id)
+            if job.state == JobState.RUNNING and _stale(job, heartbeat_seconds):
+                job.state = JobState.FAILED
+                job.error = _(
+                    "生成中断：处理任务的进程已超过 %(s)s 秒没有进展（可能已退出），请重新生成。",
+                    s=heartbeat_seconds,
                 )
-            finally:
-                database.close()
-        state["total"] = len(jobs)
-        _write_state(state_path, state)
+                job.finished_at = utcnow()
+                job.save()
+    return job
 
-        def progress(done: int, total: int, _path) -> None:
-            state["done"] = done
-            _write_state(state_path, state)
 
+def _stale(job: Job, heartbeat_seconds: int) -> bool:
+    beat = job.heartbeat_at or job.started_at or job.created_at
+    return utcnow() - beat > timedelta(seconds=heartbeat_seconds)
+
+
+def _fail(job_id: str, reason: str) -> None:
+    Job.update(state=JobState.FAILED, error=reason, finished_at=utcnow()).where(
+        Job.id == job_id, Job.state.in_(UNFINISHED_JOB_STATES)
+    ).execute()
+
+
+@huey.on_startup()
+def warm_up_worker() -> None:
+    """Load WeasyPrint, the fonts and matplotlib once per worker, before its first report. A
+    failure here (fonts missing) is left for each report to raise with its message."""
+    from assess.reports import render
+
+    with contextlib.suppress(Exception):
+        render.warm_up()
+
+
+@huey.task()
+def render_part(job_id: str, unit_id: int) -> None:
+    """Render one unit's report of a batch into the object store and count it."""
+    from assess.reports.render import render_report
+
+    with task_context() as config:
+        # A job given up (failed, or restarted as another) has nothing more to do.
+        started = (
+            Job.update(state=JobState.RUNNING, heartbeat_at=utcnow())
+            .where(Job.id == job_id, Job.state.in_(UNFINISHED_JOB_STATES))
+            .execute()
+        )
+        if not started:
+            return
+        Job.update(started_at=utcnow()).where(Job.id == job_id, Job.started_at.is_null()).execute()
+        job = Job.get_by_id(job_id)
+        unit = Unit.get_by_id(unit_id)
+        filename = report_filename(job.cycle, unit)
+        failure = None
         try:
-            paths, failures = render_batch(jobs, out, workers=workers, progress=progress), []
-        except BatchRenderError as exc:
-            # One unit's failure never sinks the batch: the others are delivered, and the
-            # failures are listed on the job page and in the zip.
-            app.logger.error("report batch %s: %s", job_id, exc.failures)
-            paths, failures = exc.written, exc.failures
-        state["written"] = len(paths)
-        state["failures"] = [list(failure) for failure in failures]
-        if failures:
-            state["manifest"] = MANIFEST_NAME
-        if paths or not failures:
-            zip_reports(paths, folder / f"{job_id}.zip", failures)
-            state["state"] = JobState.DONE
+            data = unit_report(
+                job.cycle,
+                unit,
+                config["ISSUING_OFFICE"],
+                show_peers=bool(config.get("UNITS_SEE_PEERS")),
+            )
+            if data is None:
+                raise LookupError(_("该单位没有已公布的结果"))
+            pdf = render_report(data)
+            objects.put(config, part_key(job_id, filename), io.BytesIO(pdf))
+        except Exception as exc:  # one report's failure never sinks the batch
+            log.exception("report batch %s: %s", job_id, filename)
+            failure = (filename, str(exc) or type(exc).__name__)
+        with database.atomic():
+            job = locked(Job, job_id)
+            if job.state != JobState.RUNNING:
+                return
+            job.done += 1
+            job.heartbeat_at = utcnow()
+            if failure:
+                job.failures = json.dumps(job.failure_list() + [failure], ensure_ascii=False)
+            else:
+                job.written = json.dumps(job.written_names() + [filename], ensure_ascii=False)
+            job.save()
+            last = job.done >= job.total
+    if last:
+        finish_batch(job_id)
+
+
+@huey.task()
+def finish_batch(job_id: str) -> None:
+    """Zip the parts of a batch whose reports are all counted into the object store."""
+    with task_context() as config:
+        job = Job.get_or_none(Job.id == job_id)
+        if job is None or job.state not in UNFINISHED_JOB_STATES:
+            return
+        names = sorted(job.written_names())
+        failures = sorted(job.failure_list())
+        if names or not failures:
+            with tempfile.TemporaryFile() as archive:
+                with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+                    for name in names:
+                        with objects.open_object(config, part_key(job_id, name)) as part:
+                            z.writestr(name, part.read())
+                    if failures:
+                        z.writestr(MANIFEST_NAME, failure_manifest(failures).encode("utf-8"))
+                archive.seek(0)
+                objects.put(config, zip_key(job_id), archive)
+            update = {"state": JobState.DONE, "result_key": zip_key(job_id)}
         else:
-            with app.app_context():
-                state["state"] = JobState.FAILED
-                state["error"] = _("%(n)s份报告均未能生成。", n=len(failures))
-    except Exception as exc:  # the thread must record any failure, or the page waits forever
-        app.logger.exception("report batch %s failed", job_id)
-        with app.app_context():
-            state["state"], state["error"] = JobState.FAILED, _("生成失败：%(e)s", e=str(exc))
-    _write_state(state_path, state)
+            update = {
+                "state": JobState.FAILED,
+                "error": _("%(n)s份报告均未能生成。", n=len(failures)),
+            }
+        Job.update(finished_at=utcnow(), heartbeat_at=utcnow(), **update).where(
+            Job.id == job_id, Job.state.in_(UNFINISHED_JOB_STATES)
+        ).execute()
+        for name in names:
+            objects.delete(config, part_key(job_id, name))

@@ -9,7 +9,9 @@ from flask_login import current_user
 from assess.core.enums import RESULT_CYCLE_STATES, JobState
 from assess.core.policy import allow
 from assess.cycles.models import Cycle
+from assess.evidence import objects
 from assess.reports import jobs
+from assess.reports.batch import MANIFEST_NAME
 from assess.reports.content import city_summary, unit_report
 from assess.reports.fonts import MissingFontError
 from assess.reports.render import render_city_summary, render_unit_report
@@ -74,41 +76,45 @@ def summary_pdf(cycle_id: int):
 @allow("reports.batch")
 def start_batch(cycle_id: int):
     cycle = _published(cycle_id)
-    job_id = jobs.start_batch(cycle, current_app._get_current_object())
+    job_id = jobs.start_batch(cycle, current_user._get_current_object())
     return redirect(url_for("reports.job", job_id=job_id))
+
+
+def _job(job_id: str):
+    job = jobs.read_job(job_id, int(current_app.config["JOB_HEARTBEAT_SECONDS"]))
+    if job is None or job.kind != jobs.REPORT_BATCH:
+        abort(404)
+    return job
 
 
 @bp.route("/jobs/<job_id>")
 @allow("reports.batch")
 def job(job_id: str):
-    state = jobs.read_state(job_id, current_app.config["ASSESS_INSTANCE"])
-    if state is None:
-        abort(404)
-    return render_template("reports/job.html", job_id=job_id, state=state)
+    return render_template("reports/job.html", job=_job(job_id), manifest=MANIFEST_NAME)
 
 
 @bp.route("/jobs/<job_id>/restart", methods=["POST"])
 @allow("reports.batch")
 def restart_job(job_id: str):
-    """A failed job (its worker gone, or a report refused) is started again as a new job."""
-    state = jobs.read_state(job_id, current_app.config["ASSESS_INSTANCE"])
-    if state is None or state["state"] != JobState.FAILED:
+    """A failed job (its worker gone, or every report refused) is started again as a new job."""
+    failed = _job(job_id)
+    if failed.state != JobState.FAILED:
         abort(404)
-    cycle = _published(state["cycle"])
-    new_id = jobs.start_batch(cycle, current_app._get_current_object())
+    cycle = _published(failed.cycle_id)
+    new_id = jobs.start_batch(cycle, current_user._get_current_object())
     return redirect(url_for("reports.job", job_id=new_id))
 
 
 @bp.route("/jobs/<job_id>/download")
 @allow("reports.batch")
 def job_download(job_id: str):
-    instance = current_app.config["ASSESS_INSTANCE"]
-    state, path = jobs.read_state(job_id, instance), jobs.zip_path(job_id, instance)
-    if state is None or state["state"] != JobState.DONE or path is None or not path.exists():
+    done = _job(job_id)
+    config = current_app.config
+    if done.state != JobState.DONE or not objects.exists(config, done.result_key):
         abort(404)
     return send_file(
-        path,
+        objects.open_object(config, done.result_key),
         mimetype="application/zip",
         as_attachment=True,
-        download_name=f"reports-{state['cycle']}.zip",
+        download_name=f"reports-{done.cycle_id}.zip",
     )

@@ -28,6 +28,7 @@ import peewee
 from flask import current_app, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 
+from assess.core import queue
 from assess.core.db import database
 from assess.evidence.storage import EvidenceStore
 from assess.ops import migrations
@@ -150,9 +151,20 @@ def store_problem(config: Mapping[str, object]) -> Problem:
     return None if same else _l("证据存储不可读写")
 
 
+def queue_problem(config: Mapping[str, object]) -> Problem:
+    """The task queue's storage (SQLite file, PostgreSQL or Redis) answers a count."""
+    try:
+        queue.huey.pending_count()
+    except Exception as exc:  # any driver's error: the queue is what is not ready
+        log.error("readiness: task queue not reachable: %s", exc)
+        return _l("任务队列无法连接")
+    return None
+
+
 register("database", database_problem)
 register("schema", schema_problem)
 register("store", store_problem)
+register("queue", queue_problem)
 
 
 # --- the endpoints ---------------------------------------------------------------------------

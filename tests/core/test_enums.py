@@ -50,7 +50,7 @@ STORED = {
     NominationState: ("submitted", "withdrawn"),
     RoundPhase: ("preparing", "nominating", "closed", "reviewing", "confirmed"),
     ReviewSheetState: ("assigned", "draft", "submitted"),
-    JobState: ("running", "done", "failed"),
+    JobState: ("queued", "running", "done", "failed"),
 }
 # (frozen migration class, column) -> the enum its values come from.
 MIGRATED_DEFAULTS = {

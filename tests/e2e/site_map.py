@@ -23,7 +23,8 @@ from assess.cycles import library, lifecycle
 from assess.cycles.models import Assignment, Cycle, Rectification, Submission
 from assess.nominations import entries, ranking_runs, rounds
 from assess.nominations.models import Nomination, NominationRound, RankingRun, ReviewSheet
-from assess.reports.jobs import jobs_dir
+from assess.reports.jobs import REPORT_BATCH
+from assess.reports.models import Job
 from assess.units.models import Unit
 from indicators import SETS_DIR
 
@@ -126,14 +127,19 @@ def _contexts(instance: Path) -> list[dict[str, object]]:
 
 
 def _finished_job(instance: Path) -> str:
-    """A report batch that has failed, as its progress file records it: its page is
-    visited without rendering sixteen PDFs on the test machine."""
+    """A report batch that has failed, as its job row records it: its page is visited
+    without rendering sixteen PDFs on the test machine."""
     job_id = "0" * 32
     published = Cycle.get(Cycle.state == CycleState.PUBLISHED)
-    state = {"cycle": published.id, "title": published.title, "total": 16, "done": 3}
-    state |= {"state": JobState.FAILED, "error": "浏览器测试：演示的失败批次", "pid": 0}
-    path = jobs_dir(instance) / f"{job_id}.json"
-    path.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+    Job.create(
+        id=job_id,
+        kind=REPORT_BATCH,
+        cycle=published,
+        state=JobState.FAILED,
+        total=16,
+        done=3,
+        error="浏览器测试：演示的失败批次",
+    )
     return job_id
 
 

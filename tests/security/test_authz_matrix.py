@@ -198,24 +198,30 @@ LAST = (
 
 @pytest.fixture
 def fast_reports(app, monkeypatch):
-    """Stand-ins for the slow work behind report routes (PDF rendering, batch threads), and a
+    """Stand-ins for the slow work behind report routes (PDF rendering, the queue), and a
     finished batch job for the job pages. The guard in front of them is what is tested."""
-    import json
+    import io
 
+    from assess.core.db import database
+    from assess.evidence import objects
     from assess.nominations import exports
     from assess.reports import jobs as report_jobs
     from assess.reports import views
+    from assess.reports.models import Job
 
     pdf = b"%PDF-1.4\n% stand-in\n%%EOF\n"
     for name in ("render_unit_report", "render_city_summary"):
         monkeypatch.setattr(views, name, lambda data: pdf, raising=False)
     monkeypatch.setattr(exports, "award_pdf", lambda award, with_scores=False: pdf)
     job_id = LITERALS["job_id"]
-    monkeypatch.setattr(report_jobs, "start_batch", lambda cycle, app, workers=2: job_id)
-    jobs = report_jobs.jobs_dir(app.config["ASSESS_INSTANCE"])
-    state = {"cycle": 1, "title": "t", "total": 1, "done": 1, "state": "done", "error": ""}
-    (jobs / f"{job_id}.json").write_text(json.dumps(state), encoding="utf-8")
-    (jobs / f"{job_id}.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    monkeypatch.setattr(report_jobs, "start_batch", lambda cycle, actor: job_id)
+    key = report_jobs.zip_key(job_id)
+    objects.put(app.config, key, io.BytesIO(b"PK\x05\x06" + b"\x00" * 18))
+    database.connect(reuse_if_open=True)
+    Job.create(
+        id=job_id, kind=report_jobs.REPORT_BATCH, state="done", total=1, done=1, result_key=key
+    )
+    database.close()
 
 
 def rules(app):

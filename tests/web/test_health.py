@@ -15,7 +15,7 @@ from assess.web import readiness
 from tests.conftest import PG_SERVER, make_app
 from tests.web.test_outages import own_postgres  # noqa: F401 (a fixture)
 
-READY = {"database": "ok", "schema": "ok", "store": "ok"}
+READY = {"database": "ok", "schema": "ok", "store": "ok", "queue": "ok"}
 
 
 def _ready(client):
@@ -64,6 +64,14 @@ def test_store_folder_not_usable_fails_ready(app, client):
     store.unlink()
     assert _ready(client)[0] == 200
     assert not any((store / "tmp").iterdir())  # the probe is cleaned up
+
+
+def test_unreachable_queue_fails_ready(tmp_path, database_url):
+    app = make_app(database_url, tmp_path, QUEUE_URL="redis://127.0.0.1:1/0")
+    status, body = _ready(app.test_client())
+    assert status == 503
+    assert body["checks"]["queue"] == "任务队列无法连接"
+    assert body["checks"]["database"] == "ok"
 
 
 def test_unreachable_database_names_no_secret(tmp_path):
