@@ -214,7 +214,7 @@ def _write_chunk(fh: BinaryIO, chunk: bytes) -> None:
     fh.write(chunk)
 
 
-def _fsync_directory(path: Path) -> None:
+def fsync_directory(path: Path) -> None:
     """Make a rename in ``path`` durable; a no-op where directories cannot be opened."""
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -225,6 +225,23 @@ def _fsync_directory(path: Path) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_atomically(
+    final: Path, tmp_dir: Path, write: Callable[[BinaryIO], None], suffix: str = ""
+) -> None:
+    """Write ``final`` through a synced temp file in ``tmp_dir`` (same file system) renamed
+    over it, so a reader sees the old file or the whole new one; nothing is left on error."""
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=tmp_dir)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, final)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
 
 
 class LocalBackend:
@@ -268,20 +285,11 @@ class LocalBackend:
             # Concurrent savers of the same bytes may both get here; each rename is
             # atomic and the contents are identical, so whichever lands last is fine.
             os.replace(tmp_path, final)
-            _fsync_directory(final.parent)
+            fsync_directory(final.parent)
         return thumb_path.is_file()
 
     def _place_thumbnail(self, thumbnail: bytes, final: Path) -> None:
-        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".png", dir=self.tmp)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                _write_chunk(fh, thumbnail)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp_name, final)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        write_atomically(final, self.tmp, lambda fh: _write_chunk(fh, thumbnail), ".png")
 
     def add(self, member: str, source: Path) -> None:
         """Move a restored file into place unless the member is there (same bytes)."""
@@ -292,7 +300,7 @@ class LocalBackend:
         with source.open("rb") as fh:
             os.fsync(fh.fileno())
         os.replace(source, final)
-        _fsync_directory(final.parent)
+        fsync_directory(final.parent)
 
     def members(self) -> list[tuple[str, float, int]]:
         """Every member as (name, modification time, size), sorted by name."""
