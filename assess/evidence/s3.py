@@ -33,7 +33,9 @@ from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+
+from assess.evidence.storage import StoreUnavailable
 
 EVIDENCE_PREFIX = "evidence/"
 OBJECTS_PREFIX = "objects/"
@@ -190,7 +192,14 @@ class S3Backend:
 
     def place(self, tmp_path: Path, member: str, thumbnail: bytes | None, thumb: str) -> bool:
         """Put an accepted upload (and its thumbnail) if absent, or restart the age of the
-        bytes already there; whether a thumbnail is stored. What this puts stays."""
+        bytes already there; whether a thumbnail is stored. What this puts stays. Raises
+        StoreUnavailable when the bucket cannot be reached or refuses the write."""
+        try:
+            return self._place(tmp_path, member, thumbnail, thumb)
+        except (BotoCoreError, ClientError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def _place(self, tmp_path: Path, member: str, thumbnail: bytes | None, thumb: str) -> bool:
         if thumbnail is not None and not self.exists(thumb):
             self.bucket.put_if_absent(self.key_for(thumb), io.BytesIO(thumbnail))
         with tmp_path.open("rb") as fh:

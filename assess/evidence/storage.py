@@ -86,6 +86,11 @@ _NO_SPACE_ERRNOS = frozenset(
 _KNOWN_EXTENSIONS = frozenset(ext for kind in KINDS.values() for ext in kind.extensions)
 
 
+class StoreUnavailable(Exception):
+    """The backend could not be reached or refused a write (an S3 endpoint down, a missing
+    bucket, wrong keys): nothing was acknowledged as stored."""
+
+
 @dataclass(frozen=True)
 class StoredFile:
     """A stored evidence file: what the ``Evidence`` row records about it.
@@ -472,7 +477,8 @@ class EvidenceStore:
         Reads ``stream`` in chunks, never past ``max_bytes + 1``, into a local temp file,
         checked there before the backend sees a byte. Raises EvidenceRejected, with a
         message for the user and nothing stored, when the file is empty, too large, not an
-        accepted type, damaged, a bomb, or the disk is full (a thumbnail placed just before
+        accepted type, damaged, a bomb, or the disk is full or the backend
+        cannot be reached (a thumbnail placed just before
         the disk filled stays, for the sweep: another save may have reported it). Storing
         bytes that are already there keeps the one copy and restarts its grace.
         """
@@ -490,6 +496,10 @@ class EvidenceStore:
                     found.thumbnail,
                     member_name(sha256, thumbnail=True),
                 )
+        except StoreUnavailable as exc:
+            self._discard(tmp_path)
+            log.error("evidence store unavailable: %r", exc.__cause__ or exc)
+            raise EvidenceRejected(_("文件存储暂时无法访问，文件未保存，请稍后重试")) from exc
         except OSError as exc:
             self._discard(tmp_path)
             if exc.errno in _NO_SPACE_ERRNOS:

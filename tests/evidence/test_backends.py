@@ -4,9 +4,11 @@ an S3 bucket served by moto on loopback (``backend`` in this folder's conftest).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tarfile
+import threading
 import time
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from assess.evidence import attachments, objects
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore, member_name
 from assess.ops import backup as backups
-from tests.conftest import login, make_app
+from tests.conftest import login, make_app, migrated_app
 from tests.cycle_helpers import make_cycle, pdf_bytes, png_bytes, unit
 from tests.evidence import s3_server
 
@@ -93,6 +95,33 @@ def test_storing_known_bytes_again_makes_them_young_on_either_backend(app, db):
     assert store.backend.age(member_name(sha))[0] > time.time() - 60
     assert store.open(sha).read() == data
     assert store.sweep(lambda hashes: set(), DAY).removed == 0
+
+
+def test_concurrent_saves_of_the_same_content_all_succeed_with_one_copy(app, db):
+    """Four uploads of the same bytes at once (on S3: puts only if absent, the losers
+    refresh the winner's copy): all succeed, one file and one thumbnail stored."""
+    store = EvidenceStore.from_config(app.config)
+    data = pdf_bytes(2)
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def upload(n):
+        try:
+            barrier.wait()
+            results.append(store.save(io.BytesIO(data), f"副本{n}.pdf"))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == [] and len(results) == 4
+    sha = hashlib.sha256(data).hexdigest()
+    assert {r.sha256 for r in results} == {sha} and all(r.has_thumbnail for r in results)
+    assert store.files() == [member_name(sha), member_name(sha, thumbnail=True)]
+    assert store.open(sha).read() == data
 
 
 def test_the_sweep_never_touches_what_is_not_the_stores(app, db, backend):
@@ -237,3 +266,20 @@ def test_restore_refuses_an_archive_whose_files_are_neither_in_it_nor_in_the_sto
     with pytest.raises(backups.BackupError, match="不在备份中"):
         backups.restore(stripped, instance=tmp_path / "other", force=True, store=empty)
     assert empty.files() == []
+
+
+def test_an_upload_the_bucket_refuses_is_not_acknowledged(app, as_user, db, s3_endpoint):
+    """A bucket that is gone (or wrong keys, or the endpoint down): the item is not saved,
+    the reporter is told why, and no row names bytes that were never stored."""
+    settings = s3_server.new_bucket(s3_endpoint)
+    broken = migrated_app(
+        app.config["DATABASE_URL"],
+        Path(app.config["ASSESS_INSTANCE"]).parent / "broken",
+        **{**settings, "STORAGE_URL": "s3://no-such-bucket-here/city"},
+    )
+    cycle = make_cycle("open")
+    client = broken.test_client()
+    assert login(client, "r-410105").status_code == 302
+    page = _upload(client, cycle, "410105", pdf_bytes(2), "材料.pdf")
+    assert "A2 未保存" in page.text and "文件存储暂时无法访问" in page.text
+    assert Evidence.select().count() == 0
