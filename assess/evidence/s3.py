@@ -26,6 +26,7 @@ import base64
 import functools
 import hashlib
 import io
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
@@ -54,10 +55,19 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-@functools.lru_cache(maxsize=8)
+_CLIENT_LOCK = threading.Lock()
+
+
 def _client(endpoint: str, key_id: str, secret: str, region: str):
-    # boto3 clients are thread-safe; making one costs tens of milliseconds.
-    return boto3.client(
+    # A client is thread-safe and costs tens of milliseconds to make; making one is not
+    # thread-safe on boto3's shared default session, hence a session of its own, made once.
+    with _CLIENT_LOCK:
+        return _make_client(endpoint, key_id, secret, region)
+
+
+@functools.lru_cache(maxsize=8)
+def _make_client(endpoint: str, key_id: str, secret: str, region: str):
+    return boto3.session.Session().client(
         "s3",
         endpoint_url=endpoint or None,
         aws_access_key_id=key_id or None,
