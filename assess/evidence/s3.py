@@ -18,6 +18,8 @@ reads the age and the references again just before it deletes. What remains is a
 of the very bytes of an orphan older than the grace landing in the milliseconds between
 that last look and the delete; the store's local lock still closes it for the servers of
 one host.
+Ages compare the app server's clock with the store's: with a grace of hours, minutes of
+skew do not matter.
 """
 
 from __future__ import annotations

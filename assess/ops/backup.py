@@ -10,6 +10,13 @@ finds its file (a file uploaded in between is kept as a harmless orphan). The ar
 written under a temporary name and renamed when complete, so a backup file is never
 half-written.
 
+With an S3 store (``STORAGE_URL=s3://…``) the backup fetches every stored object into its
+staging folder and archives it as if it were local (so the staging folder needs room for
+the bucket's evidence once more), and checks that every evidence row of the copied
+database found its file: one archive is the whole instance, restorable onto the local
+folder or into any bucket, which is what an office's backup routine expects; a bucket's
+own replication or versioning is a second line, not a replacement.
+
 Restoring checks the whole archive before changing anything (manifest, member names,
 each file's SHA-256 against its name, the database dump and every thumbnail against the
 manifest's ``checksums``, the SQLite copy's integrity, and that every evidence row of the
