@@ -283,3 +283,21 @@ def test_an_upload_the_bucket_refuses_is_not_acknowledged(app, as_user, db, s3_e
     page = _upload(client, cycle, "410105", pdf_bytes(2), "材料.pdf")
     assert "A2 未保存" in page.text and "文件存储暂时无法访问" in page.text
     assert Evidence.select().count() == 0
+
+
+@pytest.mark.pure
+def test_storage_url_chooses_the_backend(tmp_path):
+    """Empty: the instance's folder; ``file://PATH``: that folder; ``s3://bucket/prefix``:
+    the bucket, keys under ``prefix/evidence/``; anything else is refused."""
+    assert EvidenceStore.in_instance(tmp_path).root == tmp_path / "evidence"
+    elsewhere = EvidenceStore.in_instance(tmp_path, config={"STORAGE_URL": f"file://{tmp_path}/x"})
+    assert elsewhere.backend.local and elsewhere.root == tmp_path / "x"
+    bucket = EvidenceStore.in_instance(
+        tmp_path, config={"STORAGE_URL": "s3://office-files/assess/", **s3_server.ACCESS}
+    )
+    assert not bucket.backend.local and bucket.backend.bucket.name == "office-files"
+    assert bucket.backend.key_for(member_name("a" * 64)) == f"assess/evidence/aa/aa/{'a' * 64}"
+    assert bucket.local_path("a" * 64) is None and bucket.tmp == tmp_path / "evidence" / "tmp"
+    for url in ("ftp://x/y", "s3:///no-bucket"):
+        with pytest.raises(ValueError):
+            EvidenceStore.in_instance(tmp_path, config={"STORAGE_URL": url})
