@@ -100,13 +100,19 @@ def make_app(database_url, tmp_path, **overrides):
     return create_app(config)
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    app = make_app(database_url, tmp_path)
+def migrated_app(database_url, tmp_path, **overrides):
+    """``make_app`` with its database brought to the current schema."""
+    app = make_app(database_url, tmp_path, **overrides)
     with app.app_context():
         database.connect(reuse_if_open=True)
         migrations.upgrade()
         database.close()
+    return app
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = migrated_app(database_url, tmp_path)
     yield app
     if not database.is_closed():
         database.close()

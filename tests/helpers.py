@@ -34,4 +34,13 @@ def command(monkeypatch, app, *args):
     monkeypatch.setenv("ASSESS_INSTANCE", app.config["ASSESS_INSTANCE"])
     monkeypatch.setenv("SECRET_KEY", app.config["SECRET_KEY"])
     monkeypatch.setenv("AUDIT_KEY", app.config["AUDIT_KEY"])
+    for name in (
+        "STORAGE_URL",
+        "S3_ENDPOINT_URL",
+        "S3_ACCESS_KEY_ID",
+        "S3_SECRET_ACCESS_KEY",
+        "S3_REGION",
+    ):
+        if app.config.get(name):
+            monkeypatch.setenv(name, app.config[name])
     return CliRunner().invoke(main, list(args), catch_exceptions=False)

@@ -400,6 +400,7 @@ def _size_label(size: int) -> str:
 @click.argument("path", type=click.Path(dir_okay=False))
 @with_app(any_schema=True)
 def backup(app, path: str) -> None:
+    from assess.evidence.storage import EvidenceStore
     from assess.ops import backup as backups
 
     try:
@@ -407,6 +408,7 @@ def backup(app, path: str) -> None:
             path,
             instance=app.config["ASSESS_INSTANCE"],
             sweep_grace_hours=app.config["EVIDENCE_SWEEP_GRACE_HOURS"],
+            store=EvidenceStore.from_config(app.config),
         )
     except backups.BackupError as exc:
         _fail(str(exc))
@@ -427,10 +429,16 @@ def backup(app, path: str) -> None:
 @click.option("--force", is_flag=True, help=_("数据库中已有数据时也覆盖"))
 @with_app(any_schema=True)
 def restore(app, path: str, force: bool) -> None:
+    from assess.evidence.storage import EvidenceStore
     from assess.ops import backup as backups
 
     try:
-        done = backups.restore(path, instance=app.config["ASSESS_INSTANCE"], force=force)
+        done = backups.restore(
+            path,
+            instance=app.config["ASSESS_INSTANCE"],
+            force=force,
+            store=EvidenceStore.from_config(app.config),
+        )
     except backups.BackupError as exc:
         _fail(str(exc))
     click.echo(

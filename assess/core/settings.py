@@ -114,6 +114,26 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest evidence file accepted, in MiB (佐证材料大小上限).",
     ),
     Setting(
+        "STORAGE_URL",
+        "",
+        "Where evidence files and stored results (report zips) live. Empty or file://PATH: "
+        "the local store, <ASSESS_INSTANCE>/evidence and <ASSESS_INSTANCE>/objects. "
+        "s3://bucket/prefix: an S3-compatible bucket (MinIO, Ceph RGW, a cloud object "
+        "store's S3 mode), shared by every server; uploads are still checked locally first.",
+    ),
+    Setting(
+        "S3_ENDPOINT_URL",
+        "",
+        "The S3 endpoint, e.g. http://minio.internal:9000; empty for AWS itself.",
+    ),
+    Setting(
+        "S3_ACCESS_KEY_ID",
+        "",
+        "Access key for the bucket; empty uses boto3's own chain (environment, instance role).",
+    ),
+    Setting("S3_SECRET_ACCESS_KEY", "", "Secret key belonging to S3_ACCESS_KEY_ID."),
+    Setting("S3_REGION", "", "The bucket's region (many S3-compatible stores accept any)."),
+    Setting(
         "EVIDENCE_SWEEP_GRACE_HOURS",
         24,
         "Evidence content no record names is removed by the sweep (assess evidence sweep, "

@@ -1,72 +1,87 @@
-"""Named objects (命名对象): files the app generates and serves again, such as the zip of a
-report batch, kept under a key rather than by content.
+"""Named objects (命名对象) in the file store: results that are not evidence, such as the zip
+of a report batch, kept under a key the caller chooses.
 
-Four functions, one store per instance: ``<instance>/objects/<key>``. A key is a relative
-path of plain segments (letters, digits, ``._-``), never ``..`` or absolute, so no key
-reaches outside the folder. An object is written whole or not at all (a temporary file
-synced and renamed into place), so a reader on any server sees the old bytes or the new,
-never half. Who may read an object is for the caller to check: nothing here is served
-without the view's policy check.
+Local (``STORAGE_URL`` unset or ``file://``): ``<instance>/objects/<key>``, written to a
+temp file beside it, synced and renamed, so a reader sees the old object or the whole new
+one. S3 (``STORAGE_URL=s3://bucket/prefix``): ``<prefix>/objects/<key>`` in the bucket, where
+a put is visible only once complete. A key is a relative path of letters, digits and
+``._-`` segments separated by ``/``; anything else is refused with ValueError.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
 
-_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+from assess.evidence import s3
+from assess.evidence.storage import fsync_directory, write_atomically
+
+OBJECTS_FOLDER = "objects"
+CHUNK = 1 << 20
+_SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
-def _root(config: Mapping[str, object]) -> Path:
-    return Path(str(config["ASSESS_INSTANCE"])) / "objects"
+def _checked(key: str) -> str:
+    # A plain relative path; no ".tmp" segment, the names temporary files are written under.
+    if not isinstance(key, str) or not all(
+        _SEGMENT.fullmatch(seg) and seg not in {".", ".."} and not seg.endswith(".tmp")
+        for seg in key.split("/")
+    ):
+        raise ValueError(f"not an object key: {key!r}")
+    return key
 
 
 def _path(config: Mapping[str, object], key: str) -> Path:
-    """Where ``key`` lives; ValueError for a key that is not a plain relative path."""
-    parts = key.split("/") if isinstance(key, str) else [""]
-    if not parts or any(not _SEGMENT.match(p) or p.endswith(".tmp") for p in parts):
-        raise ValueError(f"not an object key: {key!r}")
-    return _root(config).joinpath(*parts)
+    return Path(str(config["ASSESS_INSTANCE"])) / OBJECTS_FOLDER / _checked(key)
+
+
+def _s3_key(bucket: s3.Bucket, key: str) -> str:
+    return bucket.prefix + s3.OBJECTS_PREFIX + _checked(key)
 
 
 def put(config: Mapping[str, object], key: str, fileobj: BinaryIO) -> None:
-    """Store the bytes read from ``fileobj`` under ``key``, replacing what was there; the
-    object exists only once it is complete and synced."""
-    target = _path(config, key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            shutil.copyfileobj(fileobj, out, 1024 * 1024)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Store ``fileobj``'s bytes (read from where it stands) under ``key``, replacing any
+    object there; returns once the bytes are durable."""
+    if s3.is_s3(config):
+        bucket = s3.Bucket(config)
+        bucket.put(_s3_key(bucket, key), fileobj)
+        return
+    final = _path(config, key)
+    final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_atomically(final, final.parent, lambda out: shutil.copyfileobj(fileobj, out, CHUNK))
+    fsync_directory(final.parent)
 
 
 def open_object(config: Mapping[str, object], key: str) -> BinaryIO:
-    """The object's bytes, open for reading (the caller closes it); FileNotFoundError when
-    there is none."""
+    """The object opened for binary reading (close it); FileNotFoundError if absent."""
+    if s3.is_s3(config):
+        bucket = s3.Bucket(config)
+        return bucket.get(_s3_key(bucket, key))
     return _path(config, key).open("rb")
 
 
 def exists(config: Mapping[str, object], key: str) -> bool:
+    """Whether an object is stored under ``key``."""
+    if s3.is_s3(config):
+        bucket = s3.Bucket(config)
+        return bucket.head(_s3_key(bucket, key)) is not None
     return _path(config, key).is_file()
 
 
 def delete(config: Mapping[str, object], key: str) -> None:
-    """Remove the object, and the folders it leaves empty; nothing happens when there is
-    none."""
+    """Remove the object under ``key`` (and, locally, the folders it leaves empty);
+    nothing happens when there is none."""
+    if s3.is_s3(config):
+        bucket = s3.Bucket(config)
+        bucket.delete(_s3_key(bucket, key))
+        return
     path = _path(config, key)
     path.unlink(missing_ok=True)
-    root = _root(config)
+    # The folders it leaves empty go too (a batch's parts folder once its zip is made).
+    root = Path(str(config["ASSESS_INSTANCE"])) / OBJECTS_FOLDER
     for folder in path.parents:
         if folder == root:
             break

@@ -86,6 +86,11 @@ _NO_SPACE_ERRNOS = frozenset(
 _KNOWN_EXTENSIONS = frozenset(ext for kind in KINDS.values() for ext in kind.extensions)
 
 
+class StoreUnavailable(Exception):
+    """The backend could not be reached or refused a write (an S3 endpoint down, a missing
+    bucket, wrong keys): nothing was acknowledged as stored."""
+
+
 @dataclass(frozen=True)
 class StoredFile:
     """A stored evidence file: what the ``Evidence`` row records about it.
@@ -214,7 +219,7 @@ def _write_chunk(fh: BinaryIO, chunk: bytes) -> None:
     fh.write(chunk)
 
 
-def _fsync_directory(path: Path) -> None:
+def fsync_directory(path: Path) -> None:
     """Make a rename in ``path`` durable; a no-op where directories cannot be opened."""
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -227,54 +232,217 @@ def _fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
-class EvidenceStore:
-    """Evidence files (佐证材料) kept by SHA-256 under ``root``, at most ``max_bytes`` each."""
+def write_atomically(
+    final: Path, tmp_dir: Path, write: Callable[[BinaryIO], None], suffix: str = ""
+) -> None:
+    """Write ``final`` through a synced temp file in ``tmp_dir`` (same file system) renamed
+    over it, so a reader sees the old file or the whole new one; nothing is left on error."""
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=tmp_dir)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, final)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
 
-    def __init__(self, root: Path, max_bytes: int, *, max_pixels: int = MAX_PIXELS) -> None:
+
+class LocalBackend:
+    """Evidence bytes in a folder, ``<root>/ab/cd/<sha256>``: the default backend.
+
+    Members are named by their path under the root (``ab/cd/<sha256>``, with
+    ``<sha256>.thumb.png`` beside it), the same names the S3 backend uses as keys.
+    """
+
+    local = True
+
+    def __init__(self, root: Path, tmp: Path) -> None:
+        self.root = Path(root)
+        self.tmp = Path(tmp)
+
+    def path(self, member: str) -> Path:
+        return self.root / member
+
+    def exists(self, member: str) -> bool:
+        return self.path(member).is_file()
+
+    def open(self, member: str) -> BinaryIO:
+        return self.path(member).open("rb")
+
+    def place(self, tmp_path: Path, member: str, thumbnail: bytes | None, thumb: str) -> bool:
+        """Put an accepted upload under its final name (and its thumbnail beside it), or
+        restart the grace of identical bytes already there; return whether a thumbnail is
+        stored. What this places is never taken back, even if the upload is refused later:
+        an upload of the same bytes may already rely on it."""
+        final = self.path(member)
+        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        thumb_path = self.path(thumb)
+        if thumbnail is not None and not thumb_path.is_file():
+            self._place_thumbnail(thumbnail, thumb_path)
+        if final.is_file():
+            # Deduplicated: identical bytes are already stored. Their age is what the
+            # sweep reads, so they count as stored now.
+            os.utime(final)
+            tmp_path.unlink()
+        else:
+            # Concurrent savers of the same bytes may both get here; each rename is
+            # atomic and the contents are identical, so whichever lands last is fine.
+            os.replace(tmp_path, final)
+            fsync_directory(final.parent)
+        return thumb_path.is_file()
+
+    def _place_thumbnail(self, thumbnail: bytes, final: Path) -> None:
+        write_atomically(final, self.tmp, lambda fh: _write_chunk(fh, thumbnail), ".png")
+
+    def add(self, member: str, source: Path) -> None:
+        """Move a restored file into place unless the member is there (same bytes)."""
+        final = self.path(member)
+        if final.is_file():
+            return
+        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with source.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(source, final)
+        fsync_directory(final.parent)
+
+    def members(self) -> list[tuple[str, float, int]]:
+        """Every member as (name, modification time, size), sorted by name."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for path in self.root.glob("??/??/*"):
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue  # swept by another run meanwhile
+            if path.is_file():
+                found.append((path.relative_to(self.root).as_posix(), st.st_mtime, st.st_size))
+        return sorted(found)
+
+    def age(self, member: str) -> tuple[float, int] | None:
+        """(modification time, size) of one member, or None if absent."""
+        try:
+            st = self.path(member).stat()
+        except FileNotFoundError:
+            return None
+        return st.st_mtime, st.st_size
+
+    def remove(self, member: str) -> None:
+        self.path(member).unlink(missing_ok=True)
+
+    def reachable(self) -> bool:
+        return os.access(self.root if self.root.exists() else self.root.parent, os.W_OK)
+
+
+def member_name(sha256: str, thumbnail: bool = False) -> str:
+    """The store's name for a file, ``ab/cd/<sha256>`` (``.thumb.png`` for its thumbnail);
+    ValueError unless ``sha256`` is 64 lowercase hex."""
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+        raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}" + (THUMBNAIL_SUFFIX if thumbnail else "")
+
+
+def parse_member(name: str) -> tuple[str, bool] | None:
+    """(sha256, is a thumbnail) for a store member's name, None for anything else."""
+    parts = name.split("/")
+    if len(parts) != 3:
+        return None
+    sha = parts[2].removesuffix(THUMBNAIL_SUFFIX)
+    if not _SHA256.fullmatch(sha) or parts[0] + parts[1] != sha[:4]:
+        return None
+    return sha, parts[2] != sha
+
+
+class EvidenceStore:
+    """Evidence files (佐证材料) kept by SHA-256, at most ``max_bytes`` each.
+
+    ``root`` is a local folder: the uploads being checked (``tmp``), the lock, and, with the
+    default :class:`LocalBackend`, the files themselves. With an S3 backend the bytes live
+    in the bucket and only the checking happens here.
+    """
+
+    def __init__(
+        self, root: Path, max_bytes: int, *, max_pixels: int = MAX_PIXELS, backend=None
+    ) -> None:
         self.root = Path(root)
         self.max_bytes = int(max_bytes)
         self.max_pixels = int(max_pixels)
         self.tmp = self.root / "tmp"
+        self.backend = backend if backend is not None else LocalBackend(self.root, self.tmp)
 
     @classmethod
-    def in_instance(cls, instance: str | Path, max_bytes: int = 0) -> EvidenceStore:
-        """The store of an instance folder, ``<instance>/evidence``; the default
-        ``max_bytes`` of 0 refuses every upload (a store only read, backed up or restored)."""
-        return cls(Path(instance) / STORE_FOLDER, max_bytes)
+    def in_instance(
+        cls, instance: str | Path, max_bytes: int = 0, config: Mapping[str, object] | None = None
+    ) -> EvidenceStore:
+        """The store of an instance folder (``<instance>/evidence``, or the bucket that
+        ``config``'s ``STORAGE_URL`` names); the default ``max_bytes`` of 0 refuses every
+        upload (a store only read, backed up or restored)."""
+        root = Path(instance) / STORE_FOLDER
+        url = str((config or {}).get("STORAGE_URL") or "")
+        if url.startswith("s3://"):
+            from assess.evidence.s3 import S3Backend
+
+            return cls(root, max_bytes, backend=S3Backend(config))
+        if url.startswith("file://"):
+            return cls(Path(url.removeprefix("file://")), max_bytes)
+        if url:
+            raise ValueError(f"STORAGE_URL is neither file:// nor s3://: {url!r}")
+        return cls(root, max_bytes)
 
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> EvidenceStore:
-        """The store of an app's config: ``ASSESS_INSTANCE``'s, taking ``MAX_UPLOAD_MB``."""
+        """The store of an app's config: ``STORAGE_URL``'s (``ASSESS_INSTANCE``'s folder by
+        default), taking ``MAX_UPLOAD_MB``."""
         return cls.in_instance(
-            str(config["ASSESS_INSTANCE"]), int(config["MAX_UPLOAD_MB"]) * 1024 * 1024
+            str(config["ASSESS_INSTANCE"]),
+            int(config["MAX_UPLOAD_MB"]) * 1024 * 1024,
+            config=config,
         )
 
     # -- reading
 
     def path_for(self, sha256: str) -> Path:
-        """Where the file with this hash lives; ValueError unless it is 64 lowercase hex."""
-        if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
-            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        """Where the file with this hash lives in the local store; ValueError unless it is
+        64 lowercase hex."""
+        return self.root / member_name(sha256)
+
+    def local_path(self, sha256: str, thumbnail: bool = False) -> Path | None:
+        """The file's path when the bytes are on this machine's disk (to send as a file),
+        None with a remote backend."""
+        if not self.backend.local:
+            return None
+        return self.backend.path(member_name(sha256, thumbnail))
 
     def exists(self, sha256: str) -> bool:
         """Whether the file is stored; False (not an error) for a malformed hash."""
         try:
-            return self.path_for(sha256).is_file()
+            return self.backend.exists(member_name(sha256))
         except ValueError:
             return False
 
+    def has_thumbnail(self, sha256: str) -> bool:
+        """Whether a thumbnail of the file is stored."""
+        return self.backend.exists(member_name(sha256, thumbnail=True))
+
     def open(self, sha256: str) -> BinaryIO:
         """The stored file opened for binary reading; FileNotFoundError if absent."""
-        return self.path_for(sha256).open("rb")
+        return self.backend.open(member_name(sha256))
 
-    def _thumbnail_for(self, sha256: str) -> Path:
-        return self.path_for(sha256).with_name(sha256 + THUMBNAIL_SUFFIX)
+    def open_thumbnail(self, sha256: str) -> BinaryIO:
+        """The stored PNG thumbnail opened for reading; FileNotFoundError if absent."""
+        return self.backend.open(member_name(sha256, thumbnail=True))
 
     def thumbnail_path(self, sha256: str) -> Path | None:
-        """The PNG thumbnail of a stored image, or None for other kinds (or none made)."""
-        thumb = self._thumbnail_for(sha256)
-        return thumb if thumb.is_file() else None
+        """The local PNG thumbnail of a stored image, or None for other kinds (or none made,
+        or a remote backend)."""
+        thumb = self.local_path(sha256, thumbnail=True)
+        return thumb if thumb is not None and thumb.is_file() else None
+
+    def reachable(self) -> bool:
+        """Whether the backend answers (the readiness check)."""
+        return self.backend.reachable()
 
     # -- the lock between placing and sweeping
 
@@ -291,7 +459,8 @@ class EvidenceStore:
     def _lock(self, mode: int) -> Iterator[None]:
         # flock on the store's own folder: no lock file to be backed up, swept or left
         # behind, released by the kernel when a worker dies. It orders the processes and
-        # threads of one host; the grace period covers anything it cannot see.
+        # threads of one host; the grace period covers anything it cannot see (other
+        # hosts sharing a bucket).
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(self.root, os.O_RDONLY)
         try:
@@ -305,11 +474,13 @@ class EvidenceStore:
     def save(self, stream: BinaryIO, filename: str) -> StoredFile:
         """Store an upload and return what to record about it.
 
-        Reads ``stream`` in chunks, never past ``max_bytes + 1``. Raises EvidenceRejected,
-        with a message for the user and nothing stored, when the file is empty, too large,
-        not an accepted type, damaged, a bomb, or the disk is full (a thumbnail placed just
-        before the disk filled stays, for the sweep: another save may have reported it).
-        Storing bytes that are already there keeps the one copy and restarts its grace.
+        Reads ``stream`` in chunks, never past ``max_bytes + 1``, into a local temp file,
+        checked there before the backend sees a byte. Raises EvidenceRejected, with a
+        message for the user and nothing stored, when the file is empty, too large, not an
+        accepted type, damaged, a bomb, or the disk is full or the backend
+        cannot be reached (a thumbnail placed just before
+        the disk filled stays, for the sweep: another save may have reported it). Storing
+        bytes that are already there keeps the one copy and restarts its grace.
         """
         self.tmp.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=self.tmp)
@@ -319,7 +490,16 @@ class EvidenceStore:
                 sha256, size, family = self._receive(stream, fh)
             found = inspect(tmp_path, family, self.max_pixels)
             with self.held():
-                has_thumbnail = self._place(tmp_path, sha256, found.thumbnail)
+                has_thumbnail = self.backend.place(
+                    tmp_path,
+                    member_name(sha256),
+                    found.thumbnail,
+                    member_name(sha256, thumbnail=True),
+                )
+        except StoreUnavailable as exc:
+            self._discard(tmp_path)
+            log.error("evidence store unavailable: %r", exc.__cause__ or exc)
+            raise EvidenceRejected(_("文件存储暂时无法访问，文件未保存，请稍后重试")) from exc
         except OSError as exc:
             self._discard(tmp_path)
             if exc.errno in _NO_SPACE_ERRNOS:
@@ -337,28 +517,6 @@ class EvidenceStore:
             original_name=display_name(filename, found.kind),
             has_thumbnail=has_thumbnail,
         )
-
-    def _place(self, tmp_path: Path, sha256: str, thumbnail: bytes | None) -> bool:
-        """Put an accepted upload under its final name (and its thumbnail beside it), or
-        restart the grace of identical bytes already there; return whether a thumbnail is
-        stored. Called under ``held()``. What this places is never taken back, even if the
-        upload is refused later: an upload of the same bytes may already rely on it."""
-        final = self.path_for(sha256)
-        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        thumb = self._thumbnail_for(sha256)
-        if thumbnail is not None and not thumb.is_file():
-            self._place_thumbnail(thumbnail, thumb)
-        if final.is_file():
-            # Deduplicated: identical bytes are already stored. Their age is what the
-            # sweep reads, so they count as stored now.
-            os.utime(final)
-            tmp_path.unlink()
-        else:
-            # Concurrent savers of the same bytes may both get here; each rename is
-            # atomic and the contents are identical, so whichever lands last is fine.
-            os.replace(tmp_path, final)
-            _fsync_directory(final.parent)
-        return thumb.is_file()
 
     def _receive(self, stream: BinaryIO, fh: BinaryIO) -> tuple[str, int, str]:
         """Copy ``stream`` to ``fh``, hashing; return (sha256, size, family) or refuse early."""
@@ -390,18 +548,6 @@ class EvidenceStore:
         fh.flush()
         os.fsync(fh.fileno())
         return hasher.hexdigest(), size, family
-
-    def _place_thumbnail(self, thumbnail: bytes, final: Path) -> None:
-        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".png", dir=self.tmp)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                _write_chunk(fh, thumbnail)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp_name, final)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
 
     @staticmethod
     def _discard(tmp_path: Path) -> None:
@@ -439,8 +585,9 @@ class EvidenceStore:
 
         ``referenced(hashes)`` answers which of ``hashes`` a committed row names. It is asked
         once for every old hash, then, under the lock that excludes placing, the age of each
-        unnamed one is read again and, if still old, it is asked again for that hash alone.
-        Content placed or stored again after the first look is young at the second and stays.
+        unnamed one is read again (a file's modification time, an object's LastModified)
+        and, if still old, it is asked again for that hash alone. Content placed or stored
+        again after the first look is young at the second and stays.
         """
         cutoff = time.time() - older_than_seconds
         old = [sha for sha, newest in self._contents() if newest < cutoff]
@@ -451,33 +598,33 @@ class EvidenceStore:
         for sha in old:
             if sha in named:
                 continue
+            members = (member_name(sha), member_name(sha, thumbnail=True))
             with self._lock(fcntl.LOCK_EX):
-                paths = [p for p in (self.path_for(sha), self._thumbnail_for(sha)) if p.exists()]
-                if not paths or _newest(paths) >= cutoff or referenced([sha]):
+                ages = {m: a for m in members if (a := self.backend.age(m)) is not None}
+                if not ages or max(t for t, _s in ages.values()) >= cutoff or referenced([sha]):
                     continue
-                for path in paths:
-                    freed += path.stat().st_size
-                    path.unlink()
+                for member, (_when, size) in ages.items():
+                    self.backend.remove(member)
+                    freed += size
             removed += 1
             log.info("evidence sweep removed %s", sha)
         return SweepResult(removed, freed, self.clean_temp(older_than_seconds))
 
     def _contents(self) -> list[tuple[str, float]]:
         """Every stored hash (a file, a thumbnail or both) with its newest modification time."""
-        if not self.root.is_dir():
-            return []
         newest: dict[str, float] = {}
-        for path in self.root.glob("??/??/*"):
-            sha = path.name.removesuffix(THUMBNAIL_SUFFIX)
-            if not _SHA256.fullmatch(sha) or path.parent.parent.name + path.parent.name != sha[:4]:
+        for name, mtime, _size in self.backend.members():
+            parsed = parse_member(name)
+            if parsed is None:
                 continue  # not the store's: never touched
-            try:
-                mtime = path.stat().st_mtime
-            except FileNotFoundError:
-                continue  # swept by another run meanwhile
+            sha = parsed[0]
             newest[sha] = max(mtime, newest.get(sha, mtime))
         return sorted(newest.items())
 
+    def files(self) -> list[str]:
+        """Every stored member's name (``ab/cd/<sha256>``, thumbnails too), for backups."""
+        return [name for name, _m, _s in self.backend.members() if parse_member(name)]
 
-def _newest(paths: list[Path]) -> float:
-    return max(p.stat().st_mtime for p in paths)
+    def add(self, member: str, source: Path) -> None:
+        """Add a restored file under its member name unless it is there."""
+        self.backend.add(member, source)

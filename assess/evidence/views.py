@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from assess.core.policy import allow, can
 from assess.evidence import attachments
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
-from assess.web.downloads import evidence_download
+from assess.web.downloads import evidence_download, stored_file
 from assess.web.security import safe_next
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
@@ -33,11 +33,10 @@ def download(evidence_id: int):
 @allow("evidence.read")
 def thumbnail(evidence_id: int):
     row = _readable(evidence_id)
-    store = EvidenceStore.from_config(current_app.config)
-    path = store.thumbnail_path(row.sha256) if row.has_thumbnail else None
-    if path is None or not path.exists():
+    if not row.has_thumbnail:
         abort(404)
-    response = send_file(path, mimetype="image/png", etag=row.sha256 + "-t")
+    store = EvidenceStore.from_config(current_app.config)
+    response = stored_file(store, row.sha256, "image/png", row.sha256 + "-t", thumbnail=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -10,6 +10,13 @@ finds its file (a file uploaded in between is kept as a harmless orphan). The ar
 written under a temporary name and renamed when complete, so a backup file is never
 half-written.
 
+With an S3 store (``STORAGE_URL=s3://…``) the backup fetches every stored object into its
+staging folder and archives it as if it were local (so the staging folder needs room for
+the bucket's evidence once more), and checks that every evidence row of the copied
+database found its file: one archive is the whole instance, restorable onto the local
+folder or into any bucket, which is what an office's backup routine expects; a bucket's
+own replication or versioning is a second line, not a replacement.
+
 Restoring checks the whole archive before changing anything (manifest, member names,
 each file's SHA-256 against its name, the database dump and every thumbnail against the
 manifest's ``checksums``, the SQLite copy's integrity, and that every evidence row of the
@@ -54,7 +61,7 @@ from assess.core.db import database
 from assess.cycles.models import Cycle, Submission
 from assess.evidence import attachments
 from assess.evidence.models import Evidence
-from assess.evidence.storage import STORE_FOLDER, EvidenceStore
+from assess.evidence.storage import STORE_FOLDER, EvidenceStore, member_name, parse_member
 from assess.ops import migrations
 from assess.units.models import Unit
 from scoring.i18n import _
@@ -164,25 +171,44 @@ def _schema_version() -> int:
     return migrations.current_version()
 
 
-def _evidence_files(store: EvidenceStore) -> list[Path]:
-    """The store's files (and thumbnails), never the temp folder of uploads under way."""
-    if not store.root.is_dir():
-        return []
-    found = []
-    for path in sorted(store.root.glob("??/??/*")):
-        name = f"{EVIDENCE}/{path.relative_to(store.root).as_posix()}"
-        if path.is_file() and _EVIDENCE_NAME.match(name):
-            found.append(path)
-    return found
+def _evidence_files(store: EvidenceStore) -> list[str]:
+    """The store's members (files and thumbnails, ``ab/cd/<sha256>``), from its folder or
+    its bucket, never the temp folder of uploads under way."""
+    return [m for m in store.files() if _EVIDENCE_NAME.match(f"{EVIDENCE}/{m}")]
+
+
+def _member_file(store: EvidenceStore, member: str, work: Path) -> Path | None:
+    """A local file holding the member's bytes: the store's own file, or a copy fetched
+    from the bucket into ``work``; None when it went meanwhile (swept by another host)."""
+    sha, thumbnail = parse_member(member)
+    path = store.local_path(sha, thumbnail)
+    if path is not None:
+        return path if path.is_file() else None
+    copy = work / EVIDENCE / member
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with store.backend.open(member) as body, copy.open("wb") as out:
+            shutil.copyfileobj(body, out, CHUNK)
+    except FileNotFoundError:
+        return None
+    return copy
 
 
 # --- backup ------------------------------------------------------------------------------------
 
 
 def backup(
-    path: str | Path, *, instance: str | Path, sweep_grace_hours: float | None = None
+    path: str | Path,
+    *,
+    instance: str | Path,
+    sweep_grace_hours: float | None = None,
+    store: EvidenceStore | None = None,
 ) -> BackupSummary:
     """Write a backup of the bound database and the instance's evidence to ``path``.
+
+    ``store`` is the instance's evidence store (its folder by default); from an S3 bucket
+    the files are fetched into the archive, so one archive restores the instance on either
+    backend, and the backup is refused when a file the copied database names is missing.
 
     With ``sweep_grace_hours`` the evidence store is swept first
     (:func:`assess.evidence.attachments.sweep`), so long-orphaned content is not archived.
@@ -191,7 +217,7 @@ def backup(
     """
     path = Path(path)
     engine = _engine()
-    store = EvidenceStore.in_instance(instance)
+    store = store or EvidenceStore.in_instance(instance)
     try:
         if sweep_grace_hours is not None:
             attachments.sweep(store, sweep_grace_hours)
@@ -207,13 +233,26 @@ def backup(
                 _run_pg(
                     [_pg_tool("pg_dump"), "-Fc", "--no-owner", "--no-privileges", "-f", str(dump)]
                 )
-            files = _evidence_files(store)
+            sources = {}
+            for member in _evidence_files(store):
+                source = _member_file(store, member, Path(work))
+                if source is not None:
+                    sources[f"{EVIDENCE}/{member}"] = source
+            files = sorted(sources)
+            missing = _missing_references(_evidence_references(Path(work), engine), files, None)
+            if missing:
+                raise BackupError(
+                    _(
+                        "数据库引用的 %(n)s 个佐证材料文件不在存储中（如 %(first)s），未写入备份",
+                        n=len(missing),
+                        first=missing[0],
+                    )
+                )
             # Evidence files are named by their hash; the dump and the thumbnails are not.
             checksums = {dump.name: _file_hash(dump)}
-            for file in files:
-                if file.name.endswith(".thumb.png"):
-                    arcname = f"{EVIDENCE}/{file.relative_to(store.root).as_posix()}"
-                    checksums[arcname] = _file_hash(file)
+            for arcname in files:
+                if arcname.endswith(".thumb.png"):
+                    checksums[arcname] = _file_hash(sources[arcname])
             created = datetime.now(UTC).isoformat(timespec="seconds")
             manifest = {
                 "format": FORMAT,
@@ -228,9 +267,8 @@ def backup(
             with tarfile.open(partial, "w:gz", compresslevel=6, dereference=True) as tar:
                 _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2).encode())
                 tar.add(dump, arcname=dump.name, recursive=False)
-                for file in files:
-                    arcname = f"{EVIDENCE}/{file.relative_to(store.root).as_posix()}"
-                    tar.add(file, arcname=arcname, recursive=False)
+                for arcname in files:
+                    tar.add(sources[arcname], arcname=arcname, recursive=False)
             _fsync(partial)
             os.replace(partial, path)
             _fsync_directory(path.parent)
@@ -345,8 +383,15 @@ def existing_data() -> dict[str, int]:
     return found
 
 
-def restore(path: str | Path, *, instance: str | Path, force: bool = False) -> BackupSummary:
-    """Restore a backup written by ``backup`` into the bound database and the instance.
+def restore(
+    path: str | Path,
+    *,
+    instance: str | Path,
+    force: bool = False,
+    store: EvidenceStore | None = None,
+) -> BackupSummary:
+    """Restore a backup written by ``backup`` into the bound database and the instance's
+    evidence store (``store``: its folder by default, or its S3 bucket).
 
     Raises BackupError, having changed nothing, when the archive is damaged or foreign,
     comes from another engine or a newer schema, or the database holds data and
@@ -355,7 +400,7 @@ def restore(path: str | Path, *, instance: str | Path, force: bool = False) -> B
     path = Path(path)
     engine = _engine()
     root = Path(instance)
-    store = EvidenceStore.in_instance(root)
+    store = store or EvidenceStore.in_instance(root)
     root.mkdir(parents=True, exist_ok=True)
     with staging(root, RESTORE_STAGING) as staged:
         manifest, files = _unpack(path, staged, engine)
@@ -558,25 +603,8 @@ def _check_references(
     path: Path, refs: dict[str, bool], files: list[str], store: EvidenceStore
 ) -> None:
     """Raise BackupError unless every referenced file (and thumbnail) is in the archive or
-    already in the store."""
-    archived = set(files)
-    missing = []
-    for sha, thumb in sorted(refs.items()):
-        try:
-            final = store.path_for(sha)
-        except ValueError:
-            missing.append(sha)
-            continue
-        name = f"{EVIDENCE}/{final.relative_to(store.root).as_posix()}"
-        if name not in archived and not final.is_file():
-            missing.append(name)
-        thumb_name = name + ".thumb.png"
-        if (
-            thumb
-            and thumb_name not in archived
-            and not final.with_name(final.name + ".thumb.png").is_file()
-        ):
-            missing.append(thumb_name)
+    already in the store (its folder or its bucket)."""
+    missing = _missing_references(refs, files, store)
     if missing:
         raise _damaged(
             path,
@@ -586,6 +614,26 @@ def _check_references(
                 first=missing[0],
             ),
         )
+
+
+def _missing_references(
+    refs: dict[str, bool], files: list[str], store: EvidenceStore | None
+) -> list[str]:
+    """The referenced files (and thumbnails) neither among ``files`` nor in ``store``
+    (None: ``files`` alone)."""
+    archived = set(files)
+    missing = []
+    for sha, thumb in sorted(refs.items()):
+        try:
+            wanted = [member_name(sha)] + ([member_name(sha, thumbnail=True)] if thumb else [])
+        except ValueError:
+            missing.append(sha)
+            continue
+        for member in wanted:
+            name = f"{EVIDENCE}/{member}"
+            if name not in archived and (store is None or not store.backend.exists(member)):
+                missing.append(name)
+    return missing
 
 
 def _copy_hashing(source, target: Path) -> str:
@@ -611,17 +659,10 @@ def _check_sqlite(path: Path) -> None:
 
 
 def _place_evidence(staged: Path, files: list[str], store: EvidenceStore) -> None:
-    """Move staged files into the store; a file already there holds the same bytes."""
+    """Add staged files to the store (its folder or its bucket); a file already there holds
+    the same bytes and is kept."""
     for name in files:
-        final = store.root / name.removeprefix(f"{EVIDENCE}/")
-        if final.is_file():
-            continue
-        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        source = staged / name
-        _fsync(source)
-        os.replace(source, final)
-    for folder in {(store.root / name.removeprefix(f"{EVIDENCE}/")).parent for name in files}:
-        _fsync_directory(folder)
+        store.add(name.removeprefix(f"{EVIDENCE}/"), staged / name)
 
 
 def _sqlite_replace(source: Path, target: Path) -> None:

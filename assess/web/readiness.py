@@ -148,7 +148,16 @@ def store_problem(config: Mapping[str, object]) -> Problem:
     except OSError as exc:
         log.error("readiness: evidence store %s not usable: %s", store.root, exc)
         return _l("证据存储不可读写")
-    return None if same else _l("证据存储不可读写")
+    if not same:
+        return _l("证据存储不可读写")
+    # The uploads' temporary folder is local whatever the backend; the bytes may be in a
+    # bucket, which must answer too.
+    try:
+        answers = store.reachable()
+    except Exception as exc:  # any client error: the store is what is not ready
+        log.error("readiness: evidence store backend: %s", exc)
+        answers = False
+    return None if answers else _l("证据存储不可读写")
 
 
 def queue_problem(config: Mapping[str, object]) -> Problem:

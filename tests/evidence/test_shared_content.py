@@ -26,6 +26,7 @@ from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceRejected, EvidenceStore
 from assess.ops import backup as backups
 from tests.cycle_helpers import make_cycle, pdf_bytes, png_bytes, unit
+from tests.evidence import s3_server
 from tests.helpers import command
 
 DAY = 24 * 3600
@@ -56,12 +57,7 @@ def _in_thread(fn):
     return result["value"]
 
 
-def _age(store: EvidenceStore, sha256: str, seconds: float) -> None:
-    """Make a stored file (and its thumbnail) look ``seconds`` old."""
-    when = time.time() - seconds
-    for path in (store.path_for(sha256), store.path_for(sha256).with_name(sha256 + ".thumb.png")):
-        if path.exists():
-            os.utime(path, (when, when))
+_age = s3_server.age
 
 
 REFUSALS = {
@@ -134,7 +130,7 @@ def test_removing_one_units_evidence_keeps_the_bytes_another_unit_still_uses(app
     assert zhongyuan.post(f"/evidence/{theirs.id}/delete").status_code == 302
     assert attachments.sweep(store, grace_hours=24).removed == 1
     assert not store.exists(theirs.sha256)
-    assert store.thumbnail_path(theirs.sha256) is None
+    assert not store.has_thumbnail(theirs.sha256)
 
 
 # --- the store: a save never takes back what it placed ------------------------------------
@@ -194,13 +190,13 @@ def test_the_sweep_removes_old_unnamed_content_and_keeps_the_rest(app, demo, db)
     leftover.write_bytes(b"partial")
     os.utime(leftover, (time.time() - 2 * DAY,) * 2)
     assert orphan.has_thumbnail
-    thumbnail_size = store.thumbnail_path(orphan.sha256).stat().st_size
+    thumbnail_size = s3_server.member_size(store, orphan.sha256, thumbnail=True)
 
     done = attachments.sweep(store, grace_hours=24)
 
     assert (done.removed, done.temp_files) == (1, 1)
     assert done.freed_bytes == orphan.size + thumbnail_size
-    assert not store.exists(orphan.sha256) and store.thumbnail_path(orphan.sha256) is None
+    assert not store.exists(orphan.sha256) and not store.has_thumbnail(orphan.sha256)
     assert store.exists(named.sha256) and store.exists(young.sha256)
     assert not leftover.exists()
     assert attachments.sweep(store, grace_hours=24).removed == 0  # nothing more to do
@@ -319,7 +315,7 @@ def test_a_backup_holds_the_store_against_a_sweep(app, demo, db, monkeypatch, tm
 
     monkeypatch.setattr(backups, "_evidence_files", delete_and_sweep_then_list)
     archive = tmp_path / "backup.tar.gz"
-    backups.backup(archive, instance=app.config["ASSESS_INSTANCE"])
+    backups.backup(archive, instance=app.config["ASSESS_INSTANCE"], store=store)
     with tarfile.open(archive) as tar:
         assert any(name.endswith(stored.sha256) for name in tar.getnames())
     sweepers[0].join(10)

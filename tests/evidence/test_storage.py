@@ -8,7 +8,6 @@ import hashlib
 import io
 import os
 import struct
-import threading
 import time
 import warnings
 import zipfile
@@ -267,32 +266,6 @@ def test_same_bytes_twice_are_stored_once(store):
         f"{sha[:2]}/{sha[2:4]}/{sha}",
         f"{sha[:2]}/{sha[2:4]}/{sha}.thumb.png",
     ]
-
-
-def test_concurrent_saves_of_the_same_content_all_succeed_with_one_copy(store):
-    data = make_pdf(2)
-    barrier = threading.Barrier(4)
-    results, errors = [], []
-
-    def upload(n):
-        try:
-            barrier.wait()
-            results.append(store.save(io.BytesIO(data), f"副本{n}.pdf"))
-        except Exception as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=upload, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
-    assert {r.sha256 for r in results} == {hashlib.sha256(data).hexdigest()}
-    assert len(results) == 4
-    sha = results[0].sha256
-    file = f"{sha[:2]}/{sha[2:4]}/{sha}"
-    assert files_under(store.root) == [file, f"{file}.thumb.png"]  # one copy, one preview
 
 
 # --- refusals ---------------------------------------------------------------------------
