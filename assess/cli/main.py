@@ -321,6 +321,9 @@ def worker(workers: int | None) -> None:
     for name in TASK_MODULES:
         importlib.import_module(name)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # WeasyPrint narrates every step of every document at INFO: a batch would bury the
+    # worker's own lines (tasks started, done, failed).
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     queue.consumer(workers or int(app.config["QUEUE_WORKERS"])).run()
 
 
