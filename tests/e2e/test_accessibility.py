@@ -37,6 +37,7 @@ ACCOUNTS = [None, "admin", "inspector", "viewer", "r-410105", "r-dept-rsj", site
 DOWNLOADS = {
     "static": "the style sheet and script",
     "main.health": "the health check's JSON",
+    "main.health_ready": "the readiness check's JSON",
     "cycles.export_results": "results .xlsx",
     "selfreport.template": "the Excel fill-in template",
     "evidence.download": "an evidence file",
