@@ -9,6 +9,10 @@ STAMP := $(VENV)/.installed
 INSTANCE ?= instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Two test processes, one per core of the CI machine; each test file stays in one of them
+# (module fixtures such as the accessibility walk's demo site are built once).
+TEST_PROCESSES ?= 2
+PYTEST := $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile
 
 .PHONY: run test test-sqlite test-postgres lint format bench loadtest translations \
         system-run system-test clean
@@ -30,8 +34,8 @@ test: system-test $(STAMP) translations-compile
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
-	scripts/with-postgres.sh $(PY) -m pytest -p no:cacheprovider
+	$(PYTEST)
+	scripts/with-postgres.sh $(PYTEST) -p no:cacheprovider
 
 lint:
 	$(VENV)/bin/ruff check .
