@@ -22,7 +22,7 @@ from assess.evidence import objects, s3
 from assess.evidence.models import Evidence
 from assess.reports import jobs
 from assess.reports.models import Job
-from tests.cycle_helpers import make_cycle, png_bytes, unit
+from tests.cycle_helpers import make_cycle, pdf_bytes, png_bytes, unit
 from tests.evidence import s3_server
 
 DOWN = "文件存储暂时无法访问，请稍后再试"
@@ -75,10 +75,10 @@ class SilentServer:
             conn.close()
 
 
-def _upload(client, cycle, data: bytes, name: str):
+def _upload(client, cycle, data: bytes, name: str, version: int = 0):
     return client.post(
         f"/cycles/{cycle.id}/units/{unit('410105').id}/items/A2",
-        data={"version": 0, "value": "4", "files": [(io.BytesIO(data), name)]},
+        data={"version": version, "value": "4", "files": [(io.BytesIO(data), name)]},
         content_type="multipart/form-data",
         follow_redirects=True,
     )
@@ -93,35 +93,31 @@ def _assert_store_page(response) -> None:
     assert "127.0.0.1" not in page and "Endpoint" not in page  # the reason is for the log
 
 
-def test_downloads_while_the_store_is_down_get_the_chinese_503_and_recover(
+def test_while_the_store_is_down_pages_get_the_chinese_503_uploads_save_nothing(
     app, as_user, db, caplog
 ):
     cycle = make_cycle("open")
     reporter = as_user("r-410105")
     assert "A2 已保存" in _upload(reporter, cycle, png_bytes(), "照片.png").text
     (row,) = Evidence.select()
+    submissions = [(s.id, s.version, s.value_text) for s in Submission.select()]
+    audit_before = AuditEntry.select().count()
     with _store_down(app), caplog.at_level(logging.ERROR):
         _assert_store_page(reporter.get(f"/evidence/{row.id}"))
         _assert_store_page(reporter.get(f"/evidence/{row.id}/thumbnail"))
+        page = _upload(reporter, cycle, pdf_bytes(2), "材料.pdf")
     logged = [r.getMessage() for r in caplog.records if "file store unavailable" in r.getMessage()]
     assert len(logged) == 2 and "EndpointConnectionError" in logged[0]
     assert f"GET /evidence/{row.id}" in logged[0]
-    # Back up: the same request works, without a restart.
-    assert reporter.get(f"/evidence/{row.id}").data == png_bytes()
-
-
-def test_an_upload_while_the_store_is_down_changes_nothing(app, as_user, db):
-    cycle = make_cycle("open")
-    reporter = as_user("r-410105")
-    audit_before = AuditEntry.select().count()
-    with _store_down(app):
-        page = _upload(reporter, cycle, png_bytes(), "照片.png")
-    assert page.status_code == 200  # the item's page again, with the message at the item
+    # The upload: the item's page again with the message at the item, and nothing saved.
     assert "A2 未保存" in page.text and "文件存储暂时无法访问，文件未保存" in page.text
-    assert Evidence.select().count() == 0
-    assert Submission.select().where(Submission.value_text != "").count() == 0
+    assert Evidence.select().count() == 1
+    assert [(s.id, s.version, s.value_text) for s in Submission.select()] == submissions
     assert AuditEntry.select().count() == audit_before
-    assert "A2 已保存" in _upload(reporter, cycle, png_bytes(), "照片.png").text  # back up
+    # Back up: the same requests work, without a restart.
+    assert reporter.get(f"/evidence/{row.id}").data == png_bytes()
+    saved = _upload(reporter, cycle, pdf_bytes(2), "材料.pdf", version=submissions[0][1])
+    assert "上传佐证材料 1 份" in saved.text and Evidence.select().count() == 2
 
 
 def _done_job() -> str:

@@ -172,3 +172,9 @@ def test_assess_jobs_prune(app, db, monkeypatch):
     assert "已删除超过 2 天的任务 1 个" in result.output
     database.connect(reuse_if_open=True)
     assert not Job.select().where(Job.id.in_([kept, gone])).exists()
+
+
+def test_the_job_page_says_how_long_the_zip_is_kept(app, as_user, db):
+    job_id = _job(app.config, 1, JobState.DONE, 0, zipped=True)
+    page = as_user("admin").get(f"/reports/jobs/{job_id}").get_data(as_text=True)
+    assert "压缩包保留 7 天，之后自动删除" in page
