@@ -24,33 +24,12 @@ from assess.core.queue import huey
 from assess.evidence import objects, s3
 from assess.reports import jobs, retention
 from assess.reports.models import Job
-from tests.conftest import AUDIT_KEY, migrated_app
+from tests.conftest import AUDIT_KEY
 from tests.evidence import s3_server
+from tests.evidence.backend_fixtures import app, backend, s3_endpoint  # noqa: F401 (fixtures)
 
 DAY = timedelta(days=1)
 PART = "2026-410105.pdf"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server, endpoint = s3_server.start()
-    yield endpoint
-    server.stop()
-
-
-@pytest.fixture(params=["local", "s3"])
-def backend(request):
-    if request.param == "local":
-        return {}
-    return s3_server.new_bucket(request.getfixturevalue("s3_endpoint"))
-
-
-@pytest.fixture
-def app(database_url, tmp_path, backend):
-    app = migrated_app(database_url, tmp_path, **backend)
-    yield app
-    if not database.is_closed():
-        database.close()
 
 
 def _age(config, key: str, days: float) -> None:
@@ -96,7 +75,7 @@ def _stored(config) -> list[str]:
     return [key for key, _when in objects.listing(config, "reports/jobs")]
 
 
-def test_prune_removes_what_retention_allows_and_never_an_unfinished_job(app, db):
+def test_prune_removes_what_retention_allows_and_never_an_unfinished_job(app, db):  # noqa: F811
     config = app.config
     old_done = _job(config, 1, JobState.DONE, 8, zipped=True)
     new_done = _job(config, 2, JobState.DONE, 1, zipped=True, parts=1)  # parts left behind
@@ -139,7 +118,7 @@ def test_prune_removes_what_retention_allows_and_never_an_unfinished_job(app, db
         ).exists()
 
 
-def test_the_nightly_task_prunes_once_at_a_time(app, db):
+def test_the_nightly_task_prunes_once_at_a_time(app, db):  # noqa: F811
     old = _job(app.config, 1, JobState.DONE, 8, zipped=True)
     task = retention.prune_jobs_nightly
 
@@ -155,7 +134,7 @@ def test_the_nightly_task_prunes_once_at_a_time(app, db):
     assert Job.get_or_none(Job.id == old) is None and _stored(app.config) == []
 
 
-def test_assess_jobs_prune(app, db, monkeypatch):
+def test_assess_jobs_prune(app, db, monkeypatch):  # noqa: F811
     kept = _job(app.config, 1, JobState.DONE, 3, zipped=True)
     gone = _job(app.config, 2, JobState.DONE, 8, zipped=True)
     for name in ("DATABASE_URL", "ASSESS_INSTANCE", "STORAGE_URL", "S3_ENDPOINT_URL"):
@@ -174,7 +153,7 @@ def test_assess_jobs_prune(app, db, monkeypatch):
     assert not Job.select().where(Job.id.in_([kept, gone])).exists()
 
 
-def test_the_job_page_says_how_long_the_zip_is_kept(app, as_user, db):
+def test_the_job_page_says_how_long_the_zip_is_kept(app, as_user, db):  # noqa: F811
     job_id = _job(app.config, 1, JobState.DONE, 0, zipped=True)
     page = as_user("admin").get(f"/reports/jobs/{job_id}").get_data(as_text=True)
     assert "压缩包保留 7 天，之后自动删除" in page
