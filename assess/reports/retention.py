@@ -31,6 +31,7 @@ from assess.core.enums import FINISHED_JOB_STATES, JobState
 from assess.core.models import utcnow
 from assess.core.queue import crontab, huey, task_context
 from assess.evidence import objects
+from assess.evidence.storage import StoreUnavailable
 from assess.reports.jobs import JOB_ID, fail_if_stale, zip_key
 from assess.reports.models import Job
 
@@ -119,8 +120,13 @@ def prune_jobs(config, retention_days: float) -> PruneResult:
 @huey.periodic_task(crontab(minute="23", hour="19"))
 @huey.lock_task("assess.prune_jobs")
 def prune_jobs_nightly() -> None:
-    """Every night at 03:23 China time: prune with ``JOB_RETENTION_DAYS``. The lock keeps two
-    workers whose schedulers both fired from pruning side by side."""
+    """Every night at 03:23 China time: prune with ``JOB_RETENTION_DAYS``. Every consumer's
+    scheduler enqueues it, so with several workers it runs more than once: the lock keeps
+    the runs from overlapping, and a later run finds nothing left to do."""
     with task_context() as config:
-        result = prune_jobs(config, float(config["JOB_RETENTION_DAYS"]))
+        try:
+            result = prune_jobs(config, float(config["JOB_RETENTION_DAYS"]))
+        except StoreUnavailable as exc:  # nothing lost: the next night tries again
+            log.error("job prune: file store unavailable, rows kept: %s", exc)
+            return
         log.info("job prune: %s rows, %s objects", result.jobs, result.objects)

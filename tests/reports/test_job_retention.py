@@ -22,6 +22,7 @@ from assess.core.enums import JobState
 from assess.core.models import AuditEntry, utcnow
 from assess.core.queue import huey
 from assess.evidence import objects, s3
+from assess.evidence.storage import StoreUnavailable
 from assess.reports import jobs, retention
 from assess.reports.models import Job
 from tests.conftest import AUDIT_KEY
@@ -157,3 +158,16 @@ def test_the_job_page_says_how_long_the_zip_is_kept(app, as_user, db):  # noqa: 
     job_id = _job(app.config, 1, JobState.DONE, 0, zipped=True)
     page = as_user("admin").get(f"/reports/jobs/{job_id}").get_data(as_text=True)
     assert "压缩包保留 7 天，之后自动删除" in page
+
+
+def test_a_store_that_is_down_keeps_every_row_for_the_next_night(app, db, caplog):  # noqa: F811
+    if not s3.is_s3(app.config):
+        pytest.skip("only a bucket can be unreachable")
+    old = _job(app.config, 1, JobState.DONE, 8, zipped=True)
+    app.config.update(S3_ENDPOINT_URL="http://127.0.0.1:9", S3_MAX_ATTEMPTS=1)
+    with pytest.raises(StoreUnavailable):
+        retention.prune_jobs(app.config, 7)
+    retention.prune_jobs_nightly.call_local()  # logs and waits for the next night
+    assert "job prune: file store unavailable, rows kept" in caplog.text
+    assert Job.get_or_none(Job.id == old) is not None
+    assert not AuditEntry.select().where(AuditEntry.action == "job.prune").exists()
