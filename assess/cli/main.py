@@ -293,7 +293,7 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, dev: b
 
 
 # The modules that declare queue tasks: the worker imports them so that it knows every task.
-TASK_MODULES = ("assess.reports.jobs",)
+TASK_MODULES = ("assess.reports.jobs", "assess.reports.retention")
 
 
 @main.command(help=_("运行任务队列的处理进程（批量生成报告等后台任务）"))
@@ -493,6 +493,39 @@ def evidence_sweep(app, grace_hours: float | None) -> None:
             s=_size_label(done.freed_bytes),
             t=done.temp_files,
             h=f"{grace_hours:g}",
+        )
+    )
+
+
+@main.group(help=_("后台任务"))
+def jobs() -> None:
+    pass
+
+
+@jobs.command("prune", help=_("删除超过保留期的已完成任务及其文件（批量报告压缩包等）"))
+@click.option(
+    "--days",
+    type=click.FloatRange(min=0),
+    default=None,
+    help=_("保留天数（默认取 JOB_RETENTION_DAYS）"),
+)
+@with_app
+def jobs_prune(app, days: float | None) -> None:
+    from assess.evidence.storage import StoreUnavailable
+    from assess.reports.retention import prune_jobs
+
+    if days is None:
+        days = float(app.config["JOB_RETENTION_DAYS"])
+    try:
+        done = prune_jobs(app.config, days)
+    except StoreUnavailable as exc:
+        _fail(_("文件存储暂时无法访问，任务记录均未删除，请稍后重试：%(err)s", err=exc))
+    click.echo(
+        _(
+            "已删除超过 %(d)s 天的任务 %(n)s 个，文件 %(f)s 个",
+            d=f"{days:g}",
+            n=done.jobs,
+            f=done.objects,
         )
     )
 

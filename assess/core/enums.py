@@ -163,6 +163,7 @@ class JobState(StrEnum):
 
 # A job still waiting for, or held by, a worker: the page refreshes, nothing to download yet.
 UNFINISHED_JOB_STATES = frozenset({JobState.QUEUED, JobState.RUNNING})
+FINISHED_JOB_STATES = frozenset({JobState.DONE, JobState.FAILED})
 
 
 ALL_ENUMS: tuple[type[StrEnum], ...] = (

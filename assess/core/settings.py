@@ -134,6 +134,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("S3_SECRET_ACCESS_KEY", "", "Secret key belonging to S3_ACCESS_KEY_ID."),
     Setting("S3_REGION", "", "The bucket's region (many S3-compatible stores accept any)."),
     Setting(
+        "S3_CONNECT_TIMEOUT",
+        3,
+        "Seconds to wait for a connection to the S3 endpoint before that try fails (an "
+        "endpoint that drops packets would otherwise hold a request for a minute).",
+    ),
+    Setting(
+        "S3_READ_TIMEOUT",
+        20,
+        "Seconds to wait for each answer from the S3 endpoint once connected.",
+    ),
+    Setting(
+        "S3_MAX_ATTEMPTS",
+        3,
+        "Tries of one S3 call, the first included, before the store is reported unavailable "
+        "(文件存储暂时无法访问); at most about S3_MAX_ATTEMPTS × (S3_CONNECT_TIMEOUT + "
+        "S3_READ_TIMEOUT) seconds plus a few seconds of backoff.",
+    ),
+    Setting(
         "EVIDENCE_SWEEP_GRACE_HOURS",
         24,
         "Evidence content no record names is removed by the sweep (assess evidence sweep, "
@@ -177,6 +195,13 @@ SETTINGS: tuple[Setting, ...] = (
         "A running job whose worker has written no sign of life for this long is shown as "
         "failed (its worker died) and can be started again. Keep it far above the time of "
         "one report.",
+    ),
+    Setting(
+        "JOB_RETENTION_DAYS",
+        7,
+        "Finished jobs (done or failed) and their results in the store (report zips) are "
+        "kept this many days, then removed by the worker's nightly prune or assess jobs "
+        "prune. Parts of unfinished batches are never touched.",
     ),
     Setting(
         "ISSUING_OFFICE",

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from assess.evidence import s3
-from assess.evidence.storage import fsync_directory, write_atomically
+from assess.evidence.storage import TEMP_PREFIX, fsync_directory, write_atomically
 
 OBJECTS_FOLDER = "objects"
 CHUNK = 1 << 20
@@ -69,6 +69,31 @@ def exists(config: Mapping[str, object], key: str) -> bool:
         bucket = s3.Bucket(config)
         return bucket.head(_s3_key(bucket, key)) is not None
     return _path(config, key).is_file()
+
+
+def listing(config: Mapping[str, object], folder: str) -> list[tuple[str, float]]:
+    """Every object whose key lies under ``folder`` (a key's leading segments, e.g.
+    ``reports/jobs``), as (key, last written as a timestamp), sorted by key; temp files of
+    writes in flight are not objects."""
+    if s3.is_s3(config):
+        bucket = s3.Bucket(config)
+        base = bucket.prefix + s3.OBJECTS_PREFIX
+        found = [
+            (obj["Key"].removeprefix(base), obj["LastModified"].timestamp())
+            for obj in bucket.listing(base + _checked(folder) + "/")
+        ]
+        return sorted(found)
+    root = Path(str(config["ASSESS_INSTANCE"])) / OBJECTS_FOLDER
+    found = []
+    for path in (root / _checked(folder)).rglob("*"):
+        if path.name.startswith(TEMP_PREFIX):
+            continue
+        try:
+            if path.is_file():
+                found.append((path.relative_to(root).as_posix(), path.stat().st_mtime))
+        except FileNotFoundError:
+            continue  # deleted meanwhile
+    return sorted(found)
 
 
 def delete(config: Mapping[str, object], key: str) -> None:

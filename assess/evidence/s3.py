@@ -20,6 +20,12 @@ that last look and the delete; the store's local lock still closes it for the se
 one host.
 Ages compare the app server's clock with the store's: with a grace of hours, minutes of
 skew do not matter.
+
+A store that is down, refuses the keys or does not answer raises
+:class:`~assess.evidence.storage.StoreUnavailable` from every call (never botocore's own
+errors), after ``S3_MAX_ATTEMPTS`` tries bounded by ``S3_CONNECT_TIMEOUT`` and
+``S3_READ_TIMEOUT``: botocore's defaults (60 s each, and retries) would hold a request, or a
+worker, for minutes on an endpoint that drops packets. Only "no such key" is an answer.
 """
 
 from __future__ import annotations
@@ -29,15 +35,17 @@ import functools
 import hashlib
 import io
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import boto3
+from boto3.exceptions import Boto3Error
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from assess.core.settings import SETTINGS
 from assess.evidence.storage import StoreUnavailable
 
 EVIDENCE_PREFIX = "evidence/"
@@ -46,6 +54,23 @@ THUMBNAIL_SUFFIX = ".thumb.png"
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _ALREADY_THERE = {"412", "PreconditionFailed"}
 _CONFLICT = {"409", "ConditionalRequestConflict"}
+# A store may be built from a partial config (backup and restore, tests): the settings'
+# defaults fill what it lacks.
+_DEFAULTS = {s.name: s.default for s in SETTINGS}
+
+
+def _limits(config: Mapping[str, object]) -> tuple[float, float, int]:
+    """(connect timeout, read timeout, tries) from ``S3_CONNECT_TIMEOUT``,
+    ``S3_READ_TIMEOUT`` and ``S3_MAX_ATTEMPTS``."""
+
+    def get(name: str) -> object:
+        return config.get(name) or _DEFAULTS[name]
+
+    return (
+        float(get("S3_CONNECT_TIMEOUT")),
+        float(get("S3_READ_TIMEOUT")),
+        max(1, int(get("S3_MAX_ATTEMPTS"))),
+    )
 
 
 def is_s3(config: Mapping[str, object]) -> bool:
@@ -57,18 +82,34 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+def _reaching(call: Callable) -> Callable:
+    """Run a bucket call, turning what botocore raises (endpoint down, timeouts, a refused
+    key or bucket) into StoreUnavailable; "no such key" is handled inside the call."""
+
+    @functools.wraps(call)
+    def wrapper(*args, **kwargs):
+        try:
+            return call(*args, **kwargs)
+        except (BotoCoreError, ClientError, Boto3Error) as exc:
+            # Boto3Error: the transfer manager's own (S3UploadFailedError wraps the cause)
+            raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    return wrapper
+
+
 _CLIENT_LOCK = threading.Lock()
 
 
-def _client(endpoint: str, key_id: str, secret: str, region: str):
+def _client(endpoint: str, key_id: str, secret: str, region: str, limits: tuple):
     # A client is thread-safe and costs tens of milliseconds to make; making one is not
     # thread-safe on boto3's shared default session, hence a session of its own, made once.
     with _CLIENT_LOCK:
-        return _make_client(endpoint, key_id, secret, region)
+        return _make_client(endpoint, key_id, secret, region, limits)
 
 
 @functools.lru_cache(maxsize=8)
-def _make_client(endpoint: str, key_id: str, secret: str, region: str):
+def _make_client(endpoint: str, key_id: str, secret: str, region: str, limits: tuple):
+    connect_timeout, read_timeout, attempts = limits
     return boto3.session.Session().client(
         "s3",
         endpoint_url=endpoint or None,
@@ -81,9 +122,41 @@ def _make_client(endpoint: str, key_id: str, secret: str, region: str):
             s3={"addressing_style": "path"} if endpoint else {},
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
-            retries={"max_attempts": 5, "mode": "standard"},
+            # A dead endpoint fails in seconds: each try waits at most connect_timeout for
+            # the connection and read_timeout for each answer, with "standard" backoff (a
+            # few seconds) between tries. total_max_attempts counts the first try;
+            # botocore's max_attempts counts only the retries after it.
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            retries={"total_max_attempts": attempts, "mode": "standard"},
         ),
     )
+
+
+class _Body(io.RawIOBase):
+    """An object's body whose reads raise StoreUnavailable when the store fails mid-way
+    (a read timeout, a connection cut), as the calls that opened it do."""
+
+    def __init__(self, stream) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    @_reaching
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(None if size is None or size < 0 else size)
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stream.close()
+        super().close()
 
 
 class Bucket:
@@ -101,8 +174,10 @@ class Bucket:
             str(config.get("S3_ACCESS_KEY_ID") or ""),
             str(config.get("S3_SECRET_ACCESS_KEY") or ""),
             str(config.get("S3_REGION") or ""),
+            _limits(config),
         )
 
+    @_reaching
     def head(self, key: str) -> dict | None:
         """The object's metadata (``LastModified``, ``ContentLength``), or None if absent."""
         try:
@@ -112,15 +187,17 @@ class Bucket:
                 return None
             raise
 
+    @_reaching
     def get(self, key: str) -> BinaryIO:
         """The object's body, to read and close; FileNotFoundError if absent."""
         try:
-            return self.client.get_object(Bucket=self.name, Key=key)["Body"]
+            return _Body(self.client.get_object(Bucket=self.name, Key=key)["Body"])
         except ClientError as exc:
             if _code(exc) in _MISSING:
                 raise FileNotFoundError(key) from exc
             raise
 
+    @_reaching
     def put_if_absent(self, key: str, fh: BinaryIO) -> bool:
         """Store ``fh``'s bytes under ``key`` unless an object is there; whether it was put.
         The body is sent with its MD5, so the store refuses bytes damaged on the way."""
@@ -143,11 +220,13 @@ class Bucket:
             raise
         return True
 
+    @_reaching
     def put(self, key: str, fh: BinaryIO) -> None:
         """Store ``fh`` under ``key``, replacing what is there; multipart for large bodies,
         visible only once complete."""
         self.client.upload_fileobj(fh, self.name, key)
 
+    @_reaching
     def touch(self, key: str) -> None:
         """Restart the object's age: copy it onto itself (S3 refuses a copy onto itself that
         changes nothing, hence REPLACE with the same content type)."""
@@ -163,22 +242,24 @@ class Bucket:
             Metadata=head.get("Metadata") or {},
         )
 
+    @_reaching
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.name, Key=key)
 
-    def listing(self, prefix: str) -> Iterator[dict]:
-        """Every object under ``prefix``: dicts with ``Key``, ``LastModified``, ``Size``."""
+    @_reaching
+    def listing(self, prefix: str) -> list[dict]:
+        """Every object under ``prefix``: dicts with ``Key``, ``LastModified``, ``Size``
+        (read whole, so that a store failing halfway raises here, not in the caller's loop)."""
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.name, Prefix=prefix
         )
-        for page in pages:
-            yield from page.get("Contents", [])
+        return [obj for page in pages for obj in page.get("Contents", [])]
 
     def reachable(self) -> bool:
         """Whether the bucket answers (for readiness checks)."""
         try:
             self.client.head_bucket(Bucket=self.name)
-        except (ClientError, OSError):
+        except (BotoCoreError, ClientError, OSError):
             return False
         return True
 
@@ -206,12 +287,6 @@ class S3Backend:
         """Put an accepted upload (and its thumbnail) if absent, or restart the age of the
         bytes already there; whether a thumbnail is stored. What this puts stays. Raises
         StoreUnavailable when the bucket cannot be reached or refuses the write."""
-        try:
-            return self._place(tmp_path, member, thumbnail, thumb)
-        except (BotoCoreError, ClientError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
-
-    def _place(self, tmp_path: Path, member: str, thumbnail: bytes | None, thumb: str) -> bool:
         if thumbnail is not None and not self.exists(thumb):
             self.bucket.put_if_absent(self.key_for(thumb), io.BytesIO(thumbnail))
         with tmp_path.open("rb") as fh:

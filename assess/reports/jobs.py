@@ -31,6 +31,7 @@ from assess.core.queue import huey, task_context
 from assess.cycles.models import Cycle, UnitResultRecord
 from assess.cycles.publishing import current_snapshot
 from assess.evidence import objects
+from assess.evidence.storage import StoreUnavailable
 from assess.reports.batch import MANIFEST_NAME, ReportJob, failure_manifest
 from assess.reports.content import unit_report
 from assess.reports.models import Job
@@ -113,16 +114,23 @@ def read_job(job_id: str, heartbeat_seconds: int) -> Job | None:
         return None
     job = Job.get_or_none(Job.id == job_id)
     if job is not None and job.state == JobState.RUNNING and _stale(job, heartbeat_seconds):
-        with database.atomic():
-            job = locked(Job, job_id)
-            if job.state == JobState.RUNNING and _stale(job, heartbeat_seconds):
-                job.state = JobState.FAILED
-                job.error = _(
-                    "生成中断：处理任务的进程已超过 %(s)s 秒没有进展（可能已退出），请重新生成。",
-                    s=heartbeat_seconds,
-                )
-                job.finished_at = utcnow()
-                job.save()
+        job = fail_if_stale(job_id, heartbeat_seconds)
+    return job
+
+
+def fail_if_stale(job_id: str, heartbeat_seconds: int) -> Job:
+    """The job, recorded as failed with the reason first if it is running and its workers
+    have shown no sign of life for ``heartbeat_seconds`` (checked again under the lock)."""
+    with database.atomic():
+        job = locked(Job, job_id)
+        if job.state == JobState.RUNNING and _stale(job, heartbeat_seconds):
+            job.state = JobState.FAILED
+            job.error = _(
+                "生成中断：处理任务的进程已超过 %(s)s 秒没有进展（可能已退出），请重新生成。",
+                s=heartbeat_seconds,
+            )
+            job.finished_at = utcnow()
+            job.save()
     return job
 
 
@@ -177,6 +185,9 @@ def render_part(job_id: str, unit_id: int) -> None:
                 raise LookupError(_("该单位没有已公布的结果"))
             pdf = render_report(data)
             objects.put(config, part_key(job_id, filename), io.BytesIO(pdf))
+        except StoreUnavailable as exc:
+            log.error("report batch %s: %s not stored: %s", job_id, filename, exc)
+            failure = (filename, _("文件存储暂时无法访问，报告未能保存"))
         except Exception as exc:  # one report's failure never sinks the batch
             log.exception("report batch %s: %s", job_id, filename)
             failure = (filename, str(exc) or type(exc).__name__)
@@ -206,15 +217,14 @@ def finish_batch(job_id: str) -> None:
         names = sorted(job.written_names())
         failures = sorted(job.failure_list())
         if names or not failures:
-            with tempfile.TemporaryFile() as archive:
-                with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-                    for name in names:
-                        with objects.open_object(config, part_key(job_id, name)) as part:
-                            z.writestr(name, part.read())
-                    if failures:
-                        z.writestr(MANIFEST_NAME, failure_manifest(failures).encode("utf-8"))
-                archive.seek(0)
-                objects.put(config, zip_key(job_id), archive)
+            try:
+                _zip_parts(config, job_id, names, failures)
+            except StoreUnavailable as exc:
+                # The parts stay for the prune (assess.reports.retention); a new job
+                # renders them again once the store is back.
+                log.error("report batch %s: zip not stored: %s", job_id, exc)
+                _fail(job_id, _("文件存储暂时无法访问，压缩包未能保存，请稍后重新生成。"))
+                return
             update = {"state": JobState.DONE, "result_key": zip_key(job_id)}
         else:
             update = {
@@ -224,5 +234,21 @@ def finish_batch(job_id: str) -> None:
         Job.update(finished_at=utcnow(), heartbeat_at=utcnow(), **update).where(
             Job.id == job_id, Job.state.in_(UNFINISHED_JOB_STATES)
         ).execute()
-        for name in names:
-            objects.delete(config, part_key(job_id, name))
+        try:
+            for name in names:
+                objects.delete(config, part_key(job_id, name))
+        except StoreUnavailable as exc:  # the job is done; the prune removes what is left
+            log.warning("report batch %s: parts left in the store: %s", job_id, exc)
+
+
+def _zip_parts(config, job_id: str, names: list[str], failures: list) -> None:
+    """Zip the batch's stored parts (and the manifest of its failures) into its result."""
+    with tempfile.TemporaryFile() as archive:
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+            for name in names:
+                with objects.open_object(config, part_key(job_id, name)) as part:
+                    z.writestr(name, part.read())
+            if failures:
+                z.writestr(MANIFEST_NAME, failure_manifest(failures).encode("utf-8"))
+        archive.seek(0)
+        objects.put(config, zip_key(job_id), archive)

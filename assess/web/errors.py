@@ -5,7 +5,8 @@ is needed most: it never loads the signed-in user, the navigation or anything el
 database (``bare`` in ``base.html``), and if even that fails a fixed Chinese page is sent.
 A database that cannot be reached is a 503 and a full disk a 507, both with a page that
 says so; the next request tries again, so the app recovers by itself when the database is
-back or space is freed.
+back or space is freed. A file store (S3) that cannot be reached is a 503 of its own
+(文件存储暂时无法访问): the database is fine, so that page is the full one.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
+from assess.evidence.storage import StoreUnavailable
 from assess.web import request_log
 
 DATABASE_UNAVAILABLE = 503
+STORE_UNAVAILABLE = 503
 DISK_FULL = 507
 
 # Errors of the engine or the connection, not of the statement: a refused connection, a
@@ -105,34 +108,39 @@ def outage_code(exc: BaseException) -> int | None:
     return None
 
 
-def render_error(code: int, detail: str | None = None, *, bare: bool = False):
-    """The error page for ``code``; ``bare`` leaves out everything that reads the database
-    (the signed-in user, the menu, the user's language). Falls back to a bare page, then
-    to a fixed one."""
+def render_error(
+    code: int, detail: str | None = None, *, bare: bool = False, title: str | None = None
+):
+    """The error page for ``code`` (``title`` and ``detail`` replacing its usual ones);
+    ``bare`` leaves out everything that reads the database (the signed-in user, the menu,
+    the user's language). Falls back to a bare page, then to a fixed one."""
     if not bare:
         try:
-            return _render(code, detail, bare=False)
+            return _render(code, detail, title, bare=False)
         except Exception:  # the full page needs the database: the bare one does not
             g.pop("_login_user", None)
     g.bare_page = True
     try:
-        return _render(code, detail, bare=True)
+        return _render(code, detail, title, bare=True)
     except Exception:
-        title, message = _titles_zh().get(code, _titles_zh()[500])
+        usual_title, message = _titles_zh().get(code, _titles_zh()[500])
         request_id = request_log.current_id()
         reference = f"<p>请求编号：{escape(request_id)}</p>" if request_id else ""
         page = _LAST_RESORT.format(
-            code=code, title=title, message=escape(detail or message), reference=reference
+            code=code,
+            title=escape(title or usual_title),
+            message=escape(detail or message),
+            reference=reference,
         )
         return page, code, {"Content-Type": "text/html; charset=utf-8"}
 
 
-def _render(code: int, detail: str | None, *, bare: bool):
-    title, message = _titles().get(code, (_("出错了"), ""))
+def _render(code: int, detail: str | None, title: str | None, *, bare: bool):
+    usual_title, message = _titles().get(code, (_("出错了"), ""))
     page = render_template(
         "web/error.html",
         code=code,
-        title=title,
+        title=title or usual_title,
         message=detail or message,
         bare=bare,
         request_id=request_log.current_id(),
@@ -153,6 +161,22 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc):
         return render_error(exc.code or 500)
+
+    @app.errorhandler(StoreUnavailable)
+    def _store(exc):
+        # The reason (the endpoint, botocore's error) is for the log, never for the page.
+        app.logger.error(
+            "file store unavailable on %s %s (request %s): %s",
+            request.method,
+            request.path,
+            request_log.current_id(),
+            exc,
+        )
+        return render_error(
+            STORE_UNAVAILABLE,
+            _("文件存储暂时无法访问，请稍后再试。如持续出现，请联系领导小组办公室。"),
+            title=_("文件存储暂时无法访问"),
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc):

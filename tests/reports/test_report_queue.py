@@ -19,6 +19,7 @@ import pytest
 
 from assess.core.db import database
 from assess.core.enums import JobState
+from assess.reports import retention
 from assess.reports.models import Job
 from tests.conftest import AUDIT_KEY, PG_SERVER, ROOT, login, make_app
 from tests.reports.test_views_reports import publish_three_counties
@@ -222,4 +223,15 @@ def test_a_worker_killed_mid_batch_leaves_a_failed_job_that_a_retry_completes(
     archive = a.get(retry_url + "/download")
     assert sorted(zipfile.ZipFile(io.BytesIO(archive.data)).namelist()) == NAMES
     # The killed job's tasks still queued did nothing: it stays failed.
+    assert _job(job_id).state == JobState.FAILED
+    # Its parts (the reports rendered before the kill) go at the next prune; the row and
+    # the retry's zip stay for the retention.
+    parts = os.path.join(server_a.config["ASSESS_INSTANCE"], "objects", "reports", "jobs")
+    assert os.listdir(os.path.join(parts, job_id))
+    database.connect(reuse_if_open=True)
+    try:
+        assert retention.prune_jobs(server_a.config, 7).jobs == 0
+    finally:
+        database.close()
+    assert sorted(os.listdir(parts)) == [f"{retry_id}.zip"]
     assert _job(job_id).state == JobState.FAILED
