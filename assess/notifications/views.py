@@ -85,7 +85,7 @@ def chase_units(cycle_id: int):
     form.units.choices = [(s.unit.id, s.unit.name) for s in statuses]
     if form.is_submitted():
         if not form.validate():
-            flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+            flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         else:
             try:
                 told = chase.send_chase(cycle, form.units.data, form.message.data, current_user)
