@@ -25,4 +25,3 @@ class ReminderSent(BaseModel):
 
     class Meta:
         indexes = ((("cycle", "unit", "deadline", "due", "threshold"), True),)
-

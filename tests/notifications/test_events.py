@@ -44,7 +44,9 @@ def test_a_returned_item_notifies_its_units_reporters_and_nobody_else(app, demo,
     for reporter in (reporter_of("410105"), other):
         (note,) = told(reporter)
         assert note.kind == NotificationKind.ITEM_RETURNED and note.read_at is None
-        assert texts_of(reporter) == [f"{cycle.title}：指标 A2 协调会次数 被退回修改，退回原因：台账不全"]
+        assert texts_of(reporter) == [
+            f"{cycle.title}：指标 A2 协调会次数 被退回修改，退回原因：台账不全"
+        ]
         endpoint, args = note.target_parts
         assert endpoint == "selfreport.unit_page"
         assert args == {"cycle_id": cycle.id, "unit_id": unit("410105").id, "_anchor": "item-A2"}

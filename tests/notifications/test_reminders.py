@@ -22,8 +22,8 @@ from assess.notifications.sent import ReminderSent
 from tests.cycle_helpers import unit
 from tests.cycles.test_races import SIDE_WAIT_SECONDS, Side
 from tests.notifications.helpers import (
-    audited,
     assessed_ids,
+    audited,
     hand_in,
     open_cycle_due,
     reporter_of,

@@ -8,10 +8,10 @@ import re
 from datetime import timedelta
 
 from assess.accounts.models import User
+from assess.core.db import database
 from assess.core.enums import NotificationKind
 from assess.core.formatting import local_today
 from assess.core.models import AuditEntry
-from assess.core.db import database
 from assess.notifications import store
 from assess.notifications.models import Notification
 from tests.conftest import login, make_app
@@ -167,9 +167,10 @@ def test_a_reporter_may_not_chase(as_user, db):
     )
     assert response.status_code == 403
     assert Notification.select().count() == 0
-    assert f"/notifications/chase/{cycle.id}" not in as_user("inspector").get(
-        f"/cycles/{cycle.id}"
-    ).text
+    assert (
+        f"/notifications/chase/{cycle.id}"
+        not in as_user("inspector").get(f"/cycles/{cycle.id}").text
+    )
 
 
 def test_signed_out_the_list_asks_to_sign_in(client, demo):
