@@ -22,6 +22,8 @@ class ChaseForm(FlaskForm):
         _l("催报单位"),
         coerce=int,
         choices=[],
+        # A unit outside the cycle is refused by the service, with its message in Chinese.
+        validate_choice=False,
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
         validators=[DataRequired(_l("请选择要催报的单位"))],

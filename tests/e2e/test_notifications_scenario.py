@@ -105,3 +105,29 @@ def test_mark_all_read_empties_the_bell(act, story):
     expect(page.locator("a.bell")).to_have_accessible_name("消息通知 没有未读消息")
     expect(page.locator("a.bell .bell-count")).to_have_count(0)
     expect(page.locator("ul.notifications li.unread")).to_have_count(0)
+
+
+def test_the_office_chases_the_unit_by_hand(act, story):
+    page = act("admin")
+    page.goto(story["cycle"])
+    page.get_by_role("link", name="催报").click()
+    expect(page.locator("h1")).to_contain_text("催报")
+    # the units still owing are ticked to begin with: 上街区 has an item sent back
+    expect(page.get_by_label(UNIT, exact=True)).to_be_checked()
+    for box in page.locator("input[name=units]").all():
+        box.uncheck()
+    page.get_by_label(UNIT, exact=True).check()
+    page.get_by_label("催报内容", exact=True).fill("请于本周五前补充会议纪要并重新提交")
+    shoot(page, SHOTS, "chase")
+    page.get_by_role("button", name="发送催报").click()
+    expect_flash(page, "已向 1 个单位催报，1 人收到消息")
+
+
+def test_the_reporter_reads_the_chase(act):
+    page = act(REPORTER)
+    page.goto("/")
+    expect(page.locator("a.bell")).to_have_accessible_name("消息通知 1 条未读")
+    page.locator("a.bell").click()
+    newest = page.locator("ul.notifications li").first
+    expect(newest.locator(".tag", has_text="催报")).to_be_visible()
+    expect(newest.get_by_role("link")).to_contain_text("请于本周五前补充会议纪要并重新提交")

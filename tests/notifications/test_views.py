@@ -180,3 +180,14 @@ def test_signed_out_the_list_asks_to_sign_in(client, demo):
     response = client.get("/notifications/")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     assert login(client, "r-410105").status_code == 302
+
+
+def test_a_chase_to_a_unit_outside_the_cycle_is_refused(as_user, db):
+    admin = as_user("admin")
+    cycle = make_cycle("open")
+    city = unit("zz")  # the city is never assessed
+    response = admin.post(
+        f"/notifications/chase/{cycle.id}", data={"units": [city.id], "message": "请提交"}
+    )
+    assert response.status_code == 200 and "所选单位不参加本周期考核" in response.text
+    assert Notification.select().count() == 0
