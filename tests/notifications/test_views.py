@@ -91,27 +91,43 @@ def test_mark_all_read_only_the_readers_own(as_user, db):
     assert [n.read_at for n in told(reporter_of("410102"))] == [None]
 
 
-def test_mark_all_read_needs_the_csrf_token(database_url, tmp_path, db, demo):
-    """With CSRF on (as served), a post without the page's token changes nothing."""
-    app = make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    page = client.get("/auth/login").text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-    token = token[1] if token else re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+def _signed_in_with_csrf(database_url, tmp_path, username: str):
+    """A client of an app with CSRF on (as served), signed in through the login form."""
     from assess.demo.units import DEMO_PASSWORD
 
+    client = make_app(database_url, tmp_path, WTF_CSRF_ENABLED=True).test_client()
+    token = _token(client.get("/auth/login").text)
     client.post(
-        "/auth/login",
-        data={"username": "r-410105", "password": DEMO_PASSWORD, "csrf_token": token},
+        "/auth/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token}
     )
+    return client
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)[1]
+
+
+def test_mark_all_read_needs_the_csrf_token(database_url, tmp_path, db, demo):
+    """A post without the page's token changes nothing."""
+    client = _signed_in_with_csrf(database_url, tmp_path, "r-410105")
     _tell(reporter_of("410105"), 2)
     refused = client.post("/notifications/read-all")
     assert refused.status_code == 400
     assert not any(n.read_at for n in told(reporter_of("410105")))
-    listing = client.get("/notifications/").text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', listing)[1]
+    token = _token(client.get("/notifications/").text)
     assert client.post("/notifications/read-all", data={"csrf_token": token}).status_code == 302
     assert all(n.read_at for n in told(reporter_of("410105")))
+
+
+def test_a_chase_needs_the_csrf_token(database_url, tmp_path, db, demo):
+    client = _signed_in_with_csrf(database_url, tmp_path, "admin")
+    cycle = make_cycle("open")
+    data = {"units": [unit("410105").id], "message": "请提交"}
+    assert client.post(f"/notifications/chase/{cycle.id}", data=data).status_code == 400
+    assert Notification.select().count() == 0 and audited("notification.chase") == []
+    token = _token(client.get(f"/notifications/chase/{cycle.id}").text)
+    sent = client.post(f"/notifications/chase/{cycle.id}", data=data | {"csrf_token": token})
+    assert sent.status_code == 302 and len(audited("notification.chase")) == 1
 
 
 def test_a_notification_of_a_kind_this_code_does_not_know_reads_as_a_system_message(as_user, db):
@@ -146,8 +162,10 @@ def test_the_office_chases_chosen_units_and_it_is_audited(as_user, db):
         "message": "请于周五前提交",
         "recipients": 2,
     }
+    # the audit log names the action in words, not by its code
     log = admin.get("/audit/?action=notification.chase").text
-    assert "催报" in log
+    assert re.search(r"<td>admin</td><td>催报</td><td>考核周期 ", log), log[-3000:]
+    assert "<td>notification.chase</td>" not in log
 
 
 def test_a_chase_without_units_or_message_is_refused(as_user, db):
