@@ -209,3 +209,13 @@ def test_a_chase_to_a_unit_outside_the_cycle_is_refused(as_user, db):
     )
     assert response.status_code == 200 and "所选单位不参加本周期考核" in response.text
     assert Notification.select().count() == 0
+
+
+def test_the_list_reads_in_the_readers_language(as_user, db):
+    """The sentence is rendered when it is read: the same row reads in English there."""
+    client = as_user("r-410105")
+    _tell(reporter_of("410105"))
+    client.post("/lang/en")
+    page = client.get("/notifications/").text
+    assert "2026 测试周期: reminder from 办公室: 第1条" in page
+    assert ">Notifications<" in page and "Mark all as read" in page
