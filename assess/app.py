@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from assess.cycles.views import inspection, library, manage, selfreport
     from assess.evidence import views as evidence_views
     from assess.nominations import views as nomination_views
+    from assess.notifications import views as notification_views
     from assess.ops import views as audit_views
     from assess.reports import views as report_views
     from assess.units import views as unit_views
@@ -107,5 +108,6 @@ def _register_blueprints(app: Flask) -> None:
         evidence_views,
         nomination_views,
         report_views,
+        notification_views,
     ):
         app.register_blueprint(module.bp)

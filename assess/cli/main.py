@@ -293,7 +293,7 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, dev: b
 
 
 # The modules that declare queue tasks: the worker imports them so that it knows every task.
-TASK_MODULES = ("assess.reports.jobs", "assess.reports.retention")
+TASK_MODULES = ("assess.reports.jobs", "assess.reports.retention", "assess.notifications.tasks")
 
 
 @main.command(help=_("运行任务队列的处理进程（批量生成报告等后台任务）"))
@@ -325,6 +325,22 @@ def worker(workers: int | None) -> None:
     # worker's own lines (tasks started, done, failed).
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     queue.consumer(workers or int(app.config["QUEUE_WORKERS"])).run()
+
+
+@main.command(help=_("发送截止提醒：每条提醒只发一次，可重复运行"))
+@click.option(
+    "--today",
+    "today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help=_("按指定日期计算（年-月-日，默认今天）"),
+)
+@with_app
+def remind(app, today) -> None:
+    from assess.notifications.reminders import send_reminders
+
+    sent = send_reminders(today.date() if today else None)
+    click.echo(_("已发送截止提醒 %(n)s 条", n=sent))
 
 
 @main.command(help=_("生成督查报告 PDF：指定单位或全部单位"))

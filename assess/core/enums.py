@@ -166,6 +166,27 @@ UNFINISHED_JOB_STATES = frozenset({JobState.QUEUED, JobState.RUNNING})
 FINISHED_JOB_STATES = frozenset({JobState.DONE, JobState.FAILED})
 
 
+class NotificationKind(StrEnum):
+    """What a notification (消息通知) tells its reader; its text is rendered from the kind
+    and the stored parameters when it is read (``assess.notifications.texts``)."""
+
+    ITEM_RETURNED = "item_returned"
+    RECTIFICATION_DEMANDED = "rectification_demanded"
+    DEADLINE_NEAR = "deadline_near"
+    DEADLINE_PASSED = "deadline_passed"
+    CHASE = "chase"
+
+
+class ReminderThreshold(StrEnum):
+    """When a deadline reminder (截止提醒) is due: so many days before the deadline, or once
+    it has passed. Sent once each per unit, deadline and date (``reminder_sent``)."""
+
+    DAYS_7 = "7"
+    DAYS_3 = "3"
+    DAYS_1 = "1"
+    PASSED = "passed"
+
+
 ALL_ENUMS: tuple[type[StrEnum], ...] = (
     Role,
     UnitKind,
@@ -179,4 +200,6 @@ ALL_ENUMS: tuple[type[StrEnum], ...] = (
     RoundPhase,
     ReviewSheetState,
     JobState,
+    NotificationKind,
+    ReminderThreshold,
 )

@@ -19,7 +19,9 @@ from assess.core.enums import (
     Light,
     NominationState,
     NomineeKind,
+    NotificationKind,
     RectificationState,
+    ReminderThreshold,
     ReportProgress,
     ReviewSheetState,
     Role,
@@ -98,6 +100,19 @@ JOB_STATE_LABELS = {
     JobState.DONE: _l("已生成"),
     JobState.FAILED: _l("生成失败"),
 }
+NOTIFICATION_KIND_LABELS = {
+    NotificationKind.ITEM_RETURNED: _l("指标被退回"),
+    NotificationKind.RECTIFICATION_DEMANDED: _l("整改要求"),
+    NotificationKind.DEADLINE_NEAR: _l("截止提醒"),
+    NotificationKind.DEADLINE_PASSED: _l("逾期提醒"),
+    NotificationKind.CHASE: _l("催报"),
+}
+REMINDER_THRESHOLD_LABELS = {
+    ReminderThreshold.DAYS_7: _l("截止前 7 天"),
+    ReminderThreshold.DAYS_3: _l("截止前 3 天"),
+    ReminderThreshold.DAYS_1: _l("截止前 1 天"),
+    ReminderThreshold.PASSED: _l("已过截止日期"),
+}
 
 # Scoring rules (评分规则) by the names SPEC §3 gives them; the codes are the YAML's ``rule:``.
 RULE_LABELS = {
@@ -160,6 +175,8 @@ AUDIT_ACTION_LABELS = {
     "review.save": _l("保存评分"),
     "review.submit": _l("提交评分"),
     "review_sheets.demo_load": _l("载入演示评分"),
+    "notification.chase": _l("催报"),
+    "reminder.send": _l("发送截止提醒"),
     "backup.restore": _l("恢复备份"),
     "schema.downgrade": _l("数据库降级"),
 }
@@ -194,6 +211,8 @@ LABELS: dict[type[StrEnum], Mapping[StrEnum, object]] = {
     RoundPhase: ROUND_PHASE_LABELS,
     ReviewSheetState: REVIEW_SHEET_STATE_LABELS,
     JobState: JOB_STATE_LABELS,
+    NotificationKind: NOTIFICATION_KIND_LABELS,
+    ReminderThreshold: REMINDER_THRESHOLD_LABELS,
 }
 
 
@@ -216,6 +235,8 @@ nomination_state_label = _label_of(NOMINATION_STATE_LABELS)
 round_phase_label = _label_of(ROUND_PHASE_LABELS)
 review_sheet_state_label = _label_of(REVIEW_SHEET_STATE_LABELS)
 job_state_label = _label_of(JOB_STATE_LABELS)
+notification_kind_label = _label_of(NOTIFICATION_KIND_LABELS)
+reminder_threshold_label = _label_of(REMINDER_THRESHOLD_LABELS)
 rule_label = _label_of(RULE_LABELS)
 measure_label = _label_of(MEASURE_LABELS)
 audit_entity_label = _label_of(AUDIT_ENTITY_LABELS)
@@ -278,6 +299,8 @@ TEMPLATE_GLOBALS: dict[str, Callable] = {
     "round_phase_label": round_phase_label,
     "review_sheet_state_label": review_sheet_state_label,
     "job_state_label": job_state_label,
+    "notification_kind_label": notification_kind_label,
+    "reminder_threshold_label": reminder_threshold_label,
     "rule_label": rule_label,
     "measure_label": measure_label,
     "audit_action_label": audit_action_label,

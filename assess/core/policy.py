@@ -74,6 +74,10 @@ RULES: dict[str, frozenset[str]] = {
     "nominations.review": frozenset({ADMIN, INSPECTOR}),  # a sheet only if assigned, no conflict
     "nominations.list": frozenset({ADMIN, REPORTER}),  # reporters: own unit's nominations only
     "nominations.export": frozenset({ADMIN, VIEWER}),  # award list with scores (.xlsx)
+    # Everyone has a notification centre (消息通知): their own notifications only.
+    "notifications.view": EVERYONE,
+    # The office chases units by hand (催报) with a message.
+    "reminders.chase": frozenset({ADMIN}),
     # Actions no route declares: asked by views, services and templates through can().
     "units.view_all": frozenset({ADMIN, INSPECTOR, VIEWER}),  # reporters: own subtree
     "results.preview": STAFF,  # a trial ranking before publishing
@@ -85,6 +89,7 @@ RULES: dict[str, frozenset[str]] = {
     "nominations.every_unit": frozenset({ADMIN, INSPECTOR, VIEWER}),  # reporters: own unit
     "nominations.open": frozenset({ADMIN, INSPECTOR, REPORTER}),
     "nominations.edit": frozenset({REPORTER}),
+    "notifications.read": EVERYONE,  # one notification: its recipient only
 }
 
 # Which writes each cycle state allows (SPEC §2), for every record a cycle holds. Nothing
@@ -103,6 +108,8 @@ CYCLE_WRITES: dict[str, frozenset[CycleState]] = {
     "rectification": RECTIFIABLE_CYCLE_STATES,
     # publishing and republishing the results (结果公布)
     "publish": PUBLISHABLE_CYCLE_STATES,
+    # chasing units by hand (催报): while they report and inspectors review
+    "chase": REVIEWABLE_CYCLE_STATES,
     # the cycle's deadlines (自评截止, 核查截止) and one unit's extension (延期): until the
     # results are published, since a cycle sent back to self-report may need new dates
     "deadlines": DEADLINE_CYCLE_STATES,
@@ -314,6 +321,18 @@ def edits_indicator_set(user, cycle) -> bool:
     return cycle_allows(cycle, "setup")
 
 
+def reads_notification(user, notification) -> bool:
+    """``notifications.read`` on a Notification (``user_id``): its recipient, nobody else
+    (not even the office: a notification is addressed to one person)."""
+    return notification.user_id == user.id
+
+
+def chases_cycle(user, cycle) -> bool:
+    """``reminders.chase`` on a Cycle (``state``): while units report and inspectors
+    review; a draft has no units at work and a published cycle nothing left to chase."""
+    return cycle_allows(cycle, "chase")
+
+
 PREDICATES: dict[str, Callable[..., bool]] = {
     "library.edit": edits_indicator_set,
     "cycles.view": cycle_visible,
@@ -330,6 +349,8 @@ PREDICATES: dict[str, Callable[..., bool]] = {
     "nominations.review": reviews_nomination,
     "nominations.submit": submits_nomination,
     "nominations.edit": edits_nomination,
+    "notifications.read": reads_notification,
+    "reminders.chase": chases_cycle,
 }
 
 

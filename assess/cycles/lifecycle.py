@@ -63,6 +63,7 @@ def write_refused(write: str) -> str:
         "rectification": _("考核周期不在自评或核查阶段，整改要求及其报送不能再修改"),
         "publish": _("只有督查核查阶段或已公布的考核周期才能发布结果"),
         "deadlines": _("结果已公布，截止日期不能再修改"),
+        "chase": _("只有自评填报或督查核查阶段才能催报"),
     }
     return messages[write]
 

@@ -64,6 +64,12 @@ class Progress:
     def complete(self) -> bool:
         return self.required > 0 and self.required_handed_in >= self.required
 
+    @property
+    def outstanding(self) -> bool:
+        """The unit still owes scored items (what a reminder or a 催报 chases); a unit with
+        none to fill owes nothing."""
+        return self.required > 0 and not self.complete
+
 
 def unit_progress(cycle: Cycle, unit_ids: list[int] | None = None) -> dict[int, Progress]:
     """Each unit's :class:`Progress` in ``cycle`` (every assigned unit when ``unit_ids`` is

@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database, locked
-from assess.core.enums import RectificationState
+from assess.core.enums import NotificationKind, RectificationState
 from assess.core.models import utcnow
 from assess.cycles.lifecycle import locked_cycle
 from assess.cycles.models import Cycle, Rectification
 from assess.evidence.models import Evidence
+from assess.notifications import store
 from assess.units.models import Unit
 from assess.units.tree import recusal_message
 
@@ -25,6 +26,8 @@ RECTIFICATION_AUDIT_FIELDS = (
     "response",
     "closing_note",
 )
+# A notification quotes the start of the demand; the whole text is on the linked page.
+NOTIFIED_DEMAND_CHARS = 200
 
 
 class RectificationError(ValueError):
@@ -69,6 +72,19 @@ def demand(
             row.id,
             after=audit.model_snapshot(row, RECTIFICATION_AUDIT_FIELDS),
             actor=actor,
+        )
+        store.notify_unit(
+            unit.id,
+            NotificationKind.RECTIFICATION_DEMANDED,
+            {
+                "cycle": cycle.title,
+                "code": indicator_code,
+                "demand": row.demand[:NOTIFIED_DEMAND_CHARS],
+                "due": due.isoformat(),
+            },
+            store.target(
+                "selfreport.unit_page", cycle_id=cycle.id, unit_id=unit.id, _anchor=f"rect-{row.id}"
+            ),
         )
     return row
 

@@ -15,6 +15,7 @@ from assess.core.db import database, locked
 from assess.core.enums import (
     EDITABLE_SUBMISSION_STATES,
     HANDED_IN_SUBMISSION_STATES,
+    NotificationKind,
     SubmissionState,
 )
 from assess.core.formatting import local_time, plain_number
@@ -24,6 +25,7 @@ from assess.cycles.models import Assignment, Cycle, Submission
 from assess.evidence import attachments
 from assess.evidence.models import Evidence
 from assess.evidence.storage import StoredFile
+from assess.notifications import store
 from assess.units.models import Unit
 from assess.units.tree import recusal_message
 from scoring.engine import score_unit
@@ -561,14 +563,38 @@ def return_item(sub: Submission, reason: str, expected_version: int, actor: User
     this reason (see ``_review``)."""
     if not reason.strip():
         raise SubmissionError(_("退回须填写原因"))
-    return _review(
-        sub,
-        expected_version,
-        sub.value_text,
-        actor,
-        "submission.return",
-        status=SubmissionState.RETURNED,
-        return_reason=reason.strip(),
+    with database.atomic():  # the unit's reporters are told in the return's transaction
+        written = _review(
+            sub,
+            expected_version,
+            sub.value_text,
+            actor,
+            "submission.return",
+            status=SubmissionState.RETURNED,
+            return_reason=reason.strip(),
+        )
+        if written:
+            _notify_returned(sub, reason.strip())
+    return written
+
+
+def _notify_returned(sub: Submission, reason: str) -> None:
+    cycle = sub.cycle
+    store.notify_unit(
+        sub.unit_id,
+        NotificationKind.ITEM_RETURNED,
+        {
+            "cycle": cycle.title,
+            "code": sub.indicator_code,
+            "name": indicator_set(cycle).indicator(sub.indicator_code).name,
+            "reason": reason,
+        },
+        store.target(
+            "selfreport.unit_page",
+            cycle_id=cycle.id,
+            unit_id=sub.unit_id,
+            _anchor=f"item-{sub.indicator_code}",
+        ),
     )
 
 

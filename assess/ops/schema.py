@@ -14,6 +14,8 @@ from assess.cycles.models import (
     UnitResultRecord,
 )
 from assess.evidence.models import Evidence
+from assess.notifications.models import Notification
+from assess.notifications.sent import ReminderSent
 from assess.reports.models import Job
 from assess.units.models import Unit
 
@@ -29,6 +31,8 @@ CYCLE_MODELS = (
     UnitResultRecord,
     DeadlineExtension,
     Job,
+    Notification,
+    ReminderSent,
 )
 
 

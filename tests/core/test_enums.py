@@ -20,7 +20,9 @@ from assess.core.enums import (
     Light,
     NominationState,
     NomineeKind,
+    NotificationKind,
     RectificationState,
+    ReminderThreshold,
     ReportProgress,
     ReviewSheetState,
     Role,
@@ -51,6 +53,14 @@ STORED = {
     RoundPhase: ("preparing", "nominating", "closed", "reviewing", "confirmed"),
     ReviewSheetState: ("assigned", "draft", "submitted"),
     JobState: ("queued", "running", "done", "failed"),
+    NotificationKind: (
+        "item_returned",
+        "rectification_demanded",
+        "deadline_near",
+        "deadline_passed",
+        "chase",
+    ),
+    ReminderThreshold: ("7", "3", "1", "passed"),
 }
 # (frozen migration class, column) -> the enum its values come from.
 MIGRATED_DEFAULTS = {

@@ -141,7 +141,18 @@ PEOPLE = {
 
 def person(name: str, active: bool = True) -> SimpleNamespace:
     role, unit_id = PEOPLE[name]
-    return SimpleNamespace(is_authenticated=True, is_active=active, role=role, unit_id=unit_id)
+    return SimpleNamespace(
+        is_authenticated=True,
+        is_active=active,
+        role=role,
+        unit_id=unit_id,
+        id=list(PEOPLE).index(name) + 1,
+    )
+
+
+def notification(recipient: str) -> SimpleNamespace:
+    """A Notification addressed to one of PEOPLE."""
+    return SimpleNamespace(user_id=person(recipient).id)
 
 
 def cycle(
@@ -297,6 +308,15 @@ OBJECT_RULES = [
     ("nominations.edit", nomination(unit_id=2), {"other"}),
     ("nominations.edit", nomination(window=False), NOBODY),
     ("nominations.edit", nomination(status="withdrawn"), NOBODY),
+    # A notification is its recipient's alone, the office's included.
+    ("notifications.read", notification("reporter"), {"reporter"}),
+    ("notifications.read", notification("admin"), {"admin"}),
+    ("notifications.read", notification("viewer"), {"viewer"}),
+    # 催报 while units report and inspectors review.
+    ("reminders.chase", cycle("open"), {"admin"}),
+    ("reminders.chase", cycle("review"), {"admin"}),
+    ("reminders.chase", cycle("draft"), NOBODY),
+    ("reminders.chase", cycle("published"), NOBODY),
 ]
 
 

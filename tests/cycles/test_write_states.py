@@ -35,6 +35,7 @@ EXPECTED_WRITES = {
     "rectification": {OPEN, REVIEW},
     "publish": {REVIEW, PUBLISHED},
     "deadlines": {DRAFT, OPEN, REVIEW},
+    "chase": {OPEN, REVIEW},
 }
 
 
@@ -46,6 +47,7 @@ REFUSALS = {
     "rectification": "整改要求及其报送不能再修改",
     "publish": "只有督查核查阶段或已公布的考核周期才能发布结果",
     "deadlines": "结果已公布，截止日期不能再修改",
+    "chase": "只有自评填报或督查核查阶段才能催报",
 }
 
 
@@ -193,6 +195,14 @@ ROUTES = {
         lambda w: (
             f"/cycles/{w.cycle.id}/deadlines",
             {"self_report_due": "2099-12-30", "reason": "统一调整"},
+        ),
+    ),
+    "chase units": (
+        "chase",
+        "admin",
+        lambda w: (
+            f"/notifications/chase/{w.cycle.id}",
+            {"units": str(w.unit_id), "message": "请尽快提交"},
         ),
     ),
     "publish results": (

@@ -27,6 +27,7 @@ from assess.cycles.models import Assignment, Cycle, Rectification, Submission
 from assess.evidence import attachments
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
+from assess.notifications.models import Notification
 from assess.units.models import Unit
 from tests.conftest import login
 from tests.cycle_helpers import make_cycle, pdf_bytes, png_bytes
@@ -61,6 +62,7 @@ class World:
     nomination: int  # unit A's nomination in it, reviewed by "inspector"
     nomination_evidence: int
     run: int  # the confirmed ranking run
+    notification: int  # unit A's reporter told of the rectification demand
 
 
 def upload(data: bytes, name: str) -> FileStorage:
@@ -110,6 +112,7 @@ def build_world() -> World:
         nomination=nomination,
         nomination_evidence=nomination_file,
         run=run,
+        notification=Notification.get(Notification.user == reporter.id).id,
     )
 
 

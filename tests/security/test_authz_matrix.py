@@ -112,6 +112,11 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reports.job_download": ADMIN_ONLY,
     # Only a failed job is restarted; the sample job has finished, so the office gets a 404.
     "reports.restart_job": row(HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # notifications: everyone has their own; one of them is unit A's reporter's alone
+    "notifications.index": EVERYONE,
+    "notifications.read_all": EVERYONE,
+    "notifications.follow": row(HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN),
+    "notifications.chase_units": ADMIN_ONLY,
     # nominations: the round's pages
     "nominations.index": EVERYONE,
     "nominations.round_page": EVERYONE,  # each role is redirected to its own view
@@ -166,6 +171,7 @@ SAMPLES = {
     "round_id": "round",
     "nomination_id": "nomination",
     "run_id": "run",
+    "notification_id": "notification",
 }
 LITERALS = {
     "code": "A1",  # an indicator of unit A

@@ -1,0 +1,27 @@
+"""The deadline reminders already sent (已发截止提醒), the key that sends each once."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from assess.core.db import BaseModel
+from assess.core.models import utcnow
+from assess.cycles.models import Cycle
+from assess.units.models import Unit
+
+
+class ReminderSent(BaseModel):
+    """A deadline reminder sent to a unit (已发截止提醒): one per cycle, unit, deadline,
+    deadline date and threshold. The unique index is what makes a reminder go out once,
+    however many workers scan at the same moment; a moved deadline (延期) has another date
+    and so reminds again."""
+
+    cycle = pw.ForeignKeyField(Cycle, on_delete="CASCADE")
+    unit = pw.ForeignKeyField(Unit, on_delete="RESTRICT")
+    deadline = pw.CharField(max_length=16)
+    due = pw.DateField()
+    threshold = pw.CharField(max_length=8)
+    sent_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("cycle", "unit", "deadline", "due", "threshold"), True),)
