@@ -252,6 +252,15 @@ def audit_action_label(action: str) -> str:
     return str(AUDIT_ENTITY_LABELS.get(entity, action))
 
 
+# The actor recorded for what no person did (a migration, the queue's scheduled work).
+SYSTEM_ACTOR = "system"
+
+
+def audit_actor_label(actor_name: str) -> str:
+    """Who did it, as the audit log shows it: the account's name, or 系统 for the system."""
+    return str(_l("系统")) if actor_name == SYSTEM_ACTOR else actor_name
+
+
 def audit_actions_matching(words: str) -> list[str]:
     """The audited actions whose label contains ``words`` (a person filters the audit log by
     what it reads, 提交 or 核定), or whose code starts with them; empty when none does."""
@@ -305,4 +314,5 @@ TEMPLATE_GLOBALS: dict[str, Callable] = {
     "measure_label": measure_label,
     "audit_action_label": audit_action_label,
     "audit_entity_label": audit_entity_label,
+    "audit_actor_label": audit_actor_label,
 }

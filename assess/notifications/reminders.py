@@ -130,8 +130,7 @@ def send_reminder(reminder: Reminder) -> bool:
                     "recipients": told,
                     "reminder": row.id,
                 },
-                actor=None,
-                actor_name="assess remind",
+                actor=None,  # recorded as the system: no person sent it
             )
     except pw.IntegrityError:
         return False  # the unique key: another run sent this one first

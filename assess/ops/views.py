@@ -8,7 +8,13 @@ from flask import Blueprint, render_template, request
 
 from assess.accounts.models import User
 from assess.core import audit
-from assess.core.labels import AUDIT_ENTITY_LABELS, audit_action_choices, audit_actions_matching
+from assess.core.labels import (
+    AUDIT_ENTITY_LABELS,
+    SYSTEM_ACTOR,
+    audit_action_choices,
+    audit_actions_matching,
+    audit_actor_label,
+)
 from assess.core.models import AuditEntry
 from assess.core.policy import allow
 from assess.cycles.models import Cycle, Submission
@@ -79,7 +85,11 @@ def index():
     if args["entity_id"]:
         query = query.where(AuditEntry.entity_id == args["entity_id"])
     if args["actor"]:
-        query = query.where(AuditEntry.actor_name.contains(args["actor"]))
+        # The filter takes what the page shows: 系统 finds what the system did.
+        by_name = AuditEntry.actor_name.contains(args["actor"])
+        if args["actor"].strip() in audit_actor_label(SYSTEM_ACTOR):
+            by_name |= AuditEntry.actor_name == SYSTEM_ACTOR
+        query = query.where(by_name)
     start, end = _date("from"), _date("to")
     if start:
         query = query.where(AuditEntry.at >= start - timedelta(hours=8))  # shown in UTC+8

@@ -61,3 +61,17 @@ def test_audit_page_verifies_the_chain(as_user, db):
 def test_audit_page_is_admin_only(as_user):
     for name in ("inspector", "viewer", "r-410105"):
         assert as_user(name).get("/audit/").status_code == 403
+
+
+def test_what_the_system_did_reads_as_the_system_and_filters_by_that_word(as_user, db):
+    from assess.core import audit
+
+    with db.atomic():
+        audit.record("reminder.send", "cycle", 1, after={"unit": "中原区"}, actor=None)
+    admin = as_user("admin")
+    rows = _rows(admin.get("/audit/?actor=系统").data.decode())
+    assert rows.count("<tr>") == rows.count("<td>系统</td>") > 0
+    assert "<td>system</td>" not in _rows(admin.get("/audit/").data.decode())
+    reminders = _rows(admin.get("/audit/?actor=系统&action=reminder.send").data.decode())
+    assert reminders.count("<tr>") == 1 and "<td>系统</td>" in reminders
+    assert "<td>系统</td>" not in _rows(admin.get("/audit/?actor=admin").data.decode())
