@@ -73,16 +73,20 @@ class Child:
 
     stop_signal = signal.SIGTERM
     stop_seconds = 60  # how long stop() waits before SIGKILL
+    signal_group = True  # stop_signal to the whole group, else to the command alone
 
     def signal_stop(self) -> None:
-        """Ask the group to stop (``stop_signal``), without waiting."""
+        """Ask the command to stop (``stop_signal``), without waiting."""
         if self.alive():
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, self.stop_signal)
+                if self.signal_group:
+                    os.killpg(self.process.pid, self.stop_signal)
+                else:
+                    os.kill(self.process.pid, self.stop_signal)
 
     def stop(self) -> None:
-        """``stop_signal`` to the group, SIGKILL if it has not ended in ``stop_seconds``;
-        closes the log."""
+        """``stop_signal``, then SIGKILL to the group if it has not ended in
+        ``stop_seconds``; closes the log."""
         if self.alive():
             self.signal_stop()
             try:
