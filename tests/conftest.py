@@ -53,7 +53,9 @@ def pytest_report_header(config):
 
 def pytest_collection_modifyitems(config, items):
     if not PG_SERVER:
-        skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the pass of scripts/with-postgres.sh")
+        skip = pytest.mark.skip(
+            reason="needs PostgreSQL: runs in the pass of scripts/with-postgres.sh"
+        )
         for item in items:
             if item.get_closest_marker("postgres_only"):
                 item.add_marker(skip)
