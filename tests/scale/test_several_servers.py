@@ -49,7 +49,7 @@ def test_a_session_begun_on_one_server_goes_on_on_another(stack):
         assert "兰维娜" in page and "批量生成各单位督查报告" in page  # the admin, on B
 
 
-def test_evidence_uploaded_through_one_server_downloads_through_another(stack, tmp_path):
+def test_evidence_uploaded_through_one_server_downloads_through_another(stack):
     unit_page = f"/cycles/{stack.data.open_cycle}/units/{stack.data.uploader_unit}/"
     for n, (a_url, b_url) in enumerate(pairs(stack)):
         content = pdf_bytes(pages=n + 1)  # new bytes each round: the store deduplicates
