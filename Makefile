@@ -58,7 +58,7 @@ loadtest: system-test $(STAMP) translations-compile
 
 # The full scale test, not part of `make test` (which runs its quick version): two queue
 # engines, three gunicorn servers, 29 reports a batch, a worker killed mid-batch, on
-# PostgreSQL, moto's S3 server and redis-server started on loopback (about ten minutes).
+# PostgreSQL, moto's S3 server and redis-server started on loopback (five to ten minutes).
 scaletest: system-test $(STAMP) translations-compile
 	scripts/scaletest.sh $(SCALETEST_ARGS)
 
