@@ -14,7 +14,7 @@ PORT ?= 5000
 TEST_PROCESSES ?= 2
 PYTEST := $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile
 
-.PHONY: run test test-sqlite test-postgres lint format bench loadtest translations \
+.PHONY: run test test-sqlite test-postgres lint format bench loadtest scaletest translations \
         system-run system-test clean
 
 run: system-run $(STAMP) translations-compile
@@ -55,6 +55,12 @@ bench: $(STAMP)
 # against gunicorn on PostgreSQL, then on SQLite. LOADTEST_ARGS=--quick for a short run.
 loadtest: system-test $(STAMP) translations-compile
 	scripts/loadtest.sh $(LOADTEST_ARGS)
+
+# The full scale test, not part of `make test` (which runs its quick version): two queue
+# engines, three gunicorn servers, 29 reports a batch, a worker killed mid-batch, on
+# PostgreSQL, moto's S3 server and redis-server started on loopback (five to ten minutes).
+scaletest: system-test $(STAMP) translations-compile
+	scripts/scaletest.sh $(SCALETEST_ARGS)
 
 system-run:
 	@scripts/install-system.sh run

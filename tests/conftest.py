@@ -7,8 +7,10 @@ fresh PostgreSQL database per test, created and dropped around it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from assess import create_app
 from assess.accounts import users
 from assess.core.db import database
 from assess.ops import migrations
+from tests import loopback
 
 # Timing-based deadlines make property tests flaky on a shared 2-core CI machine; the
 # examples themselves stay bounded by max_examples. In CI the examples are derived from
@@ -49,9 +52,15 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    # On the PostgreSQL pass only database tests run; pure ones already ran on SQLite.
     if not PG_SERVER:
+        skip = pytest.mark.skip(
+            reason="needs PostgreSQL: runs in the pass of scripts/with-postgres.sh"
+        )
+        for item in items:
+            if item.get_closest_marker("postgres_only"):
+                item.add_marker(skip)
         return
+    # On the PostgreSQL pass only database tests run; pure ones already ran on SQLite.
     kept, dropped = [], []
     for item in items:
         pure = item.get_closest_marker("pure") or item.get_closest_marker("e2e")
@@ -69,22 +78,42 @@ def _pg_admin():
     return conn
 
 
+@contextlib.contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new, empty database on the test PostgreSQL server; its URL. Dropped at the end,
+    with whatever connections other processes still hold on it."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        base = PG_SERVER.rsplit("/", 1)[0]
+        yield f"{base}/{name}"
+        if database.obj is not None and not database.is_closed():
+            database.close()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
+
+
 @pytest.fixture
 def database_url(tmp_path):
     if not PG_SERVER:
         yield f"sqlite:///{tmp_path}/assess.db"
         return
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = _pg_admin()
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    base = PG_SERVER.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    if not database.is_closed():
-        database.close()
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    with fresh_pg_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """Debian's redis-server on loopback for the whole run (see tests.loopback)."""
+    try:
+        with loopback.redis_server(tmp_path_factory.mktemp("redis")) as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 def make_app(database_url, tmp_path, **overrides):

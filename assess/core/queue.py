@@ -33,13 +33,32 @@ class QueueURLError(ValueError):
     """``QUEUE_URL`` names no queue this code can use."""
 
 
+class SharedPostgresStorage(PostgresStorage):
+    """PostgresHuey for servers and workers that start together on a new database.
+
+    Each of them creates the queue's tables when it starts (``CREATE TABLE IF NOT
+    EXISTS``), which PostgreSQL does not make safe against a concurrent one: the second
+    fails with a duplicate type, and that server or worker dies at start. The creation
+    waits here on an advisory lock held to the end of its transaction, so whoever comes
+    second finds the tables made."""
+
+    # Any constant bigint no other code locks: the ASCII of "assessq" (hex 61737365737371).
+    SCHEMA_LOCK = 0x61737365737371
+
+    def initialize_schema(self) -> None:
+        with self.db(commit=True, close=True) as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.SCHEMA_LOCK,))
+            for statement in self.ddl:
+                cursor.execute(statement)
+
+
 def storage_for(url: str, instance: str | Path) -> tuple[type, dict]:
     """The huey storage class and its arguments for ``url`` (empty: the instance's file)."""
     if not url:
         return SqliteStorage, {"filename": str(Path(instance) / "queue.db")}
     scheme = urlsplit(url).scheme
     if scheme in ("postgresql", "postgres"):
-        return PostgresStorage, {"dsn": url}
+        return SharedPostgresStorage, {"dsn": url}
     if scheme in ("redis", "rediss", "unix"):
         return RedisStorage, {"url": url}
     if scheme == "sqlite" and url.startswith("sqlite:///"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from huey.storage import PostgresStorage, RedisStorage, SqliteStorage
+from huey.storage import RedisStorage, SqliteStorage
 
 from assess.core import queue
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.pure
         ("sqlite:////var/q.db", SqliteStorage, {"filename": "/var/q.db"}),
         (
             "postgresql://u:p@db:5432/assess",
-            PostgresStorage,
+            queue.SharedPostgresStorage,
             {"dsn": "postgresql://u:p@db:5432/assess"},
         ),
         ("redis://cache:6379/2", RedisStorage, {"url": "redis://cache:6379/2"}),

@@ -7,12 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 import zipfile
 
 import pytest
@@ -21,42 +15,11 @@ from assess.core.db import database
 from assess.core.enums import JobState
 from assess.reports import retention
 from assess.reports.models import Job
-from tests.conftest import AUDIT_KEY, PG_SERVER, ROOT, login, make_app
+from tests.conftest import AUDIT_KEY, PG_SERVER, login, make_app
+from tests.loopback import Worker, wait_until
 from tests.reports.test_views_reports import publish_three_counties
 
 NAMES = ["2026-410102.pdf", "2026-410103.pdf", "2026-410105.pdf"]
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    """Debian's redis-server on a free loopback port, no disk writes, stopped at the end."""
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail("redis-server missing: run scripts/install-system.sh test")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-        + ["--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        _wait(lambda: _answers(port), seconds=30, what="redis-server")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(30)
-
-
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 # The default queue (a SqliteHuey file in the instance), RedisHuey, and on the PostgreSQL
@@ -84,44 +47,6 @@ def servers(database_url, tmp_path, queue_url, app):
     return server_a, server_b
 
 
-class Worker:
-    """`assess worker` in a process group of its own (its consumer forks the workers)."""
-
-    def __init__(self, app, workers: int = 1):
-        env = os.environ | {
-            "DATABASE_URL": app.config["DATABASE_URL"],
-            "ASSESS_INSTANCE": app.config["ASSESS_INSTANCE"],
-            "SECRET_KEY": "test-secret",
-            "AUDIT_KEY": AUDIT_KEY,
-            "QUEUE_URL": app.config["QUEUE_URL"],
-            "PYTHONPATH": str(ROOT),
-        }
-        self.log = open(os.path.join(app.config["ASSESS_INSTANCE"], "worker.log"), "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", "from assess.cli.main import main; main()", "worker"]
-            + ["--workers", str(workers)],
-            env=env,
-            cwd=ROOT,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def kill(self) -> None:
-        """kill -9, the whole group: the consumer and the workers it forked."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(30)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)  # graceful: finish the task at hand
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.close()
-
-
 @pytest.fixture
 def published(demo, db):
     return publish_three_counties()
@@ -132,7 +57,16 @@ def worker_of():
     started: list[Worker] = []
 
     def start(app, workers: int = 1) -> Worker:
-        started.append(Worker(app, workers))
+        config = app.config
+        settings = {
+            "DATABASE_URL": config["DATABASE_URL"],
+            "ASSESS_INSTANCE": config["ASSESS_INSTANCE"],
+            "SECRET_KEY": "test-secret",
+            "AUDIT_KEY": AUDIT_KEY,
+            "QUEUE_URL": config["QUEUE_URL"],
+        }
+        log = os.path.join(config["ASSESS_INSTANCE"], "worker.log")
+        started.append(Worker(settings, log, workers))
         return started[-1]
 
     yield start
@@ -154,16 +88,6 @@ def _job(job_id: str) -> Job:
         database.close()
 
 
-def _wait(predicate, seconds: float = 180, what: str = "the job"):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not get there in {seconds} s")
-
-
 def _batch_started_on_a(servers, cycle):
     """Admins signed in on servers A and B; A starts the batch: (a, b, job_url, job_id)."""
     a, b = (_signed_in(server) for server in servers)
@@ -182,7 +106,7 @@ def test_a_batch_started_on_one_server_completes_in_a_worker_and_shows_on_anothe
     assert _job(job_id).state == JobState.QUEUED
 
     worker_of(server_a, workers=2)
-    _wait(lambda: _job(job_id).state == JobState.DONE)
+    wait_until(lambda: _job(job_id).state == JobState.DONE)
     page = b.get(job_url).get_data(as_text=True)
     assert "已生成 3 份督查报告" in page
     archive = b.get(job_url + "/download")
@@ -201,13 +125,13 @@ def test_a_worker_killed_mid_batch_leaves_a_failed_job_that_a_retry_completes(
     server_a, server_b = servers
     a, b, job_url, job_id = _batch_started_on_a(servers, published)
     worker = worker_of(server_a, workers=1)
-    _wait(lambda: _job(job_id).done >= 1, what="the first report")
+    wait_until(lambda: _job(job_id).done >= 1, what="the first report")
     worker.kill()
     killed = _job(job_id)
     assert killed.state == JobState.RUNNING and killed.done < killed.total  # mid-batch
 
     # Shown as running while the heartbeat is recent, then as failed with the reason.
-    page = _wait(
+    page = wait_until(
         lambda: "生成失败" in (text := b.get(job_url).get_data(as_text=True)) and text,
         seconds=30,
         what="the failure",
@@ -219,7 +143,7 @@ def test_a_worker_killed_mid_batch_leaves_a_failed_job_that_a_retry_completes(
     retry_id = retry_url.rsplit("/", 1)[1]
     assert retry_id != job_id
     worker_of(server_b, workers=1)
-    _wait(lambda: _job(retry_id).state == JobState.DONE)
+    wait_until(lambda: _job(retry_id).state == JobState.DONE)
     archive = a.get(retry_url + "/download")
     assert sorted(zipfile.ZipFile(io.BytesIO(archive.data)).namelist()) == NAMES
     # The killed job's tasks still queued did nothing: it stays failed.
