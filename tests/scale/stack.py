@@ -10,13 +10,18 @@ several machines.
 
 from __future__ import annotations
 
+import contextlib
 import signal
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
 import requests
 
+from assess.core import queue
+from assess.core.db import database
+from tests.conftest import make_app
 from tests.loopback import ASSESS, Child, Worker, assess_env, free_port, wait_until
 from tests.scale.data import ScaleData
 
@@ -126,6 +131,11 @@ class Stack:
         self.workers.append(worker)
         return worker
 
+    def stop_workers(self) -> None:
+        """Stop every worker (each finishes the task at hand)."""
+        for worker in self.workers:
+            worker.stop()
+
     def running_worker(self) -> Worker:
         """A worker that is alive, started if none is."""
         alive = [w for w in self.workers if w.alive()]
@@ -140,6 +150,22 @@ class Stack:
             aws_secret_access_key=S3_ACCESS["S3_SECRET_ACCESS_KEY"],
             region_name=S3_ACCESS["S3_REGION"],
         )
+
+    @contextlib.contextmanager
+    def connected(self) -> Iterator[None]:
+        """This process on the stack's database, to look behind the servers' backs."""
+        app = make_app(self.settings["DATABASE_URL"], self.folder / "tester")
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            try:
+                yield
+            finally:
+                database.close()
+
+    def queued_tasks(self) -> int:
+        """Tasks waiting on the stack's queue, as its storage counts them."""
+        storage_class, kwargs = queue.storage_for(self.settings["QUEUE_URL"], self.folder)
+        return storage_class(name=queue.huey.name, **kwargs).queue_size()
 
     def stop(self) -> None:
         """Every process this stack started, whatever state it is in."""

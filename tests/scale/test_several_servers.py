@@ -12,13 +12,23 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import subprocess
+import sys
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from assess.core.enums import NotificationKind
+from assess.core.formatting import local_today
+from assess.core.models import AuditEntry
+from assess.cycles.models import Cycle
+from assess.notifications import reminders, store
+from assess.notifications.models import Notification
+from assess.notifications.sent import ReminderSent
 from tests.cycle_helpers import pdf_bytes
-from tests.loopback import wait_until
+from tests.loopback import ASSESS, assess_env, wait_until
 from tests.scale.browser import Browser, redirected_to
 
 pytestmark = pytest.mark.postgres_only
@@ -186,5 +196,56 @@ def kill_round(stack, a: Browser, b: Browser) -> None:
     assert "生成失败" in b.page(job_path)  # the killed job's queued tasks did nothing
 
 
-# Periodic work next: "reminders are sent once even with two workers running" belongs
-# here, on this stack, with `stack.start_worker()` called twice.
+# What each worker's huey scheduler does when the reminders' minute comes: it enqueues the
+# periodic task. Run in a process of its own, with the stack's settings.
+ENQUEUE_REMINDERS = (
+    "import sys\n"
+    "from assess import create_app\n"
+    "from assess.notifications.tasks import remind_periodically\n"
+    "create_app()\n"
+    "for _ in range(int(sys.argv[1])):\n"
+    "    remind_periodically()\n"
+)
+
+
+def test_reminders_are_sent_once_with_two_workers_running(stack):
+    with stack.connected():
+        due = reminders_due_in_two_days(stack)
+    assert due, "no unit owes anything: nothing to remind"
+    stack.stop_workers()
+    workers = [stack.start_worker(), stack.start_worker()]
+    env = assess_env(stack.settings | {"ASSESS_INSTANCE": stack.folder / "enqueue"})
+    # Two schedulers, each enqueueing the task, more than once (a period passing while the
+    # test runs), and cron's `assess remind` beside them, all at the same moment.
+    copies = 2 * len(workers)
+    scheduler = subprocess.Popen([sys.executable, "-c", ENQUEUE_REMINDERS, str(copies)], env=env)
+    cron = subprocess.run(ASSESS + ["remind"], env=env, capture_output=True, text=True)
+    assert scheduler.wait(120) == 0 and cron.returncode == 0, cron.stderr
+    wait_until(lambda: stack.queued_tasks() == 0, seconds=120, what="the queue drained")
+    for worker in workers:
+        worker.stop()  # SIGINT: each finishes the task at hand, so every copy has run
+
+    with stack.connected():
+        sent = ReminderSent.select().where(ReminderSent.cycle == stack.data.open_cycle)
+        assert sorted((r.unit_id, r.threshold) for r in sent) == sorted(
+            (r.unit_id, r.threshold) for r in due
+        )
+        recipients = sum(len(store.unit_recipients([r.unit_id])) for r in due)
+        near = Notification.select().where(Notification.kind == NotificationKind.DEADLINE_NEAR)
+        assert near.count() == recipients
+        audited = AuditEntry.select().where(AuditEntry.action == "reminder.send")
+        assert audited.count() == len(due)
+
+    for _, b_url in pairs(stack):  # the reporter reads it once, on any server
+        page = signed_in(b_url, "r-410105").page("/notifications/")
+        assert page.count("还有 2 天，尚有指标未提交") == 1
+
+
+def reminders_due_in_two_days(stack) -> list:
+    """Move the open cycle's 自评截止 to two days from today: every unit still owing is due
+    its 3-day reminder. The reminders due, as the scan sees them."""
+    today = local_today()
+    Cycle.update(self_report_due=today + timedelta(days=2)).where(
+        Cycle.id == stack.data.open_cycle
+    ).execute()
+    return [r for r in reminders.due_reminders(today) if r.cycle_id == stack.data.open_cycle]
