@@ -126,6 +126,47 @@ def test_an_overdue_reminder_already_sent_by_another_worker_sends_nothing(app, d
     assert row.id == seen.id
 
 
+def test_two_overdue_scans_at_the_same_moment_send_once(app, demo, db, monkeypatch):
+    """Two workers scan together: both list the same overdue demands, and the first holds
+    its transaction open after writing its first reminder while the second tries the same
+    ones. The unique key sends each once."""
+    import threading
+    import time
+
+    from assess.core import audit
+    from tests.cycles.test_races import SIDE_WAIT_SECONDS, Side
+
+    cycle = make_cycle("open")
+    for code in ("410105", "410102"):
+        _demand(cycle, code)
+    tomorrow = local_today() + timedelta(days=1)
+    both_listed = threading.Barrier(2, timeout=20)
+    first = threading.Lock()
+    original_list, original_record = overdue.overdue_demands, audit.record
+
+    def listed(today):
+        rows = original_list(today)
+        both_listed.wait()  # neither saw the other's reminders before it began
+        return rows
+
+    def record(*args, **kwargs):
+        entry = original_record(*args, **kwargs)
+        if first.acquire(blocking=False):  # the first writer keeps its transaction open
+            time.sleep(SIDE_WAIT_SECONDS)
+        return entry
+
+    monkeypatch.setattr(overdue, "overdue_demands", listed)
+    monkeypatch.setattr(audit, "record", record)
+    runs = [Side(app, overdue.send_overdue_reminders, tomorrow) for _ in range(2)]
+    for run in runs:
+        run.join()
+    assert [r.error for r in runs] == [None, None]
+    assert sum(r.value for r in runs) == 2
+    assert RectificationOverdueSent.select().count() == 2
+    assert len(told(reporter_of("410105"), NotificationKind.RECTIFICATION_OVERDUE)) == 1
+    assert len(audited("rectification.overdue_reminder")) == 2
+
+
 def test_no_overdue_reminder_once_the_cycle_is_published(app, demo, db):
     cycle = make_cycle("review")
     _demand(cycle)
