@@ -25,6 +25,7 @@ from tests.notifications.helpers import (
     second_reporter,
     texts_of,
     told,
+    two_scans_at_once,
 )
 
 
@@ -130,36 +131,13 @@ def test_two_overdue_scans_at_the_same_moment_send_once(app, demo, db, monkeypat
     """Two workers scan together: both list the same overdue demands, and the first holds
     its transaction open after writing its first reminder while the second tries the same
     ones. The unique key sends each once."""
-    import threading
-    import time
-
-    from assess.core import audit
-    from tests.cycles.test_races import SIDE_WAIT_SECONDS, Side
-
     cycle = make_cycle("open")
     for code in ("410105", "410102"):
         _demand(cycle, code)
     tomorrow = local_today() + timedelta(days=1)
-    both_listed = threading.Barrier(2, timeout=20)
-    first = threading.Lock()
-    original_list, original_record = overdue.overdue_demands, audit.record
-
-    def listed(today):
-        rows = original_list(today)
-        both_listed.wait()  # neither saw the other's reminders before it began
-        return rows
-
-    def record(*args, **kwargs):
-        entry = original_record(*args, **kwargs)
-        if first.acquire(blocking=False):  # the first writer keeps its transaction open
-            time.sleep(SIDE_WAIT_SECONDS)
-        return entry
-
-    monkeypatch.setattr(overdue, "overdue_demands", listed)
-    monkeypatch.setattr(audit, "record", record)
-    runs = [Side(app, overdue.send_overdue_reminders, tomorrow) for _ in range(2)]
-    for run in runs:
-        run.join()
+    runs = two_scans_at_once(
+        app, monkeypatch, overdue, "overdue_demands", overdue.send_overdue_reminders, tomorrow
+    )
     assert [r.error for r in runs] == [None, None]
     assert sum(r.value for r in runs) == 2
     assert RectificationOverdueSent.select().count() == 2
