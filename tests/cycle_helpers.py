@@ -25,9 +25,20 @@ def make_cycle(state: str = "open", year: int = 2026, **kwargs) -> Cycle:
     )
     if state in ("open", "review"):
         lifecycle.transition(cycle, "open", admin)
+        _forget_opening(cycle)
     if state == "review":
         lifecycle.transition(cycle, "review", admin)
     return Cycle.get_by_id(cycle.id)
+
+
+def _forget_opening(cycle: Cycle) -> None:
+    """Set-up opens the cycle; the reporters' 开始自评填报 notifications that wrote are set-up
+    too, cleared so a test counts only what it causes (the opening's own notifications are
+    tests/notifications/test_lifecycle_events.py's)."""
+    from assess.core.enums import NotificationKind
+    from assess.notifications.models import Notification
+
+    Notification.delete().where(Notification.kind == NotificationKind.CYCLE_OPENED).execute()
 
 
 def unit(code: str) -> Unit:

@@ -337,10 +337,14 @@ def worker(workers: int | None) -> None:
 )
 @with_app
 def remind(app, today) -> None:
+    from assess.notifications.overdue import send_overdue_reminders
     from assess.notifications.reminders import send_reminders
 
-    sent = send_reminders(today.date() if today else None)
+    day = today.date() if today else None
+    sent = send_reminders(day)
     click.echo(_("已发送截止提醒 %(n)s 条", n=sent))
+    overdue = send_overdue_reminders(day)
+    click.echo(_("已发送整改逾期提醒 %(n)s 条", n=overdue))
 
 
 @main.command(help=_("生成督查报告 PDF：指定单位或全部单位"))

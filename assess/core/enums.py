@@ -175,6 +175,14 @@ class NotificationKind(StrEnum):
     DEADLINE_NEAR = "deadline_near"
     DEADLINE_PASSED = "deadline_passed"
     CHASE = "chase"
+    RECTIFICATION_CLOSED = "rectification_closed"
+    RECTIFICATION_OVERDUE = "rectification_overdue"
+    CYCLE_OPENED = "cycle_opened"
+    CYCLE_PUBLISHED = "cycle_published"
+    CYCLE_REPUBLISHED = "cycle_republished"
+    REVIEW_ASSIGNED = "review_assigned"
+    BATCH_DONE = "batch_done"
+    BATCH_FAILED = "batch_failed"
 
 
 class ReminderThreshold(StrEnum):

@@ -106,6 +106,14 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.DEADLINE_NEAR: _l("截止提醒"),
     NotificationKind.DEADLINE_PASSED: _l("逾期提醒"),
     NotificationKind.CHASE: _l("催报"),
+    NotificationKind.RECTIFICATION_CLOSED: _l("整改已关闭"),
+    NotificationKind.RECTIFICATION_OVERDUE: _l("整改逾期"),
+    NotificationKind.CYCLE_OPENED: _l("开始自评填报"),
+    NotificationKind.CYCLE_PUBLISHED: _l("结果公布"),
+    NotificationKind.CYCLE_REPUBLISHED: _l("结果重新公布"),
+    NotificationKind.REVIEW_ASSIGNED: _l("评审分配"),
+    NotificationKind.BATCH_DONE: _l("批量报告已生成"),
+    NotificationKind.BATCH_FAILED: _l("批量报告生成失败"),
 }
 REMINDER_THRESHOLD_LABELS = {
     ReminderThreshold.DAYS_7: _l("截止前 7 天"),
@@ -177,6 +185,7 @@ AUDIT_ACTION_LABELS = {
     "review_sheets.demo_load": _l("载入演示评分"),
     "notification.chase": _l("催报"),
     "reminder.send": _l("发送截止提醒"),
+    "rectification.overdue_reminder": _l("发送整改逾期提醒"),
     "backup.restore": _l("恢复备份"),
     "schema.downgrade": _l("数据库降级"),
 }

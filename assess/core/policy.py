@@ -90,6 +90,12 @@ RULES: dict[str, frozenset[str]] = {
     "nominations.open": frozenset({ADMIN, INSPECTOR, REPORTER}),
     "nominations.edit": frozenset({REPORTER}),
     "notifications.read": EVERYONE,  # one notification: its recipient only
+    # The home page's to-do panels (待办): which ones a person's home shows.
+    "todos.self_report": frozenset({REPORTER}),  # own unit's items, demands, windows
+    "todos.inspection": frozenset({INSPECTOR}),  # the queues and overdue items
+    "todos.office": frozenset({ADMIN}),  # units' progress, demands, rounds
+    "todos.review_sheets": frozenset({ADMIN, INSPECTOR}),  # own score sheets to fill
+    "todos.results": frozenset({VIEWER}),  # the latest published results
 }
 
 # Which writes each cycle state allows (SPEC §2), for every record a cycle holds. Nothing

@@ -15,11 +15,12 @@ from flask_babel import gettext as _
 
 from assess.core import audit
 from assess.core.db import database, locked
-from assess.core.enums import ASSESSED_UNIT_KINDS, CycleState
+from assess.core.enums import ASSESSED_UNIT_KINDS, CycleState, NotificationKind
 from assess.core.labels import cycle_state_label
 from assess.core.models import utcnow
 from assess.core.policy import before_deadline, cycle_allows
 from assess.cycles.models import Assignment, Cycle
+from assess.notifications import store
 from assess.units.models import Unit
 from assess.units.tree import in_tree_order
 from scoring.loader import IndicatorSetError, parse_indicator_set
@@ -289,7 +290,30 @@ def transition(cycle: Cycle, to_state: str, actor=None, reason: str = "") -> Cyc
             after={"state": to_state, "reason": reason},
             actor=actor,
         )
+        if to_state == CycleState.OPEN:
+            _notify_opened(current, reason.strip())
     return cycle
+
+
+def assessed_unit_ids(cycle: Cycle) -> list[int]:
+    """The ids of the units ``cycle`` assesses (those with an assignment), one query."""
+    query = Assignment.select(Assignment.unit).where(Assignment.cycle == cycle.id).distinct()
+    return [unit_id for (unit_id,) in query.tuples()]
+
+
+def _notify_opened(cycle: Cycle, reason: str) -> None:
+    """Tell the reporters of every unit the cycle assesses that self-report has begun (or
+    begun again, with the office's reason), each with a link to its own unit's page."""
+    store.notify_units(
+        assessed_unit_ids(cycle),
+        NotificationKind.CYCLE_OPENED,
+        {
+            "cycle": cycle.title,
+            "due": cycle.self_report_due.isoformat() if cycle.self_report_due else "",
+            "reason": reason,
+        },
+        lambda unit_id: store.target("selfreport.unit_page", cycle_id=cycle.id, unit_id=unit_id),
+    )
 
 
 def overrides_for(cycle: Cycle) -> dict[int, dict[str, dict[str, Decimal]]]:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
-from assess.core.enums import COUNTED_SUBMISSION_STATES, CycleState
+from assess.core.enums import COUNTED_SUBMISSION_STATES, CycleState, NotificationKind
 from assess.core.models import utcnow
 from assess.core.policy import cycle_allows
 from assess.cycles.lifecycle import (
@@ -23,6 +23,7 @@ from assess.cycles.lifecycle import (
     write_refused,
 )
 from assess.cycles.models import Assignment, Cycle, ResultSnapshot, Submission, UnitResultRecord
+from assess.notifications import store
 from assess.units.models import Unit
 from scoring.engine import UnitResult, rank_results, score_unit
 from scoring.values import format_value, parse_value
@@ -172,7 +173,20 @@ def publish(
         ResultSnapshot.update(audit_count=head.count, audit_mac=head.mac).where(
             ResultSnapshot.id == snapshot.id
         ).execute()
+        republished = before["state"] == CycleState.PUBLISHED
+        _notify_published(cycle, [row["unit"] for row in rows], republished, reason.strip())
     return snapshot
+
+
+def _notify_published(cycle: Cycle, unit_ids: list[int], republished: bool, reason: str) -> None:
+    """Tell the reporters of every published unit, each with a link to its own result; a
+    republication (重新公布) says why."""
+    store.notify_units(
+        unit_ids,
+        NotificationKind.CYCLE_REPUBLISHED if republished else NotificationKind.CYCLE_PUBLISHED,
+        {"cycle": cycle.title, "reason": reason},
+        lambda unit_id: store.target("cycles.unit_result", cycle_id=cycle.id, unit_id=unit_id),
+    )
 
 
 def current_snapshot(cycle: Cycle) -> ResultSnapshot | None:

@@ -76,15 +76,8 @@ def demand(
         store.notify_unit(
             unit.id,
             NotificationKind.RECTIFICATION_DEMANDED,
-            {
-                "cycle": cycle.title,
-                "code": indicator_code,
-                "demand": row.demand[:NOTIFIED_DEMAND_CHARS],
-                "due": due.isoformat(),
-            },
-            store.target(
-                "selfreport.unit_page", cycle_id=cycle.id, unit_id=unit.id, _anchor=f"rect-{row.id}"
-            ),
+            notified_params(row),
+            demand_link(row),
         )
     return row
 
@@ -107,14 +100,42 @@ def respond(row: Rectification, text: str, actor: User) -> None:
 def close(row: Rectification, note: str, actor: User) -> None:
     """Close a demand (with an optional note); refused once closed or the cycle published,
     and to a reviewer from the unit or a unit above or below it (回避)."""
-    _change(
-        row,
-        actor,
-        "rectification.close",
-        recuse=True,
-        status=RectificationState.CLOSED,
-        closing_note=note.strip(),
-        closed_at=utcnow(),
+    with database.atomic():
+        _change(
+            row,
+            actor,
+            "rectification.close",
+            recuse=True,
+            status=RectificationState.CLOSED,
+            closing_note=note.strip(),
+            closed_at=utcnow(),
+        )
+        store.notify_unit(
+            row.unit_id,
+            NotificationKind.RECTIFICATION_CLOSED,
+            notified_params(row),
+            demand_link(row),
+        )
+
+
+def notified_params(row: Rectification) -> dict:
+    """What a notification about a demand quotes: the cycle, the indicator, the start of
+    the demand and its due date."""
+    return {
+        "cycle": Cycle.get_by_id(row.cycle_id).title,
+        "code": row.indicator_code,
+        "demand": row.demand[:NOTIFIED_DEMAND_CHARS],
+        "due": row.due_date.isoformat(),
+    }
+
+
+def demand_link(row: Rectification) -> str:
+    """A notification's link to the demand on its unit's self-report page."""
+    return store.target(
+        "selfreport.unit_page",
+        cycle_id=row.cycle_id,
+        unit_id=row.unit_id,
+        _anchor=f"rect-{row.id}",
     )
 
 

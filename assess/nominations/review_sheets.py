@@ -9,7 +9,7 @@ names) but never before. Every write is audited in its transaction.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
-from assess.core.enums import NominationState, ReviewSheetState
+from assess.core.enums import NominationState, NotificationKind, ReviewSheetState
 from assess.core.formatting import plain_number
 from assess.core.models import utcnow
 from assess.core.policy import can
@@ -40,6 +40,7 @@ from assess.nominations.rounds import (
     require_window_closed,
     round_sheets,
 )
+from assess.notifications import store
 from scoring import assignment
 from scoring.nomination_totals import weighted_total
 
@@ -81,7 +82,12 @@ def _current_assignment(round_: NominationRound) -> dict[str, list[str]]:
     return current
 
 
-def _insert_sheets(pairs: Iterable[tuple[str, str]], method: str, actor: User) -> int:
+def _insert_sheets(
+    round_: NominationRound, pairs: Iterable[tuple[str, str]], method: str, actor: User
+) -> int:
+    """Write the sheets of ``pairs`` (nomination, reviewer) and tell each reviewer how many
+    were assigned to it, in the caller's transaction; return how many sheets."""
+    pairs = list(pairs)
     now = utcnow()
     rows = [
         {
@@ -96,7 +102,21 @@ def _insert_sheets(pairs: Iterable[tuple[str, str]], method: str, actor: User) -
     ]
     for start in range(0, len(rows), 200):
         ReviewSheet.insert_many(rows[start : start + 200]).execute()
+    _notify_reviewers(round_, Counter(int(r) for _n, r in pairs))
     return len(rows)
+
+
+def _notify_reviewers(round_: NominationRound, sheets: Counter) -> None:
+    """One notification per reviewer given sheets, with the count and a link to its list."""
+    reviewers = {u.id: u for u in User.select().where(User.id.in_(list(sheets) or [0]))}
+    link = store.target("nominations.my_reviews", round_id=round_.id)
+    for reviewer_id, count in sorted(sheets.items()):
+        store.notify(
+            [reviewers[reviewer_id]],
+            NotificationKind.REVIEW_ASSIGNED,
+            {"round": round_.title, "count": count},
+            link,
+        )
 
 
 def auto_assign(round_: NominationRound, actor: User) -> dict[str, tuple[str, ...]]:
@@ -126,7 +146,9 @@ def auto_assign(round_: NominationRound, actor: User) -> dict[str, tuple[str, ..
         ReviewSheet.delete().where(
             ReviewSheet.id.in_(round_sheets(round_).select(ReviewSheet.id))
         ).execute()
-        count = _insert_sheets(((n, r) for n, rs in result.items() for r in rs), "auto", actor)
+        count = _insert_sheets(
+            round_, ((n, r) for n, rs in result.items() for r in rs), "auto", actor
+        )
         audit.record(
             "nomination.assign",
             "nomination_round",
@@ -170,7 +192,9 @@ def fill_assignment(round_: NominationRound, actor: User) -> int:
                 )
         except assignment.AssignmentError as exc:
             raise NominationError(str(exc)) from exc
-        count = _insert_sheets(((n, r) for n, rs in added.items() for r in rs), "auto", actor)
+        count = _insert_sheets(
+            round_, ((n, r) for n, rs in added.items() for r in rs), "auto", actor
+        )
         audit.record(
             "nomination.assign_fill",
             "nomination_round",
@@ -208,7 +232,7 @@ def set_reviewers(nomination: Nomination, reviewer_ids: Iterable[int], actor: Us
         for sheet in dropped:
             sheet.delete_instance(recursive=True)
         _insert_sheets(
-            ((str(nomination.id), r) for r in wanted if r not in sheets), "manual", actor
+            round_, ((str(nomination.id), r) for r in wanted if r not in sheets), "manual", actor
         )
         audit.record(
             "nomination.reviewers",

@@ -1,4 +1,4 @@
-"""The deadline reminders already sent (已发截止提醒), the key that sends each once."""
+"""The reminders already sent (已发截止提醒, 整改逾期提醒), the keys that send each once."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import peewee as pw
 
 from assess.core.db import BaseModel
 from assess.core.models import utcnow
-from assess.cycles.models import Cycle
+from assess.cycles.models import Cycle, Rectification
 from assess.units.models import Unit
 
 
@@ -25,3 +25,15 @@ class ReminderSent(BaseModel):
 
     class Meta:
         indexes = ((("cycle", "unit", "deadline", "due", "threshold"), True),)
+
+
+class RectificationOverdueSent(BaseModel):
+    """A rectification demand's overdue reminder sent to its unit (整改逾期提醒): one per
+    demand and due date, however many workers scan at once (the unique index decides)."""
+
+    rectification = pw.ForeignKeyField(Rectification, on_delete="CASCADE")
+    due = pw.DateField()
+    sent_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("rectification", "due"), True),)

@@ -15,7 +15,7 @@ from assess.cycles.models import (
 )
 from assess.evidence.models import Evidence
 from assess.notifications.models import Notification
-from assess.notifications.sent import ReminderSent
+from assess.notifications.sent import RectificationOverdueSent, ReminderSent
 from assess.reports.models import Job
 from assess.units.models import Unit
 
@@ -33,6 +33,7 @@ CYCLE_MODELS = (
     Job,
     Notification,
     ReminderSent,
+    RectificationOverdueSent,
 )
 
 

@@ -23,15 +23,17 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 
+from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database, locked
-from assess.core.enums import UNFINISHED_JOB_STATES, JobState
+from assess.core.enums import UNFINISHED_JOB_STATES, JobState, NotificationKind
 from assess.core.models import utcnow
 from assess.core.queue import huey, task_context
 from assess.cycles.models import Cycle, UnitResultRecord
 from assess.cycles.publishing import current_snapshot
 from assess.evidence import objects
 from assess.evidence.storage import StoreUnavailable
+from assess.notifications import store
 from assess.reports.batch import MANIFEST_NAME, ReportJob, failure_manifest
 from assess.reports.content import unit_report
 from assess.reports.models import Job
@@ -139,10 +141,33 @@ def _stale(job: Job, heartbeat_seconds: int) -> bool:
     return utcnow() - beat > timedelta(seconds=heartbeat_seconds)
 
 
-def _fail(job_id: str, reason: str) -> None:
-    Job.update(state=JobState.FAILED, error=reason, finished_at=utcnow()).where(
-        Job.id == job_id, Job.state.in_(UNFINISHED_JOB_STATES)
-    ).execute()
+def _fail(job_id: str, reason: str) -> int:
+    """Record an unfinished job as failed with ``reason``; 1 if it was, 0 if it had ended."""
+    return (
+        Job.update(state=JobState.FAILED, error=reason, finished_at=utcnow())
+        .where(Job.id == job_id, Job.state.in_(UNFINISHED_JOB_STATES))
+        .execute()
+    )
+
+
+def _notify_finished(
+    job: Job, state: str, reports: int = 0, failed: int = 0, error: str = ""
+) -> None:
+    """Tell the person who started the batch that it ended, with a link to its page (the
+    download, or the reason it failed); a batch started by no one (a command) tells nobody."""
+    if job.created_by_id is None:
+        return
+    starter = User.get_or_none(User.id == job.created_by_id, User.active == True)  # noqa: E712
+    if starter is None:
+        return
+    done = state == JobState.DONE
+    store.notify(
+        [starter],
+        NotificationKind.BATCH_DONE if done else NotificationKind.BATCH_FAILED,
+        {"cycle": job.cycle.title if job.cycle_id else "", "reports": reports, "failed": failed}
+        | ({} if done else {"error": error}),
+        store.target("reports.job", job_id=job.id),
+    )
 
 
 @huey.on_startup()
@@ -223,7 +248,10 @@ def finish_batch(job_id: str) -> None:
                 # The parts stay for the prune (assess.reports.retention); a new job
                 # renders them again once the store is back.
                 log.error("report batch %s: zip not stored: %s", job_id, exc)
-                _fail(job_id, _("文件存储暂时无法访问，压缩包未能保存，请稍后重新生成。"))
+                reason = _("文件存储暂时无法访问，压缩包未能保存，请稍后重新生成。")
+                with database.atomic():
+                    if _fail(job_id, reason):
+                        _notify_finished(job, JobState.FAILED, error=reason)
                 return
             update = {"state": JobState.DONE, "result_key": zip_key(job_id)}
         else:
@@ -231,9 +259,20 @@ def finish_batch(job_id: str) -> None:
                 "state": JobState.FAILED,
                 "error": _("%(n)s份报告均未能生成。", n=len(failures)),
             }
-        Job.update(finished_at=utcnow(), heartbeat_at=utcnow(), **update).where(
-            Job.id == job_id, Job.state.in_(UNFINISHED_JOB_STATES)
-        ).execute()
+        with database.atomic():
+            finished = (
+                Job.update(finished_at=utcnow(), heartbeat_at=utcnow(), **update)
+                .where(Job.id == job_id, Job.state.in_(UNFINISHED_JOB_STATES))
+                .execute()
+            )
+            if finished:
+                _notify_finished(
+                    job,
+                    update["state"],
+                    reports=len(names),
+                    failed=len(failures),
+                    error=update.get("error", ""),
+                )
         try:
             for name in names:
                 objects.delete(config, part_key(job_id, name))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from assess.core.policy import allow, public
-from assess.web import readiness
+from assess.core.policy import allow, can, public
+from assess.web import readiness, todos
 from assess.web.i18n import LANGUAGES
 
 bp = Blueprint("main", __name__)
@@ -15,7 +15,16 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @allow("home.view")
 def home():
-    return render_template("web/home.html", user=current_user)
+    """工作台: the to-do panels the person's role calls for (``assess.web.todos``)."""
+    user = current_user
+    panels = {
+        "self_report": can(user, "todos.self_report") and todos.reporter_todos(user),
+        "inspection": can(user, "todos.inspection") and todos.inspector_todos(user),
+        "office": can(user, "todos.office") and todos.admin_todos(user),
+        "review_sheets": can(user, "todos.review_sheets") and todos.review_sheet_todos(user),
+        "results": can(user, "todos.results") and todos.latest_results(),
+    }
+    return render_template("web/home.html", user=user, todo=panels)
 
 
 @bp.route("/health")

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.cycle_helpers import SET_PATH
-from tests.e2e.ui import create_cycle, expect_flash, shoot
+from tests.e2e.ui import create_cycle, expect_flash, hand_in_test_set, return_a2, shoot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scenario]
 
@@ -43,26 +43,11 @@ def test_the_reporter_hands_in(act, story):
     page.goto("/cycles/")
     page.locator("tbody tr", has_text=CYCLE).get_by_role("link", name="本单位自评").click()
     story["unit_page"] = page.url
-    a1 = page.locator("#item-A1")
-    a1.get_by_label("分子").fill("90")
-    a1.get_by_label("分母").fill("100")
-    page.locator("#item-A2").get_by_label("数值").fill("4")
-    page.locator("#item-B1").get_by_label("等级").select_option("优")
-    page.get_by_role("button", name="保存全部").first.click()
-    expect_flash(page, "已保存")
-    page.get_by_role("button", name="提交自评").click()
-    expect_flash(page, "已提交 3 项指标")
+    hand_in_test_set(page)
 
 
 def test_the_inspector_returns_one_item(act, story):
-    page = act("inspector")
-    page.goto(story["cycle"])
-    page.get_by_role("link", name="核查队列").click()
-    page.locator("tbody tr", has_text="A2 协调会次数").get_by_role("link", name="核查").click()
-    expect(page.locator("h1")).to_contain_text(f"{UNIT} · A2")
-    page.get_by_label("退回原因", exact=True).fill(REASON)
-    page.get_by_role("button", name="退回单位修改").click()
-    expect_flash(page, "已退回 A2")
+    return_a2(act("inspector"), story["cycle"], UNIT, REASON)
 
 
 def test_the_reporters_bell_and_list_show_it(act, story):

@@ -52,6 +52,33 @@ def confirm_and_publish(page: Page, note: str) -> None:
     expect_flash(page, "考核周期已转为：结果已公布")
 
 
+def hand_in_test_set(page: Page) -> None:
+    """On a county's self-report page of a cycle of ``tests/data/cycle_set.yaml``: fill its
+    three scored items (A1 90/100, A2 4, B1 优), save them and submit."""
+    a1 = page.locator("#item-A1")
+    a1.get_by_label("分子").fill("90")
+    a1.get_by_label("分母").fill("100")
+    page.locator("#item-A2").get_by_label("数值").fill("4")
+    page.locator("#item-B1").get_by_label("等级").select_option("优")
+    page.get_by_role("button", name="保存全部").first.click()
+    expect_flash(page, "已保存")
+    page.get_by_role("button", name="提交自评").click()
+    expect_flash(page, "已提交 3 项指标")
+
+
+def return_a2(page: Page, cycle_url: str, unit: str, reason: str) -> None:
+    """As an inspector: from the cycle's page, open ``unit``'s A2 in the queue and return it
+    with ``reason``."""
+    page.goto(cycle_url)
+    page.get_by_role("link", name="核查队列").click()
+    row = page.locator("tbody tr", has_text=unit).filter(has_text="A2 协调会次数")
+    row.get_by_role("link", name="核查").click()
+    expect(page.locator("h1")).to_contain_text(f"{unit} · A2")
+    page.get_by_label("退回原因", exact=True).fill(reason)
+    page.get_by_role("button", name="退回单位修改").click()
+    expect_flash(page, "已退回 A2")
+
+
 VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
 
 

@@ -63,4 +63,38 @@ def assessed_ids(cycle: Cycle) -> list[int]:
     return [u.id for u in units_in(cycle)]
 
 
+def two_scans_at_once(app, monkeypatch, module, lister: str, scan, *args) -> list:
+    """Run ``scan(*args)`` on two connections at once, as two workers do: both finish
+    ``module.lister`` (what is still to send) before either writes, and the first to write
+    an audit entry holds its transaction open a while, so the second tries the same keys
+    meanwhile. Returns the two finished ``Side`` runs (``value``, ``error``)."""
+    import threading
+    import time
+
+    from assess.core import audit
+    from tests.cycles.test_races import SIDE_WAIT_SECONDS, Side
+
+    both_listed = threading.Barrier(2, timeout=20)
+    first = threading.Lock()
+    original_list, original_record = getattr(module, lister), audit.record
+
+    def listed(*list_args):
+        rows = original_list(*list_args)
+        both_listed.wait()  # neither saw the other's writes before it began
+        return rows
+
+    def record(*record_args, **kwargs):
+        entry = original_record(*record_args, **kwargs)
+        if first.acquire(blocking=False):  # the first writer keeps its transaction open
+            time.sleep(SIDE_WAIT_SECONDS)
+        return entry
+
+    monkeypatch.setattr(module, lister, listed)
+    monkeypatch.setattr(audit, "record", record)
+    runs = [Side(app, scan, *args) for _ in range(2)]
+    for run in runs:
+        run.join()
+    return runs
+
+
 __all__ = ["Unit", "unit"]

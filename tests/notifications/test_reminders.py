@@ -4,14 +4,11 @@ moment sending once. Run on SQLite and, by ``scripts/with-postgres.sh``, on Post
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import datetime, timedelta
 
 import pytest
 
 from assess.accounts.models import User
-from assess.core import audit
 from assess.core.enums import NotificationKind, ReminderThreshold
 from assess.core.formatting import local_today
 from assess.cycles import deadlines
@@ -20,7 +17,6 @@ from assess.notifications.models import Notification
 from assess.notifications.reminders import send_reminders, threshold_for
 from assess.notifications.sent import ReminderSent
 from tests.cycle_helpers import unit
-from tests.cycles.test_races import SIDE_WAIT_SECONDS, Side
 from tests.notifications.helpers import (
     assessed_ids,
     audited,
@@ -29,6 +25,7 @@ from tests.notifications.helpers import (
     reporter_of,
     texts_of,
     told,
+    two_scans_at_once,
 )
 
 TODAY = local_today()
@@ -136,26 +133,7 @@ def test_two_runs_at_the_same_moment_send_once(app, demo, db, monkeypatch):
     first reminder while the second tries the same keys. The unique key sends each once."""
     cycle = open_cycle_due(TODAY + timedelta(days=3))
     units = assessed_ids(cycle)
-    both_scanned = threading.Barrier(2, timeout=20)
-    first = threading.Lock()
-    original_keys, original_record = reminders._sent_keys, audit.record
-
-    def scanned():
-        keys = original_keys()
-        both_scanned.wait()  # neither saw the other's reminders before it began
-        return keys
-
-    def record(*args, **kwargs):
-        entry = original_record(*args, **kwargs)
-        if first.acquire(blocking=False):  # the first writer keeps its transaction open
-            time.sleep(SIDE_WAIT_SECONDS)
-        return entry
-
-    monkeypatch.setattr(reminders, "_sent_keys", scanned)
-    monkeypatch.setattr(audit, "record", record)
-    runs = [Side(app, send_reminders, TODAY) for _ in range(2)]
-    for run in runs:
-        run.join()
+    runs = two_scans_at_once(app, monkeypatch, reminders, "_sent_keys", send_reminders, TODAY)
     assert [r.error for r in runs] == [None, None]
     assert sum(r.value for r in runs) == len(units)
     assert ReminderSent.select().count() == len(units)

@@ -1,0 +1,457 @@
+"""The home page's to-dos (待办): what each role has to act on now, with counts, deadlines
+and days left, each with the page to act on.
+
+Read models only: each panel is built in a fixed number of queries per open cycle or round
+(never per unit or per item), from the areas' own read models (``cycles.pages``,
+``cycles.review_queue``, ``nominations.rounds``), and takes the person and the day as
+arguments; links are (endpoint, arguments) pairs the template turns into URLs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from peewee import fn
+
+from assess.core.enums import (
+    RECTIFIABLE_CYCLE_STATES,
+    RESULT_CYCLE_STATES,
+    REVIEWABLE_CYCLE_STATES,
+    CycleState,
+    Light,
+    NominationState,
+    RectificationState,
+    ReviewSheetState,
+    RoundPhase,
+    SubmissionState,
+)
+from assess.core.formatting import local_today
+from assess.cycles.lifecycle import indicator_set
+from assess.cycles.models import Assignment, Cycle, Rectification, Submission, UnitResultRecord
+from assess.cycles.pages import unit_progress, unit_statuses
+from assess.cycles.publishing import current_snapshot
+from assess.cycles.review_queue import ALL_STATES, QueueFilter, queue_query, status_counts
+from assess.nominations import rounds
+from assess.nominations.models import Nomination, NominationRound, ReviewSheet
+from assess.units.models import Unit
+from assess.units.tree import in_tree_order
+
+# The office's home lists at most this many units per cycle (late ones first); the cycle's
+# overview lists them all.
+UNITS_SHOWN = 8
+
+
+@dataclass(frozen=True)
+class Link:
+    endpoint: str
+    args: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A day something is due and the days left to it (0: today; negative: overdue)."""
+
+    due: date
+    days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+def deadline(due: date | None, today: date) -> Deadline | None:
+    return Deadline(due, (due - today).days) if due else None
+
+
+# --- reporter ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReturnedItem:
+    """An item sent back (退回) with the inspector's reason."""
+
+    code: str
+    name: str
+    reason: str
+    link: Link
+
+
+@dataclass(frozen=True)
+class CycleTodo:
+    """One open cycle's self-report as the unit's reporter reads it."""
+
+    cycle: Cycle
+    to_fill: int  # scored items neither handed in nor sent back
+    returned: list[ReturnedItem]
+    deadline: Deadline | None
+    link: Link
+
+
+@dataclass(frozen=True)
+class RectificationTodo:
+    rectification: Rectification
+    cycle: Cycle
+    deadline: Deadline
+    link: Link
+
+
+@dataclass(frozen=True)
+class RoundTodo:
+    """A nomination window open now (or a round being reviewed, for the office)."""
+
+    round: NominationRound
+    phase: str
+    nominations: int
+    deadline: Deadline | None
+    link: Link
+
+
+@dataclass(frozen=True)
+class ReporterTodos:
+    cycles: list[CycleTodo]
+    rectifications: list[RectificationTodo]
+    rounds: list[RoundTodo]
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            any(c.to_fill or c.returned for c in self.cycles) or self.rectifications or self.rounds
+        )
+
+
+def reporter_todos(user, today: date | None = None) -> ReporterTodos:
+    """The reporter's own unit's work: items to fill and sent back in each cycle open for
+    self-report, rectification demands not yet answered, nomination windows open now."""
+    today = today or local_today()
+    unit_id = user.unit_id
+    if unit_id is None:
+        return ReporterTodos([], [], [])
+    open_cycles = list(
+        Cycle.select()
+        .join(Assignment, on=(Assignment.cycle == Cycle.id))
+        .where(Cycle.state == CycleState.OPEN, Assignment.unit == unit_id)
+        .distinct()
+        .order_by(Cycle.year.desc(), Cycle.id.desc())
+    )
+    returned_rows = (
+        Submission.select(Submission.cycle, Submission.indicator_code, Submission.return_reason)
+        .where(
+            Submission.unit == unit_id,
+            Submission.status == SubmissionState.RETURNED,
+            Submission.cycle.in_([c.id for c in open_cycles] or [0]),
+        )
+        .order_by(Submission.cycle, Submission.indicator_code)
+        .tuples()
+    )
+    returned: dict[int, list[tuple[str, str]]] = {}
+    for cycle_id, code, reason in returned_rows:
+        returned.setdefault(cycle_id, []).append((code, reason))
+    cycles = []
+    for cycle in open_cycles:
+        progress = unit_progress(cycle, [unit_id]).get(unit_id)
+        parsed = indicator_set(cycle)
+        page = Link("selfreport.unit_page", {"cycle_id": cycle.id, "unit_id": unit_id})
+        items = [
+            ReturnedItem(
+                code,
+                parsed.indicator(code).name,
+                reason,
+                Link(page.endpoint, page.args | {"_anchor": f"item-{code}"}),
+            )
+            for code, reason in returned.get(cycle.id, [])
+        ]
+        scored_returned = sum(1 for item in items if parsed.indicator(item.code).is_base)
+        to_fill = (
+            max(0, progress.required - progress.required_handed_in - scored_returned)
+            if progress
+            else 0
+        )
+        cycles.append(
+            CycleTodo(
+                cycle, to_fill, items, deadline(cycle.self_report_due_for(unit_id), today), page
+            )
+        )
+    return ReporterTodos(
+        cycles, _unit_rectifications(unit_id, today), _open_windows(unit_id, today)
+    )
+
+
+def _unit_rectifications(unit_id: int, today: date) -> list[RectificationTodo]:
+    rows = (
+        Rectification.select(Rectification, Cycle)
+        .join(Cycle)
+        .where(
+            Rectification.unit == unit_id,
+            Rectification.status == RectificationState.OPEN,
+            Cycle.state.in_(RECTIFIABLE_CYCLE_STATES),
+        )
+        .order_by(Rectification.due_date, Rectification.id)
+    )
+    return [
+        RectificationTodo(
+            r,
+            r.cycle,
+            deadline(r.due_date, today),
+            Link(
+                "selfreport.unit_page",
+                {"cycle_id": r.cycle_id, "unit_id": unit_id, "_anchor": f"rect-{r.id}"},
+            ),
+        )
+        for r in rows
+    ]
+
+
+def _open_windows(unit_id: int, today: date) -> list[RoundTodo]:
+    """Rounds whose nomination window is open today, with the unit's nominations in each
+    (two queries)."""
+    open_rounds = list(
+        NominationRound.select()
+        .where(NominationRound.window_opens <= today, NominationRound.window_closes >= today)
+        .order_by(NominationRound.window_closes, NominationRound.id)
+    )
+    counts = dict(
+        Nomination.select(Nomination.round, fn.COUNT(Nomination.id))
+        .where(
+            Nomination.round.in_([r.id for r in open_rounds] or [0]),
+            Nomination.unit == unit_id,
+            Nomination.status == NominationState.SUBMITTED,
+        )
+        .group_by(Nomination.round)
+        .tuples()
+    )
+    return [
+        RoundTodo(
+            r,
+            RoundPhase.NOMINATING,
+            counts.get(r.id, 0),
+            deadline(r.window_closes, today),
+            Link("nominations.round_page", {"round_id": r.id}),
+        )
+        for r in open_rounds
+    ]
+
+
+# --- inspector -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueTodo:
+    """One cycle under inspection: its queue by status and the overdue items."""
+
+    cycle: Cycle
+    counts: dict[str, int]
+    overdue: int
+    deadline: Deadline | None  # 核查截止
+
+
+@dataclass(frozen=True)
+class SheetTodo:
+    round: NominationRound
+    open_sheets: int
+    link: Link
+
+
+def _reviewable_cycles() -> list[Cycle]:
+    return list(
+        Cycle.select()
+        .where(Cycle.state.in_(REVIEWABLE_CYCLE_STATES))
+        .order_by(Cycle.year.desc(), Cycle.id.desc())
+    )
+
+
+def inspector_todos(user, today: date | None = None) -> list[QueueTodo]:
+    """The queue of each cycle under inspection by status and its overdue items, never a
+    recused unit's (回避)."""
+    today = today or local_today()
+    recused = Unit.recused_for(user)
+    queues = []
+    for cycle in _reviewable_cycles():
+        counts = status_counts(cycle, recused, QueueFilter(status=ALL_STATES))
+        late = queue_query(cycle, recused, QueueFilter(status=ALL_STATES, overdue=True), today)
+        queues.append(
+            QueueTodo(cycle, counts, late.order_by().count(), deadline(cycle.review_due, today))
+        )
+    return queues
+
+
+def review_sheet_todos(user) -> list[SheetTodo]:
+    """Score sheets assigned to ``user`` and not submitted, per round not yet confirmed
+    (one query for the sheets, one for the confirmed rounds)."""
+    rows = (
+        ReviewSheet.select(Nomination.round, fn.COUNT(ReviewSheet.id))
+        .join(Nomination)
+        .where(
+            ReviewSheet.reviewer == user.id,
+            ReviewSheet.status != ReviewSheetState.SUBMITTED,
+            Nomination.status == NominationState.SUBMITTED,
+        )
+        .group_by(Nomination.round)
+        .tuples()
+    )
+    counts = dict(rows)
+    found = NominationRound.select().where(NominationRound.id.in_(list(counts) or [0]))
+    return [
+        SheetTodo(r, counts[r.id], Link("nominations.my_reviews", {"round_id": r.id}))
+        for r in found.order_by(NominationRound.window_closes, NominationRound.id)
+        if rounds.confirmed_run(r) is None
+    ]
+
+
+# --- office (admin) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    unit: Unit
+    handed_in: int
+    required: int
+    returned: int
+    deadline: Deadline | None
+    late: bool  # red: its self-report unfinished after its deadline, or a demand overdue
+
+
+@dataclass(frozen=True)
+class ProgressTodo:
+    """One cycle in self-report or inspection, as the office follows it."""
+
+    cycle: Cycle
+    units: int
+    complete: int
+    late: int
+    open_rectifications: int
+    late_rectifications: int
+    shown: list[UnitLine]  # unfinished units, late ones first, at most UNITS_SHOWN
+    deadline: Deadline | None
+
+
+@dataclass(frozen=True)
+class AdminTodos:
+    cycles: list[ProgressTodo]
+    drafts: list[Cycle]
+    rounds: list[RoundTodo]
+
+
+def admin_todos(user, today: date | None = None) -> AdminTodos:
+    """Each cycle in self-report or inspection with its units' progress (late units first,
+    in red and in words), its open rectification demands; draft cycles waiting to be
+    opened; nomination rounds not yet confirmed with their phase."""
+    today = today or local_today()
+    cycles = []
+    for cycle in _reviewable_cycles():
+        statuses = unit_statuses(cycle, today)
+        unfinished = [uid for uid, s in statuses.items() if not s.complete or s.light == Light.RED]
+        late = {uid for uid, s in statuses.items() if s.light == Light.RED}
+        units = in_tree_order(Unit.select().where(Unit.id.in_(unfinished or [0])))
+        units.sort(key=lambda u: u.id not in late)  # stable: late first, tree order within
+        shown = [
+            UnitLine(
+                u,
+                statuses[u.id].progress.required_handed_in,
+                statuses[u.id].progress.required,
+                statuses[u.id].returned,
+                deadline(statuses[u.id].due, today),
+                u.id in late,
+            )
+            for u in units[:UNITS_SHOWN]
+        ]
+        late_rects = (
+            Rectification.select()
+            .where(
+                Rectification.cycle == cycle,
+                Rectification.status == RectificationState.OPEN,
+                Rectification.due_date < today,
+            )
+            .count()
+        )
+        cycles.append(
+            ProgressTodo(
+                cycle,
+                len(statuses),
+                sum(1 for s in statuses.values() if s.complete),
+                len(late),
+                sum(s.open_rectifications for s in statuses.values()),
+                late_rects,
+                shown,
+                deadline(cycle.self_report_due, today),
+            )
+        )
+    drafts = list(Cycle.select().where(Cycle.state == CycleState.DRAFT).order_by(Cycle.id))
+    return AdminTodos(cycles, drafts, _unconfirmed_rounds(today))
+
+
+def _unconfirmed_rounds(today: date) -> list[RoundTodo]:
+    lines = []
+    for r in NominationRound.select().order_by(NominationRound.year.desc(), NominationRound.id):
+        phase = rounds.phase(r)
+        if phase == RoundPhase.CONFIRMED:
+            continue
+        count = rounds.active_nominations(r).count()
+        due = r.window_closes if phase in (RoundPhase.PREPARING, RoundPhase.NOMINATING) else None
+        lines.append(
+            RoundTodo(
+                r,
+                phase,
+                count,
+                deadline(due, today),
+                Link("nominations.round_page", {"round_id": r.id}),
+            )
+        )
+    return lines
+
+
+# --- viewer (leaders) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatestResults:
+    """The latest published results: the cycle, its snapshot, the units per grade (best
+    first) and the chart of that distribution (the one the city summary report prints)."""
+
+    cycle: Cycle
+    units: int
+    grades: list[tuple[str, int]]
+    leaders: list[tuple[str, str]]  # (unit kind, name of the first-ranked unit)
+    chart: str | None
+
+
+def latest_results() -> LatestResults | None:
+    """The most recently published cycle's results, or None when nothing is published."""
+    cycle = (
+        Cycle.select()
+        .where(Cycle.state.in_(RESULT_CYCLE_STATES), Cycle.published_at.is_null(False))
+        .order_by(Cycle.published_at.desc(), Cycle.id.desc())
+        .first()
+    )
+    snapshot = current_snapshot(cycle) if cycle else None
+    if snapshot is None:
+        return None
+    counts = dict(
+        UnitResultRecord.select(UnitResultRecord.grade, fn.COUNT(UnitResultRecord.id))
+        .where(UnitResultRecord.snapshot == snapshot)
+        .group_by(UnitResultRecord.grade)
+        .tuples()
+    )
+    grades = [(band.grade, counts.get(band.grade, 0)) for band in indicator_set(cycle).grades]
+    firsts = (
+        UnitResultRecord.select(UnitResultRecord.kind, Unit.name)
+        .join(Unit)
+        .where(UnitResultRecord.snapshot == snapshot, UnitResultRecord.rank == 1)
+        .order_by(UnitResultRecord.kind, Unit.code)
+        .tuples()
+    )
+    return LatestResults(
+        cycle, sum(counts.values()), grades, list(firsts), _grade_chart(snapshot.id, tuple(grades))
+    )
+
+
+@lru_cache(maxsize=64)
+def _grade_chart(snapshot_id: int, grades: tuple) -> str | None:
+    # A snapshot never changes, so its chart is drawn once per process; matplotlib loads
+    # with the first chart, not with every page.
+    if not any(n for _g, n in grades):
+        return None
+    from assess.reports.charts import grade_distribution_chart
+
+    return grade_distribution_chart(grades)
