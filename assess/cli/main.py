@@ -293,7 +293,12 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, dev: b
 
 
 # The modules that declare queue tasks: the worker imports them so that it knows every task.
-TASK_MODULES = ("assess.reports.jobs", "assess.reports.retention", "assess.notifications.tasks")
+TASK_MODULES = (
+    "assess.reports.jobs",
+    "assess.reports.retention",
+    "assess.notifications.tasks",
+    "assess.delivery.tasks",
+)
 
 
 @main.command(help=_("运行任务队列的处理进程（批量生成报告等后台任务）"))
