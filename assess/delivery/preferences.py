@@ -105,12 +105,17 @@ def save_defaults(choices: Choices, actor) -> int:
 
 
 def save_for_user(user, choices: Choices) -> int:
-    """Store ``user``'s own choices (personal channels only); return how many changed. One
-    transaction with its audit entry ``delivery.preferences``."""
+    """Store ``user``'s own choices (personal channels only); return how many of their
+    stored choices changed. One transaction with its audit entry ``delivery.preferences``."""
     wanted = _known(choices, PERSONAL_CHANNELS)
     with database.atomic():
-        before = of_user(user)
-        changed = {key: on for key, on in wanted.items() if before.get(key) != on}
+        # Every choice given is kept as the person's own, even one equal to today's
+        # default: a default the office changes later no longer overrides it.
+        own = {
+            (p.kind, p.channel): p.enabled
+            for p in ChannelPreference.select().where(ChannelPreference.user == user.id)
+        }
+        changed = {key: on for key, on in wanted.items() if own.get(key) != on}
         for (kind, channel), on in changed.items():
             (
                 ChannelPreference.insert(user=user.id, kind=kind, channel=channel, enabled=on)
