@@ -216,6 +216,12 @@ SETTINGS: tuple[Setting, ...] = (
         "that try fails and is retried later.",
     ),
     Setting(
+        "SMTP_CA_FILE",
+        "",
+        "A CA bundle (PEM) to trust for the SMTP server's certificate, for a mail server "
+        "with the office's own CA; empty: the system's CAs. The certificate is always checked.",
+    ),
+    Setting(
         "DELIVERY_MAX_ATTEMPTS",
         5,
         "Tries per e-mail or robot message (waiting 1, 4, 16, 64 minutes between them) "

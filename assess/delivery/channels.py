@@ -35,6 +35,7 @@ class SmtpServer:
     password: str
     sender: str
     timeout: float
+    cafile: str = ""  # a CA bundle to trust (an office's own CA); empty: the system's
 
 
 def send_email(server: SmtpServer, to: str, subject: str, body: str, sender_name: str) -> None:
@@ -45,7 +46,7 @@ def send_email(server: SmtpServer, to: str, subject: str, body: str, sender_name
     message["To"] = to
     message["Message-ID"] = make_msgid(domain=server.sender.rpartition("@")[2] or None)
     message.set_content(body, charset="utf-8")
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=server.cafile or None)
     try:
         if server.security == SmtpSecurity.SSL:
             connection = smtplib.SMTP_SSL(

@@ -192,6 +192,7 @@ def _transmit(delivery: Delivery, settings, contact, message: Message, config) -
             settings.smtp_password,
             settings.smtp_from,
             timeout,
+            config.get("SMTP_CA_FILE", ""),
         )
         name = config.get("ISSUING_OFFICE") or message.subject
         channels.send_email(server, address, message.subject, message.body, name)

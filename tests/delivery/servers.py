@@ -104,3 +104,69 @@ def start_robot(robot: Robot) -> ThreadingHTTPServer:
 
 def robot_url(server: ThreadingHTTPServer, path: str) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+
+def self_signed(folder) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key (PEM files in ``folder``), by openssl."""
+    import subprocess
+
+    cert, key = str(folder / "smtp.crt"), str(folder / "smtp.key")
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+class Password:
+    """aiosmtpd authenticator taking one user and password (PLAIN or LOGIN)."""
+
+    def __init__(self, user: str, password: str):
+        self.user, self.password = user.encode(), password.encode()
+        self.tried = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        ok = isinstance(auth_data, LoginPassword) and (
+            auth_data.login == self.user and auth_data.password == self.password
+        )
+        self.tried.append((mechanism, ok))
+        return AuthResult(success=ok)
+
+
+def start_tls_smtp(cert: str, key: str, authenticator, implicit: bool = False):
+    """An SMTP server that needs TLS and a login: STARTTLS required, or TLS from the first
+    byte (``implicit``, as on port 465)."""
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox = Inbox()
+    options = {"authenticator": authenticator, "auth_require_tls": True}
+    if implicit:
+        # aiosmtpd does not see its own implicit TLS as TLS: it would hide AUTH.
+        options |= {"ssl_context": context, "auth_require_tls": False}
+    else:
+        options |= {"tls_context": context, "require_starttls": True}
+    controller = Controller(inbox, hostname="127.0.0.1", port=closed_port(), **options)
+    controller.start()
+    return controller, inbox

@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import pytest
+
 from assess.accounts.models import User
-from assess.core.enums import DeliveryChannel, DeliveryState, NotificationKind
+from assess.core.enums import DeliveryChannel, DeliveryState, NotificationKind, SmtpSecurity
 from assess.cycles import submissions
 from assess.cycles.models import Submission
 from assess.delivery import setup
@@ -28,7 +30,15 @@ from tests.delivery.helpers import (
     until_settled,
     work_off,
 )
-from tests.delivery.servers import closed_port, expected_sign, robot_url, smtp_port
+from tests.delivery.servers import (
+    Password,
+    closed_port,
+    expected_sign,
+    robot_url,
+    self_signed,
+    smtp_port,
+    start_tls_smtp,
+)
 from tests.notifications.helpers import hand_in, reporter_of, second_reporter, told
 
 
@@ -197,3 +207,37 @@ def test_a_robot_server_answering_500_fails_and_the_key_stays_out_of_the_log(
     assert final.state == DeliveryState.FAILED
     assert "500" in final.last_error
     assert WECOM_KEY not in final.last_error and WECOM_KEY not in caplog.text
+
+
+@pytest.mark.parametrize("security", [SmtpSecurity.STARTTLS, SmtpSecurity.SSL])
+def test_e_mail_over_tls_with_a_login(app, demo, db, tmp_path, security):
+    cert, key = self_signed(tmp_path)
+    login = Password("assess", SMTP_PASSWORD)
+    controller, inbox = start_tls_smtp(cert, key, login, implicit=security == SmtpSecurity.SSL)
+    try:
+        email_on(controller.port, smtp_security=security.value, smtp_user="assess")
+        setup.save_user_email(reporter_of("410105"), "zhang@example.gov.cn")
+        chase("410105")
+        app.config["SMTP_CA_FILE"] = cert  # the server's own certificate is the CA here
+        with app.app_context():
+            assert work_off(app.config) == [DeliveryState.SENT]
+    finally:
+        controller.stop()
+    ((_to, message),) = inbox.messages
+    assert "请于本周五前完成自评填报" in message.get_content()
+    assert login.tried[-1][1] is True
+
+
+def test_an_untrusted_certificate_is_refused(app, demo, db, tmp_path):
+    cert, key = self_signed(tmp_path)
+    controller, inbox = start_tls_smtp(cert, key, Password("assess", SMTP_PASSWORD))
+    try:
+        email_on(controller.port, smtp_security=SmtpSecurity.STARTTLS.value, smtp_user="assess")
+        setup.save_user_email(reporter_of("410105"), "zhang@example.gov.cn")
+        chase("410105")
+        with app.app_context():
+            assert work_off(app.config) == [DeliveryState.PENDING]
+    finally:
+        controller.stop()
+    assert inbox.messages == []
+    assert "CERTIFICATE_VERIFY_FAILED" in deliveries()[0].last_error
