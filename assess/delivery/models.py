@@ -108,10 +108,3 @@ class Delivery(BaseModel):
     @property
     def parameters(self) -> dict:
         return json.loads(self.params or "{}")
-
-    @property
-    def target_parts(self) -> tuple[str, dict] | None:
-        if not self.target:
-            return None
-        data = json.loads(self.target)
-        return data["endpoint"], data.get("args", {})

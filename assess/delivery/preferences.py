@@ -77,6 +77,26 @@ def _known(choices: Choices, channels) -> dict[tuple[str, str], bool]:
     return {(k, c): bool(on) for (k, c), on in choices.items() if k in kinds and c in allowed}
 
 
+def _store(model, fixed: dict, changed: dict, action: str, entity: str, entity_id, actor):
+    """Upsert ``changed`` ((kind, channel) -> on) into ``model`` with the ``fixed``
+    columns, and audit them as one entry ``action``."""
+    conflict = [getattr(model, name) for name in (*fixed, "kind", "channel")]
+    for (kind, channel), on in changed.items():
+        (
+            model.insert(**fixed, kind=kind, channel=channel, enabled=on)
+            .on_conflict(conflict_target=conflict, update={model.enabled: on})
+            .execute()
+        )
+    if changed:
+        audit.record(
+            action,
+            entity,
+            entity_id,
+            after={f"{k}/{c}": on for (k, c), on in sorted(changed.items())},
+            actor=actor,
+        )
+
+
 def save_defaults(choices: Choices, actor) -> int:
     """Store the office's defaults (every kind and channel given); return how many changed.
     One transaction with its audit entry ``delivery.defaults`` naming the changes."""
@@ -84,23 +104,7 @@ def save_defaults(choices: Choices, actor) -> int:
     with database.atomic():
         before = defaults()
         changed = {key: on for key, on in wanted.items() if before.get(key) != on}
-        for (kind, channel), on in changed.items():
-            (
-                ChannelDefault.insert(kind=kind, channel=channel, enabled=on)
-                .on_conflict(
-                    conflict_target=[ChannelDefault.kind, ChannelDefault.channel],
-                    update={ChannelDefault.enabled: on},
-                )
-                .execute()
-            )
-        if changed:
-            audit.record(
-                "delivery.defaults",
-                "delivery",
-                "defaults",
-                after={f"{k}/{c}": on for (k, c), on in sorted(changed.items())},
-                actor=actor,
-            )
+        _store(ChannelDefault, {}, changed, "delivery.defaults", "delivery", "defaults", actor)
     return len(changed)
 
 
@@ -116,27 +120,15 @@ def save_for_user(user, choices: Choices) -> int:
             for p in ChannelPreference.select().where(ChannelPreference.user == user.id)
         }
         changed = {key: on for key, on in wanted.items() if own.get(key) != on}
-        for (kind, channel), on in changed.items():
-            (
-                ChannelPreference.insert(user=user.id, kind=kind, channel=channel, enabled=on)
-                .on_conflict(
-                    conflict_target=[
-                        ChannelPreference.user,
-                        ChannelPreference.kind,
-                        ChannelPreference.channel,
-                    ],
-                    update={ChannelPreference.enabled: on},
-                )
-                .execute()
-            )
-        if changed:
-            audit.record(
-                "delivery.preferences",
-                "user",
-                user.id,
-                after={f"{k}/{c}": on for (k, c), on in sorted(changed.items())},
-                actor=user,
-            )
+        _store(
+            ChannelPreference,
+            {"user": user.id},
+            changed,
+            "delivery.preferences",
+            "user",
+            user.id,
+            user,
+        )
     return len(changed)
 
 

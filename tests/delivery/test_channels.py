@@ -113,16 +113,23 @@ def test_a_units_wecom_group_hears_its_news_once_however_many_reporters(app, dem
     assert len(deliveries(channel=DeliveryChannel.WECOM)) == 1
 
 
-def test_dingtalk_signed_mode_is_accepted_with_the_right_secret(app, demo, db, robot):
+def _signed_group(robot, secret_entered: str):
+    """A DingTalk group in signed mode with DING_SECRET, the unit's contact entered with
+    ``secret_entered``, and a 催报 to that unit."""
     state, server = robot
     state.secret = DING_SECRET
     robots_on()
     unit_robots(
         "410105",
         dingtalk=robot_url(server, f"/robot/send?access_token={DING_TOKEN}"),
-        secret=DING_SECRET,
+        secret=secret_entered,
     )
     chase("410105")
+    return state
+
+
+def test_dingtalk_signed_mode_is_accepted_with_the_right_secret(app, demo, db, robot):
+    state = _signed_group(robot, DING_SECRET)
     with app.app_context():
         assert work_off(app.config) == [DeliveryState.SENT]
     ((path, _type, body),) = state.posts
@@ -132,15 +139,7 @@ def test_dingtalk_signed_mode_is_accepted_with_the_right_secret(app, demo, db, r
 
 
 def test_dingtalk_refuses_a_wrong_signature_and_it_ends_listed_failed(app, demo, db, robot, caplog):
-    state, server = robot
-    state.secret = DING_SECRET
-    robots_on()
-    unit_robots(
-        "410105",
-        dingtalk=robot_url(server, f"/robot/send?access_token={DING_TOKEN}"),
-        secret="SECnot-the-groups-secret",
-    )
-    chase("410105")
+    state = _signed_group(robot, "SECnot-the-groups-secret")
     (row,) = deliveries(channel=DeliveryChannel.DINGTALK)
     caplog.set_level(logging.INFO)
     with app.app_context():
