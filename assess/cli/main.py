@@ -348,6 +348,22 @@ def remind(app, today) -> None:
     click.echo(_("已发送截止提醒 %(n)s 条", n=sent))
 
 
+@main.command(help=_("发送到期的电子邮件和群机器人消息（没有运行 assess worker 时可由 cron 调用）"))
+@with_app
+def deliver(app) -> None:
+    from assess.delivery.outbox import due, send
+
+    results = [send(delivery_id, app.config) for delivery_id in due()]
+    click.echo(
+        _(
+            "已发送 %(sent)s 条，失败 %(failed)s 条，待重试 %(pending)s 条",
+            sent=results.count("sent"),
+            failed=results.count("failed"),
+            pending=results.count("pending"),
+        )
+    )
+
+
 @main.command(help=_("生成督查报告 PDF：指定单位或全部单位"))
 @click.option("--cycle", "cycle_ref", required=True, help=_("考核年度（或周期编号）"))
 @click.option("--unit", "unit_code", default=None, help=_("单位编码"))

@@ -23,6 +23,7 @@ from tests.delivery.helpers import (
     work_off,
 )
 from tests.delivery.servers import robot_url, smtp_port
+from tests.helpers import command
 from tests.notifications.helpers import reporter_of, second_reporter
 
 CHASE = NotificationKind.CHASE.value
@@ -132,3 +133,17 @@ def test_the_queue_dispatches_each_due_delivery_as_a_task(database_url, tmp_path
         finally:
             database.close()
     assert len(inbox.messages) == 2
+
+
+def test_assess_deliver_sends_what_is_due_from_the_command_line(app, demo, db, smtp, monkeypatch):
+    controller, inbox = smtp
+    email_on(smtp_port(controller))
+    setup.save_user_email(reporter_of("410105"), "zhang@example.gov.cn")
+    chase("410105")
+    done = command(monkeypatch, app, "deliver")
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == "已发送 1 条，失败 0 条，待重试 0 条"
+    assert len(inbox.messages) == 1
+    assert (
+        command(monkeypatch, app, "deliver").output.strip() == "已发送 0 条，失败 0 条，待重试 0 条"
+    )
