@@ -3,7 +3,7 @@ deliveries (消息渠道), and each person's own choices (接收设置)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -110,7 +110,11 @@ def retry(delivery_id: int):
         except outbox.DeliveryError as exc:
             flash(str(exc), "error")
         else:
-            tasks.deliver(row.id)  # committed: a worker may take it now
+            try:
+                tasks.deliver(row.id)  # committed: a worker may take it now
+            except Exception:  # noqa: BLE001 (the queue being down must not lose the retry)
+                # The row is pending again; the workers' dispatcher takes it within a minute.
+                current_app.logger.warning("retry %s not enqueued", row.id, exc_info=True)
             flash(_("已重新加入发送队列"), "success")
     return redirect(url_for("delivery.failed"))
 
