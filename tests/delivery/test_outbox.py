@@ -29,6 +29,13 @@ from tests.notifications.helpers import reporter_of, second_reporter
 CHASE = NotificationKind.CHASE.value
 
 
+def one_email_queued(controller) -> None:
+    """E-mail on through ``controller``, one reporter with an address, and a 催报 to them."""
+    email_on(smtp_port(controller))
+    setup.save_user_email(reporter_of("410105"), "zhang@example.gov.cn")
+    chase("410105")
+
+
 def test_nothing_is_queued_while_the_office_has_set_up_no_channel(app, demo, db):
     setup.save_user_email(reporter_of("410105"), "zhang@example.gov.cn")
     chase("410105")
@@ -77,9 +84,7 @@ def test_the_offices_default_decides_for_those_who_chose_nothing(app, demo, db, 
 
 def test_two_workers_sending_the_same_delivery_send_it_once(app, demo, db, smtp):
     controller, inbox = smtp
-    email_on(smtp_port(controller))
-    setup.save_user_email(reporter_of("410105"), "zhang@example.gov.cn")
-    chase("410105")
+    one_email_queued(controller)
     (row,) = deliveries()
     now = utcnow()
     start = threading.Barrier(2)
@@ -106,9 +111,7 @@ def test_two_workers_sending_the_same_delivery_send_it_once(app, demo, db, smtp)
 
 def test_a_worker_that_died_holding_a_claim_lets_it_go_after_the_lease(app, demo, db, smtp):
     controller, inbox = smtp
-    email_on(smtp_port(controller))
-    setup.save_user_email(reporter_of("410105"), "zhang@example.gov.cn")
-    chase("410105")
+    one_email_queued(controller)
     (row,) = deliveries()
     now = utcnow()
     assert outbox.claim(row.id, now)  # …and the worker is killed before sending
@@ -137,9 +140,7 @@ def test_the_queue_dispatches_each_due_delivery_as_a_task(database_url, tmp_path
 
 def test_assess_deliver_sends_what_is_due_from_the_command_line(app, demo, db, smtp, monkeypatch):
     controller, inbox = smtp
-    email_on(smtp_port(controller))
-    setup.save_user_email(reporter_of("410105"), "zhang@example.gov.cn")
-    chase("410105")
+    one_email_queued(controller)
     done = command(monkeypatch, app, "deliver")
     assert done.exit_code == 0, done.output
     assert done.output.strip() == "已发送 1 条，失败 0 条，待重试 0 条"
