@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     """One blueprint per user-facing area (and two for accounts: sign-in, administration)."""
     from assess.accounts.views import admin, auth
     from assess.cycles.views import inspection, library, manage, selfreport
+    from assess.delivery import views as delivery_views
     from assess.evidence import views as evidence_views
     from assess.nominations import views as nomination_views
     from assess.notifications import views as notification_views
@@ -109,5 +110,6 @@ def _register_blueprints(app: Flask) -> None:
         nomination_views,
         report_views,
         notification_views,
+        delivery_views,
     ):
         app.register_blueprint(module.bp)

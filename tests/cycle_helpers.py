@@ -32,13 +32,15 @@ def make_cycle(state: str = "open", year: int = 2026, **kwargs) -> Cycle:
 
 
 def _forget_opening(cycle: Cycle) -> None:
-    """Set-up opens the cycle; the reporters' 开始自评填报 notifications that wrote are set-up
-    too, cleared so a test counts only what it causes (the opening's own notifications are
-    tests/notifications/test_lifecycle_events.py's)."""
+    """Set-up opens the cycle; the reporters' 开始自评填报 notifications (and the e-mails
+    they queue) that wrote are set-up too, cleared so a test counts only what it causes
+    (the opening's own are tests/notifications/test_lifecycle_events.py's)."""
     from assess.core.enums import NotificationKind
+    from assess.delivery.models import Delivery
     from assess.notifications.models import Notification
 
     Notification.delete().where(Notification.kind == NotificationKind.CYCLE_OPENED).execute()
+    Delivery.delete().where(Delivery.kind == NotificationKind.CYCLE_OPENED).execute()
 
 
 def unit(code: str) -> Unit:

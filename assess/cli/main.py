@@ -293,7 +293,12 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, dev: b
 
 
 # The modules that declare queue tasks: the worker imports them so that it knows every task.
-TASK_MODULES = ("assess.reports.jobs", "assess.reports.retention", "assess.notifications.tasks")
+TASK_MODULES = (
+    "assess.reports.jobs",
+    "assess.reports.retention",
+    "assess.notifications.tasks",
+    "assess.delivery.tasks",
+)
 
 
 @main.command(help=_("运行任务队列的处理进程（批量生成报告等后台任务）"))
@@ -345,6 +350,22 @@ def remind(app, today) -> None:
     click.echo(_("已发送截止提醒 %(n)s 条", n=sent))
     overdue = send_overdue_reminders(day)
     click.echo(_("已发送整改逾期提醒 %(n)s 条", n=overdue))
+
+
+@main.command(help=_("发送到期的电子邮件和群机器人消息（没有运行 assess worker 时可由 cron 调用）"))
+@with_app
+def deliver(app) -> None:
+    from assess.delivery.outbox import due, send
+
+    results = [send(delivery_id, app.config) for delivery_id in due()]
+    click.echo(
+        _(
+            "已发送 %(sent)s 条，失败 %(failed)s 条，待重试 %(pending)s 条",
+            sent=results.count("sent"),
+            failed=results.count("failed"),
+            pending=results.count("pending"),
+        )
+    )
 
 
 @main.command(help=_("生成督查报告 PDF：指定单位或全部单位"))

@@ -195,6 +195,32 @@ class ReminderThreshold(StrEnum):
     PASSED = "passed"
 
 
+class DeliveryChannel(StrEnum):
+    """A way a notification leaves the app (投递渠道), besides the in-app list, which is
+    always on: e-mail, or a unit's WeCom (企业微信) or DingTalk (钉钉) group robot."""
+
+    EMAIL = "email"
+    WECOM = "wecom"
+    DINGTALK = "dingtalk"
+
+
+class DeliveryState(StrEnum):
+    """One delivery in the outbox (投递): waiting (or retrying), sent, or given up on."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class SmtpSecurity(StrEnum):
+    """How the SMTP connection is protected: STARTTLS on a plain port (587), TLS from the
+    first byte (465), or none (a relay on the same machine or network only)."""
+
+    STARTTLS = "starttls"
+    SSL = "ssl"
+    NONE = "none"
+
+
 ALL_ENUMS: tuple[type[StrEnum], ...] = (
     Role,
     UnitKind,
@@ -210,4 +236,7 @@ ALL_ENUMS: tuple[type[StrEnum], ...] = (
     JobState,
     NotificationKind,
     ReminderThreshold,
+    DeliveryChannel,
+    DeliveryState,
+    SmtpSecurity,
 )

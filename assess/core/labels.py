@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 
 from assess.core.enums import (
     CycleState,
+    DeliveryChannel,
+    DeliveryState,
     JobState,
     Light,
     NominationState,
@@ -26,6 +28,7 @@ from assess.core.enums import (
     ReviewSheetState,
     Role,
     RoundPhase,
+    SmtpSecurity,
     SubmissionState,
     UnitKind,
 )
@@ -121,6 +124,21 @@ REMINDER_THRESHOLD_LABELS = {
     ReminderThreshold.DAYS_1: _l("截止前 1 天"),
     ReminderThreshold.PASSED: _l("已过截止日期"),
 }
+DELIVERY_CHANNEL_LABELS = {
+    DeliveryChannel.EMAIL: _l("电子邮件"),
+    DeliveryChannel.WECOM: _l("企业微信群机器人"),
+    DeliveryChannel.DINGTALK: _l("钉钉群机器人"),
+}
+DELIVERY_STATE_LABELS = {
+    DeliveryState.PENDING: _l("待发送"),
+    DeliveryState.SENT: _l("已发送"),
+    DeliveryState.FAILED: _l("发送失败"),
+}
+SMTP_SECURITY_LABELS = {
+    SmtpSecurity.STARTTLS: _l("STARTTLS（通常为 587 端口）"),
+    SmtpSecurity.SSL: _l("SSL/TLS（通常为 465 端口）"),
+    SmtpSecurity.NONE: _l("不加密（仅限本机或内网中继）"),
+}
 
 # Scoring rules (评分规则) by the names SPEC §3 gives them; the codes are the YAML's ``rule:``.
 RULE_LABELS = {
@@ -186,6 +204,11 @@ AUDIT_ACTION_LABELS = {
     "notification.chase": _l("催报"),
     "reminder.send": _l("发送截止提醒"),
     "rectification.overdue_reminder": _l("发送整改逾期提醒"),
+    "delivery.settings": _l("修改消息渠道设置"),
+    "delivery.defaults": _l("修改默认接收方式"),
+    "delivery.unit_contact": _l("修改单位联系方式"),
+    "delivery.preferences": _l("修改个人接收方式"),
+    "delivery.retry": _l("重新投递"),
     "backup.restore": _l("恢复备份"),
     "schema.downgrade": _l("数据库降级"),
 }
@@ -204,6 +227,7 @@ AUDIT_ENTITY_LABELS = {
     "ranking_run": _l("排名"),
     "instance": _l("实例"),
     "schema": _l("数据库结构"),
+    "delivery": _l("消息投递"),
 }
 
 # enum -> its table; tests check every member of every enum has a label.
@@ -222,6 +246,9 @@ LABELS: dict[type[StrEnum], Mapping[StrEnum, object]] = {
     JobState: JOB_STATE_LABELS,
     NotificationKind: NOTIFICATION_KIND_LABELS,
     ReminderThreshold: REMINDER_THRESHOLD_LABELS,
+    DeliveryChannel: DELIVERY_CHANNEL_LABELS,
+    DeliveryState: DELIVERY_STATE_LABELS,
+    SmtpSecurity: SMTP_SECURITY_LABELS,
 }
 
 
@@ -246,6 +273,8 @@ review_sheet_state_label = _label_of(REVIEW_SHEET_STATE_LABELS)
 job_state_label = _label_of(JOB_STATE_LABELS)
 notification_kind_label = _label_of(NOTIFICATION_KIND_LABELS)
 reminder_threshold_label = _label_of(REMINDER_THRESHOLD_LABELS)
+delivery_channel_label = _label_of(DELIVERY_CHANNEL_LABELS)
+delivery_state_label = _label_of(DELIVERY_STATE_LABELS)
 rule_label = _label_of(RULE_LABELS)
 measure_label = _label_of(MEASURE_LABELS)
 audit_entity_label = _label_of(AUDIT_ENTITY_LABELS)
@@ -319,6 +348,8 @@ TEMPLATE_GLOBALS: dict[str, Callable] = {
     "job_state_label": job_state_label,
     "notification_kind_label": notification_kind_label,
     "reminder_threshold_label": reminder_threshold_label,
+    "delivery_channel_label": delivery_channel_label,
+    "delivery_state_label": delivery_state_label,
     "rule_label": rule_label,
     "measure_label": measure_label,
     "audit_action_label": audit_action_label,

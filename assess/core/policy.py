@@ -78,6 +78,10 @@ RULES: dict[str, frozenset[str]] = {
     "notifications.view": EVERYONE,
     # The office chases units by hand (催报) with a message.
     "reminders.chase": frozenset({ADMIN}),
+    # The office sets up e-mail and the group robots, the units' contacts, the defaults,
+    # and retries what failed (消息渠道); each person chooses their own (接收设置).
+    "delivery.manage": frozenset({ADMIN}),
+    "delivery.preferences": EVERYONE,
     # Actions no route declares: asked by views, services and templates through can().
     "units.view_all": frozenset({ADMIN, INSPECTOR, VIEWER}),  # reporters: own subtree
     "results.preview": STAFF,  # a trial ranking before publishing

@@ -204,6 +204,30 @@ SETTINGS: tuple[Setting, ...] = (
         "prune. Parts of unfinished batches are never touched.",
     ),
     Setting(
+        "PUBLIC_URL",
+        "",
+        "The address people open the app at (https://assess.example.gov.cn), for the link in "
+        "e-mails and group-robot messages; empty: they say to sign in, with no link.",
+    ),
+    Setting(
+        "DELIVERY_TIMEOUT",
+        10,
+        "Seconds one e-mail or group-robot message may take (connect and answer) before "
+        "that try fails and is retried later.",
+    ),
+    Setting(
+        "SMTP_CA_FILE",
+        "",
+        "A CA bundle (PEM) to trust for the SMTP server's certificate, for a mail server "
+        "with the office's own CA; empty: the system's CAs. The certificate is always checked.",
+    ),
+    Setting(
+        "DELIVERY_MAX_ATTEMPTS",
+        5,
+        "Tries per e-mail or robot message (waiting 1, 4, 16, 64 minutes between them) "
+        "before it is listed as failed for the office.",
+    ),
+    Setting(
         "ISSUING_OFFICE",
         "郑州市流动人口基本公共服务均等化工作领导小组办公室",
         "Issuing office printed on report covers.",

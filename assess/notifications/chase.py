@@ -46,6 +46,7 @@ def send_chase(cycle: Cycle, unit_ids: list[int], message: str, actor: User) -> 
                 NotificationKind.CHASE,
                 params,
                 store.target("selfreport.unit_page", cycle_id=current.id, unit_id=u.id),
+                unit_id=u.id,
             )
         audit.record(
             "notification.chase",

@@ -15,6 +15,7 @@ from assess.accounts.models import User
 from assess.core.db import database
 from assess.core.enums import NotificationKind, Role
 from assess.core.models import utcnow
+from assess.delivery import outbox
 from assess.notifications.models import Notification
 
 
@@ -34,12 +35,22 @@ def unit_recipients(unit_ids: Iterable[int]) -> list[User]:
     )
 
 
-def notify(users: Iterable[User], kind: NotificationKind, params: dict, link: str = "") -> int:
+def notify(
+    users: Iterable[User],
+    kind: NotificationKind,
+    params: dict,
+    link: str = "",
+    *,
+    unit_id: int | None = None,
+) -> int:
     """Write one notification of ``kind`` to each of ``users``; return how many. Must run
     inside the caller's transaction (RuntimeError otherwise): a notification belongs to
-    the write it announces."""
+    the write it announces. The e-mails and group-robot messages it calls for go into the
+    outbox in the same transaction (``assess.delivery.outbox``); ``unit_id`` names the
+    unit whose news it is, so the unit's own mailbox and robots hear it once."""
     if not database.in_transaction():
         raise RuntimeError("notify() outside a transaction could outlive its event")
+    users = list(users)
     text = json.dumps(params, ensure_ascii=False, sort_keys=True, default=str)
     rows = [
         {"user": u.id, "kind": kind.value, "params": text, "target": link, "created_at": utcnow()}
@@ -47,12 +58,13 @@ def notify(users: Iterable[User], kind: NotificationKind, params: dict, link: st
     ]
     if rows:
         Notification.insert_many(rows).execute()
+    outbox.queue_deliveries(users, kind, text, link, unit_id)
     return len(rows)
 
 
 def notify_unit(unit_id: int, kind: NotificationKind, params: dict, link: str = "") -> int:
     """``notify`` every active reporter of the unit; return how many were told."""
-    return notify(unit_recipients([unit_id]), kind, params, link)
+    return notify(unit_recipients([unit_id]), kind, params, link, unit_id=unit_id)
 
 
 def notify_units(
@@ -64,20 +76,30 @@ def notify_units(
     many were told."""
     if not database.in_transaction():
         raise RuntimeError("notify_units() outside a transaction could outlive its event")
+    unit_ids = list(unit_ids)
     text = json.dumps(params, ensure_ascii=False, sort_keys=True, default=str)
     now = utcnow()
+    by_unit: dict[int, list[User]] = {}
+    for user in unit_recipients(unit_ids):
+        by_unit.setdefault(user.unit_id, []).append(user)
+    links = {unit_id: link_for(unit_id) if link_for else "" for unit_id in unit_ids}
     rows = [
         {
             "user": u.id,
             "kind": kind.value,
             "params": text,
-            "target": link_for(u.unit_id) if link_for else "",
+            "target": links.get(u.unit_id, ""),
             "created_at": now,
         }
-        for u in unit_recipients(unit_ids)
+        for users in by_unit.values()
+        for u in users
     ]
     for start in range(0, len(rows), 500):
         Notification.insert_many(rows[start : start + 500]).execute()
+    # The e-mails and robot messages, as ``notify`` writes them: each unit's own mailbox
+    # and robots hear it once, even a unit with no reporter account.
+    for unit_id, link in links.items():
+        outbox.queue_deliveries(by_unit.get(unit_id, []), kind, text, link, unit_id)
     return len(rows)
 
 

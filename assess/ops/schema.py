@@ -13,6 +13,14 @@ from assess.cycles.models import (
     Submission,
     UnitResultRecord,
 )
+from assess.delivery.models import (
+    ChannelDefault,
+    ChannelPreference,
+    ChannelSettings,
+    Delivery,
+    UnitContact,
+    UserContact,
+)
 from assess.evidence.models import Evidence
 from assess.notifications.models import Notification
 from assess.notifications.sent import RectificationOverdueSent, ReminderSent
@@ -34,6 +42,12 @@ CYCLE_MODELS = (
     Notification,
     ReminderSent,
     RectificationOverdueSent,
+    ChannelSettings,
+    UnitContact,
+    UserContact,
+    ChannelDefault,
+    ChannelPreference,
+    Delivery,
 )
 
 

@@ -24,6 +24,7 @@ MENU = (
     ("nominations.index", _l("十类典型评选")),
     ("users.index", _l("用户管理")),
     ("units.unit_list", _l("单位管理")),
+    ("delivery.settings", _l("消息渠道")),
     ("audit.index", _l("审计日志")),
 )
 

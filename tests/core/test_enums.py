@@ -16,6 +16,8 @@ from assess.accounts.models import User
 from assess.core import enums, labels
 from assess.core.enums import (
     CycleState,
+    DeliveryChannel,
+    DeliveryState,
     JobState,
     Light,
     NominationState,
@@ -27,11 +29,13 @@ from assess.core.enums import (
     ReviewSheetState,
     Role,
     RoundPhase,
+    SmtpSecurity,
     SubmissionState,
     UnitKind,
 )
 from assess.cycles.lifecycle import TRANSITIONS
 from assess.cycles.models import Cycle, Rectification, Submission
+from assess.delivery.models import ChannelSettings, Delivery
 from assess.nominations.models import Nomination, NominationCategory, ReviewSheet
 from assess.units.models import Unit
 
@@ -69,6 +73,9 @@ STORED = {
         "batch_failed",
     ),
     ReminderThreshold: ("7", "3", "1", "passed"),
+    DeliveryChannel: ("email", "wecom", "dingtalk"),
+    DeliveryState: ("pending", "sent", "failed"),
+    SmtpSecurity: ("starttls", "ssl", "none"),
 }
 # (frozen migration class, column) -> the enum its values come from.
 MIGRATED_DEFAULTS = {
@@ -79,6 +86,8 @@ MIGRATED_DEFAULTS = {
     ("Nomination", "nominee_kind"): (NomineeKind, Nomination.nominee_kind),
     ("Nomination", "status"): (NominationState, Nomination.status),
     ("ReviewSheet", "status"): (ReviewSheetState, ReviewSheet.status),
+    ("Delivery", "state"): (DeliveryState, Delivery.state),
+    ("ChannelSettings", "smtp_security"): (SmtpSecurity, ChannelSettings.smtp_security),
 }
 
 

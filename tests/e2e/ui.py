@@ -15,6 +15,9 @@ def expect_flash(page: Page, text: str) -> None:
     expect(page.locator(".flash-error[role=status]")).to_have_count(0)
 
 
+PDF_TIMEOUT_MS = 90_000
+
+
 def open_pdf(page: Page, link: Locator) -> bytes:
     """Click a link to a PDF as the signed-in user does; return the PDF's bytes.
 
@@ -23,11 +26,13 @@ def open_pdf(page: Page, link: Locator) -> bytes:
     the bytes are then fetched in the same session (``page.request`` shares the cookies).
     """
     url = urljoin(page.url, link.get_attribute("href"))
-    response = page.request.get(url)
+    # Rendering a report is seconds of work (the first in a server process loads the fonts
+    # too), not one browser action: on a busy machine it outlasts TIMEOUT_MS.
+    response = page.request.get(url, timeout=PDF_TIMEOUT_MS)
     assert response.ok, f"{url}: {response.status}"
     assert response.headers["content-type"].startswith("application/pdf")
     if response.headers.get("content-disposition", "").startswith("attachment"):
-        with page.expect_download() as info:
+        with page.expect_download(timeout=PDF_TIMEOUT_MS) as info:
             link.click()
         return Path(info.value.path()).read_bytes()
     link.click()

@@ -117,6 +117,15 @@ EXPECTED: dict[str, dict[str, object]] = {
     "notifications.read_all": EVERYONE,
     "notifications.follow": row(HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN),
     "notifications.chase_units": ADMIN_ONLY,
+    # delivery channels (消息渠道): the office's; 接收设置: everyone their own
+    "delivery.settings": ADMIN_ONLY,
+    "delivery.defaults": ADMIN_ONLY,
+    "delivery.units": ADMIN_ONLY,
+    "delivery.unit_contact": ADMIN_ONLY,
+    "delivery.failed": ADMIN_ONLY,
+    # no such delivery: the office gets a 404, everyone else is refused before looking
+    "delivery.retry": row(HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "delivery.my_preferences": EVERYONE,
     # nominations: the round's pages
     "nominations.index": EVERYONE,
     "nominations.round_page": EVERYONE,  # each role is redirected to its own view
@@ -178,6 +187,7 @@ LITERALS = {
     "key": "zz-2011-county",  # a shipped indicator set
     "state": "archived",  # a transition the open cycle refuses: the walk changes nothing
     "job_id": "0" * 31 + "1",
+    "delivery_id": "999999",
     "extension_id": "999999",  # no such extension (延期)  # a finished batch job, written by the fast_reports fixture
 }
 # Endpoints whose parameters need other objects than the defaults.

@@ -1,0 +1,115 @@
+"""The three channels that carry a notification out of the app: e-mail over SMTP, a WeCom
+(企业微信) group robot and a DingTalk (钉钉) custom robot, each a function that sends one
+message or raises ``ChannelError``. Nothing here reads the database: the outbox passes the
+settings and the address in."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import smtplib
+import ssl
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from urllib.parse import quote_plus, urlsplit
+
+from assess.core.enums import SmtpSecurity
+
+
+class ChannelError(Exception):
+    """A message the channel did not take; the text may hold secrets until cleaned."""
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    security: str
+    user: str
+    password: str
+    sender: str
+    timeout: float
+    cafile: str = ""  # a CA bundle to trust (an office's own CA); empty: the system's
+
+
+def send_email(server: SmtpServer, to: str, subject: str, body: str, sender_name: str) -> None:
+    """Send one plain-text e-mail in UTF-8 (subject and body, so Chinese arrives as typed)."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = formataddr((sender_name, server.sender))
+    message["To"] = to
+    message["Message-ID"] = make_msgid(domain=server.sender.rpartition("@")[2] or None)
+    message.set_content(body, charset="utf-8")
+    context = ssl.create_default_context(cafile=server.cafile or None)
+    try:
+        if server.security == SmtpSecurity.SSL:
+            connection = smtplib.SMTP_SSL(
+                server.host, server.port, timeout=server.timeout, context=context
+            )
+        else:
+            connection = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+        with connection:
+            if server.security == SmtpSecurity.STARTTLS:
+                connection.starttls(context=context)
+            if server.user:
+                connection.login(server.user, server.password)
+            connection.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise ChannelError(f"SMTP {server.host}:{server.port}: {exc}") from exc
+
+
+def post_wecom(webhook: str, text: str, timeout: float) -> None:
+    """Post ``text`` to a WeCom group robot (its webhook URL carries the ``key``)."""
+    _post_robot(webhook, text, timeout)
+
+
+def dingtalk_signature(secret: str, timestamp_ms: int) -> str:
+    """DingTalk's signed mode: base64 of HMAC-SHA256 over "timestamp\\nsecret", keyed with
+    the secret, URL-encoded."""
+    digest = hmac.new(
+        secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256
+    ).digest()
+    return quote_plus(base64.b64encode(digest).decode("ascii"))
+
+
+def post_dingtalk(webhook: str, secret: str, text: str, timeout: float) -> None:
+    """Post ``text`` to a DingTalk custom robot; with a secret, signed (``timestamp`` in
+    milliseconds and ``sign`` added to the URL)."""
+    if secret:
+        timestamp = int(time.time() * 1000)
+        joiner = "&" if urlsplit(webhook).query else "?"
+        webhook = (
+            f"{webhook}{joiner}timestamp={timestamp}&sign={dingtalk_signature(secret, timestamp)}"
+        )
+    _post_robot(webhook, text, timeout)
+
+
+def _post_robot(url: str, text: str, timeout: float) -> None:
+    """Both robots take the same JSON and answer ``{"errcode": 0}`` when they took it; any
+    other answer (a refused signature, a bad key, a rate limit) is a failure."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ChannelError("robot webhook: not an http(s) address")
+    body = json.dumps({"msgtype": "text", "text": {"content": text}}, ensure_ascii=False)
+    request = urllib.request.Request(  # noqa: S310  # nosec B310 (http(s) only: checked above)
+        url,
+        data=body.encode("utf-8"),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310 (http(s) only)
+            answer = response.read(65536)
+    except (OSError, urllib.error.URLError) as exc:
+        raise ChannelError(f"robot {url}: {exc}") from exc
+    try:
+        errcode = json.loads(answer or b"{}").get("errcode", 0)
+    except (ValueError, AttributeError):
+        raise ChannelError(f"robot {url}: not a JSON answer") from None
+    if errcode != 0:
+        raise ChannelError(f"robot {url}: errcode {errcode}")

@@ -1,0 +1,274 @@
+"""The outbox (投递): deliveries written with their notification, sent by the queue.
+
+``queue_deliveries`` runs inside the notification's transaction (``notifications.store``),
+so a rolled-back event sends nothing and a committed one leaves its rows for the workers.
+``send`` is the worker's half: it claims a row with one conditional UPDATE (moving
+``next_try`` a lease ahead), so with any number of workers one of them sends it; a worker
+that dies holding a claim lets the lease run out and the row is sent again (at least once,
+never twice while workers live). A failure is retried with backoff, then recorded failed
+for the office's list; the in-app notification was written before and stays.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from assess.core import audit
+from assess.core.db import database, locked
+from assess.core.enums import DeliveryChannel, DeliveryState
+from assess.core.labels import notification_kind_label
+from assess.core.models import utcnow
+from assess.delivery import channels, preferences
+from assess.delivery.models import ChannelSettings, Delivery, UnitContact, UserContact
+from assess.delivery.secrets import cleaned
+from assess.delivery.setup import current_settings
+from assess.notifications.texts import render
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)  # longer than any send may take (DELIVERY_TIMEOUT)
+BACKOFF_CAP = timedelta(hours=6)
+
+
+class DeliveryError(Exception):
+    """A retry refused (the delivery is not failed); the message is for people."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed try: 1, 4, 16, 64 minutes …, at most 6 h."""
+    return min(timedelta(minutes=4 ** max(0, attempts - 1)), BACKOFF_CAP)
+
+
+def _ready(settings: ChannelSettings) -> dict[str, bool]:
+    return {
+        DeliveryChannel.EMAIL: bool(
+            settings.email_enabled and settings.smtp_host and settings.smtp_from
+        ),
+        DeliveryChannel.WECOM: bool(settings.wecom_enabled),
+        DeliveryChannel.DINGTALK: bool(settings.dingtalk_enabled),
+    }
+
+
+def queue_deliveries(users: Iterable, kind: str, params: str, link: str, unit_id=None) -> int:
+    """Write the deliveries a notification of ``kind`` calls for; return how many. To each
+    of ``users`` who gave an e-mail address and wants this kind by e-mail; and, for a
+    unit's notification (``unit_id``), once to each of the unit's mailbox and robots the
+    office's defaults allow. Nothing while the office has set up no channel (one query)."""
+    if not database.in_transaction():
+        raise RuntimeError("queue_deliveries() belongs in the notification's transaction")
+    ready = _ready(current_settings())
+    if not any(ready.values()):
+        return 0
+    kind = str(kind)
+    users = list(users)
+    now = utcnow()
+    rows = []
+
+    def add(channel, user=None, unit=None, locale=""):
+        rows.append(
+            {
+                "channel": channel.value,
+                "user": user,
+                "unit": unit,
+                "kind": kind,
+                "params": params,
+                "target": link,
+                "locale": locale,
+                "next_try": now,
+                "created_at": now,
+            }
+        )
+
+    if ready[DeliveryChannel.EMAIL] and users:
+        addressed = {
+            c.user_id
+            for c in UserContact.select(UserContact.user).where(
+                UserContact.user.in_([u.id for u in users]), UserContact.email != ""
+            )
+        }
+        wanting = preferences.users_wanting(addressed, kind, DeliveryChannel.EMAIL)
+        for user in users:
+            if user.id in wanting:
+                add(DeliveryChannel.EMAIL, user=user.id, locale=user.locale)
+    contact = UnitContact.get_or_none(UnitContact.unit == unit_id) if unit_id else None
+    if contact is not None:
+        addresses = {
+            DeliveryChannel.EMAIL: contact.email,
+            DeliveryChannel.WECOM: contact.wecom_webhook,
+            DeliveryChannel.DINGTALK: contact.dingtalk_webhook,
+        }
+        for channel, address in addresses.items():
+            if address and ready[channel] and preferences.default_on(kind, channel):
+                add(channel, unit=unit_id)
+    if rows:
+        Delivery.insert_many(rows).execute()
+    return len(rows)
+
+
+def due(now: datetime | None = None, limit: int = 500) -> list[int]:
+    """The ids of pending deliveries whose time has come, oldest first."""
+    now = now or utcnow()
+    query = (
+        Delivery.select(Delivery.id)
+        .where(Delivery.state == DeliveryState.PENDING, Delivery.next_try <= now)
+        .order_by(Delivery.next_try, Delivery.id)
+        .limit(limit)
+    )
+    return [row.id for row in query]
+
+
+def claim(delivery_id: int, now: datetime) -> bool:
+    """Take ``delivery_id`` for this worker: True for exactly one of any number of workers
+    asking at once (the UPDATE's condition is checked by the database, row by row)."""
+    with database.atomic():
+        taken = (
+            Delivery.update(next_try=now + LEASE, attempts=Delivery.attempts + 1)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.state == DeliveryState.PENDING,
+                Delivery.next_try <= now,
+            )
+            .execute()
+        )
+    return taken == 1
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+
+
+def compose(delivery: Delivery, config: Mapping) -> Message:
+    """The message in the recipient's language: the notification's sentence and where to
+    read it (the notification centre, when ``PUBLIC_URL`` says where the app is)."""
+    with force_locale(delivery.locale or "zh_CN"):
+        system = _("督查考核评分系统")
+        sentence = render(delivery.kind, delivery.parameters)
+        subject = _(
+            "【%(system)s】%(kind)s", system=system, kind=notification_kind_label(delivery.kind)
+        )
+        public = (config.get("PUBLIC_URL") or "").rstrip("/")
+        if public:
+            where = _("请登录系统查看：%(url)s", url=f"{public}/notifications/")
+        else:
+            where = _("请登录%(system)s查看。", system=system)
+        body = f"{sentence}\n\n{where}"
+    return Message(subject, body)
+
+
+def _secrets(settings: ChannelSettings, contact: UnitContact | None) -> list[str]:
+    found = [settings.smtp_password]
+    if contact is not None:
+        found += [contact.wecom_webhook, contact.dingtalk_webhook, contact.dingtalk_secret]
+    return [s for s in found if s]
+
+
+def _transmit(delivery: Delivery, settings, contact, message: Message, config) -> None:
+    """Send ``message`` by the delivery's channel; raise ChannelError when it is not taken."""
+    timeout = float(config.get("DELIVERY_TIMEOUT", 10))
+    channel = delivery.channel
+    if not _ready(settings).get(channel):
+        raise channels.ChannelError("channel switched off by the office")
+    if channel == DeliveryChannel.EMAIL:
+        if delivery.user_id is not None:
+            row = UserContact.get_or_none(UserContact.user == delivery.user_id)
+            address = row.email if row else ""
+        else:
+            address = contact.email if contact else ""
+        if not address:
+            raise channels.ChannelError("no e-mail address any more")
+        server = channels.SmtpServer(
+            settings.smtp_host,
+            int(settings.smtp_port),
+            settings.smtp_security,
+            settings.smtp_user,
+            settings.smtp_password,
+            settings.smtp_from,
+            timeout,
+            config.get("SMTP_CA_FILE", ""),
+        )
+        name = config.get("ISSUING_OFFICE") or message.subject
+        channels.send_email(server, address, message.subject, message.body, name)
+        return
+    text = f"{message.subject}\n{message.body}"
+    if channel == DeliveryChannel.WECOM and contact is not None and contact.wecom_webhook:
+        channels.post_wecom(contact.wecom_webhook, text, timeout)
+    elif channel == DeliveryChannel.DINGTALK and contact is not None and contact.dingtalk_webhook:
+        channels.post_dingtalk(contact.dingtalk_webhook, contact.dingtalk_secret, text, timeout)
+    else:
+        raise channels.ChannelError("no robot webhook any more")
+
+
+def send(delivery_id: int, config: Mapping, now: datetime | None = None) -> str | None:
+    """Claim and send one delivery; return its state afterwards, or None when another
+    worker has it, it was sent already, or its time has not come."""
+    now = now or utcnow()
+    if not claim(delivery_id, now):
+        return None
+    delivery = Delivery.get_by_id(delivery_id)
+    settings = current_settings()
+    contact = UnitContact.get_or_none(UnitContact.unit == delivery.unit_id)
+    try:
+        _transmit(delivery, settings, contact, compose(delivery, config), config)
+    except channels.ChannelError as exc:
+        error = cleaned(str(exc), _secrets(settings, contact))
+        final = delivery.attempts >= int(config.get("DELIVERY_MAX_ATTEMPTS", 5))
+        state = DeliveryState.FAILED if final else DeliveryState.PENDING
+        log.warning(
+            "delivery %s (%s) try %s failed%s: %s",
+            delivery.id,
+            delivery.channel,
+            delivery.attempts,
+            ", given up" if final else "",
+            error,
+        )
+        Delivery.update(
+            state=state, last_error=error, next_try=now + backoff(delivery.attempts)
+        ).where(Delivery.id == delivery.id).execute()
+        return state
+    Delivery.update(state=DeliveryState.SENT, sent_at=utcnow(), last_error="").where(
+        Delivery.id == delivery.id
+    ).execute()
+    return DeliveryState.SENT
+
+
+def retry(delivery_id: int, actor) -> Delivery:
+    """Put a failed delivery back in the queue with its tries counted afresh (audited
+    ``delivery.retry``); refused (DeliveryError) unless it is failed."""
+    with database.atomic():
+        row = locked(Delivery, delivery_id)
+        if row.state != DeliveryState.FAILED:
+            raise DeliveryError(_("只有发送失败的消息可以重新投递"))
+        row.state, row.attempts, row.next_try = DeliveryState.PENDING.value, 0, utcnow()
+        row.save()
+        audit.record(
+            "delivery.retry",
+            "delivery",
+            row.id,
+            after={"channel": row.channel, "kind": row.kind, "to": recipient_of(row)},
+            actor=actor,
+        )
+    return row
+
+
+def recipient_of(delivery: Delivery) -> str:
+    """Who a delivery is for, in words (a person's name, or the unit's)."""
+    if delivery.user_id is not None:
+        return delivery.user.label
+    return delivery.unit.name if delivery.unit_id is not None else ""
+
+
+def failed():
+    """The deliveries given up on, newest first (a query, for paging)."""
+    return (
+        Delivery.select()
+        .where(Delivery.state == DeliveryState.FAILED)
+        .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+    )
