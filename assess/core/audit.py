@@ -37,6 +37,9 @@ FINGERPRINT_DIGITS = 16
 
 _key: bytes | None = None
 
+# The actor recorded for what no person did (a migration, the queue's scheduled work).
+SYSTEM_ACTOR = "system"
+
 
 def bind_key(key: str) -> None:
     """Key the chain with ``key`` (the ``AUDIT_KEY`` setting); the app factory calls this."""
@@ -121,7 +124,7 @@ def record(
         entry = AuditEntry(
             at=utcnow(),
             actor_id=actor.id if actor else None,
-            actor_name=actor_name or (actor.username if actor else "system"),
+            actor_name=actor_name or (actor.username if actor else SYSTEM_ACTOR),
             action=action,
             entity=entity,
             entity_id=str(entity_id),

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
+from assess.core.audit import SYSTEM_ACTOR
 from assess.core.enums import (
     CycleState,
     DeliveryChannel,
@@ -288,10 +289,6 @@ def audit_action_label(action: str) -> str:
         return str(label)
     entity = action.split(".", 1)[0]
     return str(AUDIT_ENTITY_LABELS.get(entity, action))
-
-
-# The actor recorded for what no person did (a migration, the queue's scheduled work).
-SYSTEM_ACTOR = "system"
 
 
 def audit_actor_label(actor_name: str) -> str:

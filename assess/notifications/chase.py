@@ -35,19 +35,14 @@ def send_chase(cycle: Cycle, unit_ids: list[int], message: str, actor: User) -> 
         units = [u for u in units_in(current) if u.id in wanted]
         if len(units) != len(wanted):
             raise CycleError(_("所选单位不参加本周期考核"))
-        recipients = store.unit_recipients(u.id for u in units)
-        by_unit: dict[int, list[User]] = {}
-        for user in recipients:
-            by_unit.setdefault(user.unit_id, []).append(user)
-        params = {"cycle": current.title, "sender": actor.label, "message": message}
-        for u in units:
-            store.notify(
-                by_unit.get(u.id, []),
-                NotificationKind.CHASE,
-                params,
-                store.target("selfreport.unit_page", cycle_id=current.id, unit_id=u.id),
-                unit_id=u.id,
-            )
+        told = store.notify_units(
+            [u.id for u in units],
+            NotificationKind.CHASE,
+            {"cycle": current.title, "sender": actor.label, "message": message},
+            lambda unit_id: store.target(
+                "selfreport.unit_page", cycle_id=current.id, unit_id=unit_id
+            ),
+        )
         audit.record(
             "notification.chase",
             "cycle",
@@ -55,8 +50,8 @@ def send_chase(cycle: Cycle, unit_ids: list[int], message: str, actor: User) -> 
             after={
                 "units": [u.name for u in units],
                 "message": message,
-                "recipients": len(recipients),
+                "recipients": told,
             },
             actor=actor,
         )
-    return len(recipients)
+    return told

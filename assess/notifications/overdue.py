@@ -76,8 +76,7 @@ def send_overdue_reminder(row: Rectification, today: date) -> bool:
                     "recipients": told,
                     "reminder": key.id,
                 },
-                actor=None,
-                actor_name="assess remind",
+                actor=None,  # recorded as the system: no person sent it
             )
     except pw.IntegrityError:
         return False  # the unique key: another run sent this one first

@@ -8,9 +8,9 @@ from flask import Blueprint, render_template, request
 
 from assess.accounts.models import User
 from assess.core import audit
+from assess.core.audit import SYSTEM_ACTOR
 from assess.core.labels import (
     AUDIT_ENTITY_LABELS,
-    SYSTEM_ACTOR,
     audit_action_choices,
     audit_actions_matching,
     audit_actor_label,
@@ -87,7 +87,8 @@ def index():
     if args["actor"]:
         # The filter takes what the page shows: 系统 finds what the system did.
         by_name = AuditEntry.actor_name.contains(args["actor"])
-        if args["actor"].strip() in audit_actor_label(SYSTEM_ACTOR):
+        words = args["actor"].strip()
+        if words and words in audit_actor_label(SYSTEM_ACTOR):
             by_name |= AuditEntry.actor_name == SYSTEM_ACTOR
         query = query.where(by_name)
     start, end = _date("from"), _date("to")

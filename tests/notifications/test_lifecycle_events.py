@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from assess.accounts.models import User
+from assess.core.audit import SYSTEM_ACTOR
 from assess.core.enums import CycleState, NotificationKind, Role
 from assess.core.formatting import local_today
 from assess.cycles import lifecycle, publishing, rectifications
@@ -109,7 +110,7 @@ def test_an_overdue_rectification_is_reminded_once(app, demo, db):
     assert told(reporter_of("410102"), NotificationKind.RECTIFICATION_OVERDUE) == []
     assert told(reporter_of("410103"), NotificationKind.RECTIFICATION_OVERDUE) == []
     (entry,) = audited("rectification.overdue_reminder")
-    assert entry.actor_name == "assess remind"
+    assert entry.actor_name == SYSTEM_ACTOR  # no person sent it
     assert RectificationOverdueSent.select().count() == 1
 
 
