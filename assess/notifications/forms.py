@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from assess.notifications.chase import MAX_MESSAGE_CHARS
 
@@ -24,8 +23,6 @@ class ChaseForm(FlaskForm):
         choices=[],
         # A unit outside the cycle is refused by the service, with its message in Chinese.
         validate_choice=False,
-        option_widget=CheckboxInput(),
-        widget=ListWidget(prefix_label=False),
         validators=[DataRequired(_l("请选择要催报的单位"))],
     )
     message = TextAreaField(

@@ -55,6 +55,8 @@ UNKNOWN = _l("系统消息")
 
 # kind -> the variant sentence its parameters call for, or None for the kind's own.
 VARIANTS = {
+    NotificationKind.DEADLINE_NEAR: lambda p: LAST_DAY if p.get("days") == 0 else None,
+    NotificationKind.RECTIFICATION_DEMANDED: lambda p: None if p.get("code") else WHOLE_UNIT_DEMAND,
     NotificationKind.CYCLE_OPENED: lambda p: (
         REOPENED if p.get("reason") else None if p.get("due") else NO_DUE_OPENED
     ),
@@ -69,13 +71,8 @@ def render(kind: str, params: dict) -> str:
     """The sentence of a notification of ``kind`` with ``params``; a kind this code does
     not know (written by a newer version), or parameters that do not fit, read as a plain
     系统消息 rather than failing the page."""
-    text = TEXTS.get(kind)
-    if kind == NotificationKind.DEADLINE_NEAR and params.get("days") == 0:
-        text = LAST_DAY
-    elif kind == NotificationKind.RECTIFICATION_DEMANDED and not params.get("code"):
-        text = WHOLE_UNIT_DEMAND
-    elif kind in VARIANTS:
-        text = VARIANTS[kind](params) or text
+    variant = VARIANTS.get(kind)
+    text = (variant(params) if variant else None) or TEXTS.get(kind)
     if text is None:
         return str(UNKNOWN)
     try:

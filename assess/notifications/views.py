@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from assess.core.policy import allow, can
-from assess.cycles.lifecycle import CycleError
+from assess.cycles.lifecycle import CycleError, write_refused
 from assess.cycles.models import Cycle
 from assess.notifications import chase, pages, store
 from assess.notifications.forms import ChaseForm, MarkAllReadForm
@@ -20,8 +20,13 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 @bp.app_template_global("unread_notifications")
 def unread_notifications() -> int:
-    """The bell's number for the signed-in user (one query per page)."""
-    return store.unread_count(current_user) if current_user.is_authenticated else 0
+    """The bell's number for the signed-in user: one query per request, however many
+    places on the page show it."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = store.unread_count(current_user)
+    return g.unread_notifications
 
 
 def link_of(notification: Notification) -> str | None:
@@ -43,7 +48,6 @@ def index():
         "notifications/list.html",
         page=page,
         rows=pages.rows(page.items),
-        unread=store.unread_count(current_user),
         form=MarkAllReadForm(),
     )
 
@@ -104,5 +108,6 @@ def chase_units(cycle_id: int):
         cycle=cycle,
         statuses=statuses,
         form=form,
-        may_chase=can(current_user, "reminders.chase", cycle),
+        max_message_chars=chase.MAX_MESSAGE_CHARS,
+        refused=None if can(current_user, "reminders.chase", cycle) else write_refused("chase"),
     )
