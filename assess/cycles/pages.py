@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -138,6 +139,7 @@ class UnitStatus:
     state: str = ReportProgress.NOT_STARTED
     due: date | None = None  # the unit's 自评截止, its extension (延期) included
     unanswered_rectifications: int = 0  # 待整改: demanded, not yet answered
+    overdue_rectifications: int = 0  # of those, past their 整改期限
 
     @property
     def assigned(self) -> int:
@@ -246,8 +248,24 @@ def unit_statuses(cycle: Cycle, today: date | None = None) -> dict[int, UnitStat
             report_progress(cycle.state, p),
             due,
             len(dues),
+            sum(1 for d in dues if d < today),
         )
     return statuses
+
+
+def cycle_totals(statuses: Iterable[UnitStatus]) -> dict[str, int]:
+    """The counts the office follows a cycle by, the same on its overview and its home page:
+    a unit is 逾期未提交 when it has not handed everything in and its light is red."""
+    values = list(statuses)
+    return {
+        "units": len(values),
+        "complete": sum(1 for s in values if s.complete),
+        "overdue": sum(1 for s in values if not s.complete and s.light == Light.RED),
+        "waiting": sum(s.submitted for s in values),
+        "returned": sum(s.returned for s in values),
+        "open_rectifications": sum(s.open_rectifications for s in values),
+        "overdue_rectifications": sum(s.overdue_rectifications for s in values),
+    }
 
 
 def _as_date(value) -> date:
@@ -264,14 +282,7 @@ def cycle_overview(cycle: Cycle, paginate_list) -> Overview:
     page = paginate_list(units)
     statuses = [dataclasses.replace(every[unit.id], unit=unit) for unit in page.items]
     values = list(every.values())
-    totals = {
-        "units": len(values),
-        "complete": sum(1 for s in values if s.complete),
-        "overdue": sum(1 for s in values if not s.complete and s.light == Light.RED),
-        "waiting": sum(s.submitted for s in values),
-        "returned": sum(s.returned for s in values),
-        "open_rectifications": sum(s.open_rectifications for s in values),
-    }
+    totals = cycle_totals(values)
     lights = {light: sum(1 for s in values if s.light == light) for light in Light}
     rect_rows = (
         Rectification.select(Rectification, Unit)

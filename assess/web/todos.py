@@ -30,11 +30,11 @@ from assess.core.enums import (
 from assess.core.formatting import local_today
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Assignment, Cycle, Rectification, Submission, UnitResultRecord
-from assess.cycles.pages import unit_progress, unit_statuses
+from assess.cycles.pages import cycle_totals, unit_progress, unit_statuses
 from assess.cycles.publishing import current_snapshot
 from assess.cycles.review_queue import ALL_STATES, QueueFilter, queue_query, status_counts
 from assess.nominations import rounds
-from assess.nominations.models import Nomination, NominationRound, ReviewSheet
+from assess.nominations.models import Nomination, NominationRound, RankingRun, ReviewSheet
 from assess.units.models import Unit
 from assess.units.tree import in_tree_order
 
@@ -322,7 +322,8 @@ class ProgressTodo:
     late: int
     open_rectifications: int
     late_rectifications: int
-    shown: list[UnitLine]  # unfinished units, late ones first, at most UNITS_SHOWN
+    shown: list[UnitLine]  # units owing something, late ones first, at most UNITS_SHOWN
+    unlisted: int  # units owing something beyond those shown
     deadline: Deadline | None
 
 
@@ -356,24 +357,17 @@ def admin_todos(user, today: date | None = None) -> AdminTodos:
             )
             for u in units[:UNITS_SHOWN]
         ]
-        late_rects = (
-            Rectification.select()
-            .where(
-                Rectification.cycle == cycle,
-                Rectification.status == RectificationState.OPEN,
-                Rectification.due_date < today,
-            )
-            .count()
-        )
+        totals = cycle_totals(statuses.values())
         cycles.append(
             ProgressTodo(
                 cycle,
-                len(statuses),
-                sum(1 for s in statuses.values() if s.complete),
-                len(late),
-                sum(s.open_rectifications for s in statuses.values()),
-                late_rects,
+                totals["units"],
+                totals["complete"],
+                totals["overdue"],
+                totals["open_rectifications"],
+                totals["overdue_rectifications"],
                 shown,
+                len(units) - len(shown),
                 deadline(cycle.self_report_due, today),
             )
         )
@@ -382,12 +376,28 @@ def admin_todos(user, today: date | None = None) -> AdminTodos:
 
 
 def _unconfirmed_rounds(today: date) -> list[RoundTodo]:
+    """The rounds whose award list is not confirmed, each with its phase and its count of
+    nominations: past years' confirmed rounds are left out in SQL, so the office's home
+    costs the same however many years of history it holds."""
+    confirmed = RankingRun.select(RankingRun.round).where(RankingRun.confirmed_at.is_null(False))
+    open_rounds = list(
+        NominationRound.select()
+        .where(NominationRound.id.not_in(confirmed))
+        .order_by(NominationRound.year.desc(), NominationRound.id)
+    )
+    counts = dict(
+        Nomination.select(Nomination.round, fn.COUNT(Nomination.id))
+        .where(
+            Nomination.round.in_([r.id for r in open_rounds] or [0]),
+            Nomination.status == NominationState.SUBMITTED,
+        )
+        .group_by(Nomination.round)
+        .tuples()
+    )
     lines = []
-    for r in NominationRound.select().order_by(NominationRound.year.desc(), NominationRound.id):
+    for r in open_rounds:
         phase = rounds.phase(r)
-        if phase == RoundPhase.CONFIRMED:
-            continue
-        count = rounds.active_nominations(r).count()
+        count = counts.get(r.id, 0)
         due = r.window_closes if phase in (RoundPhase.PREPARING, RoundPhase.NOMINATING) else None
         lines.append(
             RoundTodo(

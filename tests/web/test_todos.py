@@ -138,7 +138,7 @@ def test_the_office_sees_progress_per_unit_late_ones_in_red_and_words(season, as
     jinshui = shown["410105"]
     assert jinshui.late and (jinshui.handed_in, jinshui.required, jinshui.returned) == (2, 3, 1)
     page = _text(as_user("admin"))
-    assert "工作进度" in page and f"<strong>{progress.late}</strong>个单位已逾期" in page
+    assert "工作进度" in page and f"<strong>{progress.late}</strong>个单位逾期未提交" in page
     assert '<tr class="light-red">' in page and "已逾期 1 天" in page
     assert f"查看全部 {progress.units} 个单位的填报进度" in page
 
@@ -186,3 +186,26 @@ def test_home_queries_do_not_grow_with_the_work(demo, db, as_user):
     after = {name: _queries(c) for name, c in clients.items()}
     assert after == before
     assert max(after.values()) <= 40, after
+
+
+def test_the_office_home_counts_late_units_as_the_cycle_overview_does(season, as_user):
+    """A unit that handed everything in but let a rectification demand run out is red, yet
+    not 逾期未提交: the home page and the overview give the same counts."""
+    from assess.cycles.models import Rectification
+    from assess.cycles.pages import cycle_totals, unit_statuses
+
+    hand_in(season, "410104")
+    rectifications.demand(
+        season, unit("410104"), "补充签到表", local_today() + timedelta(days=1), _user("inspector")
+    )
+    Rectification.update(due_date=local_today() - timedelta(days=1)).where(
+        Rectification.unit == unit("410104")
+    ).execute()
+    (progress,) = todos.admin_todos(_user("admin")).cycles
+    totals = cycle_totals(unit_statuses(season).values())
+    assert totals["overdue"] == progress.late == 0  # the deadline is five days away
+    assert progress.late_rectifications == totals["overdue_rectifications"] == 1
+    shown = {line.unit.code: line for line in progress.shown}
+    assert shown["410104"].late  # listed in red: it owes a late answer
+    overview = as_user("admin").get(f"/cycles/{season.id}").data.decode()
+    assert "<strong>0</strong>逾期未提交" in overview
