@@ -37,7 +37,7 @@ from assess.cycles.models import (
 from assess.cycles.publishing import compute_results, current_snapshot
 from assess.reports.data import CategoryScore
 from assess.units.models import Unit
-from assess.units.tree import in_tree_order
+from assess.units.tree import units_in_tree_order
 
 TWO = Decimal("0.01")
 
@@ -278,7 +278,7 @@ def cycle_overview(cycle: Cycle, paginate_list) -> Overview:
     :func:`unit_progress` the unit's own self-report page shows."""
     today = local_today()
     every = unit_statuses(cycle, today)
-    units = in_tree_order(Unit.select().where(Unit.id.in_(list(every) or [0])))
+    units = units_in_tree_order(every)
     page = paginate_list(units)
     statuses = [dataclasses.replace(every[unit.id], unit=unit) for unit in page.items]
     values = list(every.values())

@@ -10,7 +10,7 @@ from assess.cycles.pages import UnitStatus, unit_statuses
 from assess.notifications.models import Notification
 from assess.notifications.texts import render
 from assess.units.models import Unit
-from assess.units.tree import in_tree_order
+from assess.units.tree import units_in_tree_order
 
 
 @dataclass(frozen=True)
@@ -45,5 +45,5 @@ class ChaseRow:
 def chase_statuses(cycle: Cycle) -> list[ChaseRow]:
     """Every unit assessed in ``cycle``, in the tree's order, with its status (5 queries)."""
     every = unit_statuses(cycle)
-    units = in_tree_order(Unit.select().where(Unit.id.in_(list(every) or [0])))
+    units = units_in_tree_order(every)
     return [ChaseRow(u, dataclasses.replace(every[u.id], unit=u)) for u in units]

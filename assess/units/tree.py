@@ -145,6 +145,11 @@ def in_tree_order(units) -> list[Unit]:
     return sorted(units, key=lambda u: (positions.get(u.id, len(positions)), u.code))
 
 
+def units_in_tree_order(unit_ids) -> list[Unit]:
+    """The units of ``unit_ids``, read in one query and sorted in the unit tree's order."""
+    return in_tree_order(Unit.select().where(Unit.id.in_(list(unit_ids) or [0])))
+
+
 def tree_order(column) -> pw.Case:
     """An ORDER BY expression putting rows in the unit tree's order by their unit ``column``
     (``Unit.id``, ``Submission.unit`` …), for lists paged in the database."""

@@ -36,7 +36,7 @@ from assess.cycles.review_queue import ALL_STATES, QueueFilter, queue_query, sta
 from assess.nominations import rounds
 from assess.nominations.models import Nomination, NominationRound, RankingRun, ReviewSheet
 from assess.units.models import Unit
-from assess.units.tree import in_tree_order
+from assess.units.tree import units_in_tree_order
 
 # The office's home lists at most this many units per cycle (late ones first); the cycle's
 # overview lists them all.
@@ -344,7 +344,7 @@ def admin_todos(user, today: date | None = None) -> AdminTodos:
         statuses = unit_statuses(cycle, today)
         unfinished = [uid for uid, s in statuses.items() if not s.complete or s.light == Light.RED]
         late = {uid for uid, s in statuses.items() if s.light == Light.RED}
-        units = in_tree_order(Unit.select().where(Unit.id.in_(unfinished or [0])))
+        units = units_in_tree_order(unfinished)
         units.sort(key=lambda u: u.id not in late)  # stable: late first, tree order within
         shown = [
             UnitLine(
