@@ -18,6 +18,7 @@ LINES = [
     "report.bytes_per_report",
     "report.batch_reports",
     "report.speedup_2_workers",
+    "report.seconds_per_batch_report",
 ]
 
 
@@ -40,4 +41,5 @@ def test_bench_report_quick():
     assert figures["report.seconds_per_report"] > 0
     assert 0 < figures["report.bytes_per_report"] <= 400_000
     assert figures["report.batch_reports"] >= 2
+    assert figures["report.seconds_per_batch_report"] > 0
     assert figures["report.speedup_2_workers"] > 0
