@@ -33,6 +33,7 @@ from assess.cycles.models import Assignment, Cycle, Rectification, Submission, U
 from assess.cycles.pages import cycle_totals, unit_progress, unit_statuses
 from assess.cycles.publishing import current_snapshot
 from assess.cycles.review_queue import ALL_STATES, QueueFilter, queue_query, status_counts
+from assess.delivery import outbox
 from assess.nominations import rounds
 from assess.nominations.models import Nomination, NominationRound, RankingRun, ReviewSheet
 from assess.units.models import Unit
@@ -332,12 +333,17 @@ class AdminTodos:
     cycles: list[ProgressTodo]
     drafts: list[Cycle]
     rounds: list[RoundTodo]
+    failed_deliveries: int  # e-mails and robot messages given up on, to look at and resend
+
+    @property
+    def empty(self) -> bool:
+        return not (self.cycles or self.drafts or self.rounds or self.failed_deliveries)
 
 
 def admin_todos(user, today: date | None = None) -> AdminTodos:
     """Each cycle in self-report or inspection with its units' progress (late units first,
     in red and in words), its open rectification demands; draft cycles waiting to be
-    opened; nomination rounds not yet confirmed with their phase."""
+    opened; nomination rounds not yet confirmed with their phase; deliveries given up on."""
     today = today or local_today()
     cycles = []
     for cycle in _reviewable_cycles():
@@ -372,7 +378,7 @@ def admin_todos(user, today: date | None = None) -> AdminTodos:
             )
         )
     drafts = list(Cycle.select().where(Cycle.state == CycleState.DRAFT).order_by(Cycle.id))
-    return AdminTodos(cycles, drafts, _unconfirmed_rounds(today))
+    return AdminTodos(cycles, drafts, _unconfirmed_rounds(today), outbox.failed().count())
 
 
 def _unconfirmed_rounds(today: date) -> list[RoundTodo]:

@@ -165,6 +165,10 @@ def test_failed_deliveries_are_listed_for_the_office_and_retried(app, as_user, d
         assert secret not in page
     # the notification itself reached the reporter in the app
     assert [n.kind for n in told(reporter)] == [CHASE]
+    # the office's home says so, with the count, and leads to the list
+    home = _text(office.get("/"))
+    assert "消息发送失败" in home and 'href="/admin/delivery/failed"' in home
+    assert f"<strong>{len(deliveries())}</strong>条电子邮件或群机器人消息" in home
 
     failed = deliveries()[0]
     assert office.post(f"/admin/delivery/failed/{failed.id}/retry").status_code == 302
@@ -175,6 +179,8 @@ def test_failed_deliveries_are_listed_for_the_office_and_retried(app, as_user, d
     # a delivery not failed is not retried
     office.post(f"/admin/delivery/failed/{failed.id}/retry")
     assert len(audited("delivery.retry")) == 1
+    left = len(deliveries()) - 1
+    assert f"<strong>{left}</strong>条电子邮件或群机器人消息" in _text(office.get("/"))
     assert office.post("/admin/delivery/failed/999999/retry").status_code == 404
 
 
