@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Regexp
 
 from assess.core.enums import SmtpSecurity
@@ -26,7 +27,7 @@ class ChannelSettingsForm(FlaskForm):
     )
     smtp_security = SelectField(
         _l("加密方式"),
-        choices=[(s.value, SMTP_SECURITY_LABELS[s]) for s in SmtpSecurity],
+        choices=[SelectChoice(s.value, SMTP_SECURITY_LABELS[s]) for s in SmtpSecurity],
         default=SmtpSecurity.STARTTLS.value,
     )
     smtp_user = StringField(_l("SMTP 用户名"), validators=[Optional()])

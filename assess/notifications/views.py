@@ -9,10 +9,10 @@ from werkzeug.routing import BuildError
 
 from assess.core.policy import allow, can
 from assess.cycles.lifecycle import CycleError, write_refused
-from assess.cycles.models import Cycle
 from assess.notifications import chase, pages, store
 from assess.notifications.forms import ChaseForm, MarkAllReadForm
 from assess.notifications.models import Notification
+from assess.web.guard import viewable_cycle
 from assess.web.pagination import paginate
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -72,18 +72,11 @@ def read_all():
     return redirect(url_for("notifications.index"))
 
 
-def _cycle_to_chase(cycle_id: int) -> Cycle:
-    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
-    if cycle is None or not can(current_user, "cycles.view", cycle):
-        abort(404)
-    return cycle
-
-
 @bp.route("/chase/<int:cycle_id>", methods=["GET", "POST"])
 @allow("reminders.chase")
 def chase_units(cycle_id: int):
     """催报: the cycle's units with their progress; the office ticks some and writes."""
-    cycle = _cycle_to_chase(cycle_id)
+    cycle = viewable_cycle(cycle_id)
     statuses = pages.chase_statuses(cycle)
     form = ChaseForm()
     form.units.choices = [(s.unit.id, s.unit.name) for s in statuses]

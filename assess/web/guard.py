@@ -13,6 +13,17 @@ from flask_login import current_user
 from assess.core.policy import PUBLIC, action_of, can, unit_visible
 
 
+def viewable_cycle(cycle_id: int):
+    """The cycle with this id if the signed-in person may see it (``cycles.view``: a reporter
+    only the cycles that assess its unit); 404 otherwise, never confirming it exists."""
+    from assess.cycles.models import Cycle
+
+    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
+    if cycle is None or not can(current_user, "cycles.view", cycle):
+        abort(404)
+    return cycle
+
+
 def require_unit(user, unit_id: int | None) -> None:
     """Abort with 404 (not 403: do not confirm another unit's data exists) if not visible."""
     if not unit_visible(user, unit_id):

@@ -14,18 +14,12 @@ from assess.core.policy import allow, can
 from assess.cycles import library, lifecycle
 from assess.cycles.indicator_files import read_uploaded_set, shipped_sets
 from assess.cycles.models import Cycle
+from assess.web.guard import viewable_cycle
 from scoring.spreadsheets import set_to_xlsx
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _cycle(cycle_id: int) -> Cycle:
-    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
-    if cycle is None or not can(current_user, "cycles.view", cycle):
-        abort(404)
-    return cycle
 
 
 def _shipped(key: str):
@@ -73,7 +67,7 @@ def shipped_xlsx(key: str):
 @bp.route("/cycles/<int:cycle_id>")
 @allow("library.view")
 def cycle_set(cycle_id: int):
-    return _cycle_page(_cycle(cycle_id))
+    return _cycle_page(viewable_cycle(cycle_id))
 
 
 def _cycle_page(cycle: Cycle, errors: list[str] | None = None, typed=None) -> str:
@@ -93,14 +87,14 @@ def _cycle_page(cycle: Cycle, errors: list[str] | None = None, typed=None) -> st
 @bp.route("/cycles/<int:cycle_id>.xlsx")
 @allow("library.view")
 def cycle_xlsx(cycle_id: int):
-    cycle = _cycle(cycle_id)
+    cycle = viewable_cycle(cycle_id)
     return _workbook(lifecycle.indicator_set(cycle), f"indicators-{cycle.year}-{cycle.id}.xlsx")
 
 
 @bp.route("/cycles/<int:cycle_id>/values", methods=["POST"])
 @allow("library.edit")
 def edit_values(cycle_id: int):
-    cycle = _cycle(cycle_id)
+    cycle = viewable_cycle(cycle_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
@@ -120,7 +114,7 @@ def edit_values(cycle_id: int):
 @bp.route("/cycles/<int:cycle_id>/import", methods=["POST"])
 @allow("library.edit")
 def import_xlsx(cycle_id: int):
-    cycle = _cycle(cycle_id)
+    cycle = viewable_cycle(cycle_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     upload = request.files.get("workbook")

@@ -30,17 +30,10 @@ from assess.cycles.pages import (
 )
 from assess.cycles.publishing import current_snapshot
 from assess.units.models import Unit
-from assess.web.guard import require_unit
+from assess.web.guard import require_unit, viewable_cycle
 from assess.web.pagination import id_arg, paginate, paginate_list
 
 bp = Blueprint("cycles", __name__, url_prefix="/cycles")
-
-
-def _cycle(cycle_id: int) -> Cycle:
-    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
-    if cycle is None or not can(current_user, "cycles.view", cycle):
-        abort(404)
-    return cycle
 
 
 @bp.route("/")
@@ -83,7 +76,7 @@ def new():
 @bp.route("/<int:cycle_id>")
 @allow("cycles.view")
 def overview(cycle_id: int):
-    cycle = _cycle(cycle_id)
+    cycle = viewable_cycle(cycle_id)
     if not can(current_user, "cycles.overview"):  # a reporter: its own unit's page
         return redirect(
             url_for("selfreport.unit_page", cycle_id=cycle.id, unit_id=current_user.unit_id)
@@ -102,7 +95,7 @@ def overview(cycle_id: int):
 @bp.route("/<int:cycle_id>/transition/<state>", methods=["POST"])
 @allow("cycles.manage")
 def transition(cycle_id: int, state: str):
-    cycle, form = _cycle(cycle_id), TransitionForm()
+    cycle, form = viewable_cycle(cycle_id), TransitionForm()
     if state == CycleState.PUBLISHED:  # only through the pre-publish check
         return redirect(url_for("cycles.publish", cycle_id=cycle.id))
     try:
@@ -136,7 +129,7 @@ def _deadlines_page(cycle: Cycle, form=None, extension_form=None):
 @allow("cycles.manage")
 def edit_deadlines(cycle_id: int):
     """The cycle's deadlines and the units' extensions (截止日期与延期)."""
-    cycle = _cycle(cycle_id)
+    cycle = viewable_cycle(cycle_id)
     if request.method == "GET":
         return _deadlines_page(cycle)
     form = DeadlineForm()
@@ -158,7 +151,7 @@ def edit_deadlines(cycle_id: int):
 @allow("cycles.manage")
 def grant_extension(cycle_id: int):
     # Prefixed: the page's other form has a reason field too, and ids must be unique.
-    cycle, form = _cycle(cycle_id), ExtensionForm(prefix="extension")
+    cycle, form = viewable_cycle(cycle_id), ExtensionForm(prefix="extension")
     unit = Unit.get_or_none(Unit.id == form.unit.data) if form.unit.data else None
     if not form.validate_on_submit() or unit is None:
         flash(_("请选择单位，填写延期日期和原因"), "error")
@@ -175,7 +168,7 @@ def grant_extension(cycle_id: int):
 @bp.route("/<int:cycle_id>/extensions/<int:extension_id>/revoke", methods=["POST"])
 @allow("cycles.manage")
 def revoke_extension(cycle_id: int, extension_id: int):
-    cycle, form = _cycle(cycle_id), RevokeExtensionForm()
+    cycle, form = viewable_cycle(cycle_id), RevokeExtensionForm()
     row = DeadlineExtension.get_or_none(
         DeadlineExtension.id == extension_id, DeadlineExtension.cycle == cycle
     )
@@ -196,7 +189,7 @@ def revoke_extension(cycle_id: int, extension_id: int):
 @allow("cycles.manage")
 def publish(cycle_id: int):
     """The pre-publish check (发布前检查) and, confirmed, publishing (结果公布)."""
-    cycle, form = _cycle(cycle_id), TransitionForm()
+    cycle, form = viewable_cycle(cycle_id), TransitionForm()
     if request.method == "GET":
         return _publish_page(cycle)
     if not form.validate_on_submit():
@@ -233,7 +226,7 @@ def _publish_page(cycle: Cycle, sent=None, problems: list[str] | None = None):
 @bp.route("/<int:cycle_id>/assignments")
 @allow("cycles.manage")
 def assignments(cycle_id: int):
-    cycle = _cycle(cycle_id)
+    cycle = viewable_cycle(cycle_id)
     unit = Unit.get_or_none(Unit.id == id_arg("unit"))
     rows = []
     if unit:
@@ -253,7 +246,7 @@ def assignments(cycle_id: int):
 @bp.route("/<int:cycle_id>/assignments/<int:assignment_id>", methods=["POST"])
 @allow("cycles.manage")
 def set_override(cycle_id: int, assignment_id: int):
-    cycle, form = _cycle(cycle_id), OverrideForm()
+    cycle, form = viewable_cycle(cycle_id), OverrideForm()
     row = Assignment.get_or_none(Assignment.id == assignment_id, Assignment.cycle == cycle)
     if row is None:
         abort(404)
@@ -271,7 +264,7 @@ def set_override(cycle_id: int, assignment_id: int):
 @bp.route("/<int:cycle_id>/ranking")
 @allow("results.ranking")
 def ranking(cycle_id: int):
-    cycle = _cycle(cycle_id)
+    cycle = viewable_cycle(cycle_id)
     preview = bool(request.args.get("preview")) and can(current_user, "results.preview")
     view = ranking_view(cycle, request.args.get("kind"), paginate, paginate_list, preview=preview)
     if view is None:
@@ -289,7 +282,7 @@ def ranking(cycle_id: int):
 @bp.route("/<int:cycle_id>/units/<int:unit_id>/result")
 @allow("results.view")
 def unit_result(cycle_id: int, unit_id: int):
-    cycle = _cycle(cycle_id)
+    cycle = viewable_cycle(cycle_id)
     require_unit(current_user, unit_id)
     view = unit_result_view(cycle, unit_id)
     if view is None:
@@ -300,7 +293,7 @@ def unit_result(cycle_id: int, unit_id: int):
 @bp.route("/<int:cycle_id>/results.xlsx")
 @allow("results.export")
 def export_results(cycle_id: int):
-    cycle = _cycle(cycle_id)
+    cycle = viewable_cycle(cycle_id)
     tables = all_rankings(cycle)
     if tables is None:
         abort(404)
