@@ -64,7 +64,17 @@ def storage_for(url: str, instance: str | Path) -> tuple[type, dict]:
     if scheme == "sqlite" and url.startswith("sqlite:///"):
         # as in DATABASE_URL: sqlite:///relative/path, sqlite:////absolute/path
         return SqliteStorage, {"filename": url[len("sqlite:///") :]}
-    raise QueueURLError(f"{url!r}: postgresql://, redis:// or sqlite:/// expected")
+    raise QueueURLError(
+        f"{_without_password(url)!r}: postgresql://, redis:// or sqlite:/// expected"
+    )
+
+
+def _without_password(url: str) -> str:
+    """``url`` as an error may show it: any ``user:password@`` cut to ``***@``."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
 
 
 def init_app(app) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import smtplib
 import ssl
@@ -46,8 +47,10 @@ def send_email(server: SmtpServer, to: str, subject: str, body: str, sender_name
     message["To"] = to
     message["Message-ID"] = make_msgid(domain=server.sender.rpartition("@")[2] or None)
     message.set_content(body, charset="utf-8")
-    context = ssl.create_default_context(cafile=server.cafile or None)
     try:
+        # Inside the try: a CA file the office named but the machine lacks is this
+        # channel's failure (retried, then listed), not a crash of the worker's loop.
+        context = ssl.create_default_context(cafile=server.cafile or None)
         if server.security == SmtpSecurity.SSL:
             connection = smtplib.SMTP_SSL(
                 server.host, server.port, timeout=server.timeout, context=context
@@ -60,7 +63,7 @@ def send_email(server: SmtpServer, to: str, subject: str, body: str, sender_name
             if server.user:
                 connection.login(server.user, server.password)
             connection.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, ValueError, smtplib.SMTPException) as exc:
         raise ChannelError(f"SMTP {server.host}:{server.port}: {exc}") from exc
 
 
@@ -105,7 +108,9 @@ def _post_robot(url: str, text: str, timeout: float) -> None:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310 (http(s) only)
             answer = response.read(65536)
-    except (OSError, urllib.error.URLError) as exc:
+    except (OSError, ValueError, urllib.error.URLError, http.client.HTTPException) as exc:
+        # HTTPException: a server answering garbage (BadStatusLine) or a webhook whose
+        # port is not a number (InvalidURL); ValueError: a URL urllib cannot even split.
         raise ChannelError(f"robot {url}: {exc}") from exc
     try:
         errcode = json.loads(answer or b"{}").get("errcode", 0)

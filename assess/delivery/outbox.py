@@ -18,7 +18,9 @@ from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from peewee import JOIN
 
+from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database, locked
 from assess.core.enums import DeliveryChannel, DeliveryState
@@ -29,10 +31,15 @@ from assess.delivery.models import ChannelSettings, Delivery, UnitContact, UserC
 from assess.delivery.secrets import cleaned
 from assess.delivery.setup import current_settings
 from assess.notifications.texts import render
+from assess.units.models import Unit
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)  # longer than any send may take (DELIVERY_TIMEOUT)
+LEASE = timedelta(minutes=5)  # at least; longer still with a long DELIVERY_TIMEOUT
+# DELIVERY_TIMEOUT bounds each socket operation, and an e-mail takes several (connect,
+# EHLO, STARTTLS, login, send …): a claim lasts this many timeouts, so that it outlives the
+# slowest send its worker may still be in.
+LEASE_TIMEOUTS = 12
 BACKOFF_CAP = timedelta(hours=6)
 
 
@@ -123,12 +130,19 @@ def due(now: datetime | None = None, limit: int = 500) -> list[int]:
     return [row.id for row in query]
 
 
-def claim(delivery_id: int, now: datetime) -> bool:
-    """Take ``delivery_id`` for this worker: True for exactly one of any number of workers
-    asking at once (the UPDATE's condition is checked by the database, row by row)."""
+def lease(config: Mapping) -> timedelta:
+    """How long a claim keeps other workers off a delivery."""
+    timeout = float(config.get("DELIVERY_TIMEOUT", 10))
+    return max(LEASE, timedelta(seconds=timeout * LEASE_TIMEOUTS))
+
+
+def claim(delivery_id: int, now: datetime, hold: timedelta = LEASE) -> bool:
+    """Take ``delivery_id`` for this worker for ``hold``: True for exactly one of any number
+    of workers asking at once (the UPDATE's condition is checked by the database, row by
+    row). Each claim counts a try, which tells this claim's outcome from a later one's."""
     with database.atomic():
         taken = (
-            Delivery.update(next_try=now + LEASE, attempts=Delivery.attempts + 1)
+            Delivery.update(next_try=now + hold, attempts=Delivery.attempts + 1)
             .where(
                 Delivery.id == delivery_id,
                 Delivery.state == DeliveryState.PENDING,
@@ -210,15 +224,27 @@ def send(delivery_id: int, config: Mapping, now: datetime | None = None) -> str 
     """Claim and send one delivery; return its state afterwards, or None when another
     worker has it, it was sent already, or its time has not come."""
     now = now or utcnow()
-    if not claim(delivery_id, now):
+    if not claim(delivery_id, now, lease(config)):
         return None
     delivery = Delivery.get_by_id(delivery_id)
     settings = current_settings()
     contact = UnitContact.get_or_none(UnitContact.unit == delivery.unit_id)
+    # The outcome is written only while this claim is the latest (no other worker took the
+    # row after the lease ran out), so a slow send never overwrites a later one's result.
+    ours = (
+        (Delivery.id == delivery.id)
+        & (Delivery.state == DeliveryState.PENDING)
+        & (Delivery.attempts == delivery.attempts)
+    )
     try:
         _transmit(delivery, settings, contact, compose(delivery, config), config)
-    except channels.ChannelError as exc:
+    except Exception as exc:  # any failure is this try's: counted, retried, then listed
         error = cleaned(str(exc), _secrets(settings, contact))
+        if not isinstance(exc, channels.ChannelError):
+            # Something unforeseen rather than a channel's refusal: named by its type (no
+            # traceback: its frames hold the webhook's key), still counted, so the row ends
+            # failed and listed instead of retried for ever.
+            error = cleaned(f"{type(exc).__name__}: {exc}", _secrets(settings, contact))
         final = delivery.attempts >= int(config.get("DELIVERY_MAX_ATTEMPTS", 5))
         state = DeliveryState.FAILED if final else DeliveryState.PENDING
         log.warning(
@@ -231,11 +257,9 @@ def send(delivery_id: int, config: Mapping, now: datetime | None = None) -> str 
         )
         Delivery.update(
             state=state, last_error=error, next_try=now + backoff(delivery.attempts)
-        ).where(Delivery.id == delivery.id).execute()
+        ).where(ours).execute()
         return state
-    Delivery.update(state=DeliveryState.SENT, sent_at=utcnow(), last_error="").where(
-        Delivery.id == delivery.id
-    ).execute()
+    Delivery.update(state=DeliveryState.SENT, sent_at=utcnow(), last_error="").where(ours).execute()
     return DeliveryState.SENT
 
 
@@ -266,9 +290,13 @@ def recipient_of(delivery: Delivery) -> str:
 
 
 def failed():
-    """The deliveries given up on, newest first (a query, for paging)."""
+    """The deliveries given up on, newest first (a query, for paging), each with its person
+    and unit read in the same query (the list names them: no query per row)."""
     return (
-        Delivery.select()
+        Delivery.select(Delivery, User, Unit)
+        .join(User, JOIN.LEFT_OUTER, on=Delivery.user)
+        .switch(Delivery)
+        .join(Unit, JOIN.LEFT_OUTER, on=Delivery.unit)
         .where(Delivery.state == DeliveryState.FAILED)
         .order_by(Delivery.created_at.desc(), Delivery.id.desc())
     )

@@ -2,7 +2,8 @@
 an error text cleaned before it is logged or stored.
 
 A webhook URL is a secret as a whole (its ``key=`` or ``access_token=`` lets anyone post
-to the group), so pages show only its host and the last four characters."""
+to the group), so pages show only its host. No character of a secret is ever shown, not
+even the last few: a short password or signing secret would be half given away."""
 
 from __future__ import annotations
 
@@ -15,15 +16,13 @@ HIDDEN = "***"
 
 
 def masked(secret: str) -> str:
-    """What a page shows of a stored secret: nothing when empty, else ``***`` and its last
-    four characters (enough to tell two apart, too little to use)."""
-    if not secret:
-        return ""
-    return HIDDEN + (secret[-4:] if len(secret) >= 12 else "")
+    """What a page shows of a stored secret: nothing when empty, else ``***``."""
+    return HIDDEN if secret else ""
 
 
 def masked_url(url: str) -> str:
-    """A webhook as a page shows it: scheme and host, then the masked rest."""
+    """A webhook as a page shows it: scheme and host (which group's robot is told apart by
+    the unit it belongs to), then ``***``."""
     if not url:
         return ""
     parts = urlsplit(url)

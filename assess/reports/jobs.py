@@ -122,7 +122,8 @@ def read_job(job_id: str, heartbeat_seconds: int) -> Job | None:
 
 def fail_if_stale(job_id: str, heartbeat_seconds: int) -> Job:
     """The job, recorded as failed with the reason first if it is running and its workers
-    have shown no sign of life for ``heartbeat_seconds`` (checked again under the lock)."""
+    have shown no sign of life for ``heartbeat_seconds`` (checked again under the lock); the
+    person who started it is told, as of any batch that ends, in the same transaction."""
     with database.atomic():
         job = locked(Job, job_id)
         if job.state == JobState.RUNNING and _stale(job, heartbeat_seconds):
@@ -133,7 +134,16 @@ def fail_if_stale(job_id: str, heartbeat_seconds: int) -> Job:
             )
             job.finished_at = utcnow()
             job.save()
+            _notify_finished(job, JobState.FAILED, error=job.error)
     return job
+
+
+def fail_stale_jobs(heartbeat_seconds: int) -> int:
+    """Record every running job whose workers went silent as failed (see
+    :func:`fail_if_stale`); the number recorded."""
+    running = Job.select(Job.id).where(Job.state == JobState.RUNNING)
+    ended = [fail_if_stale(job.id, heartbeat_seconds) for job in running]
+    return sum(job.state == JobState.FAILED for job in ended)
 
 
 def _stale(job: Job, heartbeat_seconds: int) -> bool:

@@ -27,12 +27,12 @@ from datetime import timedelta
 
 from assess.core import audit
 from assess.core.db import database, locked
-from assess.core.enums import FINISHED_JOB_STATES, JobState
+from assess.core.enums import FINISHED_JOB_STATES
 from assess.core.models import utcnow
 from assess.core.queue import crontab, huey, task_context
 from assess.evidence import objects
 from assess.evidence.storage import StoreUnavailable
-from assess.reports.jobs import JOB_ID, fail_if_stale, zip_key
+from assess.reports.jobs import JOB_ID, fail_stale_jobs, zip_key
 from assess.reports.models import Job
 
 log = logging.getLogger(__name__)
@@ -63,8 +63,7 @@ def prune_jobs(config, retention_days: float) -> PruneResult:
     store cannot be reached."""
     cutoff = time.time() - retention_days * DAY
     expired_before = utcnow() - timedelta(days=retention_days)
-    for job in Job.select(Job.id).where(Job.state == JobState.RUNNING):
-        fail_if_stale(job.id, int(config["JOB_HEARTBEAT_SECONDS"]))
+    fail_stale_jobs(int(config["JOB_HEARTBEAT_SECONDS"]))
     rows = {
         job.id: job
         for job in Job.select(Job.id, Job.finished_at, Job.created_at).where(
@@ -118,11 +117,12 @@ def prune_jobs(config, retention_days: float) -> PruneResult:
 
 # The queue keeps UTC (utc=True): 19:23 UTC is 03:23 in China, when nobody is working.
 @huey.periodic_task(crontab(minute="23", hour="19"))
-@huey.lock_task("assess.prune_jobs")
 def prune_jobs_nightly() -> None:
     """Every night at 03:23 China time: prune with ``JOB_RETENTION_DAYS``. Every consumer's
-    scheduler enqueues it, so with several workers it runs more than once: the lock keeps
-    the runs from overlapping, and a later run finds nothing left to do."""
+    scheduler enqueues it, so with several workers it runs more than once, even at once:
+    ``prune_jobs`` is safe so (each row deleted under its lock, a gone object is no error).
+    No huey ``lock_task``: its lock has no expiry, and a worker killed mid-prune would
+    leave it held, every later night refused without a word."""
     with task_context() as config:
         try:
             result = prune_jobs(config, float(config["JOB_RETENTION_DAYS"]))
@@ -130,3 +130,15 @@ def prune_jobs_nightly() -> None:
             log.error("job prune: file store unavailable, rows kept: %s", exc)
             return
         log.info("job prune: %s rows, %s objects", result.jobs, result.objects)
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def fail_stale_jobs_every_five_minutes() -> None:
+    """A batch whose worker died is recorded failed, and its starter told, within minutes,
+    not only when someone opens its page or the night's prune runs."""
+    with task_context() as config:
+        failed = fail_stale_jobs(int(config["JOB_HEARTBEAT_SECONDS"]))
+        if failed:
+            log.warning(
+                "report batches: %s recorded failed after their workers went silent", failed
+            )

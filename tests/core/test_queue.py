@@ -39,3 +39,10 @@ def test_an_app_puts_its_queue_in_its_instance(tmp_path):
     assert isinstance(queue.huey.storage, SqliteStorage)
     assert queue.huey.storage.filename == f"{app.config['ASSESS_INSTANCE']}/queue.db"
     assert not queue.huey.immediate
+
+
+def test_a_mistyped_queue_url_never_shows_its_password():
+    with pytest.raises(queue.QueueURLError) as refused:
+        queue.storage_for("postgresq://assess:S3cret-pw@db.internal:5432/assess", "/tmp")
+    assert "S3cret-pw" not in str(refused.value) and "assess:" not in str(refused.value)
+    assert "db.internal:5432" in str(refused.value)

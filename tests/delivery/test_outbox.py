@@ -12,7 +12,8 @@ from assess.core.db import database
 from assess.core.enums import DeliveryChannel, DeliveryState, NotificationKind
 from assess.core.models import utcnow
 from assess.cycles import lifecycle
-from assess.delivery import outbox, preferences, setup, tasks
+from assess.delivery import channels, outbox, preferences, setup, tasks
+from assess.delivery.models import Delivery
 from assess.notifications.models import Notification
 from tests.conftest import migrated_app
 from tests.delivery.helpers import (
@@ -22,6 +23,7 @@ from tests.delivery.helpers import (
     email_on,
     robots_on,
     unit_robots,
+    until_settled,
     work_off,
 )
 from tests.delivery.servers import robot_url, smtp_port
@@ -121,6 +123,84 @@ def test_a_worker_that_died_holding_a_claim_lets_it_go_after_the_lease(app, demo
         assert work_off(app.config, now) == []
         assert work_off(app.config, now + outbox.LEASE) == [DeliveryState.SENT]
     assert len(inbox.messages) == 1
+
+
+def test_a_slow_send_whose_lease_ran_out_never_overwrites_the_later_tries_result(
+    app, demo, db, smtp, monkeypatch
+):
+    """Worker 1 is still in its send when its lease runs out; worker 2 claims the row and
+    sends it. Worker 1's failure, coming last, must not turn the sent row back."""
+    controller, inbox = smtp
+    one_email_queued(controller)
+    (row,) = deliveries()
+    now = utcnow()
+    real = outbox._transmit
+    later = now + outbox.lease(app.config)
+
+    def slow_then_failing(*args):
+        monkeypatch.setattr(outbox, "_transmit", real)
+        assert outbox.send(row.id, app.config, later) == DeliveryState.SENT  # worker 2
+        raise channels.ChannelError("SMTP: timed out")  # worker 1, at last
+
+    monkeypatch.setattr(outbox, "_transmit", slow_then_failing)
+    with app.app_context():
+        outbox.send(row.id, app.config, now)
+    again = Delivery.get_by_id(row.id)
+    assert again.state == DeliveryState.SENT and again.attempts == 2 and again.last_error == ""
+    assert len(inbox.messages) == 1
+
+
+def test_the_lease_outlives_the_slowest_send_of_a_long_timeout(app):
+    assert outbox.lease({"DELIVERY_TIMEOUT": 10}) == outbox.LEASE
+    assert outbox.lease({"DELIVERY_TIMEOUT": 60}).total_seconds() == 60 * outbox.LEASE_TIMEOUTS
+
+
+@pytest.mark.parametrize(
+    "webhook",
+    [
+        "http://127.0.0.1:44x/cgi-bin/webhook/send?key=wecom-key-3f9a1c77",  # InvalidURL
+        "http://[::1/send?key=wecom-key-3f9a1c77",  # ValueError from urllib
+    ],
+)
+def test_a_webhook_the_http_client_cannot_use_ends_failed_and_listed(app, demo, db, webhook):
+    """Not an OSError: these once escaped the channel and left the row pending for ever."""
+    robots_on()
+    unit_robots("410105", wecom=webhook)
+    chase("410105")
+    (row,) = deliveries()
+    with app.app_context():
+        until_settled(app.config, row.id)
+    row = Delivery.get_by_id(row.id)
+    assert row.state == DeliveryState.FAILED and row.last_error
+    assert row.attempts == app.config.get("DELIVERY_MAX_ATTEMPTS", 5)
+    assert "wecom-key-3f9a1c77" not in row.last_error
+
+
+def test_a_missing_ca_file_is_the_channels_failure_not_the_workers(app, demo, db, smtp):
+    controller, _inbox = smtp
+    app.config["SMTP_CA_FILE"] = "/nonexistent/office-ca.pem"
+    one_email_queued(controller)
+    email_on(smtp_port(controller), smtp_security="starttls")
+    (row,) = deliveries()
+    with app.app_context():
+        until_settled(app.config, row.id)
+    row = Delivery.get_by_id(row.id)
+    assert row.state == DeliveryState.FAILED and row.last_error
+
+
+def test_an_unforeseen_error_is_counted_and_the_row_ends_failed(app, demo, db, smtp, monkeypatch):
+    controller, _inbox = smtp
+    one_email_queued(controller)
+    (row,) = deliveries()
+
+    def broken(*args):
+        raise KeyError("no such template variable")
+
+    monkeypatch.setattr(outbox, "_transmit", broken)
+    with app.app_context():
+        until_settled(app.config, row.id)
+    row = Delivery.get_by_id(row.id)
+    assert row.state == DeliveryState.FAILED and "KeyError" in row.last_error
 
 
 def test_the_queue_dispatches_each_due_delivery_as_a_task(database_url, tmp_path, demo, smtp):

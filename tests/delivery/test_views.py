@@ -25,6 +25,7 @@ from tests.delivery.helpers import (
     until_settled,
 )
 from tests.delivery.servers import closed_port
+from tests.helpers import count_queries
 from tests.notifications.helpers import audited, reporter_of, told
 
 CHASE = NotificationKind.CHASE.value
@@ -158,13 +159,24 @@ def test_failed_deliveries_are_listed_for_the_office_and_retried(app, as_user, d
             until_settled(app.config, row.id)
     assert {d.state for d in deliveries()} == {DeliveryState.FAILED}
 
-    page = _text(office.get("/admin/delivery/failed"))
+    with count_queries() as queries:
+        page = _text(office.get("/admin/delivery/failed"))
     assert "发送失败的消息" in page and "电子邮件" in page and "企业微信群机器人" in page
     assert reporter.label in page and unit("410105").name in page
     for secret in SECRETS:
         assert secret not in page
     # the notification itself reached the reporter in the app
     assert [n.kind for n in told(reporter)] == [CHASE]
+    # as many queries for more failed deliveries: each row's person and unit come joined
+    chase("410105")
+    with app.app_context():
+        for row in deliveries(state=DeliveryState.PENDING):
+            until_settled(app.config, row.id)
+    assert len(deliveries(state=DeliveryState.FAILED)) == 4
+    before = queries()
+    with count_queries() as queries:
+        assert "发送失败的消息" in _text(office.get("/admin/delivery/failed"))
+    assert queries() == before
     # the office's home says so, with the count, and leads to the list
     home = _text(office.get("/"))
     assert "消息发送失败" in home and 'href="/admin/delivery/failed"' in home

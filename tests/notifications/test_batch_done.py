@@ -64,3 +64,27 @@ def test_a_batch_finished_twice_tells_once(published, inline_queue):
     job_id = jobs.start_batch(published, admin)
     jobs.finish_batch(job_id)
     assert len(told(admin)) == 1
+
+
+def test_a_batch_whose_worker_went_silent_tells_its_starter_once(published):
+    """No page opened: the five-minute scan records it failed and tells who started it."""
+    from datetime import timedelta
+
+    from assess.core.models import utcnow
+    from assess.core.queue import huey
+    from assess.reports import retention
+
+    admin = User.get(User.username == "admin")
+    job_id = jobs.start_batch(published, admin)  # queued, not run (no inline queue)
+    Job.update(state=JobState.RUNNING, heartbeat_at=utcnow() - timedelta(hours=1)).where(
+        Job.id == job_id
+    ).execute()
+    huey.flush()
+    retention.fail_stale_jobs_every_five_minutes.call_local()
+    job = Job.get_by_id(job_id)
+    assert job.state == JobState.FAILED and "没有进展" in job.error
+    (note,) = told(admin)
+    assert note.kind == NotificationKind.BATCH_FAILED and "没有进展" in texts_of(admin)[0]
+    retention.fail_stale_jobs_every_five_minutes.call_local()  # and again: nothing new
+    jobs.read_job(job_id, 60)
+    assert len(told(admin)) == 1
