@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from click.testing import CliRunner
@@ -44,3 +46,25 @@ def command(monkeypatch, app, *args):
         if app.config.get(name):
             monkeypatch.setenv(name, app.config[name])
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def at_once(work: Callable[[], object], times: int = 2) -> list:
+    """Run ``work`` in ``times`` threads released together, each on its own database
+    connection (as that many workers or requests would); their results, in finishing order."""
+    start = threading.Barrier(times, timeout=20)
+    results = []
+
+    def run() -> None:
+        database.connect(reuse_if_open=True)
+        try:
+            start.wait()
+            results.append(work())
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -4,8 +4,6 @@ number of workers, and worked off by the queue's tasks."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from assess.core.db import database
@@ -27,7 +25,7 @@ from tests.delivery.helpers import (
     work_off,
 )
 from tests.delivery.servers import robot_url, smtp_port
-from tests.helpers import command
+from tests.helpers import at_once, command
 from tests.notifications.helpers import reporter_of, second_reporter
 
 CHASE = NotificationKind.CHASE.value
@@ -91,23 +89,12 @@ def test_two_workers_sending_the_same_delivery_send_it_once(app, demo, db, smtp)
     one_email_queued(controller)
     (row,) = deliveries()
     now = utcnow()
-    start = threading.Barrier(2)
-    results = []
 
-    def worker():
-        database.connect(reuse_if_open=True)
-        try:
-            with app.app_context():
-                start.wait()
-                results.append(outbox.send(row.id, app.config, now))
-        finally:
-            database.close()
+    def send():
+        with app.app_context():
+            return outbox.send(row.id, app.config, now)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = at_once(send)
     assert results.count(DeliveryState.SENT) == 1 and results.count(None) == 1
     assert len(inbox.messages) == 1
     assert deliveries()[0].attempts == 1

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ from assess.reports.models import Job
 from tests.conftest import AUDIT_KEY
 from tests.evidence import s3_server
 from tests.evidence.backend_fixtures import app, backend, s3_endpoint  # noqa: F401 (fixtures)
+from tests.helpers import at_once
 
 DAY = timedelta(days=1)
 PART = "2026-410105.pdf"
@@ -131,21 +131,7 @@ def test_the_nightly_task_runs_on_every_worker_and_prunes_once(app, db):  # noqa
     # a worker killed mid-prune once left huey's lock held, refusing every later night
     stale = huey.lock_task("assess.prune_jobs")
     stale.acquire()
-    start = threading.Barrier(2)
-
-    def worker() -> None:  # two workers' schedulers enqueued it: both run, at once
-        database.connect(reuse_if_open=True)
-        try:
-            start.wait()
-            task.call_local()
-        finally:
-            database.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(task.call_local)  # two workers' schedulers enqueued it: both run, at once
     assert Job.get_or_none(Job.id == old) is None and _stored(app.config) == []
     entries = AuditEntry.select().where(AuditEntry.action == "job.prune")
     assert [old in entry.after for entry in entries].count(True) == 1  # one run took the row
