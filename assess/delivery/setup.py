@@ -4,8 +4,11 @@ hold it to send back); the audit entry says a secret was set or cleared, never i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from peewee import IntegrityError
 
 from assess.core import audit
 from assess.core.db import database, locked
@@ -38,6 +41,28 @@ class SecretChange:
     clear: bool = False
 
 
+def _first_save_retried(save):
+    """Run ``save`` again, once, when its insert of a row that did not exist yet lost to
+    another first save (the unique key refused it): the second run finds that row and
+    changes it under its lock, as any later save does, instead of answering with a 500."""
+
+    @functools.wraps(save)
+    def run(*args, **kwargs):
+        try:
+            return save(*args, **kwargs)
+        except IntegrityError:
+            return save(*args, **kwargs)
+
+    return run
+
+
+def _locked_or_new(model, where, new) -> tuple[object, bool]:
+    """The row ``where`` selects, re-read under its lock, or ``new()`` when there is none;
+    and whether it exists."""
+    row = model.get_or_none(where)
+    return (locked(model, row.id), True) if row is not None else (new(), False)
+
+
 def current_settings() -> ChannelSettings:
     """The office's channel settings (the defaults, unsaved, before the first save)."""
     return ChannelSettings.get_or_none(ChannelSettings.id == SETTINGS_ID) or ChannelSettings(
@@ -60,6 +85,7 @@ def _apply(row, plain: Mapping, secrets: Mapping[str, SecretChange]) -> tuple[di
     return before, after
 
 
+@_first_save_retried
 def save_settings(plain: Mapping, secrets: Mapping[str, SecretChange], actor) -> bool:
     """Save the office's channels; return whether anything changed (audited
     ``delivery.settings``)."""
@@ -67,8 +93,9 @@ def save_settings(plain: Mapping, secrets: Mapping[str, SecretChange], actor) ->
     if unknown:
         raise KeyError(sorted(unknown))
     with database.atomic():
-        exists = ChannelSettings.get_or_none(ChannelSettings.id == SETTINGS_ID) is not None
-        row = locked(ChannelSettings, SETTINGS_ID) if exists else current_settings()
+        row, exists = _locked_or_new(
+            ChannelSettings, ChannelSettings.id == SETTINGS_ID, current_settings
+        )
         before, after = _apply(row, plain, secrets)
         if not after:
             return False
@@ -82,11 +109,14 @@ def unit_contact(unit_id: int) -> UnitContact:
     return UnitContact.get_or_none(UnitContact.unit == unit_id) or UnitContact(unit=unit_id)
 
 
+@_first_save_retried
 def save_unit_contact(unit, plain: Mapping, secrets: Mapping[str, SecretChange], actor) -> bool:
     """Save a unit's mailbox and robots; return whether anything changed (audited
     ``delivery.unit_contact`` on the unit)."""
     with database.atomic():
-        row = unit_contact(unit.id)
+        row, _exists = _locked_or_new(
+            UnitContact, UnitContact.unit == unit.id, lambda: UnitContact(unit=unit.id)
+        )
         before, after = _apply(row, dict(plain), secrets)
         if not after:
             return False
@@ -101,12 +131,15 @@ def user_email(user) -> str:
     return row.email if row else ""
 
 
+@_first_save_retried
 def save_user_email(user, email: str) -> bool:
     """Save ``user``'s own e-mail address; return whether it changed (audited
     ``delivery.preferences`` on the user)."""
     email = email.strip()
     with database.atomic():
-        row = UserContact.get_or_none(UserContact.user == user.id) or UserContact(user=user.id)
+        row, _exists = _locked_or_new(
+            UserContact, UserContact.user == user.id, lambda: UserContact(user=user.id)
+        )
         if row.email == email:
             return False
         before = {"email": row.email}
