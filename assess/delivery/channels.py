@@ -22,9 +22,21 @@ from urllib.parse import quote_plus, urlsplit
 
 from assess.core.enums import SmtpSecurity
 
+# Why a channel did not take a message, in the words the office's list gives it
+# (``outbox.PROBLEM_TEXTS``); the exception's text, the program's words, follows it.
+UNREACHABLE = "unreachable"  # no connection, a timeout, TLS failed
+REJECTED = "rejected"  # the mail server refused the login, the sender or the recipient
+ROBOT_REFUSED = "robot_refused"  # the robot answered with an error code, or nonsense
+MISCONFIGURED = "misconfigured"  # an address the program cannot use
+
 
 class ChannelError(Exception):
-    """A message the channel did not take; the text may hold secrets until cleaned."""
+    """A message the channel did not take, with the ``problem`` (one of the names above);
+    the text may hold secrets until cleaned."""
+
+    def __init__(self, text: str, problem: str = UNREACHABLE) -> None:
+        super().__init__(text)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,10 @@ def send_email(server: SmtpServer, to: str, subject: str, body: str, sender_name
             if server.user:
                 connection.login(server.user, server.password)
             connection.send_message(message)
+    except (smtplib.SMTPAuthenticationError, smtplib.SMTPRecipientsRefused) as exc:
+        raise ChannelError(f"SMTP {server.host}:{server.port}: {exc}", REJECTED) from exc
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        raise ChannelError(f"SMTP {server.host}:{server.port}: {exc}", REJECTED) from exc
     except (OSError, ValueError, smtplib.SMTPException) as exc:
         raise ChannelError(f"SMTP {server.host}:{server.port}: {exc}") from exc
 
@@ -96,8 +112,12 @@ def post_dingtalk(webhook: str, secret: str, text: str, timeout: float) -> None:
 def _post_robot(url: str, text: str, timeout: float) -> None:
     """Both robots take the same JSON and answer ``{"errcode": 0}`` when they took it; any
     other answer (a refused signature, a bad key, a rate limit) is a failure."""
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise ChannelError("robot webhook: not an http(s) address")
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise ChannelError(f"robot webhook: {exc}", MISCONFIGURED) from exc
+    if scheme not in ("http", "https"):
+        raise ChannelError("robot webhook: not an http(s) address", MISCONFIGURED)
     body = json.dumps({"msgtype": "text", "text": {"content": text}}, ensure_ascii=False)
     request = urllib.request.Request(  # noqa: S310  # nosec B310 (http(s) only: checked above)
         url,
@@ -108,13 +128,17 @@ def _post_robot(url: str, text: str, timeout: float) -> None:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310 (http(s) only)
             answer = response.read(65536)
-    except (OSError, ValueError, urllib.error.URLError, http.client.HTTPException) as exc:
-        # HTTPException: a server answering garbage (BadStatusLine) or a webhook whose
-        # port is not a number (InvalidURL); ValueError: a URL urllib cannot even split.
+    except (ValueError, http.client.InvalidURL) as exc:
+        # a webhook whose port is not a number, or a URL urllib cannot even split
+        raise ChannelError(f"robot {url}: {exc}", MISCONFIGURED) from exc
+    except urllib.error.HTTPError as exc:  # the robot's server answered 4xx/5xx
+        raise ChannelError(f"robot {url}: {exc}", ROBOT_REFUSED) from exc
+    except (OSError, urllib.error.URLError, http.client.HTTPException) as exc:
+        # HTTPException: a server answering garbage (BadStatusLine)
         raise ChannelError(f"robot {url}: {exc}") from exc
     try:
         errcode = json.loads(answer or b"{}").get("errcode", 0)
     except (ValueError, AttributeError):
-        raise ChannelError(f"robot {url}: not a JSON answer") from None
+        raise ChannelError(f"robot {url}: not a JSON answer", ROBOT_REFUSED) from None
     if errcode != 0:
-        raise ChannelError(f"robot {url}: errcode {errcode}")
+        raise ChannelError(f"robot {url}: errcode {errcode}", ROBOT_REFUSED)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
 from assess.accounts.models import User
@@ -41,6 +42,25 @@ LEASE = timedelta(minutes=5)  # at least; longer still with a long DELIVERY_TIME
 # slowest send its worker may still be in.
 LEASE_TIMEOUTS = 12
 BACKOFF_CAP = timedelta(hours=6)
+
+
+SWITCHED_OFF, NO_ADDRESS, UNFORESEEN = "switched_off", "no_address", "unforeseen"
+# What the office's failed list says first, in its words; the channel's own text follows.
+PROBLEM_TEXTS = {
+    channels.UNREACHABLE: _l("无法连接发送服务器（网络、端口、超时或加密设置）"),
+    channels.REJECTED: _l("邮件服务器拒绝（用户名或密码、发件人或收件人地址有误）"),
+    channels.ROBOT_REFUSED: _l("群机器人拒收（地址、密钥或签名有误，或发送过于频繁）"),
+    channels.MISCONFIGURED: _l("机器人地址无法使用，请检查"),
+    SWITCHED_OFF: _l("该渠道已被关闭"),
+    NO_ADDRESS: _l("收件人已没有该渠道的地址"),
+    UNFORESEEN: _l("发送时出错，详情已记入系统日志"),
+}
+
+
+def problem_text(problem: str, detail: str) -> str:
+    """The sentence stored and listed for a failed try: the problem in Chinese, then the
+    channel's own (cleaned) words for whoever sets the channel up."""
+    return f"{PROBLEM_TEXTS.get(problem, PROBLEM_TEXTS[UNFORESEEN])}（{detail}）"
 
 
 class DeliveryError(Exception):
@@ -189,7 +209,7 @@ def _transmit(delivery: Delivery, settings, contact, message: Message, config) -
     timeout = float(config.get("DELIVERY_TIMEOUT", 10))
     channel = delivery.channel
     if not _ready(settings).get(channel):
-        raise channels.ChannelError("channel switched off by the office")
+        raise channels.ChannelError("channel switched off by the office", SWITCHED_OFF)
     if channel == DeliveryChannel.EMAIL:
         if delivery.user_id is not None:
             row = UserContact.get_or_none(UserContact.user == delivery.user_id)
@@ -197,7 +217,7 @@ def _transmit(delivery: Delivery, settings, contact, message: Message, config) -
         else:
             address = contact.email if contact else ""
         if not address:
-            raise channels.ChannelError("no e-mail address any more")
+            raise channels.ChannelError("no e-mail address any more", NO_ADDRESS)
         server = channels.SmtpServer(
             settings.smtp_host,
             int(settings.smtp_port),
@@ -217,7 +237,7 @@ def _transmit(delivery: Delivery, settings, contact, message: Message, config) -
     elif channel == DeliveryChannel.DINGTALK and contact is not None and contact.dingtalk_webhook:
         channels.post_dingtalk(contact.dingtalk_webhook, contact.dingtalk_secret, text, timeout)
     else:
-        raise channels.ChannelError("no robot webhook any more")
+        raise channels.ChannelError("no robot webhook any more", NO_ADDRESS)
 
 
 def send(delivery_id: int, config: Mapping, now: datetime | None = None) -> str | None:
@@ -239,12 +259,14 @@ def send(delivery_id: int, config: Mapping, now: datetime | None = None) -> str 
     try:
         _transmit(delivery, settings, contact, compose(delivery, config), config)
     except Exception as exc:  # any failure is this try's: counted, retried, then listed
-        error = cleaned(str(exc), _secrets(settings, contact))
-        if not isinstance(exc, channels.ChannelError):
+        if isinstance(exc, channels.ChannelError):
+            problem, detail = exc.problem, str(exc)
+        else:
             # Something unforeseen rather than a channel's refusal: named by its type (no
             # traceback: its frames hold the webhook's key), still counted, so the row ends
             # failed and listed instead of retried for ever.
-            error = cleaned(f"{type(exc).__name__}: {exc}", _secrets(settings, contact))
+            problem, detail = UNFORESEEN, f"{type(exc).__name__}: {exc}"
+        error = problem_text(problem, cleaned(detail, _secrets(settings, contact)))
         final = delivery.attempts >= int(config.get("DELIVERY_MAX_ATTEMPTS", 5))
         state = DeliveryState.FAILED if final else DeliveryState.PENDING
         log.warning(

@@ -222,10 +222,14 @@ def render_part(job_id: str, unit_id: int) -> None:
             objects.put(config, part_key(job_id, filename), io.BytesIO(pdf))
         except StoreUnavailable as exc:
             log.error("report batch %s: %s not stored: %s", job_id, filename, exc)
-            failure = (filename, _("文件存储暂时无法访问，报告未能保存"))
-        except Exception as exc:  # one report's failure never sinks the batch
+            failure = (filename, _("%(unit)s：文件存储暂时无法访问，报告未能保存", unit=unit.name))
+        except LookupError as exc:
+            failure = (filename, f"{unit.name}：{exc}")
+        except Exception:  # one report's failure never sinks the batch
+            # The page and the manifest name the unit in Chinese; the exception, in the
+            # program's words, goes to the log with its traceback for whoever runs it.
             log.exception("report batch %s: %s", job_id, filename)
-            failure = (filename, str(exc) or type(exc).__name__)
+            failure = (filename, _("%(unit)s：生成时出错，详情已记入系统日志", unit=unit.name))
         with database.atomic():
             job = locked(Job, job_id)
             if job.state != JobState.RUNNING:

@@ -146,6 +146,7 @@ def test_dingtalk_refuses_a_wrong_signature_and_it_ends_listed_failed(app, demo,
         assert work_off(app.config) == [DeliveryState.PENDING]
         first = Delivery.get_by_id(row.id)
         assert first.attempts == 1 and "310000" in first.last_error
+        assert first.last_error.startswith("群机器人拒收（地址、密钥或签名有误")
         until_settled(app.config, row.id)
     final = Delivery.get_by_id(row.id)
     assert final.state == DeliveryState.FAILED
@@ -185,7 +186,9 @@ def test_a_closed_smtp_port_is_retried_with_backoff_then_failed(app, demo, db, c
         until_settled(app.config, row.id)
     final = Delivery.get_by_id(row.id)
     assert final.state == DeliveryState.FAILED and final.attempts == 5
-    assert "SMTP 127.0.0.1" in final.last_error
+    assert (
+        final.last_error.startswith("无法连接发送服务器") and "SMTP 127.0.0.1" in final.last_error
+    )
     assert SMTP_PASSWORD not in caplog.text
     assert len(told(reporter)) == 1
 
@@ -204,7 +207,7 @@ def test_a_robot_server_answering_500_fails_and_the_key_stays_out_of_the_log(
         until_settled(app.config, row.id)
     final = Delivery.get_by_id(row.id)
     assert final.state == DeliveryState.FAILED
-    assert "500" in final.last_error
+    assert final.last_error.startswith("群机器人拒收") and "500" in final.last_error
     assert WECOM_KEY not in final.last_error and WECOM_KEY not in caplog.text
 
 

@@ -158,7 +158,8 @@ def test_a_webhook_the_http_client_cannot_use_ends_failed_and_listed(app, demo, 
     with app.app_context():
         until_settled(app.config, row.id)
     row = Delivery.get_by_id(row.id)
-    assert row.state == DeliveryState.FAILED and row.last_error
+    assert row.state == DeliveryState.FAILED
+    assert row.last_error.startswith("机器人地址无法使用，请检查")
     assert row.attempts == app.config.get("DELIVERY_MAX_ATTEMPTS", 5)
     assert "wecom-key-3f9a1c77" not in row.last_error
 
@@ -188,6 +189,7 @@ def test_an_unforeseen_error_is_counted_and_the_row_ends_failed(app, demo, db, s
         until_settled(app.config, row.id)
     row = Delivery.get_by_id(row.id)
     assert row.state == DeliveryState.FAILED and "KeyError" in row.last_error
+    assert row.last_error.startswith("发送时出错，详情已记入系统日志")
 
 
 def test_the_queue_dispatches_each_due_delivery_as_a_task(database_url, tmp_path, demo, smtp):

@@ -160,6 +160,34 @@ def test_batch_generates_a_zip_with_every_unit(as_user, published, inline_queue)
     assert as_user("viewer").get(job_url).status_code == 403
 
 
+def test_a_report_that_fails_is_named_by_its_unit_in_chinese(
+    as_user, published, inline_queue, monkeypatch
+):
+    """The page and the zip's list name the unit and say what happened in Chinese; the
+    program's own words (English, a traceback) go to the log only."""
+    from assess.reports import render
+    from assess.units.models import Unit
+
+    real = render.render_report
+
+    def failing(data):
+        if data.unit_name == "中原区":
+            raise RuntimeError("KeyError 'peer_rank' in template unit.html")
+        return real(data)
+
+    monkeypatch.setattr(render, "render_report", failing)  # the worker imports it per part
+    admin = as_user("admin")
+    job_url = admin.post(f"/reports/cycles/{published.id}/batch").headers["Location"]
+    page = admin.get(job_url).data.decode()
+    assert "已生成 2 份督查报告" in page
+    assert "中原区：生成时出错，详情已记入系统日志" in page
+    assert "KeyError" not in page and "2026-410102.pdf" not in page
+    archive = zipfile.ZipFile(io.BytesIO(admin.get(job_url + "/download").data))
+    manifest = archive.read("failures.txt").decode()
+    assert "中原区：生成时出错" in manifest and "KeyError" not in manifest
+    assert Unit.get(Unit.code == "410102").name == "中原区"
+
+
 def test_report_command(published, database_url, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
