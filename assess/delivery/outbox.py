@@ -82,22 +82,39 @@ def _ready(settings: ChannelSettings) -> dict[str, bool]:
     }
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who one notification goes out to: people (each by their own address) and, for a
+    unit's notification, the unit (its mailbox and robots), with the notification's link."""
+
+    users: list
+    unit_id: int | None = None
+    link: str = ""
+
+
 def queue_deliveries(users: Iterable, kind: str, params: str, link: str, unit_id=None) -> int:
     """Write the deliveries a notification of ``kind`` calls for; return how many. To each
     of ``users`` who gave an e-mail address and wants this kind by e-mail; and, for a
     unit's notification (``unit_id``), once to each of the unit's mailbox and robots the
     office's defaults allow. Nothing while the office has set up no channel (one query)."""
+    return queue_deliveries_to([Audience(list(users), unit_id, link)], kind, params)
+
+
+def queue_deliveries_to(audiences: Iterable[Audience], kind: str, params: str) -> int:
+    """``queue_deliveries`` for many audiences at once (a cycle's units when it opens): a
+    fixed number of queries however many units and people, inside the notification's
+    transaction, so the event's write lock is held no longer for a province than a county."""
     if not database.in_transaction():
         raise RuntimeError("queue_deliveries() belongs in the notification's transaction")
     ready = _ready(current_settings())
     if not any(ready.values()):
         return 0
     kind = str(kind)
-    users = list(users)
+    audiences = list(audiences)
     now = utcnow()
     rows = []
 
-    def add(channel, user=None, unit=None, locale=""):
+    def add(channel, link, user=None, unit=None, locale=""):
         rows.append(
             {
                 "channel": channel.value,
@@ -112,29 +129,36 @@ def queue_deliveries(users: Iterable, kind: str, params: str, link: str, unit_id
             }
         )
 
-    if ready[DeliveryChannel.EMAIL] and users:
+    people = [(user, a.link) for a in audiences for user in a.users]
+    if ready[DeliveryChannel.EMAIL] and people:
         addressed = {
             c.user_id
             for c in UserContact.select(UserContact.user).where(
-                UserContact.user.in_([u.id for u in users]), UserContact.email != ""
+                UserContact.user.in_(list({u.id for u, _link in people})), UserContact.email != ""
             )
         }
         wanting = preferences.users_wanting(addressed, kind, DeliveryChannel.EMAIL)
-        for user in users:
+        for user, link in people:
             if user.id in wanting:
-                add(DeliveryChannel.EMAIL, user=user.id, locale=user.locale)
-    contact = UnitContact.get_or_none(UnitContact.unit == unit_id) if unit_id else None
-    if contact is not None:
-        addresses = {
-            DeliveryChannel.EMAIL: contact.email,
-            DeliveryChannel.WECOM: contact.wecom_webhook,
-            DeliveryChannel.DINGTALK: contact.dingtalk_webhook,
+                add(DeliveryChannel.EMAIL, link, user=user.id, locale=user.locale)
+    links = {a.unit_id: a.link for a in audiences if a.unit_id}
+    if links:
+        office_allows = {
+            channel: ready[channel] and on
+            for (k, channel), on in preferences.defaults().items()
+            if k == kind
         }
-        for channel, address in addresses.items():
-            if address and ready[channel] and preferences.default_on(kind, channel):
-                add(channel, unit=unit_id)
-    if rows:
-        Delivery.insert_many(rows).execute()
+        for contact in UnitContact.select().where(UnitContact.unit.in_(list(links))):
+            addresses = {
+                DeliveryChannel.EMAIL: contact.email,
+                DeliveryChannel.WECOM: contact.wecom_webhook,
+                DeliveryChannel.DINGTALK: contact.dingtalk_webhook,
+            }
+            for channel, address in addresses.items():
+                if address and office_allows.get(channel.value):
+                    add(channel, links[contact.unit_id], unit=contact.unit_id)
+    for first in range(0, len(rows), 500):
+        Delivery.insert_many(rows[first : first + 500]).execute()
     return len(rows)
 
 

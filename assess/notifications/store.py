@@ -98,8 +98,9 @@ def notify_units(
         Notification.insert_many(rows[start : start + 500]).execute()
     # The e-mails and robot messages, as ``notify`` writes them: each unit's own mailbox
     # and robots hear it once, even a unit with no reporter account.
-    for unit_id, link in links.items():
-        outbox.queue_deliveries(by_unit.get(unit_id, []), kind, text, link, unit_id)
+    outbox.queue_deliveries_to(
+        [outbox.Audience(by_unit.get(u, []), u, link) for u, link in links.items()], kind, text
+    )
     return len(rows)
 
 

@@ -245,3 +245,29 @@ def test_a_cycle_opening_reaches_each_units_robot_once_and_its_reporters_by_e_ma
         (DeliveryChannel.WECOM.value, 0, "410102"),
         (DeliveryChannel.WECOM.value, 0, "410105"),
     ]
+
+
+def test_a_notice_to_every_unit_queues_its_deliveries_in_a_fixed_number_of_queries(
+    app, demo, db, smtp, robot
+):
+    """Inside the event's write transaction: as many queries for every unit as for two."""
+    from assess.notifications import store
+    from assess.units.models import Unit
+    from tests.helpers import count_queries
+
+    email_on(smtp_port(smtp[0]))
+    robots_on()
+    units = list(Unit.select().where(Unit.kind == "county").order_by(Unit.code))
+    for n, u in enumerate(units):
+        unit_robots(u.code, wecom=robot_url(robot[1], f"/send?key=k{n}"), email=f"u{n}@gov.cn")
+        setup.save_user_email(reporter_of(u.code), f"r{n}@gov.cn")
+
+    def notice(unit_ids) -> int:
+        with count_queries() as queries, database.atomic():
+            store.notify_units(unit_ids, NotificationKind.CHASE, {"cycle": "2026", "message": "请"})
+        return queries()
+
+    few, every = notice([u.id for u in units[:2]]), notice([u.id for u in units])
+    assert few == every, (few, every)
+    per_unit = len(deliveries()) // (2 + len(units))
+    assert per_unit == 3  # the reporter's e-mail, the unit's mailbox and its robot
