@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from assess.core.policy import allow, can
+from assess.units import workbook
 from assess.units.forms import UnitForm
 from assess.units.models import Unit
 from assess.units.tree import (
@@ -79,3 +80,39 @@ def edit_unit(unit_id: int | None = None):
             flash(_("已保存单位 %(name)s", name=unit.name), "success")
             return redirect(url_for("units.unit_list"))
     return render_template("units/form.html", form=form, unit=unit)
+
+
+@bp.route("/admin/units/tree.xlsx")
+@allow("units.manage")
+def export_tree():
+    return send_file(
+        workbook.tree_workbook(),
+        as_attachment=True,
+        download_name=_("单位树.xlsx"),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.route("/admin/units/tree", methods=["POST"])
+@allow("units.manage")
+def import_tree():
+    upload = request.files.get("workbook")
+    if upload is None or not upload.filename:
+        flash(_("请选择要导入的 Excel 文件"), "error")
+        return redirect(url_for("units.unit_list"))
+    result = workbook.import_tree(upload.read(workbook.MAX_BYTES + 1), current_user)
+    for message in result.errors:
+        flash(message, "error")
+    if result.errors:
+        flash(_("导入未完成：文件中有错误，未更改任何单位"), "error")
+    else:
+        flash(
+            _(
+                "已导入单位树：新建 %(c)s 个，修改 %(u)s 个，未变 %(s)s 个",
+                c=result.created,
+                u=result.updated,
+                s=result.unchanged,
+            ),
+            "success",
+        )
+    return redirect(url_for("units.unit_list"))

@@ -59,6 +59,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "users.edit": ADMIN_ONLY,
     "units.unit_list": ADMIN_ONLY,
     "units.edit_unit": ADMIN_ONLY,
+    "units.export_tree": ADMIN_ONLY,
+    "units.import_tree": ADMIN_ONLY,
     "audit.index": ADMIN_ONLY,
     # cycles
     "cycles.index": EVERYONE,
