@@ -9,6 +9,7 @@ from flask_login import current_user
 from assess.core.policy import allow, can
 from assess.units import workbook
 from assess.units.forms import UnitForm
+from assess.units.history import unit_history
 from assess.units.models import Unit
 from assess.units.tree import (
     UnitError,
@@ -79,7 +80,8 @@ def edit_unit(unit_id: int | None = None):
         else:
             flash(_("已保存单位 %(name)s", name=unit.name), "success")
             return redirect(url_for("units.unit_list"))
-    return render_template("units/form.html", form=form, unit=unit)
+    history = unit_history(unit) if unit else []
+    return render_template("units/form.html", form=form, unit=unit, history=history)
 
 
 @bp.route("/admin/units/tree.xlsx")

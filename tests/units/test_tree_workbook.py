@@ -168,3 +168,15 @@ def test_the_office_exports_and_imports_on_the_units_page(demo, db, as_user):
         someone = as_user(name)
         assert someone.get("/admin/units/tree.xlsx").status_code == 403
         assert someone.post("/admin/units/tree", data={}).status_code == 403
+
+
+def test_a_units_page_shows_its_renames_and_moves(demo, db, as_user):
+    jinshui = Unit.by_code("410105")
+    book, ws = _sheet()
+    ws.cell(_row_of(ws, "410105"), 2, "金水区（更名）")
+    ws.cell(_row_of(ws, "410105"), 4, "410102")  # an odd move, but a move
+    assert workbook.import_tree(_bytes(book), _admin()).errors == []
+    page = as_user("admin").get(f"/admin/units/{jinshui.id}").get_data(as_text=True)
+    assert "变更记录" in page
+    assert "名称：金水区 → 金水区（更名）" in page and "上级单位：郑州市 → 中原区" in page
+    assert "新建：名称 金水区" in page  # the demo's creation, first
