@@ -47,7 +47,7 @@ format:
 	$(VENV)/bin/ruff format .
 
 bench: $(STAMP)
-	@for script in bench/score.py bench/report.py bench/pages.py; do \
+	@for script in bench/score.py bench/report.py bench/pages.py bench/publish.py; do \
 	  echo "# $$script"; $(PY) $$script || exit 1; \
 	done
 

@@ -70,8 +70,9 @@ def value_text(indicator: Indicator, rng: random.Random) -> str:
     return str(round(target * rng.uniform(0.5, 1.3)))
 
 
-def build(units_count: int, seed: int = 7) -> tuple[int, int]:
-    """Create the units, accounts and the published cycle; return (cycle id, unit id)."""
+def build(units_count: int, seed: int = 7, publish: bool = True) -> tuple[int, int]:
+    """Create the units, accounts and the cycle, published (or left in review for
+    ``bench/publish.py`` to time); return (cycle id, unit id)."""
     rng = random.Random(seed)
     with database.atomic():
         city = tree.create_unit("zz", "郑州市", "city")
@@ -125,7 +126,8 @@ def build(units_count: int, seed: int = 7) -> tuple[int, int]:
         for start in range(0, len(rows), BATCH):
             Submission.insert_many(rows[start : start + BATCH]).execute()
     lifecycle.transition(cycle, "review", admin)
-    publishing.publish(cycle, admin)
+    if publish:
+        publishing.publish(cycle, admin)
     return cycle.id, timed.id
 
 

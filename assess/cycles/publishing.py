@@ -32,24 +32,28 @@ from scoring.values import format_value, parse_value
 def compute_results(cycle: Cycle) -> tuple[list[UnitResult], dict[str, Unit]]:
     """Score and rank every unit with assignments in the cycle, from the database as it is."""
     parsed = indicator_set(cycle)
-    unit_ids = {
-        a.unit_id for a in Assignment.select(Assignment.unit).where(Assignment.cycle == cycle)
-    }
+    # Plain tuples of the columns scoring reads, not model objects: a city of 2,000 units
+    # has 36,000 assignments and as many answers, and building a model per row cost more
+    # than the scoring itself.
+    assigned = Assignment.select(Assignment.unit).where(Assignment.cycle == cycle).distinct()
+    unit_ids = {unit_id for (unit_id,) in assigned.tuples()}
     units = {u.id: u for u in Unit.select().where(Unit.id.in_(list(unit_ids)))} if unit_ids else {}
     values: dict[int, dict] = {}
     deductions: dict[int, dict[str, Decimal]] = {}
-    query = Submission.select().where(
-        Submission.cycle == cycle, Submission.status.in_(COUNTED_SUBMISSION_STATES)
-    )
-    for sub in query:
-        text = sub.verified_value_text or sub.value_text
+    query = Submission.select(
+        Submission.unit,
+        Submission.indicator_code,
+        Submission.value_text,
+        Submission.verified_value_text,
+        Submission.deduction,
+    ).where(Submission.cycle == cycle, Submission.status.in_(COUNTED_SUBMISSION_STATES))
+    for unit_id, code, value_text, verified_text, deduction in query.tuples():
+        text = verified_text or value_text
         if text:
-            indicator = parsed.indicator(sub.indicator_code)
-            values.setdefault(sub.unit_id, {})[sub.indicator_code] = parse_value(
-                indicator, text, check_bounds=False
-            )
-        if sub.deduction:
-            deductions.setdefault(sub.unit_id, {})[sub.indicator_code] = Decimal(sub.deduction)
+            indicator = parsed.indicator(code)
+            values.setdefault(unit_id, {})[code] = parse_value(indicator, text, check_bounds=False)
+        if deduction:
+            deductions.setdefault(unit_id, {})[code] = Decimal(deduction)
     overrides = overrides_for(cycle)
     results = [
         score_unit(
