@@ -197,6 +197,13 @@ SETTINGS: tuple[Setting, ...] = (
         "one report.",
     ),
     Setting(
+        "JOB_QUEUED_HOURS",
+        6,
+        "A job still queued this many hours after it was started, no worker having taken "
+        "it up, is shown as failed (no worker runs, or the queue lost its tasks) and can be "
+        "started again. Keep it above the longest wait behind other batches.",
+    ),
+    Setting(
         "JOB_RETENTION_DAYS",
         7,
         "Finished jobs (done or failed) and their results in the store (report zips) are "

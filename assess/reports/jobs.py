@@ -19,7 +19,9 @@ import re
 import tempfile
 import uuid
 import zipfile
+from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from flask_babel import gettext as _
 
@@ -27,6 +29,7 @@ from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database, locked
 from assess.core.enums import UNFINISHED_JOB_STATES, JobState, NotificationKind
+from assess.core.formatting import plain_number
 from assess.core.models import utcnow
 from assess.core.queue import huey, task_context
 from assess.cycles.models import Cycle, UnitResultRecord
@@ -109,46 +112,75 @@ def start_batch(cycle: Cycle, actor) -> str:
     return job_id
 
 
-def read_job(job_id: str, heartbeat_seconds: int) -> Job | None:
-    """The job, or None for an unknown id. A running job with no sign of life from its
-    workers for ``heartbeat_seconds`` is recorded (and returned) as failed, with the reason."""
+@dataclass(frozen=True)
+class Patience:
+    """How long a job may show no progress before it counts as failed: running with no
+    sign of life from its workers (``heartbeat_seconds``: they died), or still queued with
+    no worker having started it (``queued_seconds``: no worker runs, or the queue's
+    storage lost its tasks, as a Redis flushed or a queue file deleted does)."""
+
+    heartbeat_seconds: int
+    queued_seconds: int
+
+    @classmethod
+    def of(cls, config) -> Patience:
+        return cls(
+            int(config["JOB_HEARTBEAT_SECONDS"]), int(float(config["JOB_QUEUED_HOURS"]) * 3600)
+        )
+
+
+def read_job(job_id: str, patience: Patience) -> Job | None:
+    """The job, or None for an unknown id. A job past its ``patience`` is recorded (and
+    returned) as failed, with the reason."""
     if not isinstance(job_id, str) or not JOB_ID.match(job_id):
         return None
     job = Job.get_or_none(Job.id == job_id)
-    if job is not None and job.state == JobState.RUNNING and _stale(job, heartbeat_seconds):
-        job = fail_if_stale(job_id, heartbeat_seconds)
+    if job is not None and _stale(job, patience):
+        job = fail_if_stale(job_id, patience)
     return job
 
 
-def fail_if_stale(job_id: str, heartbeat_seconds: int) -> Job:
-    """The job, recorded as failed with the reason first if it is running and its workers
-    have shown no sign of life for ``heartbeat_seconds`` (checked again under the lock); the
-    person who started it is told, as of any batch that ends, in the same transaction."""
+def fail_if_stale(job_id: str, patience: Patience) -> Job:
+    """The job, recorded as failed with the reason first if it is past its ``patience``
+    (checked again under the lock); the person who started it is told, as of any batch
+    that ends, in the same transaction."""
     with database.atomic():
         job = locked(Job, job_id)
-        if job.state == JobState.RUNNING and _stale(job, heartbeat_seconds):
+        if _stale(job, patience):
+            if job.state == JobState.RUNNING:
+                job.error = _(
+                    "生成中断：处理任务的进程已超过 %(s)s 秒没有进展（可能已退出），请重新生成。",
+                    s=patience.heartbeat_seconds,
+                )
+            else:
+                job.error = _(
+                    "排队超过 %(h)s 小时仍未开始：没有处理任务的进程在运行，或任务队列已丢失，"
+                    "请确认任务进程已启动后重新生成。",
+                    h=plain_number(Decimal(patience.queued_seconds) / 3600),
+                )
             job.state = JobState.FAILED
-            job.error = _(
-                "生成中断：处理任务的进程已超过 %(s)s 秒没有进展（可能已退出），请重新生成。",
-                s=heartbeat_seconds,
-            )
             job.finished_at = utcnow()
             job.save()
             _notify_finished(job, JobState.FAILED, error=job.error)
     return job
 
 
-def fail_stale_jobs(heartbeat_seconds: int) -> int:
-    """Record every running job whose workers went silent as failed (see
+def fail_stale_jobs(patience: Patience) -> int:
+    """Record every unfinished job past its ``patience`` as failed (see
     :func:`fail_if_stale`); the number recorded."""
-    running = Job.select(Job.id).where(Job.state == JobState.RUNNING)
-    ended = [fail_if_stale(job.id, heartbeat_seconds) for job in running]
-    return sum(job.state == JobState.FAILED for job in ended)
+    waiting = Job.select().where(Job.state.in_(UNFINISHED_JOB_STATES))
+    ended = [fail_if_stale(job.id, patience) for job in waiting if _stale(job, patience)]
+    return len(ended)
 
 
-def _stale(job: Job, heartbeat_seconds: int) -> bool:
-    beat = job.heartbeat_at or job.started_at or job.created_at
-    return utcnow() - beat > timedelta(seconds=heartbeat_seconds)
+def _stale(job: Job, patience: Patience) -> bool:
+    now = utcnow()
+    if job.state == JobState.RUNNING:
+        beat = job.heartbeat_at or job.started_at or job.created_at
+        return now - beat > timedelta(seconds=patience.heartbeat_seconds)
+    if job.state == JobState.QUEUED:
+        return now - job.created_at > timedelta(seconds=patience.queued_seconds)
+    return False
 
 
 def _fail(job_id: str, reason: str) -> int:

@@ -32,7 +32,7 @@ from assess.core.models import utcnow
 from assess.core.queue import crontab, huey, task_context
 from assess.evidence import objects
 from assess.evidence.storage import StoreUnavailable
-from assess.reports.jobs import JOB_ID, fail_stale_jobs, zip_key
+from assess.reports.jobs import JOB_ID, Patience, fail_stale_jobs, zip_key
 from assess.reports.models import Job
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def prune_jobs(config, retention_days: float) -> PruneResult:
     store cannot be reached."""
     cutoff = time.time() - retention_days * DAY
     expired_before = utcnow() - timedelta(days=retention_days)
-    fail_stale_jobs(int(config["JOB_HEARTBEAT_SECONDS"]))
+    fail_stale_jobs(Patience.of(config))
     rows = {
         job.id: job
         for job in Job.select(Job.id, Job.finished_at, Job.created_at).where(
@@ -137,7 +137,7 @@ def fail_stale_jobs_every_five_minutes() -> None:
     """A batch whose worker died is recorded failed, and its starter told, within minutes,
     not only when someone opens its page or the night's prune runs."""
     with task_context() as config:
-        failed = fail_stale_jobs(int(config["JOB_HEARTBEAT_SECONDS"]))
+        failed = fail_stale_jobs(Patience.of(config))
         if failed:
             log.warning(
                 "report batches: %s recorded failed after their workers went silent", failed

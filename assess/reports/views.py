@@ -81,7 +81,7 @@ def start_batch(cycle_id: int):
 
 
 def _job(job_id: str):
-    job = jobs.read_job(job_id, int(current_app.config["JOB_HEARTBEAT_SECONDS"]))
+    job = jobs.read_job(job_id, jobs.Patience.of(current_app.config))
     if job is None or job.kind != jobs.REPORT_BATCH:
         abort(404)
     return job

@@ -86,5 +86,5 @@ def test_a_batch_whose_worker_went_silent_tells_its_starter_once(published):
     (note,) = told(admin)
     assert note.kind == NotificationKind.BATCH_FAILED and "没有进展" in texts_of(admin)[0]
     retention.fail_stale_jobs_every_five_minutes.call_local()  # and again: nothing new
-    jobs.read_job(job_id, 60)
+    jobs.read_job(job_id, jobs.Patience(60, 3600))
     assert len(told(admin)) == 1

@@ -69,3 +69,28 @@ def test_a_job_whose_worker_lives_is_still_running_and_cannot_be_restarted(app, 
     assert admin.post(f"/reports/jobs/{job_id}/restart").status_code == 404
     assert admin.get(f"/reports/jobs/{job_id}/download").status_code == 404
     assert admin.get("/reports/jobs/" + "ef" * 16).status_code == 404
+
+
+def test_a_job_queued_for_hours_with_no_worker_is_failed_and_can_be_restarted(
+    app, as_user, published
+):
+    """No worker ever took it up (none runs, or the queue's storage lost its tasks)."""
+    hours = int(app.config["JOB_QUEUED_HOURS"])
+    fresh, lost = "ab" * 16, "cd" * 16
+    for job_id, age in ((fresh, hours * 3600 - 60), (lost, hours * 3600 + 60)):
+        Job.create(
+            id=job_id,
+            kind=jobs.REPORT_BATCH,
+            cycle=published,
+            state=JobState.QUEUED,
+            total=9,
+            created_at=utcnow() - timedelta(seconds=age),
+        )
+    admin = as_user("admin")
+    waiting = admin.get(f"/reports/jobs/{fresh}").get_data(as_text=True)
+    assert "已加入任务队列" in waiting and Job.get_by_id(fresh).state == JobState.QUEUED
+    page = admin.get(f"/reports/jobs/{lost}").get_data(as_text=True)
+    assert "生成失败" in page and f"排队超过 {hours} 小时仍未开始" in page
+    assert "重新生成" in page
+    assert Job.get_by_id(lost).state == JobState.FAILED
+    assert jobs.fail_stale_jobs(jobs.Patience.of(app.config)) == 0  # nothing more to fail
