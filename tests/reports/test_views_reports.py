@@ -275,11 +275,13 @@ def test_batch_delivers_the_others_when_one_report_fails(
     job_url = admin.post(f"/reports/cycles/{published.id}/batch").headers["Location"]
     page = _wait_for_job(admin, job_url)
     assert "已生成 2 份督查报告" in page
-    assert "2026-410102.pdf" in page and "failures.txt" in page
+    assert "中原区：生成时出错，详情已记入系统日志" in page and "failures.txt" in page
+    assert "2026-410102.pdf" not in page and "NoneType" not in page
     archive = zipfile.ZipFile(io.BytesIO(admin.get(job_url + "/download").data))
     assert sorted(archive.namelist()) == ["2026-410103.pdf", "2026-410105.pdf", "failures.txt"]
     manifest = archive.read("failures.txt").decode("utf-8")
-    assert "2026-410102.pdf" in manifest and "NoneType" in manifest
+    # the manifest lies beside the files: it names the missing one, and why in Chinese
+    assert "2026-410102.pdf\t中原区：生成时出错" in manifest and "NoneType" not in manifest
     text = _text(archive.read("2026-410103.pdf"))
     assert "已整改□" in text and "\ue000" not in text
 
