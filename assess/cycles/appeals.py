@@ -260,11 +260,13 @@ def answer(
             "answered_at": utcnow(),
         }
         if upheld:
-            sub = Submission.get(
+            sub = Submission.get_or_none(
                 Submission.cycle == current.cycle_id,
                 Submission.unit == current.unit_id,
                 Submission.indicator_code == current.indicator_code,
             )
+            if sub is None:
+                raise AppealError(_("该指标未报送，没有可改正的核定值；请答复为申诉不成立并说明"))
             submissions.verify_on_appeal(
                 sub,
                 actor,

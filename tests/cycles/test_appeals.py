@@ -328,3 +328,12 @@ def test_pending_counts_leave_out_the_recused(app, demo, db):
     own = users.create_user("insp-jinshui", DEMO_PASSWORD, Role.INSPECTOR, unit(JINSHUI))
     assert appeals.open_count([cycle.id], inspector) == {cycle.id: 2}
     assert appeals.open_count([cycle.id], own) == {}
+
+
+def test_an_item_never_reported_cannot_be_upheld(app, demo, db):
+    _admin, _reporter, inspector = _people()
+    cycle = published_cycle()
+    (row,) = _file(cycle, ("X1",), reason="有创新做法")  # the bonus item was left empty
+    with pytest.raises(AppealError, match="未报送"):
+        appeals.answer(row, True, "成立", inspector, verified_value="2")
+    assert Appeal.get_by_id(row.id).state == AppealState.OPEN
