@@ -24,7 +24,13 @@ from assess.core.formatting import local_today
 from assess.core.models import utcnow
 from assess.core.policy import STAFF, appeal_window_open, cycle_allows
 from assess.cycles import submissions
-from assess.cycles.lifecycle import CycleError, indicator_order, indicator_set, locked_cycle
+from assess.cycles.lifecycle import (
+    CycleError,
+    indicator_order,
+    indicator_set,
+    locked_cycle,
+    write_refused,
+)
 from assess.cycles.models import Appeal, Cycle, Submission, UnitResultRecord
 from assess.cycles.publishing import current_snapshot
 from assess.evidence import attachments
@@ -319,7 +325,7 @@ def set_appeal_due(cycle: Cycle, due: date | None, reason: str, actor: User) -> 
     with database.atomic():
         current = locked_cycle(cycle.id)
         if not cycle_allows(current, "appeal_due"):
-            raise CycleError(_("只有已开启且未归档的考核周期才能设定申诉截止日期"))
+            raise CycleError(write_refused("appeal_due"))
         if current.appeal_due == due:
             raise CycleError(_("申诉截止日期没有变化"))
         before = {"appeal_due": current.appeal_due}

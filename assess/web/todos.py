@@ -410,7 +410,7 @@ class PendingAppeals:
 
     cycle: Cycle
     count: int
-    deadline: Deadline | None  # the appeal window's last day
+    deadline: Deadline | None  # the appeal window's last day, while it is open
     link: Link
 
 
@@ -428,7 +428,8 @@ def appeal_todos(user, today: date | None = None) -> list[PendingAppeals]:
         PendingAppeals(
             c,
             counts[c.id],
-            deadline(c.appeal_due, today),
+            # once the window has closed the answers are still owed, but nothing is late
+            deadline(c.appeal_due, today) if c.appeal_due and c.appeal_due >= today else None,
             Link("appeals.cycle_appeals", {"cycle_id": c.id}),
         )
         for c in cycles
