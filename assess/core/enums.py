@@ -62,6 +62,11 @@ PUBLISHABLE_CYCLE_STATES = frozenset({CycleState.REVIEW, CycleState.PUBLISHED})
 RECTIFIABLE_CYCLE_STATES = frozenset({CycleState.OPEN, CycleState.REVIEW})
 # Deadlines and extensions may be set until the results are published.
 DEADLINE_CYCLE_STATES = frozenset({CycleState.DRAFT, CycleState.OPEN, CycleState.REVIEW})
+# Units appeal published scores (复核申诉) and inspectors answer while the results stand
+# published; an archived cycle is closed for good.
+APPEALABLE_CYCLE_STATES = frozenset({CycleState.PUBLISHED})
+# The appeal deadline may be set ahead of publishing, and moved while appeals run.
+APPEAL_DUE_CYCLE_STATES = frozenset({CycleState.OPEN, CycleState.REVIEW, CycleState.PUBLISHED})
 
 
 class SubmissionState(StrEnum):
@@ -111,6 +116,19 @@ class RectificationState(StrEnum):
     OPEN = "open"
     RESPONDED = "responded"
     CLOSED = "closed"
+
+
+class AppealState(StrEnum):
+    """A unit's appeal against a published indicator score (复核申诉): open → upheld
+    (the score corrected) or rejected (with a reason)."""
+
+    OPEN = "open"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+# An answered appeal: its answer is final and the unit's next appeal on the indicator may go in.
+ANSWERED_APPEAL_STATES = frozenset({AppealState.UPHELD, AppealState.REJECTED})
 
 
 class NomineeKind(StrEnum):
@@ -183,6 +201,8 @@ class NotificationKind(StrEnum):
     REVIEW_ASSIGNED = "review_assigned"
     BATCH_DONE = "batch_done"
     BATCH_FAILED = "batch_failed"
+    APPEAL_FILED = "appeal_filed"
+    APPEAL_ANSWERED = "appeal_answered"
 
 
 class ReminderThreshold(StrEnum):
@@ -229,6 +249,7 @@ ALL_ENUMS: tuple[type[StrEnum], ...] = (
     ReportProgress,
     Light,
     RectificationState,
+    AppealState,
     NomineeKind,
     NominationState,
     RoundPhase,

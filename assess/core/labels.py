@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from assess.core.audit import SYSTEM_ACTOR
 from assess.core.enums import (
+    AppealState,
     CycleState,
     DeliveryChannel,
     DeliveryState,
@@ -118,6 +119,13 @@ NOTIFICATION_KIND_LABELS = {
     NotificationKind.REVIEW_ASSIGNED: _l("评审分配"),
     NotificationKind.BATCH_DONE: _l("批量报告已生成"),
     NotificationKind.BATCH_FAILED: _l("批量报告生成失败"),
+    NotificationKind.APPEAL_FILED: _l("收到复核申诉"),
+    NotificationKind.APPEAL_ANSWERED: _l("复核申诉已答复"),
+}
+APPEAL_STATE_LABELS = {
+    AppealState.OPEN: _l("待答复"),
+    AppealState.UPHELD: _l("申诉成立"),
+    AppealState.REJECTED: _l("申诉不成立"),
 }
 REMINDER_THRESHOLD_LABELS = {
     ReminderThreshold.DAYS_7: _l("截止前 7 天"),
@@ -183,6 +191,9 @@ AUDIT_ACTION_LABELS = {
     "rectification.create": _l("提出整改要求"),
     "rectification.respond": _l("报送整改情况"),
     "rectification.close": _l("关闭整改要求"),
+    "appeal.file": _l("提出复核申诉"),
+    "appeal.answer": _l("答复复核申诉"),
+    "cycle.appeal_due": _l("修改申诉截止日期"),
     "nomination_round.create": _l("新建评选"),
     "nomination_round.update": _l("修改评选"),
     "nomination_round.categories": _l("修改评选类别"),
@@ -222,6 +233,7 @@ AUDIT_ENTITY_LABELS = {
     "submission": _l("自评"),
     "evidence": _l("佐证材料"),
     "rectification": _l("整改要求"),
+    "appeal": _l("复核申诉"),
     "nomination_round": _l("评选"),
     "nomination": _l("提名"),
     "review_sheet": _l("评分表"),
@@ -240,6 +252,7 @@ LABELS: dict[type[StrEnum], Mapping[StrEnum, object]] = {
     ReportProgress: REPORT_PROGRESS_LABELS,
     Light: LIGHT_LABELS,
     RectificationState: RECTIFICATION_STATE_LABELS,
+    AppealState: APPEAL_STATE_LABELS,
     NomineeKind: NOMINEE_KIND_LABELS,
     NominationState: NOMINATION_STATE_LABELS,
     RoundPhase: ROUND_PHASE_LABELS,
@@ -265,6 +278,7 @@ role_label = _label_of(ROLE_LABELS)
 unit_kind_label = _label_of(UNIT_KIND_LABELS)
 cycle_state_label = _label_of(CYCLE_STATE_LABELS)
 rectification_state_label = _label_of(RECTIFICATION_STATE_LABELS)
+appeal_state_label = _label_of(APPEAL_STATE_LABELS)
 report_progress_label = _label_of(REPORT_PROGRESS_LABELS)
 light_label = _label_of(LIGHT_LABELS)
 nominee_kind_label = _label_of(NOMINEE_KIND_LABELS)
@@ -336,6 +350,7 @@ TEMPLATE_GLOBALS: dict[str, Callable] = {
     "cycle_state_label": cycle_state_label,
     "submission_state_label": submission_state_label,
     "rectification_state_label": rectification_state_label,
+    "appeal_state_label": appeal_state_label,
     "report_progress_label": report_progress_label,
     "light_label": light_label,
     "nominee_kind_label": nominee_kind_label,

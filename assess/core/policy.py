@@ -22,6 +22,8 @@ from collections.abc import Callable
 from datetime import date
 
 from assess.core.enums import (
+    APPEAL_DUE_CYCLE_STATES,
+    APPEALABLE_CYCLE_STATES,
     DEADLINE_CYCLE_STATES,
     EDITABLE_SUBMISSION_STATES,
     HANDED_IN_SUBMISSION_STATES,
@@ -29,6 +31,7 @@ from assess.core.enums import (
     RECTIFIABLE_CYCLE_STATES,
     RESULT_CYCLE_STATES,
     REVIEWABLE_CYCLE_STATES,
+    AppealState,
     CycleState,
     NominationState,
     RectificationState,
@@ -82,6 +85,13 @@ RULES: dict[str, frozenset[str]] = {
     # and retries what failed (消息渠道); each person chooses their own (接收设置).
     "delivery.manage": frozenset({ADMIN}),
     "delivery.preferences": EVERYONE,
+    # Appeals (复核申诉): a unit's appeals are read by whoever reads its results (reporters:
+    # own unit only, require_unit); a reporter files them in the window; staff answer
+    # (not for a unit they must recuse themselves from) and list every unit's.
+    "appeals.view": frozenset({ADMIN, INSPECTOR, VIEWER, REPORTER}),
+    "appeals.list": frozenset({ADMIN, INSPECTOR, VIEWER}),
+    "appeals.file": frozenset({REPORTER}),  # own unit, published cycle, in the window
+    "appeals.answer": STAFF,  # an open appeal, no conflict (回避)
     # Actions no route declares: asked by views, services and templates through can().
     "units.view_all": frozenset({ADMIN, INSPECTOR, VIEWER}),  # reporters: own subtree
     "results.preview": STAFF,  # a trial ranking before publishing
@@ -99,6 +109,7 @@ RULES: dict[str, frozenset[str]] = {
     "todos.inspection": frozenset({INSPECTOR}),  # the queues and overdue items
     "todos.office": frozenset({ADMIN}),  # units' progress, demands, rounds
     "todos.review_sheets": frozenset({ADMIN, INSPECTOR}),  # own score sheets to fill
+    "todos.appeals": STAFF,  # appeals waiting for an answer
     "todos.results": frozenset({VIEWER}),  # the latest published results
 }
 
@@ -123,6 +134,11 @@ CYCLE_WRITES: dict[str, frozenset[CycleState]] = {
     # the cycle's deadlines (自评截止, 核查截止) and one unit's extension (延期): until the
     # results are published, since a cycle sent back to self-report may need new dates
     "deadlines": DEADLINE_CYCLE_STATES,
+    # filing and answering appeals (复核申诉), and the one review write a published cycle
+    # takes: an upheld appeal's corrected 核定值 or 扣分 (submissions.verify_on_appeal)
+    "appeal": APPEALABLE_CYCLE_STATES,
+    # the appeal deadline (申诉截止)
+    "appeal_due": APPEAL_DUE_CYCLE_STATES,
 }
 
 # Writes a deadline closes. After a unit's 自评截止 (the cycle's, or its own extension 延期
@@ -148,6 +164,17 @@ def cycle_allows(cycle, write: str, unit_id: int | None = None) -> bool:
     if cycle.state not in CYCLE_WRITES[write]:
         return False
     return unit_id is None or before_deadline(cycle, write, unit_id)
+
+
+def appeal_window_open(cycle, today: date | None = None) -> bool:
+    """True while units may appeal ``cycle``'s published scores (``state``,
+    ``appeal_due``): published, and today is no later than its appeal deadline (the day
+    named is the last day, on the office's calendar)."""
+    return (
+        cycle_allows(cycle, "appeal")
+        and cycle.appeal_due is not None
+        and (today or local_today()) <= cycle.appeal_due
+    )
 
 
 _ACTION_ATTR = "_assess_action"
@@ -343,6 +370,23 @@ def chases_cycle(user, cycle) -> bool:
     return cycle_allows(cycle, "chase")
 
 
+def files_appeal(user, report) -> bool:
+    """``appeals.file`` on a SelfReport (``unit_id``, ``cycle.state``,
+    ``cycle.appeal_due``): the unit's own reporter while the appeal window is open."""
+    return _own_unit(user, report.unit_id) and appeal_window_open(report.cycle)
+
+
+def answers_appeal(user, appeal) -> bool:
+    """``appeals.answer`` on an Appeal (``state``, ``cycle.state``, ``conflicts_with``):
+    staff, while it waits for its answer in a published cycle, unless it is their own
+    unit's or a unit above or below theirs (回避)."""
+    return (
+        appeal.state == AppealState.OPEN
+        and cycle_allows(appeal.cycle, "appeal")
+        and not appeal.conflicts_with(user)
+    )
+
+
 PREDICATES: dict[str, Callable[..., bool]] = {
     "library.edit": edits_indicator_set,
     "cycles.view": cycle_visible,
@@ -361,6 +405,8 @@ PREDICATES: dict[str, Callable[..., bool]] = {
     "nominations.edit": edits_nomination,
     "notifications.read": reads_notification,
     "reminders.chase": chases_cycle,
+    "appeals.file": files_appeal,
+    "appeals.answer": answers_appeal,
 }
 
 

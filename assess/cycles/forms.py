@@ -163,3 +163,29 @@ class QueueFilterForm(FlaskForm):
     status = SelectField(_l("状态"), choices=[], validate_choice=False)
     deducted = BooleanField(_l("仅看有扣分"))
     overdue = BooleanField(_l("仅看逾期"))
+
+
+class AppealForm(FlaskForm):
+    """A unit's appeal (复核申诉): the indicators are the page's checkboxes (``codes``),
+    the evidence its file input (``files``)."""
+
+    reason = TextAreaField(_l("申诉理由"), validators=[DataRequired(), Length(max=5000)])
+
+
+class AnswerForm(FlaskForm):
+    """An answer to an appeal: upheld with the corrected 核定值 and 扣分, or rejected."""
+
+    outcome = SelectField(
+        _l("答复结论"),
+        choices=[("upheld", _l("申诉成立，改正得分")), ("rejected", _l("申诉不成立"))],
+        validators=[DataRequired()],
+    )
+    answer = TextAreaField(_l("答复意见"), validators=[DataRequired(), Length(max=5000)])
+    verified_value = StringField(_l("改正后的核定值"), validators=[Optional(), Length(max=100)])
+    deduction = DecimalField(_l("改正后的扣分"), validators=[Optional()])
+    deduction_reason = TextAreaField(_l("扣分原因"), validators=[Optional(), Length(max=2000)])
+
+
+class AppealDueForm(FlaskForm):
+    appeal_due = DateField(_l("申诉截止日期"), validators=[Optional()])
+    reason = TextAreaField(_l("修改原因"), validators=[DataRequired(), Length(max=2000)])

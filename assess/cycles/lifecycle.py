@@ -65,6 +65,8 @@ def write_refused(write: str) -> str:
         "publish": _("只有督查核查阶段或已公布的考核周期才能发布结果"),
         "deadlines": _("结果已公布，截止日期不能再修改"),
         "chase": _("只有自评填报或督查核查阶段才能催报"),
+        "appeal": _("考核结果公布后、归档前方可提出和答复复核申诉"),
+        "appeal_due": _("只有已开启且未归档的考核周期才能设定申诉截止日期"),
     }
     return messages[write]
 

@@ -1,4 +1,5 @@
-"""The cycle's tables: cycle, assignment, submission, rectification, published snapshot."""
+"""The cycle's tables: cycle, assignment, submission, rectification, published snapshot,
+appeal."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import peewee as pw
 
 from assess.accounts.models import User
 from assess.core.db import BaseModel
-from assess.core.enums import CycleState, RectificationState, SubmissionState
+from assess.core.enums import AppealState, CycleState, RectificationState, SubmissionState
 from assess.core.models import utcnow
 from assess.units.models import Unit
 
@@ -32,6 +33,9 @@ class Cycle(BaseModel):
     previous = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
     opened_at = pw.DateTimeField(null=True)
     published_at = pw.DateTimeField(null=True)
+    # The last day units may appeal a published score (复核申诉截止): set at the first
+    # publication (``publishing.APPEAL_WINDOW_DAYS`` later) unless the office set it before.
+    appeal_due = pw.DateField(null=True)
 
     class Meta:
         indexes = ((("year", "name"), True),)
@@ -155,6 +159,41 @@ class Rectification(BaseModel):
 
     def conflicts_with(self, user) -> bool:
         """True when ``user`` must not close this demand (回避, see ``Unit.recused_for``)."""
+        return self.unit_id in Unit.recused_for(user)
+
+
+class Appeal(BaseModel):
+    """A unit's appeal against one published indicator score (复核申诉), and its answer.
+
+    ``open_slot`` is 1 while the appeal waits for its answer and NULL after: the unique
+    index on (cycle, unit, indicator_code, open_slot) lets a unit have any number of
+    answered appeals on an indicator but only one open (NULLs never collide). When upheld,
+    the verified value (核定值, '' = as reported) and deduction (扣分) it set are kept here
+    as they were written to the item through the review path.
+    """
+
+    cycle = pw.ForeignKeyField(Cycle, backref="appeals", on_delete="CASCADE")
+    unit = pw.ForeignKeyField(Unit, on_delete="RESTRICT")
+    indicator_code = pw.CharField(max_length=32)
+    reason = pw.TextField()
+    state = pw.CharField(max_length=16, default=AppealState.OPEN.value)
+    open_slot = pw.IntegerField(null=True, default=1)
+    filed_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    filed_at = pw.DateTimeField(default=utcnow)
+    snapshot_version = pw.IntegerField()  # the published results appealed against
+    answer = pw.TextField(default="")
+    answered_by = pw.ForeignKeyField(
+        User, null=True, on_delete="SET NULL", backref="answered_appeals"
+    )
+    answered_at = pw.DateTimeField(null=True)
+    verified_value_text = pw.CharField(max_length=100, default="")
+    deduction = pw.DecimalField(max_digits=10, decimal_places=2, null=True)
+
+    class Meta:
+        indexes = ((("cycle", "unit", "indicator_code", "open_slot"), True),)
+
+    def conflicts_with(self, user) -> bool:
+        """True when ``user`` must not answer this appeal (回避, see ``Unit.recused_for``)."""
         return self.unit_id in Unit.recused_for(user)
 
 

@@ -5,6 +5,7 @@ grades through ``scoring``, stored as a snapshot. Earlier snapshots are kept.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -13,6 +14,7 @@ from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
 from assess.core.enums import COUNTED_SUBMISSION_STATES, CycleState, NotificationKind
+from assess.core.formatting import local_today
 from assess.core.models import utcnow
 from assess.core.policy import cycle_allows
 from assess.cycles.lifecycle import (
@@ -27,6 +29,13 @@ from assess.notifications import store
 from assess.units.models import Unit
 from scoring.engine import UnitResult, rank_results, score_unit
 from scoring.values import format_value, parse_value
+
+# Units may appeal (复核申诉) this many days after the first publication, unless the office
+# set another appeal deadline; republishing never moves it.
+APPEAL_WINDOW_DAYS = 7
+# The reason the office gives when it republishes after upheld appeals (申诉复核); the
+# republish form offers it while upheld answers are not yet in a snapshot.
+APPEAL_REPUBLISH_REASON = "申诉复核"
 
 
 def compute_results(cycle: Cycle) -> tuple[list[UnitResult], dict[str, Unit]]:
@@ -145,10 +154,12 @@ def publish(
         for start in range(0, len(rows), 200):
             UnitResultRecord.insert_many(rows[start : start + 200]).execute()
         before = {"state": current.state}
-        cycle.state, cycle.published_at = CycleState.PUBLISHED, utcnow()
-        Cycle.update(state=cycle.state, published_at=cycle.published_at).where(
-            Cycle.id == cycle.id
-        ).execute()
+        changes = {"state": CycleState.PUBLISHED, "published_at": utcnow()}
+        if last is None and current.appeal_due is None:
+            changes["appeal_due"] = local_today() + timedelta(days=APPEAL_WINDOW_DAYS)
+        Cycle.update(**changes).where(Cycle.id == cycle.id).execute()
+        for key, value in changes.items():
+            setattr(cycle, key, value)
         audit.record(
             "cycle.publish",
             "cycle",
@@ -160,6 +171,7 @@ def publish(
                 "units": len(rows),
                 "reason": reason.strip(),
             }
+            | ({"appeal_due": changes["appeal_due"]} if "appeal_due" in changes else {})
             | (
                 {
                     "confirmed": confirmed,

@@ -521,17 +521,24 @@ def _same_decision(current: Submission, changes: dict) -> bool:
 
 
 def _review(
-    sub: Submission, expected_version: int, mine: str, actor, action: str, **changes
+    sub: Submission,
+    expected_version: int,
+    mine: str,
+    actor,
+    action: str,
+    write: str = "review",
+    **changes,
 ) -> bool:
-    """A review action's write: the cycle must take reviews, the item be handed in, and the
-    reviewer be from neither the unit nor a unit above or below it (回避).
+    """A review action's write: the cycle must take ``write`` (reviews; an appeal's
+    correction for ``verify_on_appeal``), the item be handed in, and the reviewer be from
+    neither the unit nor a unit above or below it (回避).
 
     Returns True when written, False when the item already holds exactly this decision
     although its version moved on (the same form sent twice, a double click, or another
     inspector deciding alike): that is the outcome asked for, so it is no conflict and
     nothing is written. A different decision made meanwhile raises ReviewConflictError."""
     with database.atomic():
-        locked_cycle(sub.cycle_id, "review", SubmissionError)
+        locked_cycle(sub.cycle_id, write, SubmissionError)
         _require_no_conflict(sub, actor)
         current = locked(Submission, sub.id)
         if expected_version is not None and expected_version != current.version:
@@ -657,6 +664,43 @@ def verify_item(
     a reviewer from the unit or a unit above or below it (回避). False when the item already
     holds exactly this decision (see ``_review``).
     """
+    mine, changes = _verification(sub, actor, verified_value, reason, deduction, deduction_reason)
+    return _review(sub, expected_version, mine, actor, "submission.verify", **changes)
+
+
+def verify_on_appeal(
+    sub: Submission,
+    actor: User,
+    verified_value: str = "",
+    reason: str = "",
+    deduction: Decimal | None = None,
+    deduction_reason: str = "",
+) -> None:
+    """An upheld appeal's correction (复核申诉): the item's verified value and deduction
+    set as ``verify_item`` sets them, with its checks, its audit entry and 回避, in a
+    published cycle (the one review write it takes: ``CYCLE_WRITES["appeal"]``). Called by
+    ``assess.cycles.appeals.answer`` inside the answer's transaction; refused
+    (SubmissionError) when it changes neither the value nor the deduction."""
+    mine, changes = _verification(sub, actor, verified_value, reason, deduction, deduction_reason)
+    with database.atomic():
+        current = locked(Submission, sub.id)
+        if current.verified_value_text == changes["verified_value_text"] and Decimal(
+            current.deduction or 0
+        ) == Decimal(changes["deduction"] or 0):
+            raise SubmissionError(_("申诉成立须改正核定值或扣分；如不改正，请答复为申诉不成立"))
+        _review(sub, None, mine, actor, "submission.verify", "appeal", **changes)
+
+
+def _verification(
+    sub: Submission,
+    actor: User,
+    verified_value: str,
+    reason: str,
+    deduction: Decimal | None,
+    deduction_reason: str,
+) -> tuple[str, dict]:
+    """The value a verification stands for and the columns it writes, after the checks
+    ``verify_item`` describes; SubmissionError when one refuses."""
     indicator = indicator_set(sub.cycle).indicator(sub.indicator_code)
     verified = normalise_value(indicator, verified_value.strip())
     if verified == sub.value_text:
@@ -675,20 +719,15 @@ def verify_item(
         _check_deduction(sub, indicator, verified or sub.value_text, deduction)
         if not deduction_reason.strip():
             raise SubmissionError(_("扣分须填写原因"))
-    return _review(
-        sub,
-        expected_version,
-        verified or sub.value_text,
-        actor,
-        "submission.verify",
-        status=SubmissionState.VERIFIED,
-        verified_value_text=verified,
-        verify_reason=reason.strip(),
-        deduction=deduction,
-        deduction_reason=deduction_reason.strip(),
-        reviewed_by=actor,
-        reviewed_at=utcnow(),
-    )
+    return verified or sub.value_text, {
+        "status": SubmissionState.VERIFIED,
+        "verified_value_text": verified,
+        "verify_reason": reason.strip(),
+        "deduction": deduction,
+        "deduction_reason": deduction_reason.strip(),
+        "reviewed_by": actor,
+        "reviewed_at": utcnow(),
+    }
 
 
 @dataclass

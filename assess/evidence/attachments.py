@@ -1,5 +1,5 @@
 """Evidence (佐证材料) records: files from the store attached to submissions, to a unit's
-answers to rectification demands (整改), and to nominations.
+answers to rectification demands (整改), to appeals (复核申诉), and to nominations.
 
 The bytes live in ``assess.evidence.storage.EvidenceStore`` (content-addressed, outside the
 web root); this module keeps the database rows and the audit trail (who may read them is
@@ -17,9 +17,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database, locked
-from assess.core.enums import EDITABLE_SUBMISSION_STATES, RectificationState
+from assess.core.enums import EDITABLE_SUBMISSION_STATES, AppealState, RectificationState
 from assess.cycles.lifecycle import locked_cycle
-from assess.cycles.models import Rectification, Submission
+from assess.cycles.models import Appeal, Rectification, Submission
 from assess.evidence.models import Evidence
 from assess.evidence.storage import (
     EvidenceRejected,
@@ -40,6 +40,7 @@ EVIDENCE_AUDIT_FIELDS = (
     "unit",
     "submission",
     "rectification",
+    "appeal",
     "nomination_id",
 )
 
@@ -126,17 +127,20 @@ def attach(
     submission: Submission | None = None,
     nomination_id: int | None = None,
     rectification: Rectification | None = None,
+    appeal: Appeal | None = None,
 ) -> list[Evidence]:
-    """Record stored files as evidence of a submission, a rectification answer or a
-    nomination; audited. A submission's evidence only while it is editable in an open cycle,
-    an answer's while its demand is not closed and the cycle takes rectification writes
-    (EvidenceError)."""
+    """Record stored files as evidence of a submission, a rectification answer, an appeal
+    or a nomination; audited. A submission's evidence only while it is editable in an open
+    cycle, an answer's while its demand is not closed and the cycle takes rectification
+    writes, an appeal's while it waits for its answer in a published cycle (EvidenceError)."""
     rows = []
     with database.atomic():
         if submission is not None:
             _require_editable(submission.id)
         if rectification is not None:
             _require_answerable(rectification.id)
+        if appeal is not None:
+            _require_open_appeal(appeal.id)
         for f in stored:
             row = Evidence.create(
                 sha256=f.sha256,
@@ -149,6 +153,7 @@ def attach(
                 unit=unit_id,
                 submission=submission,
                 rectification=rectification,
+                appeal=appeal,
                 nomination_id=nomination_id,
                 uploaded_by=actor,
             )
@@ -192,3 +197,12 @@ def _require_answerable(rectification_id: int) -> None:
     locked_cycle(row.cycle_id, "rectification", EvidenceError)
     if row.status == RectificationState.CLOSED:
         raise EvidenceError(_("该整改要求已关闭，不能修改佐证材料"))
+
+
+def _require_open_appeal(appeal_id: int) -> None:
+    """Refuse (EvidenceError) unless the appeal waits for its answer in a cycle that takes
+    appeals, read from rows locked in the caller's transaction."""
+    row = locked(Appeal, appeal_id)
+    locked_cycle(row.cycle_id, "appeal", EvidenceError)
+    if row.state != AppealState.OPEN:
+        raise EvidenceError(_("该复核申诉已答复，不能修改佐证材料"))

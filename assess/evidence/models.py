@@ -1,5 +1,5 @@
-"""One evidence file attached to a submission, a rectification answer or a nomination
-(佐证材料)."""
+"""One evidence file attached to a submission, a rectification answer, an appeal or a
+nomination (佐证材料)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import peewee as pw
 from assess.accounts.models import User
 from assess.core.db import BaseModel
 from assess.core.models import utcnow
-from assess.cycles.models import Rectification, Submission
+from assess.cycles.models import Appeal, Rectification, Submission
 from assess.nominations.models import Nomination
 from assess.units.models import Unit
 
@@ -28,6 +28,9 @@ class Evidence(BaseModel):
     rectification = pw.ForeignKeyField(
         Rectification, null=True, backref="evidence", on_delete="CASCADE"
     )  # the unit's answer to a rectification demand (整改佐证材料)
+    appeal = pw.ForeignKeyField(
+        Appeal, null=True, backref="evidence", on_delete="CASCADE"
+    )  # a unit's appeal against a published score (申诉佐证材料)
     nomination_id = pw.IntegerField(null=True, index=True)
     uploaded_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL")
     uploaded_at = pw.DateTimeField(default=utcnow)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from assess.core.enums import NotificationKind
+from assess.core.enums import AppealState, NotificationKind
 
 TEXTS = {
     NotificationKind.ITEM_RETURNED: _l(
@@ -39,6 +39,12 @@ TEXTS = {
         "%(cycle)s：批量生成的 %(reports)s 份督查报告已完成，可下载压缩包"
     ),
     NotificationKind.BATCH_FAILED: _l("%(cycle)s：批量生成督查报告失败：%(error)s"),
+    NotificationKind.APPEAL_FILED: _l(
+        "%(cycle)s：%(unit)s 对指标 %(codes)s 提出复核申诉，请答复：%(reason)s"
+    ),
+    NotificationKind.APPEAL_ANSWERED: _l(
+        "%(cycle)s：对指标 %(code)s %(name)s 的复核申诉成立，得分已改正，待重新公布：%(answer)s"
+    ),
 }
 # The same kinds when a parameter makes another sentence read better.
 LAST_DAY = _l("%(cycle)s：今天（%(due)s）是自评截止日，尚有指标未提交")
@@ -50,6 +56,7 @@ REOPENED = _l("%(cycle)s 已重新开放自评填报，原因：%(reason)s")
 BATCH_DONE_WITH_FAILURES = _l(
     "%(cycle)s：批量生成督查报告已完成，%(reports)s 份成功，%(failed)s 份未能生成（见压缩包内清单）"
 )
+APPEAL_REJECTED = _l("%(cycle)s：对指标 %(code)s %(name)s 的复核申诉不成立：%(answer)s")
 UNKNOWN = _l("系统消息")
 
 
@@ -64,6 +71,9 @@ VARIANTS = {
     # a demand on the whole unit has no indicator code to name
     NotificationKind.RECTIFICATION_CLOSED: lambda p: None if p.get("code") else WHOLE_UNIT_CLOSED,
     NotificationKind.RECTIFICATION_OVERDUE: lambda p: None if p.get("code") else WHOLE_UNIT_OVERDUE,
+    NotificationKind.APPEAL_ANSWERED: lambda p: (
+        APPEAL_REJECTED if p.get("outcome") == AppealState.REJECTED else None
+    ),
 }
 
 

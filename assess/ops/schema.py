@@ -5,6 +5,7 @@ from __future__ import annotations
 from assess.accounts.models import LoginThrottle, User
 from assess.core.models import AuditEntry, AuditHead
 from assess.cycles.models import (
+    Appeal,
     Assignment,
     Cycle,
     DeadlineExtension,
@@ -35,6 +36,7 @@ CYCLE_MODELS = (
     Submission,
     Evidence,
     Rectification,
+    Appeal,
     ResultSnapshot,
     UnitResultRecord,
     DeadlineExtension,

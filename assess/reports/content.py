@@ -7,11 +7,16 @@ import json
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from assess.core import audit
-from assess.core.formatting import indicator_target, indicator_value
-from assess.core.labels import rectification_state_label, unit_kind_label
+from assess.core.enums import AppealState
+from assess.core.formatting import indicator_target, indicator_value, plain_number
+from assess.core.labels import appeal_state_label, rectification_state_label, unit_kind_label
+from assess.cycles import appeals
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import (
+    Appeal,
     Cycle,
     Rectification,
     ResultSnapshot,
@@ -23,6 +28,7 @@ from assess.cycles.publishing import current_snapshot
 from assess.cycles.rectifications import evidence_of
 from assess.evidence.models import Evidence
 from assess.reports.data import (
+    AppealRow,
     AuditFingerprint,
     CategoryScore,
     CitySummaryData,
@@ -165,7 +171,35 @@ def unit_report(
         peer_rows,
         kind_totals=kind_totals,
         audit=_fingerprint(view.snapshot),
+        appeals=_appeal_rows(cycle, appeals.of_unit(cycle, unit.id)),
     )
+
+
+def _appeal_rows(cycle: Cycle, rows: list[Appeal], with_unit: bool = False) -> tuple:
+    """The appeals (复核申诉) as a report prints them, oldest first."""
+    names = {i.code: i.name for i in indicator_set(cycle).indicators()}
+    return tuple(
+        AppealRow(
+            a.indicator_code,
+            names.get(a.indicator_code, ""),
+            a.reason,
+            a.filed_at,
+            appeal_state_label(a.state),
+            a.answer,
+            _correction(a) if a.state == AppealState.UPHELD else "",
+            a.unit.name if with_unit else "",
+        )
+        for a in sorted(rows, key=lambda a: (a.filed_at, a.id))
+    )
+
+
+def _correction(a: Appeal) -> str:
+    value = (
+        _("核定值 %(v)s", v=a.verified_value_text) if a.verified_value_text else _("按自评值核定")
+    )
+    if a.deduction:
+        return value + _("，扣分 %(d)s", d=plain_number(a.deduction))
+    return value + _("，未扣分")
 
 
 def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
@@ -204,6 +238,7 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
         tuple(u["name"] for u in snapshot.unreported_units),
         snapshot.unreported_reason,
         audit=_fingerprint(snapshot),
+        appeals=_appeal_rows(cycle, appeals.of_cycle(cycle), with_unit=True),
     )
 
 

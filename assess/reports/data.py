@@ -82,6 +82,21 @@ class RectificationRow:
 
 
 @dataclass(frozen=True)
+class AppealRow:
+    """One appeal (复核申诉) against a published score and its answer; ``unit_name`` is
+    printed in the city summary, ``answer`` is '' while it waits."""
+
+    indicator_code: str
+    indicator_name: str
+    reason: str
+    filed_at: datetime
+    state: str  # the state's label
+    answer: str
+    correction: str  # the corrected 核定值 and 扣分 in words when upheld, else ''
+    unit_name: str = ""
+
+
+@dataclass(frozen=True)
 class RankingRow:
     """One unit's line in a ranking (competition rank, 1 2 2 4; vetoed units last)."""
 
@@ -148,6 +163,7 @@ class UnitReportData:
     subject: str = ""
     kind_totals: KindTotals | None = None
     audit: AuditFingerprint | None = None
+    appeals: tuple[AppealRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,6 +209,7 @@ class CitySummaryData:
     unreported: tuple[str, ...] = ()
     unreported_reason: str = ""
     audit: AuditFingerprint | None = None
+    appeals: tuple[AppealRow, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,13 @@ class Unit(BaseModel):
             user._assess_recused = (unit_id, recused)
         return recused
 
+    @classmethod
+    def line_of(cls, unit_id: int) -> frozenset[int]:
+        """``unit_id``, the units above it and the units below it (assessed kinds only):
+        whoever works for one of them recuses themselves from it (``recused_for``; the
+        relation runs both ways). One query."""
+        return _line_of(unit_id, list(cls.select(cls.id, cls.parent, cls.kind).tuples()))
+
     def conflicts_with(self, user) -> bool:
         """True when ``user`` must not inspect this unit (see ``recused_for``)."""
         return self.id in Unit.recused_for(user)

@@ -10,15 +10,17 @@ arguments; links are (endpoint, arguments) pairs the template turns into URLs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from peewee import fn
 
 from assess.core.enums import (
+    ANSWERED_APPEAL_STATES,
     RECTIFIABLE_CYCLE_STATES,
     RESULT_CYCLE_STATES,
     REVIEWABLE_CYCLE_STATES,
+    AppealState,
     CycleState,
     Light,
     NominationState,
@@ -28,8 +30,16 @@ from assess.core.enums import (
     SubmissionState,
 )
 from assess.core.formatting import local_today
+from assess.cycles import appeals
 from assess.cycles.lifecycle import indicator_set
-from assess.cycles.models import Assignment, Cycle, Rectification, Submission, UnitResultRecord
+from assess.cycles.models import (
+    Appeal,
+    Assignment,
+    Cycle,
+    Rectification,
+    Submission,
+    UnitResultRecord,
+)
 from assess.cycles.pages import cycle_totals, unit_progress, unit_statuses
 from assess.cycles.publishing import current_snapshot
 from assess.cycles.review_queue import ALL_STATES, QueueFilter, queue_query, status_counts
@@ -42,6 +52,8 @@ from assess.units.tree import units_in_tree_order
 # The office's home lists at most this many units per cycle (late ones first); the cycle's
 # overview lists them all.
 UNITS_SHOWN = 8
+# A reporter's home shows the answers to its unit's appeals (复核申诉) for this many days.
+ANSWERS_SHOWN_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -110,15 +122,41 @@ class RoundTodo:
 
 
 @dataclass(frozen=True)
+class AppealWindowTodo:
+    """A published cycle whose appeal window (复核申诉) is open for the unit."""
+
+    cycle: Cycle
+    deadline: Deadline
+    open_appeals: int  # the unit's appeals waiting for their answer
+    link: Link
+
+
+@dataclass(frozen=True)
+class AnswerTodo:
+    """An answer to one of the unit's appeals, recent enough to show."""
+
+    appeal: Appeal
+    cycle: Cycle
+    name: str
+    link: Link
+
+
+@dataclass(frozen=True)
 class ReporterTodos:
     cycles: list[CycleTodo]
     rectifications: list[RectificationTodo]
     rounds: list[RoundTodo]
+    appeal_windows: list[AppealWindowTodo] = field(default_factory=list)
+    answers: list[AnswerTodo] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (
-            any(c.to_fill or c.returned for c in self.cycles) or self.rectifications or self.rounds
+            any(c.to_fill or c.returned for c in self.cycles)
+            or self.rectifications
+            or self.rounds
+            or self.appeal_windows
+            or self.answers
         )
 
 
@@ -175,8 +213,75 @@ def reporter_todos(user, today: date | None = None) -> ReporterTodos:
             )
         )
     return ReporterTodos(
-        cycles, _unit_rectifications(unit_id, today), _open_windows(unit_id, today)
+        cycles,
+        _unit_rectifications(unit_id, today),
+        _open_windows(unit_id, today),
+        _appeal_windows(unit_id, today),
+        _appeal_answers(unit_id, today),
     )
+
+
+def _appeal_windows(unit_id: int, today: date) -> list[AppealWindowTodo]:
+    """Published cycles assessing the unit whose appeal deadline has not passed, with the
+    unit's appeals waiting in each (two queries)."""
+    found = list(
+        Cycle.select()
+        .join(Assignment, on=(Assignment.cycle == Cycle.id))
+        .where(
+            Cycle.state == CycleState.PUBLISHED,
+            Cycle.appeal_due >= today,
+            Assignment.unit == unit_id,
+        )
+        .distinct()
+        .order_by(Cycle.appeal_due, Cycle.id)
+    )
+    waiting = dict(
+        Appeal.select(Appeal.cycle, fn.COUNT(Appeal.id))
+        .where(
+            Appeal.cycle.in_([c.id for c in found] or [0]),
+            Appeal.unit == unit_id,
+            Appeal.state == AppealState.OPEN,
+        )
+        .group_by(Appeal.cycle)
+        .tuples()
+    )
+    return [
+        AppealWindowTodo(
+            c,
+            deadline(c.appeal_due, today),
+            waiting.get(c.id, 0),
+            Link("appeals.unit_appeals", {"cycle_id": c.id, "unit_id": unit_id}),
+        )
+        for c in found
+    ]
+
+
+def _appeal_answers(unit_id: int, today: date) -> list[AnswerTodo]:
+    """The unit's appeals answered in the last ``ANSWERS_SHOWN_DAYS`` days (one query, and
+    the indicator names from each cycle's set, parsed once per cycle)."""
+    since = today - timedelta(days=ANSWERS_SHOWN_DAYS)
+    rows = (
+        Appeal.select(Appeal, Cycle)
+        .join(Cycle)
+        .where(
+            Appeal.unit == unit_id,
+            Appeal.state.in_(ANSWERED_APPEAL_STATES),
+            Appeal.answered_at >= since,
+        )
+        .order_by(Appeal.answered_at.desc(), Appeal.id.desc())
+    )
+    return [
+        AnswerTodo(
+            a,
+            a.cycle,
+            indicator_set(a.cycle).indicator(a.indicator_code).name,
+            Link(
+                "appeals.unit_appeals",
+                {"cycle_id": a.cycle_id, "unit_id": unit_id, "_anchor": f"appeal-{a.id}"},
+            ),
+        )
+        for a in rows
+    ]
 
 
 def _unit_rectifications(unit_id: int, today: date) -> list[RectificationTodo]:
@@ -297,6 +402,39 @@ def review_sheet_todos(user) -> list[SheetTodo]:
         SheetTodo(r, counts[r.id], Link("nominations.my_reviews", {"round_id": r.id}))
         for r in found.order_by(NominationRound.window_closes, NominationRound.id)
         if rounds.confirmed_run(r) is None
+    ]
+
+
+@dataclass(frozen=True)
+class PendingAppeals:
+    """A published cycle's appeals (复核申诉) waiting for an answer this person may give."""
+
+    cycle: Cycle
+    count: int
+    deadline: Deadline | None  # the appeal window's last day, while it is open
+    link: Link
+
+
+def appeal_todos(user, today: date | None = None) -> list[PendingAppeals]:
+    """Per published cycle, the appeals waiting for an answer, never a recused unit's
+    (回避); two queries."""
+    today = today or local_today()
+    cycles = list(
+        Cycle.select()
+        .where(Cycle.state == CycleState.PUBLISHED)
+        .order_by(Cycle.year.desc(), Cycle.id.desc())
+    )
+    counts = appeals.open_count([c.id for c in cycles], user)
+    return [
+        PendingAppeals(
+            c,
+            counts[c.id],
+            # once the window has closed the answers are still owed, but nothing is late
+            deadline(c.appeal_due, today) if c.appeal_due and c.appeal_due >= today else None,
+            Link("appeals.cycle_appeals", {"cycle_id": c.id}),
+        )
+        for c in cycles
+        if counts.get(c.id)
     ]
 
 

@@ -15,6 +15,7 @@ from flask import render_template_string, session
 from assess.accounts.models import User
 from assess.core import enums, labels
 from assess.core.enums import (
+    AppealState,
     CycleState,
     DeliveryChannel,
     DeliveryState,
@@ -34,7 +35,7 @@ from assess.core.enums import (
     UnitKind,
 )
 from assess.cycles.lifecycle import TRANSITIONS
-from assess.cycles.models import Cycle, Rectification, Submission
+from assess.cycles.models import Appeal, Cycle, Rectification, Submission
 from assess.delivery.models import ChannelSettings, Delivery
 from assess.nominations.models import Nomination, NominationCategory, ReviewSheet
 from assess.units.models import Unit
@@ -50,6 +51,7 @@ STORED = {
     CycleState: ("draft", "open", "review", "published", "archived"),
     SubmissionState: ("draft", "submitted", "returned", "verified"),
     RectificationState: ("open", "responded", "closed"),
+    AppealState: ("open", "upheld", "rejected"),
     ReportProgress: ("not_started", "filling", "submitted", "returned", "verified", "published"),
     Light: ("green", "yellow", "red"),
     NomineeKind: ("unit", "person"),
@@ -71,6 +73,8 @@ STORED = {
         "review_assigned",
         "batch_done",
         "batch_failed",
+        "appeal_filed",
+        "appeal_answered",
     ),
     ReminderThreshold: ("7", "3", "1", "passed"),
     DeliveryChannel: ("email", "wecom", "dingtalk"),
@@ -82,6 +86,7 @@ MIGRATED_DEFAULTS = {
     ("Cycle", "state"): (CycleState, Cycle.state),
     ("Submission", "status"): (SubmissionState, Submission.status),
     ("Rectification", "status"): (RectificationState, Rectification.status),
+    ("Appeal", "state"): (AppealState, Appeal.state),
     ("NominationCategory", "nominee_kind"): (NomineeKind, NominationCategory.nominee_kind),
     ("Nomination", "nominee_kind"): (NomineeKind, Nomination.nominee_kind),
     ("Nomination", "status"): (NominationState, Nomination.status),

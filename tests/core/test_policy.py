@@ -177,6 +177,17 @@ def line(
     return obj
 
 
+def appeal_scope(state: str, days_left: int | None, unit_id: int = 1) -> SimpleNamespace:
+    """A unit's SelfReport in a cycle whose appeal deadline is ``days_left`` away (None: no
+    deadline set; -1: yesterday)."""
+    due = None if days_left is None else date.today() + timedelta(days=days_left)
+    return SimpleNamespace(cycle=SimpleNamespace(state=state, appeal_due=due), unit_id=unit_id)
+
+
+def appeal(state: str, unit_id: int = 1, cycle_state: str = "published") -> Recusable:
+    return Recusable(state=state, unit_id=unit_id, cycle=SimpleNamespace(state=cycle_state))
+
+
 class FakeNomination(SimpleNamespace):
     def conflicts_with(self, user) -> bool:
         return user.unit_id == self.unit_id or user.unit_id in self.declared
@@ -317,6 +328,19 @@ OBJECT_RULES = [
     ("reminders.chase", cycle("review"), {"admin"}),
     ("reminders.chase", cycle("draft"), NOBODY),
     ("reminders.chase", cycle("published"), NOBODY),
+    # 复核申诉: the unit's own reporter in the window (its last day included); staff answer
+    # an open appeal of a published cycle unless they must recuse (回避).
+    ("appeals.file", appeal_scope("published", 0), {"reporter"}),
+    ("appeals.file", appeal_scope("published", 0, unit_id=2), {"other"}),
+    ("appeals.file", appeal_scope("published", -1), NOBODY),
+    ("appeals.file", appeal_scope("published", None), NOBODY),
+    ("appeals.file", appeal_scope("review", 5), NOBODY),
+    ("appeals.file", appeal_scope("archived", 5), NOBODY),
+    ("appeals.answer", appeal("open"), {"admin", "inspector"}),
+    ("appeals.answer", appeal("open", unit_id=7), {"admin"}),
+    ("appeals.answer", appeal("upheld"), NOBODY),
+    ("appeals.answer", appeal("rejected"), NOBODY),
+    ("appeals.answer", appeal("open", cycle_state="archived"), NOBODY),
 ]
 
 

@@ -17,7 +17,14 @@ from assess.core import policy
 from assess.core.enums import CycleState
 from assess.core.models import AuditEntry
 from assess.cycles import rectifications, submissions
-from assess.cycles.models import Assignment, Cycle, Rectification, ResultSnapshot, Submission
+from assess.cycles.models import (
+    Appeal,
+    Assignment,
+    Cycle,
+    Rectification,
+    ResultSnapshot,
+    Submission,
+)
 from assess.evidence import attachments
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
@@ -36,6 +43,8 @@ EXPECTED_WRITES = {
     "publish": {REVIEW, PUBLISHED},
     "deadlines": {DRAFT, OPEN, REVIEW},
     "chase": {OPEN, REVIEW},
+    "appeal": {PUBLISHED},
+    "appeal_due": {OPEN, REVIEW, PUBLISHED},
 }
 
 
@@ -48,6 +57,8 @@ REFUSALS = {
     "publish": "只有督查核查阶段或已公布的考核周期才能发布结果",
     "deadlines": "结果已公布，截止日期不能再修改",
     "chase": "只有自评填报或督查核查阶段才能催报",
+    "appeal": "考核结果公布后、归档前方可提出和答复复核申诉",
+    "appeal_due": "只有已开启且未归档的考核周期才能设定申诉截止日期",
 }
 
 
@@ -60,6 +71,7 @@ class World:
     rect: Rectification
     evidence: Evidence
     assignment: Assignment
+    appeal: Appeal  # unit A's appeal on A2, waiting for its answer
 
 
 def _world(app, state: CycleState, year: int) -> World:
@@ -81,6 +93,9 @@ def _world(app, state: CycleState, year: int) -> World:
         cycle, jinshui, "补充调查样本", date.today() + timedelta(days=10), inspector
     )
     Cycle.update(state=state).where(Cycle.id == cycle.id).execute()
+    appeal = Appeal.create(
+        cycle=cycle, unit=jinshui, indicator_code="A2", reason="纪要漏传", snapshot_version=1
+    )
     assignment = Assignment.get(
         Assignment.cycle == cycle, Assignment.unit == jinshui, Assignment.indicator_code == "A1"
     )
@@ -92,6 +107,7 @@ def _world(app, state: CycleState, year: int) -> World:
         rect,
         evidence,
         assignment,
+        appeal,
     )
 
 
@@ -203,6 +219,22 @@ ROUTES = {
         lambda w: (
             f"/notifications/chase/{w.cycle.id}",
             {"units": str(w.unit_id), "message": "请尽快提交"},
+        ),
+    ),
+    "answer an appeal": (
+        "appeal",
+        "inspector",
+        lambda w: (
+            f"/cycles/{w.cycle.id}/appeals/{w.appeal.id}/answer",
+            {"outcome": "rejected", "answer": "纪要日期不在考核年度内"},
+        ),
+    ),
+    "set the appeal deadline": (
+        "appeal_due",
+        "admin",
+        lambda w: (
+            f"/cycles/{w.cycle.id}/appeal-due",
+            {"appeal-appeal_due": "2099-12-31", "appeal-reason": "按文件规定"},
         ),
     ),
     "publish results": (

@@ -77,6 +77,14 @@ EXPECTED: dict[str, dict[str, object]] = {
     "cycles.ranking": RESULTS_TABLE,
     "cycles.export_results": RESULTS_TABLE,
     "cycles.unit_result": UNIT_READ,
+    "cycles.set_appeal_due": ADMIN_ONLY,
+    # appeals (复核申诉): a unit's are read with its results; its reporter files (outside
+    # the window: refused with a message, nothing changed); staff list and answer (no such
+    # appeal in this world: staff get a 404, everyone else is refused before looking)
+    "appeals.unit_appeals": UNIT_READ,
+    "appeals.file": UNIT_WRITE,
+    "appeals.cycle_appeals": RESULTS_TABLE,
+    "appeals.answer": row(HIDDEN, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # the indicator library: the office edits a draft's set, the inspectors read
     "library.index": STAFF_ONLY,
     "library.shipped": STAFF_ONLY,
@@ -190,6 +198,7 @@ LITERALS = {
     "state": "archived",  # a transition the open cycle refuses: the walk changes nothing
     "job_id": "0" * 31 + "1",
     "delivery_id": "999999",
+    "appeal_id": "999999",  # no such appeal (复核申诉)
     "extension_id": "999999",  # no such extension (延期)  # a finished batch job, written by the fast_reports fixture
 }
 # Endpoints whose parameters need other objects than the defaults.
@@ -198,6 +207,10 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "cycles.ranking": {"cycle_id": "published_cycle"},
     "cycles.export_results": {"cycle_id": "published_cycle"},
     "cycles.unit_result": {"cycle_id": "published_cycle"},
+    "appeals.unit_appeals": {"cycle_id": "published_cycle"},
+    "appeals.file": {"cycle_id": "published_cycle"},
+    "appeals.cycle_appeals": {"cycle_id": "published_cycle"},
+    "appeals.answer": {"cycle_id": "published_cycle"},
     "reports.unit_pdf": {"cycle_id": "published_cycle"},
     "reports.summary_pdf": {"cycle_id": "published_cycle"},
     "reports.start_batch": {"cycle_id": "published_cycle"},

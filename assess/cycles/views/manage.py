@@ -9,9 +9,10 @@ from flask_login import current_user
 from assess.core.enums import CycleState
 from assess.core.labels import cycle_state_label
 from assess.core.policy import allow, can, cycle_allows
-from assess.cycles import deadlines, lifecycle, publish_checks
+from assess.cycles import appeals, deadlines, lifecycle, publish_checks
 from assess.cycles.excel import results_workbook
 from assess.cycles.forms import (
+    AppealDueForm,
     CycleForm,
     DeadlineForm,
     ExtensionForm,
@@ -28,7 +29,12 @@ from assess.cycles.pages import (
     ranking_view,
     unit_result_view,
 )
-from assess.cycles.publishing import current_snapshot
+from assess.cycles.publishing import (
+    APPEAL_REPUBLISH_REASON,
+    APPEAL_WINDOW_DAYS,
+    current_snapshot,
+)
+from assess.cycles.submissions import SelfReport
 from assess.units.models import Unit
 from assess.web.guard import require_unit, viewable_cycle
 from assess.web.pagination import id_arg, paginate, paginate_list
@@ -107,11 +113,14 @@ def transition(cycle_id: int, state: str):
     return redirect(url_for("cycles.overview", cycle_id=cycle.id))
 
 
-def _deadlines_page(cycle: Cycle, form=None, extension_form=None):
+def _deadlines_page(cycle: Cycle, form=None, extension_form=None, appeal_form=None):
     """The page, with a refused form shown again as it was sent (200: the message says what
     is wrong, as on every form page of the app)."""
     form = form or DeadlineForm(
         self_report_due=cycle.self_report_due, review_due=cycle.review_due, formdata=None
+    )
+    appeal_form = appeal_form or AppealDueForm(
+        appeal_due=cycle.appeal_due, formdata=None, prefix="appeal"
     )
     extension_form = extension_form or ExtensionForm(formdata=None, prefix="extension")
     extension_form.unit.choices = [(u.id, u.name) for u in lifecycle.units_in(cycle)]
@@ -120,6 +129,8 @@ def _deadlines_page(cycle: Cycle, form=None, extension_form=None):
         cycle=cycle,
         form=form,
         extension_form=extension_form,
+        appeal_form=appeal_form,
+        appeal_window_days=APPEAL_WINDOW_DAYS,
         revoke_form=RevokeExtensionForm(formdata=None),
         extensions=deadlines.extensions(cycle),
     )
@@ -145,6 +156,24 @@ def edit_deadlines(cycle_id: int):
         return _deadlines_page(cycle, form=form)
     flash(_("截止日期已更新"), "success")
     return redirect(url_for("cycles.edit_deadlines", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/appeal-due", methods=["POST"])
+@allow("cycles.manage")
+def set_appeal_due(cycle_id: int):
+    """The appeal deadline (申诉截止), set ahead of publishing or moved while appeals run."""
+    # Prefixed: the page's other forms have a reason field too.
+    cycle, form = _cycle(cycle_id), AppealDueForm(prefix="appeal")
+    if not form.validate_on_submit():
+        flash(_("请填写修改原因，日期格式为 年-月-日"), "error")
+        return _deadlines_page(cycle, appeal_form=form)
+    try:
+        appeals.set_appeal_due(cycle, form.appeal_due.data, form.reason.data, current_user)
+    except lifecycle.CycleError as exc:
+        flash(str(exc), "error")
+        return _deadlines_page(cycle, appeal_form=form)
+    flash(_("申诉截止日期已更新"), "success")
+    return redirect(url_for("cycles.edit_deadlines", cycle_id=cycle.id) + "#appeal-due")
 
 
 @bp.route("/<int:cycle_id>/extensions", methods=["POST"])
@@ -220,6 +249,8 @@ def _publish_page(cycle: Cycle, sent=None, problems: list[str] | None = None):
         problems=problems or [],
         form=TransitionForm(formdata=None),
         may_publish=cycle_allows(cycle, "publish"),
+        upheld_appeals=appeals.upheld_since_publication(cycle),
+        appeal_reason=APPEAL_REPUBLISH_REASON,
     )
 
 
@@ -287,7 +318,13 @@ def unit_result(cycle_id: int, unit_id: int):
     view = unit_result_view(cycle, unit_id)
     if view is None:
         abort(404)
-    return render_template("cycles/result.html", cycle=cycle, view=view, radar_svg=radar_for(view))
+    return render_template(
+        "cycles/result.html",
+        cycle=cycle,
+        view=view,
+        radar_svg=radar_for(view),
+        appeal_scope=SelfReport(cycle, view.unit),
+    )
 
 
 @bp.route("/<int:cycle_id>/results.xlsx")
