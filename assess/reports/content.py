@@ -4,11 +4,10 @@ show, as the plain data classes of ``assess.reports.data``."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal
 
 from assess.core import audit
-from assess.core.formatting import indicator_target, indicator_value
+from assess.core.formatting import indicator_target, indicator_value, local_date
 from assess.core.labels import rectification_state_label, unit_kind_label
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import (
@@ -67,7 +66,9 @@ def unit_report(
     """The unit's inspection report (督查报告) from the current snapshot, issued by ``office``
     (the ``ISSUING_OFFICE`` setting); None if unpublished. The report goes to the unit, so
     it names the other units of its kind only with ``show_peers`` (``UNITS_SEE_PEERS``);
-    it always compares the unit with its kind's average, highest and lowest total."""
+    it always compares the unit with its kind's average, highest and lowest total. The
+    report is dated (成文日期) the day the snapshot was published, on the office's calendar,
+    so every reprint carries the same date."""
     view = unit_result_view(cycle, unit.id)
     if view is None:
         return None
@@ -149,7 +150,7 @@ def unit_report(
         parsed.program,
         cycle.year,
         office,
-        date.today(),
+        local_date(view.snapshot.published_at),
         unit.code,
         unit.name,
         unit_kind_label(view.record.kind),
@@ -169,8 +170,8 @@ def unit_report(
 
 
 def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
-    """The city summary (全市汇总报告) of a published cycle, issued by ``office``; None if
-    unpublished."""
+    """The city summary (全市汇总报告) of a published cycle, issued by ``office`` and dated
+    the day its current snapshot was published (office's calendar); None if unpublished."""
     tables = all_rankings(cycle)
     snapshot = current_snapshot(cycle)
     if tables is None or snapshot is None:
@@ -196,7 +197,7 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
         parsed.program,
         cycle.year,
         office,
-        date.today(),
+        local_date(snapshot.published_at),
         rankings,
         distribution,
         _heatmap(cycle, snapshot, tables),
