@@ -174,3 +174,28 @@ def indicator_rows(pdf: RenderedPdf, codes: set[str]) -> dict[str, list[str]]:
             level = [c for c in cells if c[0] > x1 and abs(c[2] - middle) < 2]
             rows[text] = [c[3] for c in sorted(level)]
     return rows
+
+
+def colours(pdf: RenderedPdf) -> tuple[set[tuple], set[tuple]]:
+    """The fill colours of the characters, and of the filled shapes, of every page, as RGB
+    tuples rounded to 2 places (charts drawn inline count too)."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTContainer, LTCurve
+
+    def rgb(colour) -> tuple:
+        values = colour if isinstance(colour, tuple | list) else (colour,) * 3
+        return tuple(round(float(v), 2) for v in values)
+
+    text, shapes = set(), set()
+    for layout in extract_pages(str(pdf.path)):
+        stack = list(layout)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTChar):
+                text.add(rgb(item.graphicstate.ncolor))
+            elif isinstance(item, LTCurve):
+                if item.fill:
+                    shapes.add(rgb(item.non_stroking_color))
+            elif isinstance(item, LTContainer):
+                stack.extend(item)
+    return text, shapes
