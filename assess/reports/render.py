@@ -39,8 +39,9 @@ from scoring.i18n import _
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "reports"
 # A heat map taller than this many indicator rows is cut into several figures, so that
-# each fits on a page under its caption.
-HEATMAP_ROWS_PER_FIGURE = 30
+# the first fits on a page under its section's heading and the sentence introducing it
+# (a heading is never left above a figure that went to the next page).
+HEATMAP_ROWS_PER_FIGURE = 24
 
 __all__ = [
     "environment",
