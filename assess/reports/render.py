@@ -16,6 +16,7 @@ import atexit
 import base64
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -26,7 +27,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from assess.core.formatting import local_time, plain_number
-from assess.reports import charts, fontsubset
+from assess.reports import charts, fontsubset, phrasing
 from assess.reports import fonts as report_fonts
 from assess.reports.data import (
     AwardListData,
@@ -98,6 +99,38 @@ def cn_number(n: int) -> str:
     return head + (_DIGITS[ones] if ones else "")
 
 
+#: The body's character pitch: 16 pt characters on a 28-character, 156 mm line (GB/T 9704
+#: §5.2.2); print.css sets the letter spacing that makes it.
+BODY_PT = 16
+PITCH_PT = 156 * 72 / 25.4 / 28
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """The sign-off as printed: each office's lines, and how far in from the right margin
+    (points) the date ends."""
+
+    offices: tuple[tuple[str, ...], ...]
+    indent: float
+
+
+def signoff_layout(offices: Iterable[str], issued_on: date) -> SignOff:
+    """The sign-off (落款) of §7.3.5.1: the date four characters in from the right margin,
+    each issuing office centred over it. An office too wide to be centred there is broken
+    between phrases into lines that are; one that cannot be moves the date in until its
+    widest line ends at the right margin, still centred over the date."""
+    font = report_fonts.report_fonts().serif
+
+    def width(text: str) -> float:
+        return report_fonts.advance(text, font) * BODY_PT
+
+    date_width = width(cn_date(issued_on))
+    room = 2 * 4 * PITCH_PT + date_width  # centred on the date, inside the margin
+    lines = tuple(tuple(phrasing.balanced_lines(o, room, width)) for o in offices)
+    widest = max(width(line) for office in lines for line in office)
+    return SignOff(lines, round(max(4 * PITCH_PT, (widest - date_width) / 2), 2))
+
+
 def css_family(name: str) -> Markup:
     """A font family as a quoted CSS string, safe inside <style>."""
     cleaned = "".join(c for c in name if c not in '"\\<>\n\r')
@@ -129,6 +162,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    env.globals["signoff_layout"] = signoff_layout
     env.filters.update(
         num=num,
         signed=signed,

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import date
 
 import pytest
 
+from assess.reports import fonts, render
 from tests.reports import sample_reports
-from tests.reports.report_helpers import colours, render_to
+from tests.reports.report_helpers import colours, render_to, text_boxes
 
 pytestmark = pytest.mark.pure
 
 BLACK, WHITE = (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)
+MM = 72 / 25.4  # points per millimetre
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +63,61 @@ def test_headings_and_their_lead_in_stay_with_their_chart(
     figure = _page_of(pdf, caption)
     assert _page_of(pdf, heading) == figure
     assert _page_of(pdf, lead_in) == figure
+
+
+RIGHT_EDGE = (210 - 26) * MM  # the text block's right edge: A4 less the 26 mm margin
+
+
+def _signoff(pdf, date_text: str):
+    """The lines of the sign-off on the last page: the date's box, and the boxes above it
+    back to the text that precedes the sign-off (a blank line at least)."""
+    boxes = sorted(text_boxes(pdf, len(pdf.pages())), key=lambda b: b[1])
+    date_at = next(i for i, b in enumerate(boxes) if b[4] == date_text)
+    above = []
+    for box in reversed(boxes[:date_at]):
+        if above and above[0][1] - box[3] > 30:  # the blank line before the sign-off
+            break
+        above.insert(0, box)
+    return boxes[date_at], above
+
+
+@pytest.mark.parametrize("report", ["unit", "city", "award"])
+def test_signoff_date_four_characters_in_with_the_office_centred_over_it(
+    report, unit_pdf, city_pdf, award_pdf, unit_data, city_data, award_data
+):
+    """GB/T 9704 §7.3.5.1: the date ends 4 characters in from the right; the issuing office
+    (each one of a joint sign-off, in order) is centred over it, inside the text block."""
+    pdf, data = {
+        "unit": (unit_pdf, unit_data),
+        "city": (city_pdf, city_data),
+        "award": (award_pdf, award_data),
+    }[report]
+    offices = getattr(data, "issuing_offices", None) or (data.issuing_office,)
+    date, above = _signoff(pdf, render.cn_date(data.report_date))
+    assert RIGHT_EDGE - date[2] == pytest.approx(4 * render.PITCH_PT, abs=1)
+    assert "".join(b[4] for b in above) == "".join(offices)
+    centre = (date[0] + date[2]) / 2
+    for box in above:
+        assert (box[0] + box[2]) / 2 == pytest.approx(centre, abs=1), box[4]
+        assert box[2] <= RIGHT_EDGE + 0.5
+    if report == "award":  # a joint sign-off: one office a line, in order
+        assert [b[4] for b in above] == list(offices)
+
+
+def test_a_long_office_name_breaks_between_phrases_over_the_date():
+    layout = render.signoff_layout(
+        ["郑州市流动人口基本公共服务均等化工作领导小组办公室"], date(2012, 1, 16)
+    )
+    assert layout.offices == (("郑州市流动人口基本公共服务", "均等化工作领导小组办公室"),)
+    assert layout.indent == pytest.approx(4 * render.PITCH_PT, abs=0.01)
+
+
+def test_an_office_that_cannot_break_moves_the_date_in():
+    """A name with no phrase the dictionary knows stays whole and is still centred over
+    the date, which moves in until the name ends at the margin."""
+    name = "某某某某某某某某某某某某某某某某某某某某"  # 20 characters, no known phrase
+    layout = render.signoff_layout([name], date(2012, 1, 16))
+    assert layout.offices == ((name,),)
+    date_width = fonts.advance("2012年1月16日", fonts.report_fonts().serif) * 16
+    assert layout.indent == pytest.approx((20 * 16 - date_width) / 2, abs=0.01)
+    assert layout.indent > 4 * render.PITCH_PT
