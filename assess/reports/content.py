@@ -86,7 +86,8 @@ def unit_report(
             Decimal(line.weight),
             Decimal(line.deduction) if line.deduction else None,
             line.deduction_reason,
-            line.formula,
+            # In plain Chinese; a snapshot from before it was stored has the formula only.
+            line.basis or line.formula,
             line.source,
         )
         for line in view.lines

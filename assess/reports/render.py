@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -85,6 +86,15 @@ def signed(value: Decimal) -> str:
 def cn_date(value: date) -> str:
     """A date as GB/T 9704 prints it: Arabic figures, 2012年1月16日."""
     return _("%(y)s年%(m)s月%(d)s日", y=value.year, m=value.month, d=value.day)
+
+
+_CLAUSE = re.compile(r"\(([一二三四五六七八九十百]+)\)")
+
+
+def clause(source: str) -> str:
+    """A policy clause as documents number them, with full-width brackets:
+    郑政办〔2010〕90号 三(四)2 → 郑政办〔2010〕90号 三（四）2."""
+    return _CLAUSE.sub(r"（\1）", source)
 
 
 _DIGITS = "零一二三四五六七八九"
@@ -170,6 +180,7 @@ def environment() -> Environment:
         cn_date=cn_date,
         local_time=local_time,
         cn_number=cn_number,
+        clause=clause,
         css_family=css_family,
         svg_data_uri=svg_data_uri,
         groupby_ordered=groupby_ordered,

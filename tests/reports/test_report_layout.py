@@ -121,3 +121,40 @@ def test_an_office_that_cannot_break_moves_the_date_in():
     date_width = fonts.advance("2012年1月16日", fonts.report_fonts().serif) * 16
     assert layout.indent == pytest.approx((20 * 16 - date_width) / 2, abs=0.01)
     assert layout.indent > 4 * render.PITCH_PT
+
+
+def _lines_starting(pdf, prefix: str):
+    """pdfminer's text lines (with their characters) that begin with ``prefix``."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTTextContainer, LTTextLine
+
+    for layout in extract_pages(str(pdf.path)):
+        stack = list(layout)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTTextLine):
+                if item.get_text().strip().startswith(prefix):
+                    yield item, [c for c in item if isinstance(c, LTChar)]
+            elif isinstance(item, LTTextContainer):
+                stack.extend(item)
+
+
+def test_scoring_notes_in_plain_chinese_at_five_point_size(unit_pdf, unit_data):
+    """得分依据 at 五号 (10.5 pt) or more, in words (no max(0, …), no arrows), figures
+    to 2 decimals, clauses numbered with full-width brackets (三（四）1)."""
+    notes = list(_lines_starting(unit_pdf, "得分依据"))
+    assert len(notes) >= len(unit_data.indicators) // 2  # one under each indicator
+    for line, chars in notes:
+        assert min(c.size for c in chars) >= 10.5 - 0.01
+        assert not re.search(r"\d\.\d{3,}", line.get_text())  # never 90.3333
+    text = unit_pdf.flat_text()
+    assert not any(sign in text for sign in ("max(", "min(", "→"))
+    assert "郑政办〔2010〕90号三（四）1" in text and "三(四)" not in text
+    sources = {r.source for r in unit_data.indicators}
+    assert "郑政办〔2010〕90号 三(四)1" in sources  # the sample's half-width clause
+
+
+def test_clause_numbers_get_full_width_brackets():
+    assert render.clause("郑政办〔2010〕90号 三(四)2") == "郑政办〔2010〕90号 三（四）2"
+    assert render.clause("郑政办〔2010〕90号 四(十二)") == "郑政办〔2010〕90号 四（十二）"
+    assert render.clause("附件(1)") == "附件(1)"  # only Chinese clause numbers
