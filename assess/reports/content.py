@@ -35,6 +35,8 @@ from assess.reports.data import (
     UnitReportData,
 )
 from assess.units.models import Unit
+from scoring.model import GRADE_LEVELS, Indicator
+from scoring.values import format_value
 
 TWO = Decimal("0.01")
 
@@ -52,6 +54,19 @@ def _previous_totals(cycle: Cycle) -> dict[int, Decimal]:
         .where(UnitResultRecord.snapshot == snapshot)
         .tuples()
     }
+
+
+def _target_level(indicator: Indicator) -> str:
+    """What a yes/no or graded indicator aims at, for the 目标值 column: 是 (否 for a veto,
+    which a unit must not incur), or the lowest grade that earns the full weight (优 unless
+    the set's grade_points say otherwise); "" for any other."""
+    if indicator.measure == "boolean":
+        return format_value(indicator.rule != "veto")  # as the values read: 是, 否
+    if indicator.measure == "grade":
+        points = indicator.points()
+        full = [level for level in GRADE_LEVELS if points.get(level, 0) >= 1]
+        return full[-1] if full else ""
+    return ""
 
 
 def _fingerprint(snapshot: ResultSnapshot) -> AuditFingerprint | None:
@@ -79,9 +94,10 @@ def unit_report(
             line.code,
             line.name,
             line.unit,
-            indicator_target(line.target, line.measure),
-            indicator_value(line.self_reported, line.measure),
-            indicator_value(line.verified, line.measure),
+            indicator_target(line.target, line.measure, fixed=True)
+            or _target_level(parsed.indicator(line.code)),
+            indicator_value(line.self_reported, line.measure, fixed=True),
+            indicator_value(line.verified, line.measure, fixed=True),
             Decimal(line.score),
             Decimal(line.weight),
             Decimal(line.deduction) if line.deduction else None,

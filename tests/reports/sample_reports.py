@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
-from assess.core.formatting import plain_number
+from assess.core.formatting import indicator_target, indicator_value, plain_number
 from assess.demo.zhengzhou import COUNTIES
 from assess.reports.data import (
     AwardCategory,
@@ -252,7 +252,7 @@ def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bo
         value = _q(float(t) * (2.2 - attainment * 1.3))
         reported_value = value
     else:
-        value = _q(min(100.0, float(t) * attainment))
+        value = _surveyed(_q(min(100.0, float(t) * attainment)), code)
         reported_value = value
     verified = ""
     if rng.random() < 0.18:  # inspectors found a lower value
@@ -261,8 +261,8 @@ def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bo
         elif measure == "count":
             value = Decimal(max(0, int(value) - rng.randint(1, max(1, int(value) // 5 or 1))))
         else:
-            value = _q(float(value) * rng.uniform(0.85, 0.98))
-        verified = plain_number(value)
+            value = _surveyed(_q(float(value) * rng.uniform(0.85, 0.98)), code)
+        verified = _shown(value, measure, code)
     if measure == "rate-lower":
         floor = t * 3
         if value <= t:
@@ -288,7 +288,31 @@ def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bo
         reason = rng.choice(DEDUCTION_REASONS)
         explanation += f"；督查扣{fmt_score(deduction)}分，实得{fmt_score(score)}分"
     percent = _q(score / w * 100) if w else None
-    return plain_number(reported_value), verified, score, deduction, reason, explanation, percent
+    shown = _shown(reported_value, measure, code)
+    return shown, verified, score, deduction, reason, explanation, percent
+
+
+# Rates are surveys of so many people: their fractions are as wide as the app prints them.
+SURVEY_SIZES = (40, 200, 500, 1000)
+
+
+def _survey_size(code: str) -> int:
+    return SURVEY_SIZES[sum(map(ord, code)) % len(SURVEY_SIZES)]
+
+
+def _surveyed(percent: Decimal, code: str) -> Decimal:
+    """``percent`` as the nearest rate of the indicator's survey (965/1000 → 96.5)."""
+    size = _survey_size(code)
+    return Decimal(round(percent * size / 100)) * 100 / size
+
+
+def _shown(value: Decimal, measure: str, code: str) -> str:
+    """A value as the unit report shows it (core.formatting, print form)."""
+    if measure != "rate":
+        return plain_number(value)
+    size = _survey_size(code)
+    text = f"{plain_number(value * size / 100)}/{size}"
+    return indicator_value(text, "rate", fixed=True)
 
 
 def _unit_rows(code: str, seed: int, indicators: tuple = INDICATORS) -> tuple:
@@ -304,7 +328,9 @@ def _unit_rows(code: str, seed: int, indicators: tuple = INDICATORS) -> tuple:
             rng, spec, quality, vetoed
         )
         display_target = {"veto": "否", "bonus": "—"}.get(measure, target)
-        if measure == "rate-lower":
+        if measure == "rate":
+            display_target = indicator_target(target, "rate", fixed=True)
+        elif measure == "rate-lower":
             display_target = f"≤{target}"
         rows.append(
             IndicatorRow(

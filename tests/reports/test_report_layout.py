@@ -8,12 +8,20 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from assess.reports import fonts, render
 from tests.reports import sample_reports
-from tests.reports.report_helpers import colours, render_to, text_boxes
+from tests.reports.report_helpers import (
+    cell_texts,
+    colours,
+    glyphs_crossing_rules,
+    indicator_rows,
+    render_to,
+    text_boxes,
+)
 
 pytestmark = pytest.mark.pure
 
@@ -158,3 +166,90 @@ def test_clause_numbers_get_full_width_brackets():
     assert render.clause("郑政办〔2010〕90号 三(四)2") == "郑政办〔2010〕90号 三（四）2"
     assert render.clause("郑政办〔2010〕90号 四(十二)") == "郑政办〔2010〕90号 四（十二）"
     assert render.clause("附件(1)") == "附件(1)"  # only Chinese clause numbers
+
+
+@pytest.fixture(scope="module")
+def widest_pdf(pdf_dir):
+    """The widest figures a unit report prints: every rate 100.00% of 1000/1000 beside a
+    bold 核定值 of 96.50% of 965/1000, weights and scores of 10.00, deductions of -10.00."""
+    data = sample_reports.sample_unit_report(1, indicator_count=12)
+    rows = tuple(
+        dataclasses.replace(
+            row,
+            target="100.00%",
+            self_reported="100.00%（1000/1000）",
+            verified="96.50%（965/1000）",
+            weight=Decimal(10),
+            score=Decimal("10.00"),
+            deduction=Decimal("10.00"),
+        )
+        if row.target.endswith("%")
+        else row
+        for row in data.indicators
+    )
+    return render_to(pdf_dir, "widest.pdf", dataclasses.replace(data, indicators=rows))
+
+
+def test_nothing_crosses_a_column_rule(widest_pdf, unit_pdf, city_pdf, award_pdf):
+    for pdf in (widest_pdf, unit_pdf, city_pdf, award_pdf):
+        assert glyphs_crossing_rules(pdf) == [], pdf.path.name
+
+
+def test_rates_print_as_percents_with_the_fraction_small_beneath(widest_pdf):
+    cells = [c for page in cell_texts(widest_pdf) for c in page]
+    percents = [c for c in cells if c[3] == "96.50%"]
+    fractions = [c for c in cells if c[3] == "965/1000"]
+    assert percents and len(fractions) == len(percents)
+    for (x0, x1, middle, _t), (fx0, fx1, fmiddle, _f) in zip(
+        sorted(percents, key=lambda c: -c[2]), sorted(fractions, key=lambda c: -c[2]), strict=True
+    ):
+        assert fmiddle < middle  # beneath (pdfminer's y grows upwards)
+        assert fx1 - fx0 < x1 - x0 + 8  # small: not wider than the percent above it
+    sizes = {round(size) for size in _char_sizes(widest_pdf, "965/1000")}
+    assert sizes and max(sizes) <= 8
+
+
+def test_figures_are_right_aligned_with_two_decimals(unit_pdf, unit_data):
+    """Percents of different widths (100.00%, 96.60%) end on the same right edge in each of
+    the three value columns; scores, weights and deductions have two decimals."""
+    rows = indicator_rows(unit_pdf, {r.code for r in unit_data.indicators})
+    for code, cells in rows.items():
+        row = next(r for r in unit_data.indicators if r.code == code)
+        expected = [render.num(row.weight), render.num(row.score)]
+        expected += [f"-{render.num(row.deduction)}"] if row.deduction else []
+        assert cells[-len(expected) :] == expected, code
+    edges = sorted(
+        {
+            round(c[1])
+            for page in cell_texts(unit_pdf)
+            for c in page
+            if re.fullmatch(r"\d+\.\d\d%", c[3])
+        }
+    )
+    assert len(_clusters(edges)) == 3, edges  # 目标值, 自评值, 核定值
+
+
+def _clusters(values: list[int], gap: int = 2) -> list[list[int]]:
+    groups: list[list[int]] = []
+    for value in values:
+        if groups and value - groups[-1][-1] <= gap:
+            groups[-1].append(value)
+        else:
+            groups.append([value])
+    return groups
+
+
+def _char_sizes(pdf, text: str) -> list[float]:
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTTextContainer, LTTextLine
+
+    sizes = []
+    for layout in extract_pages(str(pdf.path)):
+        stack = list(layout)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTTextLine) and text in item.get_text():
+                sizes += [c.size for c in item if isinstance(c, LTChar) and c.get_text().strip()]
+            elif isinstance(item, LTTextContainer):
+                stack.extend(item)
+    return sizes
