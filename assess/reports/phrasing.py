@@ -16,9 +16,16 @@ from itertools import combinations
 
 __all__ = ["PHRASES", "balanced_lines", "break_points"]
 
-#: The words a line may end or begin at. Longer words win over the shorter ones inside them.
+#: The words a line may end or begin at. Longer words win over the shorter ones inside them,
+#: so a programme's name (流动人口基本公共服务均等化) is one phrase, never parted.
 PHRASES = frozenset(
     [
+        "流动人口基本公共服务均等化",
+        "流动人口基本公共卫生计生服务均等化",
+        "流动人口计划生育基本公共服务均等化",
+        "流动人口服务均等化",
+        "促进流动人口社会融合",
+        "先进集体和先进个人",
         "流动人口",
         "基本公共服务",
         "基本公共卫生计生服务",

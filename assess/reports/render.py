@@ -51,6 +51,8 @@ __all__ = [
     "render_city_summary",
     "render_report",
     "render_unit_report",
+    "short_program",
+    "title_lines",
     "unit_report_subject",
     "unit_report_title",
     "warm_up",
@@ -141,6 +143,24 @@ def signoff_layout(offices: Iterable[str], issued_on: date) -> SignOff:
     return SignOff(lines, round(max(4 * PITCH_PT, (widest - date_width) / 2), 2))
 
 
+#: The width of the text block (156 mm) in points.
+LINE_PT = 156 * 72 / 25.4
+
+
+def title_lines(title: str, size_pt: float) -> list[str]:
+    """``title`` in lines for a heading set at ``size_pt`` in the title font: broken only
+    between phrases, never inside a bracketed group, the fewest lines, as even as can be
+    (GB/T 9704 §7.2: 回行时词意完整，排列对称). A ``\n`` in it is a break a person chose."""
+    if "\n" in title:
+        return [line for part in title.split("\n") for line in title_lines(part, size_pt)]
+    font = report_fonts.report_fonts().title
+    # A little short of the full line: the bold face's figures run a shade wider.
+    width = LINE_PT * 0.97
+    return phrasing.balanced_lines(
+        title, width, lambda text: report_fonts.advance(text, font) * size_pt
+    )
+
+
 def css_family(name: str) -> Markup:
     """A font family as a quoted CSS string, safe inside <style>."""
     cleaned = "".join(c for c in name if c not in '"\\<>\n\r')
@@ -173,6 +193,7 @@ def environment() -> Environment:
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.globals["signoff_layout"] = signoff_layout
+    env.globals["title_lines"] = title_lines
     env.filters.update(
         num=num,
         signed=signed,
@@ -181,6 +202,7 @@ def environment() -> Environment:
         local_time=local_time,
         cn_number=cn_number,
         clause=clause,
+        short_program=short_program,
         css_family=css_family,
         svg_data_uri=svg_data_uri,
         groupby_ordered=groupby_ordered,
@@ -257,12 +279,29 @@ def _pdf(template: str, *, title: str, author: str, **context: object) -> bytes:
 # ---------------------------------------------------------------- reports
 
 
+def short_program(program: str) -> str:
+    """The programme's name without a closing bracketed group naming whom it assesses
+    (…均等化考核（县（市、区）） → …均等化考核): the report already names the unit and its
+    kind, and a title must not break inside nested brackets."""
+    name = program.rstrip()
+    if not name.endswith(("）", ")")):
+        return name
+    depth = 0
+    for position in range(len(name) - 1, -1, -1):
+        depth += name[position] in "）)"
+        depth -= name[position] in "（("
+        if depth == 0:
+            return name[:position].rstrip() or name
+    return name
+
+
 def unit_report_subject(data: UnitReportData) -> str:
-    """The work a unit report is about: ``data.subject``, or the program's name without
-    its city and its closing 考核 (郑州市…均等化考核 → …均等化工作)."""
+    """The work a unit report is about: ``data.subject``, or the program's short name
+    (:func:`short_program`) without its city and its closing 考核
+    (郑州市…均等化考核（县（市、区）） → …均等化工作)."""
     if data.subject:
         return data.subject
-    name = data.program.removesuffix("考核")
+    name = short_program(data.program).removesuffix("考核")
     city = name.find("市")
     if 0 < city <= 5:  # a city's name comes first: 郑州市, 呼和浩特市
         name = name[city + 1 :]
@@ -363,8 +402,9 @@ def render_report(data: ReportData) -> bytes:
 
 
 def _program_name(program: str) -> str:
-    """'…均等化考核' reads '…均等化' in a title that goes on with '考核结果'."""
-    return program.removesuffix("考核")
+    """'…均等化考核' reads '…均等化' in a title that goes on with '考核结果' (a closing
+    bracketed group dropped, see :func:`short_program`)."""
+    return short_program(program).removesuffix("考核")
 
 
 def _weakest(heatmap: HeatMap | None, count: int) -> list[tuple[str, Decimal]]:

@@ -116,7 +116,7 @@ def test_a_long_office_name_breaks_between_phrases_over_the_date():
     layout = render.signoff_layout(
         ["郑州市流动人口基本公共服务均等化工作领导小组办公室"], date(2012, 1, 16)
     )
-    assert layout.offices == (("郑州市流动人口基本公共服务", "均等化工作领导小组办公室"),)
+    assert layout.offices == (("郑州市", "流动人口基本公共服务均等化", "工作领导小组办公室"),)
     assert layout.indent == pytest.approx(4 * render.PITCH_PT, abs=0.01)
 
 
@@ -253,3 +253,75 @@ def _char_sizes(pdf, text: str) -> list[float]:
             elif isinstance(item, LTTextContainer):
                 stack.extend(item)
     return sizes
+
+
+def _title_lines(pdf, page: int, size: float = 22) -> list[str]:
+    """The lines set at ``size`` pt on ``page``, top to bottom: the title's."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTTextContainer, LTTextLine
+
+    lines = []
+    for layout in extract_pages(str(pdf.path), page_numbers=[page - 1]):
+        stack = list(layout)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTTextLine):
+                chars = [c for c in item if isinstance(c, LTChar) and c.get_text().strip()]
+                if chars and all(abs(c.size - size) < 0.5 for c in chars):
+                    lines.append((-item.y1, item.get_text().strip()))
+            elif isinstance(item, LTTextContainer):
+                stack.extend(item)
+    return [text for _y, text in sorted(lines)]
+
+
+@pytest.fixture(scope="module")
+def bracketed_unit_pdf(pdf_dir):
+    """A unit report of the 2011 county set, whose programme ends in （县（市、区））, for a
+    unit with a long name."""
+    data = dataclasses.replace(
+        sample_reports.sample_unit_report(11, indicator_count=4),
+        program="郑州市流动人口基本公共服务均等化考核（县（市、区））",
+        unit_name="管城回族区",
+    )
+    return render_to(pdf_dir, "bracketed.pdf", data)
+
+
+def test_titles_break_between_phrases_and_never_inside_brackets(bracketed_unit_pdf):
+    title = "管城回族区2011年度流动人口基本公共服务均等化工作督查报告"
+    assert bracketed_unit_pdf.info()["Title"] == title  # no （县（市、区）） in the metadata
+    first = next(
+        n for n, page in enumerate(bracketed_unit_pdf.pages(), 1) if "现将督查情况报告如下" in page
+    )
+    lines = _title_lines(bracketed_unit_pdf, first)
+    assert "".join(lines) == title
+    assert lines == ["管城回族区2011年度", "流动人口基本公共服务均等化工作督查报告"]
+    cover = bracketed_unit_pdf.pages()[0]
+    assert "郑州市流动人口基本公共服务均等化考核" in cover and "（县（市、区））" not in cover
+
+
+def test_the_cover_title_breaks_between_phrases(pdf_dir):
+    data = dataclasses.replace(
+        sample_reports.sample_unit_report(0, indicator_count=4),
+        subject="流动人口基本公共卫生计生服务均等化工作",
+    )
+    pdf = render_to(pdf_dir, "cover.pdf", data)
+    assert _title_lines(pdf, 1, size=26) == [
+        "中原区2011年度",
+        "流动人口基本公共卫生计生服务均等化",
+        "工作",
+        "督查报告",
+    ]
+
+
+def test_an_award_list_title_without_breaks_is_broken_between_phrases(pdf_dir, award_data):
+    data = dataclasses.replace(award_data, title=award_data.title.replace("\n", ""))
+    pdf = render_to(pdf_dir, "award-title.pdf", data)
+    # Where the office broke it by hand: the fewest lines, between phrases, most even.
+    assert _title_lines(pdf, 1) == award_data.title.split("\n")
+    assert pdf.info()["Title"] == data.title
+    year = dataclasses.replace(data, title="2013年度" + data.title)
+    assert render.title_lines(year.title, 22) == [
+        "2013年度郑州市培育十类典型",
+        "促进流动人口社会融合",
+        "先进集体和先进个人表彰名单",
+    ]
