@@ -325,3 +325,56 @@ def test_an_award_list_title_without_breaks_is_broken_between_phrases(pdf_dir, a
         "促进流动人口社会融合",
         "先进集体和先进个人表彰名单",
     ]
+
+
+LEFT_EDGE = 28 * MM
+
+
+def _body_lines(pdf) -> list[tuple[int, float, float, float, str]]:
+    """(page, x0, x1, top, text) of the lines of body text (16 pt throughout)."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTTextContainer, LTTextLine
+
+    lines = []
+    for number, layout in enumerate(extract_pages(str(pdf.path)), start=1):
+        stack = list(layout)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTTextLine):
+                chars = [c for c in item if isinstance(c, LTChar)]
+                if chars and all(abs(c.size - 16) < 0.3 for c in chars):
+                    text = item.get_text().strip()
+                    lines.append((number, item.x0, item.x1, layout.height - item.y1, text))
+            elif isinstance(item, LTTextContainer):
+                stack.extend(item)
+    return lines
+
+
+@pytest.mark.parametrize("report", ["unit", "city"])
+def test_the_grid_is_28_characters_by_22_lines(report, unit_pdf, city_pdf):
+    """GB/T 9704 §5.2.2: 28 characters a line, 22 lines a page. A full line of Chinese text
+    holds 28 characters and ends flush with the right margin (not 27 and 5.4 mm short);
+    lines follow each other every 225 mm / 22."""
+    lines = sorted(
+        _body_lines({"unit": unit_pdf, "city": city_pdf}[report]), key=lambda line: line[::3]
+    )
+    chinese = [
+        line
+        for line in lines
+        if abs(line[1] - LEFT_EDGE) < 1 and all(ord(c) > 0x2E80 for c in line[4])
+    ]
+    full = [line for line in chinese if len(line[4]) == 28]
+    assert len(full) >= 2 and max(len(line[4]) for line in chinese) == 28
+    for _page, _x0, x1, _top, text in full:
+        assert abs(x1 - RIGHT_EDGE) < 1, text
+    assert all(line[2] <= RIGHT_EDGE + 1 for line in lines)
+    steps = {
+        round(b[3] - a[3], 1)
+        for a, b in zip(lines, lines[1:], strict=False)
+        if a[0] == b[0]
+        and abs(a[1] - LEFT_EDGE) < 1
+        and abs(b[1] - LEFT_EDGE) < 1
+        and 0 < b[3] - a[3] < 40
+    }
+    assert steps == {28.9}  # 22 lines in the 225 mm text block
+    assert 22 * 28.9 <= 225 * MM < 23 * 28.9
