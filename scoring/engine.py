@@ -32,12 +32,15 @@ OVERRIDABLE = ("target", "weight", "floor", "per_item", "cap")
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """Why a score is what it is (得分依据): the rule, its inputs, the formula with the
-    numbers filled in (``10 × (87.5 − 60) / (95 − 60) = 7.86``) and the policy clause."""
+    numbers filled in (``10 × (87.5 − 60) / (95 − 60) = 7.86``), the policy clause, and
+    ``basis``, the same in plain Chinese as a printed report reads it (``87.5%，在下限60%与目标值
+    95%之间，按比例折算得7.86分``)."""
 
     rule: str
     inputs: dict[str, Any]
     formula: str
     source: str
+    basis: str = ""
 
 
 class IndicatorScore(NamedTuple):
@@ -63,6 +66,7 @@ class IndicatorScore(NamedTuple):
         indicator = self.indicator
         if self.value is None:
             formula = _("未填报 → %(s)s", s=fmt_score(self.score))
+            basis = _("未填报，得%(s)s分", s=fmt_score(self.score))
             inputs: dict[str, Any] = {"value": None, "weight": indicator.weight}
         elif self.deduction:
             scorer = _scorer(indicator)
@@ -76,9 +80,17 @@ class IndicatorScore(NamedTuple):
                 g=fmt_score(gross),
                 s=fmt_score(self.score),
             )
+            basis = _(
+                "%(basis)s；督查扣%(d)s分，实得%(s)s分",
+                basis=scorer.describe(self.value, gross),
+                d=fmt_score(self.deduction),
+                s=fmt_score(self.score),
+            )
         else:
-            inputs, formula = _scorer(indicator).explain(self.value, self.score)
-        return Explanation(indicator.rule, inputs, formula, indicator.source)
+            scorer = _scorer(indicator)
+            inputs, formula = scorer.explain(self.value, self.score)
+            basis = scorer.describe(self.value, self.score)
+        return Explanation(indicator.rule, inputs, formula, indicator.source, basis)
 
 
 class ScoreMap(Mapping[str, IndicatorScore]):

@@ -1,8 +1,10 @@
 """The scoring rules (评分规则) of SPEC §3, one function each, in one registry.
 
 A rule function takes an :class:`~scoring.model.Indicator` and returns a :class:`Scorer`:
-``score(value)`` gives the score rounded half-up to 2 places, and ``explain(value, score)``
-gives the inputs and the formula with the numbers filled in. Scoring runs once per reported
+``score(value)`` gives the score rounded half-up to 2 places, ``explain(value, score)``
+gives the inputs and the formula with the numbers filled in, and ``describe(value, score)``
+the same reasoning in plain Chinese for a printed report (得分依据: no ``max(0, …)``, no
+arrows, figures to 2 decimals). Scoring runs once per reported
 value, so each rule works out its per-indicator constants once, here, and the per-value work
 is a few decimal operations; the formula text is only built when someone asks why.
 
@@ -30,11 +32,12 @@ class Scorer(NamedTuple):
     """A rule applied to one indicator.
 
     ``score(value)`` returns the rounded score; ``explain(value, score)`` returns
-    ``(inputs, formula)``.
+    ``(inputs, formula)``; ``describe(value, score)`` the plain-language sentence.
     """
 
     score: Callable[[Any], Decimal]
     explain: Callable[[Any, Decimal], tuple[dict[str, Any], str]]
+    describe: Callable[[Any, Decimal], str]
 
 
 def rule(
@@ -83,6 +86,18 @@ def fmt_score(score: Decimal) -> str:
     return format(rounded(score), "f")
 
 
+def fmt2(number: Decimal) -> str:
+    """A value or target for a sentence: at most 2 decimals (half up), no trailing zeros."""
+    return plain_number(rounded(number))
+
+
+def amount(indicator: Indicator, number: Decimal) -> str:
+    """``number`` as a person reads it in a sentence: a rate as a percent (``87.5%``), any
+    other measure with the indicator's unit (``4次``)."""
+    unit = "%" if indicator.measure == "rate" else indicator.unit
+    return fmt2(number) + unit
+
+
 def _number(value: Any) -> Decimal:
     """The number a rule compares: a rate's percent, or the value itself."""
     return value.percent if value.__class__ is Rate else value
@@ -118,7 +133,12 @@ def threshold(indicator: Indicator) -> Scorer:
             word = _("是，达标") if value is True else _("否，未达标")
             return _inputs(indicator, value), f"{word} → {fmt_score(score)}"
 
-        return Scorer(score_boolean, explain_boolean)
+        def describe_boolean(value: Any, score: Decimal) -> str:
+            if value is True:
+                return _("为“是”，达标，得%(s)s分", s=fmt_score(score))
+            return _("为“否”，未达标，得%(s)s分", s=fmt_score(score))
+
+        return Scorer(score_boolean, explain_boolean, describe_boolean)
 
     lower = indicator.direction == "lower"
 
@@ -146,7 +166,19 @@ def threshold(indicator: Indicator) -> Scorer:
             )
         return _inputs(indicator, value, target=target), f"{text} → {fmt_score(score)}"
 
-    return Scorer(score, explain)
+    def describe(value: Any, score: Decimal) -> str:
+        number = _number(value)
+        words = {"v": amount(indicator, number), "t": amount(indicator, target)}
+        words["s"] = fmt_score(score)
+        if lower:
+            if number <= target:
+                return _("%(v)s，不高于目标值%(t)s，达标，得%(s)s分", **words)
+            return _("%(v)s，高于目标值%(t)s，未达标，得%(s)s分", **words)
+        if number >= target:
+            return _("%(v)s，达到目标值%(t)s，得%(s)s分", **words)
+        return _("%(v)s，未达到目标值%(t)s，得%(s)s分", **words)
+
+    return Scorer(score, explain, describe)
 
 
 @rule(requires=("target", "floor"), measures=NUMERIC, directional=True)
@@ -198,7 +230,27 @@ def linear(indicator: Indicator) -> Scorer:
             text = f"{w} × ({v} − {f}) / ({t} − {f}) = {fmt_score(score)}"
         return _inputs(indicator, value, target=target, floor=floor), text
 
-    return Scorer(score, explain)
+    def describe(value: Any, score: Decimal) -> str:
+        number = _number(value)
+        words = {
+            "v": amount(indicator, number),
+            "t": amount(indicator, target),
+            "f": amount(indicator, floor),
+            "s": fmt_score(score),
+        }
+        if lower:
+            if number <= target:
+                return _("%(v)s，不高于目标值%(t)s，得满分%(s)s分", **words)
+            if number >= floor:
+                return _("%(v)s，达到上限%(f)s，得%(s)s分", **words)
+            return _("%(v)s，在目标值%(t)s与上限%(f)s之间，按比例折算得%(s)s分", **words)
+        if number >= target:
+            return _("%(v)s，达到目标值%(t)s，得满分%(s)s分", **words)
+        if number <= floor:
+            return _("%(v)s，未超过下限%(f)s，得%(s)s分", **words)
+        return _("%(v)s，在下限%(f)s与目标值%(t)s之间，按比例折算得%(s)s分", **words)
+
+    return Scorer(score, explain, describe)
 
 
 @rule(requires=("target",), measures=NUMERIC, directional=True)
@@ -238,7 +290,20 @@ def ratio(indicator: Indicator) -> Scorer:
             text = f"{w} × min(1, {v} / {t}) = {fmt_score(score)}"
         return _inputs(indicator, value, target=target), text
 
-    return Scorer(score, explain)
+    def describe(value: Any, score: Decimal) -> str:
+        number = _number(value)
+        words = {"v": amount(indicator, number), "t": amount(indicator, target)}
+        words["s"] = fmt_score(score)
+        if lower:
+            if number <= target:
+                return _("%(v)s，不高于目标值%(t)s，得满分%(s)s分", **words)
+            return _("%(v)s，高于目标值%(t)s，按目标值与实际值之比折算得%(s)s分", **words)
+        if number >= target:
+            return _("%(v)s，达到目标值%(t)s，得满分%(s)s分", **words)
+        done = fmt2(number * 100 / target) if target else "0"
+        return _("%(v)s，完成目标值%(t)s的%(r)s%%，按完成率折算得%(s)s分", r=done, **words)
+
+    return Scorer(score, explain, describe)
 
 
 @rule(requires=("tiers",), measures=NUMERIC, directional=True)
@@ -293,7 +358,23 @@ def tiered(indicator: Indicator) -> Scorer:
             "%(v)s %(sign)s %(b)s（未达最低档）→ %(s)s", v=v, sign=sign, b=last, s=fmt_score(score)
         )
 
-    return Scorer(score, explain)
+    def describe(value: Any, score: Decimal) -> str:
+        number = _number(value)
+        v, s = amount(indicator, number), fmt_score(score)
+        for position, (bound, _points) in enumerate(tiers, start=1):
+            if (number <= bound) if lower else (number >= bound):
+                b = amount(indicator, bound)
+                if lower:
+                    return _(
+                        "%(v)s，达到第%(n)s档（不高于%(b)s），得%(s)s分", v=v, n=position, b=b, s=s
+                    )
+                return _(
+                    "%(v)s，达到第%(n)s档（不低于%(b)s），得%(s)s分", v=v, n=position, b=b, s=s
+                )
+        last = amount(indicator, tiers[-1][0])
+        return _("%(v)s，未达到最低档（%(b)s），得%(s)s分", v=v, b=last, s=s)
+
+    return Scorer(score, explain, describe)
 
 
 @rule(requires=("per_item",), measures=("count",))
@@ -310,7 +391,13 @@ def deduct(indicator: Indicator) -> Scorer:
         text = f"max(0, {fmt(weight)} − {fmt(per_item)} × {fmt(value)}) = {fmt_score(score)}"
         return _inputs(indicator, value, per_item=per_item), text
 
-    return Scorer(score, explain)
+    def describe(value: Any, score: Decimal) -> str:
+        words = {"n": fmt2(value), "p": fmt_score(per_item), "s": fmt_score(score)}
+        if per_item * value >= weight and value:
+            return _("发现问题%(n)s个，每个扣%(p)s分，扣完为止，得%(s)s分", **words)
+        return _("发现问题%(n)s个，每个扣%(p)s分，得%(s)s分", **words)
+
+    return Scorer(score, explain, describe)
 
 
 @rule(requires=(), measures=("grade",))
@@ -325,7 +412,13 @@ def grade(indicator: Indicator) -> Scorer:
         text = f"{value}：{fmt(indicator.weight)} × {fmt(share)} = {fmt_score(score)}"
         return _inputs(indicator, value, points=share), text
 
-    return Scorer(scores.__getitem__, explain)
+    def describe(value: Any, score: Decimal) -> str:
+        share = fmt2(points[value] * 100)
+        return _(
+            "评价为“%(v)s”，按分值的%(r)s%%计，得%(s)s分", v=value, r=share, s=fmt_score(score)
+        )
+
+    return Scorer(scores.__getitem__, explain, describe)
 
 
 @rule(requires=("per_item", "cap"), measures=("count", "amount", "boolean"))
@@ -345,7 +438,16 @@ def bonus(indicator: Indicator) -> Scorer:
         text = f"min({fmt(cap)}, {fmt(per_item)} × {fmt(count)}) = {fmt_score(score)}"
         return _inputs(indicator, value, per_item=per_item, cap=cap), text
 
-    return Scorer(score, explain)
+    def describe(value: Any, score: Decimal) -> str:
+        count = (ONE if value else ZERO) if isinstance(value, bool) else value
+        if not count:
+            return _("无加分事项，不加分")
+        words = {"n": fmt2(count), "p": fmt_score(per_item), "c": fmt_score(cap)}
+        return _(
+            "加分事项%(n)s项，每项加%(p)s分，最多加%(c)s分，加%(s)s分", s=fmt_score(score), **words
+        )
+
+    return Scorer(score, explain, describe)
 
 
 @rule(requires=(), measures=("boolean",))
@@ -359,7 +461,12 @@ def veto(indicator: Indicator) -> Scorer:
         text = _("是 → 一票否决") if value is True else _("否 → 不否决")
         return _inputs(indicator, value), text
 
-    return Scorer(score, explain)
+    def describe(value: Any, score: Decimal) -> str:
+        if value is True:
+            return _("发生一票否决事项，等次定为最低等次")
+        return _("未发生一票否决事项")
+
+    return Scorer(score, explain, describe)
 
 
 RULES: dict[str, Callable[[Indicator], Scorer]] = {

@@ -65,24 +65,41 @@ def local_today() -> date:
 #: A percent is shown to two decimals (half up), without trailing zeros: 87.5%, 33.33%.
 PERCENT_PLACES = Decimal("0.01")
 RATE = "rate"
+AMOUNT = "amount"
 
 
-def percent(number: Decimal) -> str:
-    """``number`` (already in percent) as ``87.5%``: two decimals at most, rounded half up."""
-    return f"{plain_number(number.quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP))}%"
+def percent(number: Decimal, *, fixed: bool = False) -> str:
+    """``number`` (already in percent) as ``87.5%``: two decimals at most, rounded half up;
+    ``fixed``, always two (``87.50%``), as print aligns figures in a column."""
+    rounded = number.quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP)
+    return f"{rounded if fixed else plain_number(rounded)}%"
 
 
-def indicator_value(text: str | None, measure: str | None) -> str:
+def _fixed(text: str) -> str:
+    """A number as text with exactly two decimals (half up); other text unchanged."""
+    try:
+        return str(Decimal(text).quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP))
+    except InvalidOperation:
+        return text
+
+
+def indicator_value(text: str | None, measure: str | None, *, fixed: bool = False) -> str:
     """A stored value as a person reads it: a rate as its percent with the fraction beside
     it (``35/40`` → ``87.5%（35/40）``; one typed as a percent stays ``87.5%``); any other
-    measure, and text that is not a rate, unchanged; ``""`` for None."""
-    if not text or measure != RATE:
-        return text or ""
+    measure, and text that is not a rate, unchanged; ``""`` for None. ``fixed`` (print)
+    gives percents and amounts exactly two decimals (``87.50%（35/40）``, ``1200.00``);
+    counts stay whole."""
+    if not text:
+        return ""
+    if measure == AMOUNT and fixed:
+        return _fixed(text)
+    if measure != RATE:
+        return text
     try:
         rate = parse_rate(text)
     except ValueError:
         return text
-    shown = percent(rate.percent)
+    shown = percent(rate.percent, fixed=fixed)
     if "/" not in text.replace("／", "/"):
         return shown
     fraction = f"{plain_number(rate.numerator)}/{plain_number(rate.denominator)}"
@@ -90,17 +107,23 @@ def indicator_value(text: str | None, measure: str | None) -> str:
 
 
 def indicator_target(
-    target: Decimal | str | int | float | None, measure: str | None, unit: str = ""
+    target: Decimal | str | int | float | None,
+    measure: str | None,
+    unit: str = "",
+    *,
+    fixed: bool = False,
 ) -> str:
     """A target (or floor) in the unit its values are shown in: a rate's as a percent
     (``95`` → ``95%``), whatever unit the set names; any other followed by ``unit``
-    (``4次``); ``""`` for None or blank."""
+    (``4次``); ``""`` for None or blank. ``fixed`` as in :func:`indicator_value`."""
     if target is None or target == "":
         return ""
     try:
         number = Decimal(str(target))
         if measure == RATE:
-            return percent(number)
+            return percent(number, fixed=fixed)
     except InvalidOperation:  # not a number, or too long to round: shown as it is
         return str(target)
+    if measure == AMOUNT and fixed:
+        return f"{_fixed(str(number))}{unit}"
     return f"{plain_number(number)}{unit}"

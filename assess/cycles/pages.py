@@ -413,6 +413,9 @@ class ResultLine:
     source: str
     missing: bool
     measure: str = ""
+    #: The formula in plain Chinese (得分依据) for print; "" in a snapshot published before
+    #: it was stored.
+    basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -504,6 +507,7 @@ def unit_result_view(cycle: Cycle, unit_id: int) -> UnitResultView | None:
                     s["source"],
                     s["missing"],
                     ind.measure,
+                    s.get("basis", ""),
                 )
             )
             if ind.is_base:

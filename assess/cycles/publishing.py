@@ -88,6 +88,7 @@ def _score_json(result: UnitResult) -> str:
             "missing": item.missing,
             "rule": explanation.rule,
             "formula": explanation.formula,
+            "basis": explanation.basis,
             "source": explanation.source,
             "deduction": str(item.deduction) if item.deduction else "",
         }

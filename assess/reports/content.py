@@ -4,14 +4,13 @@ show, as the plain data classes of ``assess.reports.data``."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
 
 from assess.core import audit
 from assess.core.enums import AppealState
-from assess.core.formatting import indicator_target, indicator_value, plain_number
+from assess.core.formatting import indicator_target, indicator_value, local_date, plain_number
 from assess.core.labels import appeal_state_label, rectification_state_label, unit_kind_label
 from assess.cycles import appeals
 from assess.cycles.lifecycle import indicator_set
@@ -42,6 +41,8 @@ from assess.reports.data import (
     UnitReportData,
 )
 from assess.units.models import Unit
+from scoring.model import GRADE_LEVELS, Indicator
+from scoring.values import format_value
 
 TWO = Decimal("0.01")
 
@@ -61,6 +62,19 @@ def _previous_totals(cycle: Cycle) -> dict[int, Decimal]:
     }
 
 
+def _target_level(indicator: Indicator) -> str:
+    """What a yes/no or graded indicator aims at, for the 目标值 column: 是 (否 for a veto,
+    which a unit must not incur), or the lowest grade that earns the full weight (优 unless
+    the set's grade_points say otherwise); "" for any other."""
+    if indicator.measure == "boolean":
+        return format_value(indicator.rule != "veto")  # as the values read: 是, 否
+    if indicator.measure == "grade":
+        points = indicator.points()
+        full = [level for level in GRADE_LEVELS if points.get(level, 0) >= 1]
+        return full[-1] if full else ""
+    return ""
+
+
 def _fingerprint(snapshot: ResultSnapshot) -> AuditFingerprint | None:
     if snapshot.audit_count is None:
         return None
@@ -73,7 +87,9 @@ def unit_report(
     """The unit's inspection report (督查报告) from the current snapshot, issued by ``office``
     (the ``ISSUING_OFFICE`` setting); None if unpublished. The report goes to the unit, so
     it names the other units of its kind only with ``show_peers`` (``UNITS_SEE_PEERS``);
-    it always compares the unit with its kind's average, highest and lowest total."""
+    it always compares the unit with its kind's average, highest and lowest total. The
+    report is dated (成文日期) the day the snapshot was published, on the office's calendar,
+    so every reprint carries the same date."""
     view = unit_result_view(cycle, unit.id)
     if view is None:
         return None
@@ -84,14 +100,16 @@ def unit_report(
             line.code,
             line.name,
             line.unit,
-            indicator_target(line.target, line.measure),
-            indicator_value(line.self_reported, line.measure),
-            indicator_value(line.verified, line.measure),
+            indicator_target(line.target, line.measure, fixed=True)
+            or _target_level(parsed.indicator(line.code)),
+            indicator_value(line.self_reported, line.measure, fixed=True),
+            indicator_value(line.verified, line.measure, fixed=True),
             Decimal(line.score),
             Decimal(line.weight),
             Decimal(line.deduction) if line.deduction else None,
             line.deduction_reason,
-            line.formula,
+            # In plain Chinese; a snapshot from before it was stored has the formula only.
+            line.basis or line.formula,
             line.source,
         )
         for line in view.lines
@@ -155,7 +173,7 @@ def unit_report(
         parsed.program,
         cycle.year,
         office,
-        date.today(),
+        local_date(view.snapshot.published_at),
         unit.code,
         unit.name,
         unit_kind_label(view.record.kind),
@@ -203,8 +221,8 @@ def _correction(a: Appeal) -> str:
 
 
 def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
-    """The city summary (全市汇总报告) of a published cycle, issued by ``office``; None if
-    unpublished."""
+    """The city summary (全市汇总报告) of a published cycle, issued by ``office`` and dated
+    the day its current snapshot was published (office's calendar); None if unpublished."""
     tables = all_rankings(cycle)
     snapshot = current_snapshot(cycle)
     if tables is None or snapshot is None:
@@ -230,7 +248,7 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
         parsed.program,
         cycle.year,
         office,
-        date.today(),
+        local_date(snapshot.published_at),
         rankings,
         distribution,
         _heatmap(cycle, snapshot, tables),

@@ -140,7 +140,8 @@ class UnitReportData:
     title names (…年度<subject>督查报告); empty, it comes from ``program``
     (郑州市流动人口基本公共服务均等化考核 → 流动人口基本公共服务均等化工作).
     ``audit`` is printed under the sign-off; None (a publication from before it was kept)
-    prints nothing.
+    prints nothing. ``report_date`` is the 成文日期: the day the results were published, on
+    the office's calendar (China time), the same on every reprint.
     """
 
     program: str
@@ -193,7 +194,7 @@ class CitySummaryData:
 
     ``grade_distribution`` lists ``(grade, number of units)`` from the best grade down;
     ``previous_year`` labels the comparison with last year (None when there is none);
-    ``audit`` as in :class:`UnitReportData`.
+    ``audit`` and ``report_date`` as in :class:`UnitReportData`.
     """
 
     program: str
@@ -238,6 +239,7 @@ class AwardListData:
 
     A line break (``\n``) in ``title`` is where the printed title turns to its next line
     (GB/T 9704 wants titles broken between words, which only a person can choose).
+    ``report_date`` is the day the award list was confirmed, on the office's calendar.
     """
 
     year: int

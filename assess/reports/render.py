@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import atexit
 import base64
+import re
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -26,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from assess.core.formatting import local_time, plain_number
-from assess.reports import charts, fontsubset
+from assess.reports import charts, fontsubset, phrasing
 from assess.reports import fonts as report_fonts
 from assess.reports.data import (
     AwardListData,
@@ -39,8 +41,9 @@ from scoring.i18n import _
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "reports"
 # A heat map taller than this many indicator rows is cut into several figures, so that
-# each fits on a page under its caption.
-HEATMAP_ROWS_PER_FIGURE = 30
+# the first fits on a page under its section's heading and the sentence introducing it
+# (a heading is never left above a figure that went to the next page).
+HEATMAP_ROWS_PER_FIGURE = 24
 
 __all__ = [
     "environment",
@@ -48,6 +51,8 @@ __all__ = [
     "render_city_summary",
     "render_report",
     "render_unit_report",
+    "short_program",
+    "title_lines",
     "unit_report_subject",
     "unit_report_title",
     "warm_up",
@@ -85,6 +90,15 @@ def cn_date(value: date) -> str:
     return _("%(y)s年%(m)s月%(d)s日", y=value.year, m=value.month, d=value.day)
 
 
+_CLAUSE = re.compile(r"\(([一二三四五六七八九十百]+)\)")
+
+
+def clause(source: str) -> str:
+    """A policy clause as documents number them, with full-width brackets:
+    郑政办〔2010〕90号 三(四)2 → 郑政办〔2010〕90号 三（四）2."""
+    return _CLAUSE.sub(r"（\1）", source)
+
+
 _DIGITS = "零一二三四五六七八九"
 
 
@@ -95,6 +109,56 @@ def cn_number(n: int) -> str:
     tens, ones = divmod(n, 10)
     head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
     return head + (_DIGITS[ones] if ones else "")
+
+
+#: The body's character pitch: 16 pt characters on a 28-character, 156 mm line (GB/T 9704
+#: §5.2.2); print.css sets the letter spacing that makes it.
+BODY_PT = 16
+PITCH_PT = 156 * 72 / 25.4 / 28
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """The sign-off as printed: each office's lines, and how far in from the right margin
+    (points) the date ends."""
+
+    offices: tuple[tuple[str, ...], ...]
+    indent: float
+
+
+def signoff_layout(offices: Iterable[str], issued_on: date) -> SignOff:
+    """The sign-off (落款) of §7.3.5.1: the date four characters in from the right margin,
+    each issuing office centred over it. An office too wide to be centred there is broken
+    between phrases into lines that are; one that cannot be moves the date in until its
+    widest line ends at the right margin, still centred over the date."""
+    font = report_fonts.report_fonts().serif
+
+    def width(text: str) -> float:
+        return report_fonts.advance(text, font) * BODY_PT
+
+    date_width = width(cn_date(issued_on))
+    room = 2 * 4 * PITCH_PT + date_width  # centred on the date, inside the margin
+    lines = tuple(tuple(phrasing.balanced_lines(o, room, width)) for o in offices)
+    widest = max(width(line) for office in lines for line in office)
+    return SignOff(lines, round(max(4 * PITCH_PT, (widest - date_width) / 2), 2))
+
+
+#: The width of the text block (156 mm) in points.
+LINE_PT = 156 * 72 / 25.4
+
+
+def title_lines(title: str, size_pt: float) -> list[str]:
+    """``title`` in lines for a heading set at ``size_pt`` in the title font: broken only
+    between phrases, never inside a bracketed group, the fewest lines, as even as can be
+    (GB/T 9704 §7.2: 回行时词意完整，排列对称). A ``\n`` in it is a break a person chose."""
+    if "\n" in title:
+        return [line for part in title.split("\n") for line in title_lines(part, size_pt)]
+    font = report_fonts.report_fonts().title
+    # A little short of the full line: the bold face's figures run a shade wider.
+    width = LINE_PT * 0.97
+    return phrasing.balanced_lines(
+        title, width, lambda text: report_fonts.advance(text, font) * size_pt
+    )
 
 
 def css_family(name: str) -> Markup:
@@ -128,6 +192,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    env.globals["signoff_layout"] = signoff_layout
+    env.globals["title_lines"] = title_lines
     env.filters.update(
         num=num,
         signed=signed,
@@ -135,6 +201,8 @@ def environment() -> Environment:
         cn_date=cn_date,
         local_time=local_time,
         cn_number=cn_number,
+        clause=clause,
+        short_program=short_program,
         css_family=css_family,
         svg_data_uri=svg_data_uri,
         groupby_ordered=groupby_ordered,
@@ -211,12 +279,29 @@ def _pdf(template: str, *, title: str, author: str, **context: object) -> bytes:
 # ---------------------------------------------------------------- reports
 
 
+def short_program(program: str) -> str:
+    """The programme's name without a closing bracketed group naming whom it assesses
+    (…均等化考核（县（市、区）） → …均等化考核): the report already names the unit and its
+    kind, and a title must not break inside nested brackets."""
+    name = program.rstrip()
+    if not name.endswith(("）", ")")):
+        return name
+    depth = 0
+    for position in range(len(name) - 1, -1, -1):
+        depth += name[position] in "）)"
+        depth -= name[position] in "（("
+        if depth == 0:
+            return name[:position].rstrip() or name
+    return name
+
+
 def unit_report_subject(data: UnitReportData) -> str:
-    """The work a unit report is about: ``data.subject``, or the program's name without
-    its city and its closing 考核 (郑州市…均等化考核 → …均等化工作)."""
+    """The work a unit report is about: ``data.subject``, or the program's short name
+    (:func:`short_program`) without its city and its closing 考核
+    (郑州市…均等化考核（县（市、区）） → …均等化工作)."""
     if data.subject:
         return data.subject
-    name = data.program.removesuffix("考核")
+    name = short_program(data.program).removesuffix("考核")
     city = name.find("市")
     if 0 < city <= 5:  # a city's name comes first: 郑州市, 呼和浩特市
         name = name[city + 1 :]
@@ -317,8 +402,9 @@ def render_report(data: ReportData) -> bytes:
 
 
 def _program_name(program: str) -> str:
-    """'…均等化考核' reads '…均等化' in a title that goes on with '考核结果'."""
-    return program.removesuffix("考核")
+    """'…均等化考核' reads '…均等化' in a title that goes on with '考核结果' (a closing
+    bracketed group dropped, see :func:`short_program`)."""
+    return short_program(program).removesuffix("考核")
 
 
 def _weakest(heatmap: HeatMap | None, count: int) -> list[tuple[str, Decimal]]:

@@ -154,7 +154,9 @@ def cell_texts(pdf: RenderedPdf, page_number: int | None = None) -> list[list[tu
         for char in chars:
             middle = (char.y0 + char.y1) / 2
             last = runs[-1] if runs else None
-            if last and abs(last[2] - middle) < 1.5 and char.x0 - last[1] < 3:
+            # A character further left is not the run's next one, even at nearly the same
+            # height (a small fraction beside a line of the next cell).
+            if last and abs(last[2] - middle) < 1.5 and -1 < char.x0 - last[1] < 3:
                 last[1] = char.x1
                 last[3] += char.get_text()
             else:
@@ -174,3 +176,68 @@ def indicator_rows(pdf: RenderedPdf, codes: set[str]) -> dict[str, list[str]]:
             level = [c for c in cells if c[0] > x1 and abs(c[2] - middle) < 2]
             rows[text] = [c[3] for c in sorted(level)]
     return rows
+
+
+def colours(pdf: RenderedPdf) -> tuple[set[tuple], set[tuple]]:
+    """The fill colours of the characters, and of the filled shapes, of every page, as RGB
+    tuples rounded to 2 places (charts drawn inline count too)."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTContainer, LTCurve
+
+    def rgb(colour) -> tuple:
+        values = colour if isinstance(colour, tuple | list) else (colour,) * 3
+        return tuple(round(float(v), 2) for v in values)
+
+    text, shapes = set(), set()
+    for layout in extract_pages(str(pdf.path)):
+        stack = list(layout)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTChar):
+                text.add(rgb(item.graphicstate.ncolor))
+            elif isinstance(item, LTCurve):
+                if item.fill:
+                    shapes.add(rgb(item.non_stroking_color))
+            elif isinstance(item, LTContainer):
+                stack.extend(item)
+    return text, shapes
+
+
+def glyphs_crossing_rules(pdf: RenderedPdf) -> list[tuple[int, str]]:
+    """(page, character) for every character that a vertical table rule runs through: text
+    overflowing its cell. A rule is a black vertical line (a chart's grid and axes are
+    grey) that spans the character's middle."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTContainer, LTLine, LTRect
+
+    crossing = []
+    for number, layout in enumerate(extract_pages(str(pdf.path)), start=1):
+        chars, rules = [], []
+        stack = list(layout)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTChar):
+                chars.append(item)
+            elif (
+                isinstance(item, LTLine | LTRect)
+                and item.width < 1.5
+                and item.height > 5
+                and _is_black(item.stroking_color if item.stroke else item.non_stroking_color)
+            ):
+                rules.append(((item.x0 + item.x1) / 2, item.y0, item.y1))
+            elif isinstance(item, LTContainer):
+                stack.extend(item)
+        for char in chars:
+            if not char.get_text().strip():
+                continue
+            middle = (char.y0 + char.y1) / 2
+            for x, bottom, top in rules:
+                if char.x0 + 0.3 < x < char.x1 - 0.3 and bottom <= middle <= top:
+                    crossing.append((number, char.get_text()))
+                    break
+    return crossing
+
+
+def _is_black(colour) -> bool:
+    values = colour if isinstance(colour, tuple | list) else (colour,)
+    return all(float(v) < 0.05 for v in values)

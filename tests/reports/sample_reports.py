@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
-from assess.core.formatting import plain_number
+from assess.core.formatting import indicator_target, indicator_value, plain_number
 from assess.demo.zhengzhou import COUNTIES
 from assess.reports.data import (
     AwardCategory,
@@ -35,8 +35,9 @@ from assess.reports.data import (
     RectificationRow,
     UnitReportData,
 )
-from scoring.model import GradeBand, IndicatorSet
-from scoring.rules import rounded
+from scoring import rules
+from scoring.model import GradeBand, Indicator, IndicatorSet
+from scoring.rules import fmt_score, rounded
 
 PROGRAM = "郑州市流动人口基本公共服务均等化考核"
 ISSUING_OFFICE = "郑州市流动人口基本公共服务均等化工作领导小组办公室"
@@ -189,6 +190,23 @@ class _Result:
     veto: bool
 
 
+def _describe(spec: tuple, rule: str, value, score: Decimal, **fields) -> str:
+    """The plain-language 得分依据 the engine's rule would print for ``value``."""
+    code, name, unit, measure, _target, weight, _clause = spec
+    indicator = Indicator(
+        code,
+        name,
+        code[0],
+        ("county",),
+        {"rate-lower": "rate", "veto": "boolean", "bonus": "count"}.get(measure, measure),
+        unit,
+        weight=Decimal(weight),
+        rule=rule,
+        **fields,
+    )
+    return rules.RULES[rule](indicator).describe(value, score)
+
+
 def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bool):
     """Return (self_reported, verified, score, deduction, reason, explanation, percent)."""
     code, name, unit, measure, target, weight, _clause = spec
@@ -200,7 +218,7 @@ def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bo
         reported = "是" if ok or rng.random() < 0.5 else "否"
         verified = "" if (reported == "是") == ok else ("是" if ok else "否")
         score = w if ok else Decimal(0)
-        explanation = "核定为“是”，得满分" if ok else "核定为“否”，不得分"
+        explanation = _describe(spec, "threshold", ok, score)
         return reported, verified, score, deduction, reason, explanation, Decimal(100 if ok else 0)
     if measure == "veto":
         happened = vetoed
@@ -210,9 +228,7 @@ def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bo
             Decimal(0),
             None,
             "",
-            "经核查发生涉及流动人口的重大群体性事件，实行一票否决"
-            if happened
-            else "未发生，不影响等次",
+            _describe(spec, "veto", happened, Decimal(0)),
             None,
         )
     if measure == "bonus":
@@ -224,7 +240,7 @@ def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bo
             score,
             None,
             "",
-            f"每项加1分，最多加2分，加{score}分" if items else "无加分事项",
+            _describe(spec, "bonus", Decimal(items), score, per_item=Decimal(1), cap=Decimal(2)),
             None,
         )
     t = Decimal(target)
@@ -236,7 +252,7 @@ def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bo
         value = _q(float(t) * (2.2 - attainment * 1.3))
         reported_value = value
     else:
-        value = _q(min(100.0, float(t) * attainment))
+        value = _surveyed(_q(min(100.0, float(t) * attainment)), code)
         reported_value = value
     verified = ""
     if rng.random() < 0.18:  # inspectors found a lower value
@@ -245,8 +261,8 @@ def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bo
         elif measure == "count":
             value = Decimal(max(0, int(value) - rng.randint(1, max(1, int(value) // 5 or 1))))
         else:
-            value = _q(float(value) * rng.uniform(0.85, 0.98))
-        verified = plain_number(value)
+            value = _surveyed(_q(float(value) * rng.uniform(0.85, 0.98)), code)
+        verified = _shown(value, measure, code)
     if measure == "rate-lower":
         floor = t * 3
         if value <= t:
@@ -255,7 +271,7 @@ def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bo
             score = Decimal(0)
         else:
             score = _q(w * (floor - value) / (floor - t))
-        formula = f"核定值{plain_number(value)}{unit}，目标值≤{target}{unit}，上限{plain_number(floor)}{unit}；"
+        fields = {"target": t, "floor": floor, "direction": "lower"}
     else:
         floor = _q(t * Decimal("0.6"))
         if value >= t:
@@ -264,19 +280,39 @@ def _score_indicator(rng: random.Random, spec: tuple, quality: float, vetoed: bo
             score = Decimal(0)
         else:
             score = _q(w * (value - floor) / (t - floor))
-        formula = f"{'核定值' if verified else '自评值'}{plain_number(value)}，目标值{target}，下限{plain_number(floor)}；"
-    if score == w:
-        explanation = formula + "达到目标，得满分"
-    elif score == 0:
-        explanation = formula + "未达到下限，不得分"
-    else:
-        explanation = formula + f"按比例折算得{plain_number(score)}分"
+        fields = {"target": t, "floor": floor}
+    explanation = _describe(spec, "linear", value, score, **fields)
     if score > 0 and rng.random() < 0.1:
         deduction = min(score, Decimal("0.5") * rng.randint(1, 2))
         score -= deduction
         reason = rng.choice(DEDUCTION_REASONS)
+        explanation += f"；督查扣{fmt_score(deduction)}分，实得{fmt_score(score)}分"
     percent = _q(score / w * 100) if w else None
-    return plain_number(reported_value), verified, score, deduction, reason, explanation, percent
+    shown = _shown(reported_value, measure, code)
+    return shown, verified, score, deduction, reason, explanation, percent
+
+
+# Rates are surveys of so many people: their fractions are as wide as the app prints them.
+SURVEY_SIZES = (40, 200, 500, 1000)
+
+
+def _survey_size(code: str) -> int:
+    return SURVEY_SIZES[sum(map(ord, code)) % len(SURVEY_SIZES)]
+
+
+def _surveyed(percent: Decimal, code: str) -> Decimal:
+    """``percent`` as the nearest rate of the indicator's survey (965/1000 → 96.5)."""
+    size = _survey_size(code)
+    return Decimal(round(percent * size / 100)) * 100 / size
+
+
+def _shown(value: Decimal, measure: str, code: str) -> str:
+    """A value as the unit report shows it (core.formatting, print form)."""
+    if measure != "rate":
+        return plain_number(value)
+    size = _survey_size(code)
+    text = f"{plain_number(value * size / 100)}/{size}"
+    return indicator_value(text, "rate", fixed=True)
 
 
 def _unit_rows(code: str, seed: int, indicators: tuple = INDICATORS) -> tuple:
@@ -292,7 +328,9 @@ def _unit_rows(code: str, seed: int, indicators: tuple = INDICATORS) -> tuple:
             rng, spec, quality, vetoed
         )
         display_target = {"veto": "否", "bonus": "—"}.get(measure, target)
-        if measure == "rate-lower":
+        if measure == "rate":
+            display_target = indicator_target(target, "rate", fixed=True)
+        elif measure == "rate-lower":
             display_target = f"≤{target}"
         rows.append(
             IndicatorRow(

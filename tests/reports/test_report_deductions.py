@@ -44,6 +44,13 @@ def test_the_report_prints_the_effective_deduction(deducted, tmp_path):
     rows = {r.code: r for r in data.indicators}
     assert (rows["B1"].score, rows["B1"].deduction) == (Decimal("0.00"), Decimal("18.00"))
     assert rows["A2"].deduction is None  # at 0 already: nothing came off
+    # What each indicator aims at, shown for the graded and yes/no ones too.
+    assert (rows["A1"].target, rows["B1"].target, rows["V1"].target) == ("95.00%", "优", "否")
+    assert rows["A1"].self_reported == "85.00%（85/100）"  # print form: two decimals
+    # 得分依据 as published, in words: what the rule gave, what the inspectors took off.
+    assert (
+        rows["B1"].explanation == "评价为“中”，按分值的60%计，得18.00分；督查扣18.00分，实得0.00分"
+    )
     pdf = render_to(tmp_path, "deducted.pdf", data)
     printed = indicator_rows(pdf, {"A2", "B1"})
     assert "-18.00" in printed["B1"] and "-25.00" not in printed["B1"]

@@ -74,6 +74,13 @@ def test_heatmap_split_evenly():
         ("郑州市流动人口基本公共服务均等化考核", "", "流动人口基本公共服务均等化工作"),
         ("流动人口基本公共卫生计生服务考核", "", "流动人口基本公共卫生计生服务工作"),
         ("郑州市流动人口基本公共服务均等化考核", "十类典型培育工作", "十类典型培育工作"),
+        # A closing group naming whom the set assesses is dropped, nested or not.
+        (
+            "郑州市流动人口基本公共服务均等化考核（县（市、区））",
+            "",
+            "流动人口基本公共服务均等化工作",
+        ),
+        ("郑州市流动人口基本公共服务均等化考核（成员单位）", "", "流动人口基本公共服务均等化工作"),
     ],
 )
 def test_unit_report_subject(program, subject, expected):

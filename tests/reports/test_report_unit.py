@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from PIL import Image, ImageStat
 
-from assess.core.formatting import plain_number
 from assess.reports import render
 from assess.reports.data import AuditFingerprint
 from tests.reports import sample_reports
@@ -50,20 +49,19 @@ def test_lists_every_indicator(unit_pdf, unit_data):
 
 def test_indicator_rows_read_across(unit_pdf, unit_data):
     """Each row shows code, target, self-reported, verified (or —), weight, score and
-    deduction side by side."""
+    deduction side by side. A rate's value has its fraction on a line beneath, so it sits
+    above the row's middle; the one-line cells are level with the code."""
     rows = indicator_rows(unit_pdf, {r.code for r in unit_data.indicators})
     assert set(rows) == {r.code for r in unit_data.indicators}
     for row in unit_data.indicators:
-        expected = [
-            row.target,
-            row.self_reported or "未填报",
-            row.verified or "—",
-            plain_number(row.weight),
-            render.num(row.score),
-        ]
+        cells = rows[row.code]
+        expected = [render.num(row.weight), render.num(row.score)]
         if row.deduction:
             expected.append(f"-{render.num(row.deduction)}")
-        assert rows[row.code][-len(expected) :] == expected, row.code
+        assert cells[-len(expected) :] == expected, row.code
+        level = [row.target, row.self_reported or "未填报", row.verified or "—"]
+        one_line = [text for text in level if "（" not in text]
+        assert [c for c in cells if c in one_line] == one_line, row.code
 
 
 def test_lists_evidence_and_rectifications(unit_pdf, unit_data):

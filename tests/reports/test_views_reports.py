@@ -60,10 +60,10 @@ def test_unit_report_prints_rates_as_percents(as_user, published):
     response = as_user("viewer").get(f"/reports/cycles/{published.id}/units/{jinshui.id}.pdf")
     lines = _text(response.data).splitlines()
     at = next(i for i, x in enumerate(lines) if "政策知晓率" in x)
-    # target and value in the same unit; the fraction under the percent in the narrow column
+    # target and value in the same unit, two decimals; the fraction small under the percent
     row = lines[at - 1 : at + 2]
-    assert "95%" in lines[at], row
-    assert re.search(r"(^|\s)85%(\s|$)", row[0]) and "（85/100）" in row[2], row
+    assert "95.00%" in lines[at], row
+    assert re.search(r"(^|\s)85.00%(\s|$)", row[0]) and row[2].strip() == "85/100", row
 
 
 def test_viewer_downloads_a_unit_report(as_user, published):

@@ -38,6 +38,9 @@ def test_deduction_is_explained():
     item = result.scores["B1"]
     assert item.deduction == D(3)
     assert "扣分 3" in item.explanation.formula and "27" in item.explanation.formula
+    assert (
+        item.explanation.basis == "评价为“优”，按分值的100%计，得30.00分；督查扣3.00分，实得27.00分"
+    )
     assert result.scores["A1"].deduction == 0
 
 

@@ -196,6 +196,45 @@ def test_explanation_formula(build_indicator, fields, value, formula):
     assert explanation.source == "条款 X"
 
 
+# (indicator fields, value, 得分依据 as a printed report reads it): plain Chinese, figures
+# to 2 decimals (2/3 is 66.67%, not 66.6667), no max(0, …) or arrows.
+BASES = [
+    (LINEAR, rate("175/200"), "87.5%，在下限60%与目标值95%之间，按比例折算得7.86分"),
+    (LINEAR, D(95), "95%，达到目标值95%，得满分10.00分"),
+    (LINEAR, D(60), "60%，未超过下限60%，得0.00分"),
+    (LINEAR_LOW, D(6), "6，在目标值5与上限8之间，按比例折算得6.67分"),
+    (LINEAR_LOW, D(9), "9，达到上限8，得0.00分"),
+    (LINEAR, rate("2/3"), "66.67%，在下限60%与目标值95%之间，按比例折算得1.90分"),
+    (THRESHOLD, D("94.99"), "94.99%，未达到目标值95%，得0.00分"),
+    (THRESHOLD_LOW, D(3), "3，不高于目标值5，达标，得10.00分"),
+    (THRESHOLD_YES, False, "为“否”，未达标，得0.00分"),
+    (RATIO, D(3), "3，完成目标值4的75%，按完成率折算得7.50分"),
+    (RATIO_LOW | {"weight": 8}, D(620), "620，高于目标值500，按目标值与实际值之比折算得6.45分"),
+    (TIERED, D("99.99"), "99.99%，达到第2档（不低于80%），得6.00分"),
+    (TIERED, D(50), "50%，未达到最低档（60%），得0.00分"),
+    (TIERED_LOW, D(1), "1，达到第1档（不高于2），得10.00分"),
+    (DEDUCT, D(3), "发现问题3个，每个扣2.00分，得4.00分"),
+    (DEDUCT, D(6), "发现问题6个，每个扣2.00分，扣完为止，得0.00分"),
+    (GRADE, "良", "评价为“良”，按分值的80%计，得4.00分"),
+    (BONUS, D(5), "加分事项5项，每项加1.00分，最多加3.00分，加3.00分"),
+    (BONUS, D(0), "无加分事项，不加分"),
+    (VETO, True, "发生一票否决事项，等次定为最低等次"),
+    (VETO, False, "未发生一票否决事项"),
+]
+
+
+@pytest.mark.parametrize(("fields", "value", "basis"), BASES)
+def test_explanation_in_plain_chinese(build_indicator, fields, value, basis):
+    indicator = build_indicator(**({"weight": 10} | fields))
+    assert score_indicator(indicator, value).explanation.basis == basis
+
+
+@pytest.mark.parametrize(("fields", "value", "formula"), FORMULAS)
+def test_plain_explanations_have_no_formula_signs(build_indicator, fields, value, formula):
+    basis = score_indicator(build_indicator(**({"weight": 10} | fields)), value).explanation.basis
+    assert basis and not any(sign in basis for sign in ("max(", "min(", "→", " × ", "6667"))
+
+
 def test_explanation_inputs_of_a_rate(build_indicator):
     indicator = build_indicator(rule="linear", measure="rate", weight=10, target=95, floor=60)
     inputs = score_indicator(indicator, rate("175/200")).explanation.inputs
@@ -214,6 +253,7 @@ def test_missing_value_explains_itself(build_indicator):
     result = score_indicator(indicator, None)
     assert (result.score, result.missing) == (D(0), True)
     assert result.explanation.formula == "未填报 → 0.00"
+    assert result.explanation.basis == "未填报，得0.00分"
 
 
 def test_a_missing_bonus_is_not_missing(build_indicator):

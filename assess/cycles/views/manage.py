@@ -163,7 +163,7 @@ def edit_deadlines(cycle_id: int):
 def set_appeal_due(cycle_id: int):
     """The appeal deadline (申诉截止), set ahead of publishing or moved while appeals run."""
     # Prefixed: the page's other forms have a reason field too.
-    cycle, form = _cycle(cycle_id), AppealDueForm(prefix="appeal")
+    cycle, form = viewable_cycle(cycle_id), AppealDueForm(prefix="appeal")
     if not form.validate_on_submit():
         flash(_("请填写修改原因，日期格式为 年-月-日"), "error")
         return _deadlines_page(cycle, appeal_form=form)
