@@ -188,4 +188,6 @@ class AnswerForm(FlaskForm):
 
 class AppealDueForm(FlaskForm):
     appeal_due = DateField(_l("申诉截止日期"), validators=[Optional()])
-    reason = TextAreaField(_l("修改原因"), validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(
+        _l("修改申诉截止日期的原因"), validators=[DataRequired(), Length(max=2000)]
+    )
