@@ -416,6 +416,8 @@ class ResultLine:
     #: The formula in plain Chinese (得分依据) for print; "" in a snapshot published before
     #: it was stored.
     basis: str = ""
+    #: Why the inspector's 核定值 differs from the self-reported value (核定理由).
+    verify_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -508,6 +510,7 @@ def unit_result_view(cycle: Cycle, unit_id: int) -> UnitResultView | None:
                     s["missing"],
                     ind.measure,
                     s.get("basis", ""),
+                    sub.verify_reason if sub and sub.verified_value_text else "",
                 )
             )
             if ind.is_base:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 
 from assess.core import audit
-from assess.core.enums import AppealState
+from assess.core.enums import AppealState, SubmissionState
 from assess.core.formatting import indicator_target, indicator_value, local_date, plain_number
 from assess.core.labels import appeal_state_label, rectification_state_label, unit_kind_label
 from assess.cycles import appeals
@@ -36,10 +36,12 @@ from assess.reports.data import (
     IndicatorRow,
     KindRanking,
     KindTotals,
+    ProblemRow,
     RankingRow,
     RectificationRow,
     UnitReportData,
 )
+from assess.reports.render import cn_date
 from assess.units.models import Unit
 from scoring.model import GRADE_LEVELS, Indicator
 from scoring.values import format_value
@@ -125,12 +127,16 @@ def unit_report(
         )
         for name, score, weight in view.categories
     )
-    subs = {
-        s.id: s.indicator_code
-        for s in Submission.select(Submission.id, Submission.indicator_code).where(
-            Submission.cycle == cycle, Submission.unit == unit
-        )
-    }
+    answers = list(
+        Submission.select(
+            Submission.id,
+            Submission.indicator_code,
+            Submission.status,
+            Submission.verify_reason,
+            Submission.return_reason,
+        ).where(Submission.cycle == cycle, Submission.unit == unit)
+    )
+    subs = {s.id: s.indicator_code for s in answers}
     evidence = tuple(
         EvidenceRow(
             subs.get(e.submission_id, ""), e.original_name, e.kind.upper(), e.pages, e.uploaded_at
@@ -156,6 +162,7 @@ def unit_report(
         )
         for r in demands
     )
+    problems = problem_list(rows, {s.indicator_code: s for s in answers}, rects)
     peer_rows: tuple[RankingRow, ...] = ()
     if show_peers:
         peers = next((t for t in all_rankings(cycle) or [] if t.kind == view.record.kind), None)
@@ -190,7 +197,63 @@ def unit_report(
         kind_totals=kind_totals,
         audit=_fingerprint(view.snapshot),
         appeals=_appeal_rows(cycle, appeals.of_unit(cycle, unit.id)),
+        problems=problems,
     )
+
+
+def problem_list(rows, answers: dict, demands) -> tuple[ProblemRow, ...]:
+    """The 问题清单 of a unit report: per indicator in the set's order, its deduction with
+    the reason, its 核定值 where it differs from the self-reported value with the
+    inspector's reason, its return if it was still sent back; then each rectification
+    demand (``indicator_code``, ``demand``, ``due_date``) with its indicator and due date.
+    ``answers`` are the unit's submissions by indicator code (``status``, ``verify_reason``,
+    ``return_reason``). Indicators are named by their 编号, as in 指标得分明细."""
+    out = []
+    for row in rows:
+        label = row.code  # the 编号 the 指标得分明细 table prints beside the name
+        answer = answers.get(row.code)
+        if row.deduction:
+            out.append(
+                ProblemRow(
+                    _("扣分"),
+                    label,
+                    _("扣 %(d)s 分：%(why)s", d=f"{row.deduction:.2f}", why=row.deduction_reason)
+                    if row.deduction_reason
+                    else _("扣 %(d)s 分", d=f"{row.deduction:.2f}"),
+                )
+            )
+        if row.verified and row.verified != row.self_reported:
+            why = answer.verify_reason if answer is not None else ""
+            said = _(
+                "自评值 %(s)s，核定值 %(v)s",
+                s=row.self_reported or _("未填报"),
+                v=row.verified,
+            )
+            out.append(ProblemRow(_("核定"), label, f"{said}：{why}" if why else said))
+        if answer is not None and answer.status == SubmissionState.RETURNED:
+            out.append(
+                ProblemRow(
+                    _("退回"),
+                    label,
+                    _("退回修改，未重新提交：%(why)s", why=answer.return_reason)
+                    if answer.return_reason
+                    else _("退回修改，未重新提交"),
+                )
+            )
+    for demand in demands:
+        code = demand.indicator_code or ""
+        out.append(
+            ProblemRow(
+                _("整改要求"),
+                code,
+                _(
+                    "%(demand)s（整改时限：%(due)s）",
+                    demand=demand.demand,
+                    due=cn_date(demand.due_date),
+                ),
+            )
+        )
+    return tuple(out)
 
 
 def _appeal_rows(cycle: Cycle, rows: list[Appeal], with_unit: bool = False) -> tuple:

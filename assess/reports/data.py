@@ -82,6 +82,18 @@ class RectificationRow:
 
 
 @dataclass(frozen=True)
+class ProblemRow:
+    """One line of a unit report's 问题清单: what the inspection found on an indicator (a
+    deduction, a 核定值 other than the self-reported value, an item sent back) or asked of
+    the unit (a rectification demand), in the inspectors' words. ``kind`` is its label
+    (扣分, 核定, 退回, 整改要求); ``indicator`` its 编号, or '' for the whole unit."""
+
+    kind: str
+    indicator: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class AppealRow:
     """One appeal (复核申诉) against a published score and its answer; ``unit_name`` is
     printed in the city summary, ``answer`` is '' while it waits."""
@@ -165,6 +177,7 @@ class UnitReportData:
     kind_totals: KindTotals | None = None
     audit: AuditFingerprint | None = None
     appeals: tuple[AppealRow, ...] = ()
+    problems: tuple[ProblemRow, ...] = ()
 
 
 @dataclass(frozen=True)

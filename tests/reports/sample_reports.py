@@ -21,6 +21,7 @@ from functools import cache
 
 from assess.core.formatting import indicator_target, indicator_value, plain_number
 from assess.demo.zhengzhou import COUNTIES
+from assess.reports.content import problem_list
 from assess.reports.data import (
     AwardCategory,
     Awardee,
@@ -501,6 +502,9 @@ def sample_unit_report(
         evidence=tuple(evidence),
         rectifications=tuple(rectifications),
         peers=_peers(results, ranks, seed),
+        # The 问题清单 as the app builds it from these rows and demands (no answers: the
+        # sample has no returned items or inspectors' reasons for a 核定值).
+        problems=problem_list(rows, {}, rectifications),
     )
 
 

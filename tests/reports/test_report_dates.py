@@ -9,11 +9,11 @@ from datetime import date, datetime
 import pytest
 
 from assess.accounts.models import User
-from assess.cycles import lifecycle, publishing, submissions
+from assess.cycles import lifecycle, publishing
 from assess.cycles.models import ResultSnapshot
 from assess.reports import content, render
-from tests.cycle_helpers import make_cycle, unit
-from tests.reports.report_helpers import render_to
+from tests.cycle_helpers import make_cycle
+from tests.reports.report_helpers import jinshui_handed_in, render_to
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler missing")
 
@@ -24,12 +24,8 @@ OFFICE = "郑州市流动人口服务管理领导小组办公室"
 def published(demo, db):
     """A 2011 cycle published at 2012-01-15 17:30 UTC: 01:30 on 16 January in Zhengzhou."""
     cycle = make_cycle("open", year=2011)
-    reporter = User.get(User.username == "r-410105")
     admin = User.get(User.username == "admin")
-    jinshui = unit("410105")
-    for code, value in [("A1", "85/100"), ("A2", "1"), ("B1", "良")]:
-        submissions.save_value(cycle, jinshui, code, value, "", None, reporter)
-    submissions.submit_unit(cycle, jinshui, reporter)
+    jinshui = jinshui_handed_in(cycle, [("A1", "85/100"), ("A2", "1"), ("B1", "良")])
     lifecycle.transition(cycle, "review", admin)
     snapshot = publishing.publish(cycle, admin)
     ResultSnapshot.update(published_at=datetime(2012, 1, 15, 17, 30)).where(

@@ -12,8 +12,8 @@ from assess.accounts.models import User
 from assess.cycles import lifecycle, publishing, submissions
 from assess.cycles.models import Submission
 from assess.reports import content
-from tests.cycle_helpers import make_cycle, unit
-from tests.reports.report_helpers import indicator_rows, render_to
+from tests.cycle_helpers import make_cycle
+from tests.reports.report_helpers import indicator_rows, jinshui_handed_in, render_to
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler missing")
 
@@ -23,12 +23,8 @@ def deducted(demo, db):
     """金水区 published with B1 at 中 (18 of 30 points) and A2 below target (0 points), and
     deductions of 25 and 2 stored on them as a cycle before the entry check could hold."""
     cycle = make_cycle("open")
-    reporter = User.get(User.username == "r-410105")
     admin = User.get(User.username == "admin")
-    jinshui = unit("410105")
-    for code, value in [("A1", "85/100"), ("A2", "1"), ("B1", "中")]:
-        submissions.save_value(cycle, jinshui, code, value, "", None, reporter)
-    submissions.submit_unit(cycle, jinshui, reporter)
+    jinshui = jinshui_handed_in(cycle, [("A1", "85/100"), ("A2", "1"), ("B1", "中")])
     for code, points in [("B1", "25"), ("A2", "2")]:
         Submission.update(
             status="verified", deduction=Decimal(points), deduction_reason="台账不全"
@@ -55,3 +51,64 @@ def test_the_report_prints_the_effective_deduction(deducted, tmp_path):
     printed = indicator_rows(pdf, {"A2", "B1"})
     assert "-18.00" in printed["B1"] and "-25.00" not in printed["B1"]
     assert not [cell for cell in printed["A2"] if cell.startswith("-")]
+
+
+def test_the_problem_list_gives_each_finding_with_the_inspectors_words(demo, db, tmp_path):
+    """A deduction with its reason, a 核定值 other than the claim with the inspector's
+    reason, an item still sent back, a demand with its due date: all in 问题清单."""
+    from datetime import date
+
+    from assess.cycles import rectifications
+
+    cycle = make_cycle("open")
+    inspector = User.get(User.username == "inspector")
+    admin = User.get(User.username == "admin")
+    jinshui = jinshui_handed_in(cycle, [("A1", "85/100"), ("A2", "4"), ("B1", "良")])
+    subs = {
+        s.indicator_code: s
+        for s in Submission.select().where(Submission.cycle == cycle, Submission.unit == jinshui)
+    }
+    a1 = subs["A1"]
+    submissions.verify_item(
+        a1, a1.version, inspector, "70/100", "抽样复核，部分调查表无签字，不予认定"
+    )
+    b1 = subs["B1"]
+    submissions.verify_item(
+        b1, b1.version, inspector, deduction=Decimal(2), deduction_reason="台账缺少签到表"
+    )
+    a2 = subs["A2"]
+    submissions.return_item(a2, "协调会记录缺少会议纪要", a2.version, inspector)
+    rectifications.demand(cycle, jinshui, "补齐调查表签字", date(2026, 12, 31), inspector, "A1")
+    lifecycle.transition(cycle, "review", admin)
+    publishing.publish(cycle, admin)
+
+    data = content.unit_report(cycle, jinshui, "郑州市流动人口服务管理领导小组办公室")
+    found = [(p.kind, p.indicator, p.detail) for p in data.problems]
+    assert found[0] == (
+        "核定",
+        "A1",
+        "自评值 85.00%（85/100），核定值 70.00%（70/100）：抽样复核，部分调查表无签字，不予认定",
+    )
+    assert ("退回", "A2", "退回修改，未重新提交：协调会记录缺少会议纪要") in found
+    assert ("扣分", "B1", "扣 2.00 分：台账缺少签到表") in found
+    assert found[-1] == ("整改要求", "A1", "补齐调查表签字（整改时限：2026年12月31日）")
+    text = render_to(tmp_path, "problems.pdf", data).flat_text()
+    for words in (
+        "问题清单",
+        "抽样复核，部分调查表无签字，不予认定",
+        "协调会记录缺少会议纪要",
+        "整改时限：2026年12月31日",
+    ):
+        assert words in text
+
+
+def test_the_result_page_gives_the_inspectors_reason_for_a_verified_value(demo, db, as_user):
+    cycle = make_cycle("open")
+    inspector = User.get(User.username == "inspector")
+    jinshui = jinshui_handed_in(cycle, [("A1", "85/100"), ("A2", "4"), ("B1", "良")])
+    a1 = Submission.get(Submission.cycle == cycle, Submission.indicator_code == "A1")
+    submissions.verify_item(a1, a1.version, inspector, "70/100", "抽样复核，部分调查表无签字")
+    lifecycle.transition(cycle, "review", User.get(User.username == "admin"))
+    publishing.publish(cycle, User.get(User.username == "admin"))
+    page = as_user("r-410105").get(f"/cycles/{cycle.id}/units/{jinshui.id}/result")
+    assert "抽样复核，部分调查表无签字" in page.get_data(as_text=True)

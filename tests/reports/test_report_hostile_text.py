@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from assess.reports import charts, fonts, render
+from assess.reports.content import problem_list
 from assess.reports.data import EvidenceRow, HeatMap, RankingRow, RectificationRow
 from tests.reports import sample_reports
 from tests.reports.report_helpers import render_to
@@ -34,23 +35,21 @@ def test_replacement_is_a_character_the_report_fonts_have():
 
 @pytest.mark.parametrize("char", NO_GLYPH)
 def test_pdf_prints_a_replacement_for_user_text_without_glyph(tmp_path, small_report, char, caplog):
+    demands = (RectificationRow("A1", f"完善{char}台账", small_report.report_date, "已反馈", ""),)
     data = dataclasses.replace(
         small_report,
         evidence=(
             *small_report.evidence,
             EvidenceRow("A1", f"台账{char}.pdf", "PDF", 3, small_report.evidence[0].uploaded_at),
         ),
-        rectifications=(
-            RectificationRow(
-                "A1", "完善台账", small_report.report_date, "已反馈", f"已整改{char}完毕"
-            ),
-        ),
+        rectifications=demands,
+        problems=problem_list(small_report.indicators, {}, demands),
     )
     with caplog.at_level(logging.WARNING, logger="assess.reports.fonts"):
         pdf = render_to(tmp_path, "unit.pdf", data)
     text = pdf.flat_text()
     stand_in = fonts.replacement_character()
-    assert f"已整改{stand_in}完毕" in text
+    assert f"完善{stand_in}台账" in text
     assert f"台账{stand_in}.pdf" in text
     assert char not in text
     assert f"U+{ord(char):04X}" in caplog.text

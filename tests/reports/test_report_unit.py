@@ -71,6 +71,13 @@ def test_lists_evidence_and_rectifications(unit_pdf, unit_data):
     for demand in unit_data.rectifications:
         assert demand.demand in text
     assert f"提出整改要求{len(unit_data.rectifications)}项" in text
+    # one 问题清单: every deduction with its reason, every demand with its due date; the
+    # office's own tracking of the answers stays out of the outgoing report
+    assert "问题清单" in text and "整改时限：" in text
+    for row in unit_data.indicators:
+        if row.deduction and row.deduction_reason:
+            assert re.sub(r"\s+", "", row.deduction_reason) in text, row.code
+    assert "已制定整改方案" not in text  # the unit's answer, tracked in the app only
 
 
 def test_a4_pages(unit_pdf):
@@ -167,12 +174,13 @@ def test_short_report_without_optional_parts(pdf_dir, unit_data):
         sample_reports.sample_unit_report(1, indicator_count=4),
         evidence=(),
         rectifications=(),
+        problems=(),
         peers=(),
         rank=None,
     )
     pdf = render_to(pdf_dir, "short.pdf", data)
     text = pdf.flat_text()
-    assert "本次督查未提出整改要求" in text
+    assert "本次督查未发现扣分、核定值调整或退回的问题，未提出整改要求" in text
     assert "、佐证材料" not in text
     assert "排名第" not in text
     assert "与同类单位比较" not in text
