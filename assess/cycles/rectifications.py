@@ -10,6 +10,7 @@ from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database, locked
 from assess.core.enums import NotificationKind, RectificationState
+from assess.core.formatting import local_today
 from assess.core.models import utcnow
 from assess.cycles.lifecycle import locked_cycle
 from assess.cycles.models import Cycle, Rectification
@@ -52,7 +53,7 @@ def demand(
     a reviewer from the unit or a unit above or below it (回避)."""
     if not text.strip():
         raise RectificationError(_("整改要求不能为空"))
-    if due < date.today():
+    if due < local_today():
         raise RectificationError(_("整改期限不能早于今天"))
     with database.atomic():
         locked_cycle(cycle.id, "rectification", RectificationError)

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from assess.accounts.models import User
 from assess.core.enums import CycleState, Role
+from assess.core.formatting import local_today
 from assess.cycles import deadlines, lifecycle, publishing, rectifications, submissions
 from assess.cycles.models import Cycle, Submission
 from assess.evidence import attachments
@@ -127,7 +128,7 @@ def _review(cycle: Cycle, rng: random.Random) -> None:
 
 def _rectify(cycle: Cycle, units: list[Unit]) -> None:
     inspector = User.get(User.username == "inspector")
-    today = date.today()
+    today = local_today()
     demands = [
         ("流动人口计划生育服务台账不规范，请按要求整改", 20),
         ("社区流动人口专干配备未达到500:1比例", 2),
@@ -177,7 +178,7 @@ def load(store: EvidenceStore) -> None:
     lifecycle.transition(last, CycleState.REVIEW, admin)
     publishing.publish(Cycle.get_by_id(last.id), admin)
 
-    today = date.today()
+    today = local_today()
     due, review_due = today - timedelta(days=5), today + timedelta(days=20)
     for name, set_file, previous in (
         ("2012年度县（市、区）流动人口基本公共服务均等化考核", COUNTY_2012, last),

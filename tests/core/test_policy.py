@@ -180,7 +180,7 @@ def line(
 def appeal_scope(state: str, days_left: int | None, unit_id: int = 1) -> SimpleNamespace:
     """A unit's SelfReport in a cycle whose appeal deadline is ``days_left`` away (None: no
     deadline set; -1: yesterday)."""
-    due = None if days_left is None else date.today() + timedelta(days=days_left)
+    due = None if days_left is None else local_today() + timedelta(days=days_left)
     return SimpleNamespace(cycle=SimpleNamespace(state=state, appeal_due=due), unit_id=unit_id)
 
 

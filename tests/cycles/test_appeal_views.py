@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from pdfminer.high_level import extract_text
 
 from assess.accounts.models import User
+from assess.core.formatting import local_today
 from assess.cycles import appeals
 from assess.cycles.models import Appeal, Cycle, Submission
 from tests.cycle_helpers import pdf_bytes, unit
@@ -77,7 +78,7 @@ def test_a_reporter_files_from_its_results_and_reads_the_answer(app, as_user, db
 def test_after_the_window_the_page_refuses_and_changes_nothing(app, as_user, db):
     cycle = published_cycle()
     admin = User.get(User.username == "admin")
-    appeals.set_appeal_due(cycle, date.today() - timedelta(days=1), "已过", admin)
+    appeals.set_appeal_due(cycle, local_today() - timedelta(days=1), "已过", admin)
     unit_url, _list_url = _urls(cycle)
     reporter = as_user("r-410105")
     assert "提交复核申诉" not in reporter.get(unit_url).text
@@ -128,7 +129,7 @@ def test_the_appeal_deadline_on_the_deadlines_page(app, as_user, db):
     office = as_user("admin")
     page = office.get(f"/cycles/{cycle.id}/deadlines")
     assert "复核申诉截止日期" in page.text and "保存申诉截止日期" in page.text
-    due = date.today() + timedelta(days=30)
+    due = local_today() + timedelta(days=30)
     sent = office.post(
         f"/cycles/{cycle.id}/appeal-due",
         data={"appeal-appeal_due": due.isoformat(), "appeal-reason": "延长申诉期"},

@@ -9,7 +9,7 @@ import io
 import json
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import peewee as pw
@@ -21,6 +21,7 @@ from assess.accounts.models import User
 from assess.core import audit
 from assess.core.db import database
 from assess.core.enums import AppealState, NotificationKind, Role
+from assess.core.formatting import local_today
 from assess.core.policy import can
 from assess.cycles import appeals, lifecycle, publishing, submissions
 from assess.cycles.appeals import AppealError
@@ -80,7 +81,7 @@ def _score(snapshot: ResultSnapshot, code: str) -> str:
 
 def test_the_first_publication_opens_a_seven_day_window_republishing_keeps_it(app, demo, db):
     cycle = published_cycle()
-    today = date.today()
+    today = local_today()
     assert cycle.appeal_due == today + timedelta(days=publishing.APPEAL_WINDOW_DAYS)
     assert appeals.days_left(cycle) == 7
     admin = User.get(User.username == "admin")
@@ -94,7 +95,7 @@ def test_the_first_publication_opens_a_seven_day_window_republishing_keeps_it(ap
 def test_a_deadline_set_before_publishing_is_kept(app, demo, db):
     admin, _reporter, _inspector = _people()
     cycle = make_cycle("review")
-    due = date.today() + timedelta(days=20)
+    due = local_today() + timedelta(days=20)
     appeals.set_appeal_due(cycle, due, "按文件规定 20 天", admin)
     publishing.publish(Cycle.get_by_id(cycle.id), admin)
     assert Cycle.get_by_id(cycle.id).appeal_due == due
@@ -104,10 +105,10 @@ def test_the_appeal_deadline_needs_a_reason_and_a_live_cycle(app, demo, db):
     admin, _reporter, _inspector = _people()
     cycle = published_cycle()
     with pytest.raises(lifecycle.CycleError, match="请填写原因"):
-        appeals.set_appeal_due(cycle, date.today(), " ", admin)
+        appeals.set_appeal_due(cycle, local_today(), " ", admin)
     lifecycle.transition(cycle, "archived", admin)
     with pytest.raises(lifecycle.CycleError, match="申诉截止日期"):
-        appeals.set_appeal_due(Cycle.get_by_id(cycle.id), date.today(), "晚了", admin)
+        appeals.set_appeal_due(Cycle.get_by_id(cycle.id), local_today(), "晚了", admin)
 
 
 def test_a_reporter_files_on_its_own_published_scores_and_staff_are_told(app, demo, db):
@@ -157,7 +158,7 @@ def test_evidence_goes_with_the_appeal(app, demo, db):
 def test_no_appeal_after_the_window_and_nothing_changes(app, demo, db):
     admin, reporter, _inspector = _people()
     cycle = published_cycle()
-    appeals.set_appeal_due(cycle, date.today() - timedelta(days=1), "期限已过", admin)
+    appeals.set_appeal_due(cycle, local_today() - timedelta(days=1), "期限已过", admin)
     cycle = Cycle.get_by_id(cycle.id)
     assert not can(reporter, "appeals.file", SelfReport(cycle, unit(JINSHUI)))
     entries = audit.head().count

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from assess.accounts.models import User
 from assess.core.enums import CycleState, JobState
+from assess.core.formatting import local_today
 from assess.cycles import library, lifecycle
 from assess.cycles.models import Assignment, Cycle, Rectification, Submission
 from assess.nominations import entries, ranking_runs, rounds
@@ -47,7 +48,7 @@ def add_open_work() -> None:
     for place, nomination in enumerate(undecided):
         ranking_runs.record_decision(run, int(nomination), place == 0, "评审会表决", admin)
     ranking_runs.confirm_run(run, admin)
-    today = date.today()
+    today = local_today()
     set_file = "zz-2012-county.yaml"
     cycle = lifecycle.create_cycle(
         today.year,

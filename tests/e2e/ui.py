@@ -50,6 +50,9 @@ def download(page: Page, link: Locator) -> bytes:
 def confirm_and_publish(page: Page, note: str) -> None:
     """On the pre-publish check (发布前检查): confirm every exception listed, give the note
     on the units that never reported, publish, and see it published."""
+    # ``all()`` does not wait: right after the click that led here it may still see the
+    # page before, find no box, and the publication is refused as unconfirmed.
+    expect(page.get_by_role("button", name="发布结果")).to_be_visible()
     for box in page.locator("input[type=checkbox][name^=confirm_]").all():
         box.check()
     page.get_by_label("发布说明（未报送单位的情况，必填，随结果印发）").fill(note)
