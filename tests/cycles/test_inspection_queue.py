@@ -6,7 +6,7 @@ deductions (扣分) that take something off."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +14,7 @@ import pytest
 from assess.accounts import users
 from assess.accounts.models import User
 from assess.core.enums import Role, SubmissionState
+from assess.core.formatting import local_today
 from assess.core.models import AuditEntry
 from assess.cycles import rectifications, submissions
 from assess.cycles.models import Cycle, Rectification, Submission
@@ -96,17 +97,17 @@ def test_overdue_means_outstanding_past_its_deadline(as_user, handed_in):
         cycle,
         unit("410105"),
         "补充会议纪要",
-        date.today(),
+        local_today(),
         User.get(User.username == "inspector"),
         "A2",
     )
-    Rectification.update(due_date=date.today() - timedelta(days=2)).where(
+    Rectification.update(due_date=local_today() - timedelta(days=2)).where(
         Rectification.id == demand.id
     ).execute()
     page = inspector.get(base).data.decode()
     assert queue_codes(page) == [("金水区", "A2")] and "逾期" in page
     # Past the review deadline every item still awaiting review is overdue.
-    Cycle.update(review_due=date.today() - timedelta(days=1)).execute()
+    Cycle.update(review_due=local_today() - timedelta(days=1)).execute()
     assert len(queue_codes(inspector.get(base).data.decode())) == 8
 
 

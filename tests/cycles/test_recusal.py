@@ -4,7 +4,7 @@ close anything of it; the services refuse it inside their transactions, whoever 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,6 +12,7 @@ import pytest
 from assess.accounts import users
 from assess.accounts.models import User
 from assess.core.enums import Role, SubmissionState, UnitKind
+from assess.core.formatting import local_today
 from assess.core.models import AuditEntry
 from assess.core.policy import can
 from assess.cycles import rectifications, submissions
@@ -99,7 +100,7 @@ def handed_in(demo, db):
             submissions.save_value(cycle, u, indicator, value, "", None, reporter)
         submissions.submit_unit(cycle, u, reporter)
         demand_to[code] = rectifications.demand(
-            cycle, u, "补充材料", date.today() + timedelta(days=9), inspector_of(None)
+            cycle, u, "补充材料", local_today() + timedelta(days=9), inspector_of(None)
         )
     return cycle, demand_to
 
@@ -124,7 +125,7 @@ ACTIONS = {
         sub, "数据不一致", sub.version, who
     ),
     "demand": lambda cycle, sub, rect, who: rectifications.demand(
-        cycle, sub.unit, "再次整改", date.today() + timedelta(days=5), who
+        cycle, sub.unit, "再次整改", local_today() + timedelta(days=5), who
     ),
     "close": lambda cycle, sub, rect, who: rectifications.close(rect, "已整改", who),
 }

@@ -5,9 +5,10 @@ cycles a unit has nothing in, evidence on rectification answers."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from assess.accounts.models import User
+from assess.core.formatting import local_today
 from assess.core.models import AuditEntry
 from assess.cycles import lifecycle, publishing, rectifications, submissions
 from assess.cycles.models import Assignment, Cycle, Rectification, Submission
@@ -266,7 +267,7 @@ def test_after_everything_is_submitted_upload_and_submit_become_a_status_text(as
 
 def _demand(cycle, u, text="补齐会议纪要"):
     return rectifications.demand(
-        cycle, u, text, date.today() + timedelta(days=10), User.get(User.username == "inspector"),
+        cycle, u, text, local_today() + timedelta(days=10), User.get(User.username == "inspector"),
         indicator_code="A2",
     )  # fmt: skip
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 from assess.accounts.models import User
 from assess.core import policy
 from assess.core.enums import CycleState
+from assess.core.formatting import local_today
 from assess.core.models import AuditEntry
 from assess.cycles import rectifications, submissions
 from assess.cycles.models import (
@@ -90,7 +91,7 @@ def _world(app, state: CycleState, year: int) -> World:
     submissions.save_value(cycle, jinshui, "B1", "优", "", 0, reporter)
     Submission.update(status="submitted").where(Submission.id == a2.id).execute()
     rect = rectifications.demand(
-        cycle, jinshui, "补充调查样本", date.today() + timedelta(days=10), inspector
+        cycle, jinshui, "补充调查样本", local_today() + timedelta(days=10), inspector
     )
     Cycle.update(state=state).where(Cycle.id == cycle.id).execute()
     appeal = Appeal.create(
@@ -183,7 +184,7 @@ ROUTES = {
             {
                 "indicator_code": "",
                 "demand": "补充台账",
-                "due_date": (date.today() + timedelta(days=5)).isoformat(),
+                "due_date": (local_today() + timedelta(days=5)).isoformat(),
             },
         ),
     ),

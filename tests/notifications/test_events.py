@@ -4,12 +4,13 @@ returned (退回) and a rectification demanded (整改)."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from assess.accounts.models import User
 from assess.core.enums import NotificationKind
+from assess.core.formatting import local_today
 from assess.cycles import rectifications, submissions
 from assess.cycles.models import Submission
 from assess.notifications import store
@@ -90,7 +91,7 @@ def test_the_same_return_sent_twice_notifies_once(app, demo, db):
 def test_a_rectification_demand_notifies_the_unit(app, demo, db):
     inspector = User.get(User.username == "inspector")
     cycle = make_cycle("open")
-    due = date.today() + timedelta(days=10)
+    due = local_today() + timedelta(days=10)
     row = rectifications.demand(cycle, unit("410105"), "补充调查样本" * 50, due, inspector, "A1")
     (note,) = told(reporter_of("410105"), NotificationKind.RECTIFICATION_DEMANDED)
     params = json.loads(note.params)
@@ -106,5 +107,5 @@ def test_a_refused_demand_notifies_nobody(app, demo, db):
     reporter = reporter_of("410105")  # 回避: a unit's own staff cannot demand of it
     jinshui = unit("410105")
     with pytest.raises(rectifications.RectificationError):
-        rectifications.demand(cycle, jinshui, "x", date.today() + timedelta(days=1), reporter)
+        rectifications.demand(cycle, jinshui, "x", local_today() + timedelta(days=1), reporter)
     assert Notification.select().count() == 0

@@ -12,6 +12,7 @@ import zipfile
 import pytest
 
 from assess.accounts.models import User
+from assess.core.formatting import local_today
 from assess.cycles import publishing, submissions
 from assess.cycles.models import Submission
 from assess.units.models import Unit
@@ -341,7 +342,7 @@ def test_the_office_may_let_units_see_each_other(app, as_user, published, monkey
 
 
 def test_viewers_read_rectifications_only_once_published(as_user, db):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from assess.cycles.models import Rectification
 
@@ -350,7 +351,7 @@ def test_viewers_read_rectifications_only_once_published(as_user, db):
         cycle=cycle,
         unit=unit("410105"),
         demand="台账缺失须补齐",
-        due_date=date.today() + timedelta(days=9),
+        due_date=local_today() + timedelta(days=9),
         response="正在补录台账",
     )
     assert "台账缺失须补齐" in as_user("admin").get(f"/cycles/{cycle.id}").data.decode()

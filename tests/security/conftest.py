@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from werkzeug.datastructures import FileStorage
 
 from assess.accounts.models import User
 from assess.core.db import database
+from assess.core.formatting import local_today
 from assess.core.models import AuditEntry
 from assess.cycles import lifecycle, publishing, rectifications, submissions
 from assess.cycles.models import Assignment, Cycle, Rectification, Submission
@@ -87,7 +88,7 @@ def build_world() -> World:
     submissions.save_value(cycle, unit_a, "B1", "优", "", None, reporter)
     submissions.submit_unit(cycle, unit_a, reporter)
     rect = rectifications.demand(
-        cycle, unit_a, "补充调查样本", date.today() + timedelta(days=30), inspector, "A1"
+        cycle, unit_a, "补充调查样本", local_today() + timedelta(days=30), inspector, "A1"
     )
     assignment = Assignment.get(
         Assignment.cycle == cycle, Assignment.unit == unit_a, Assignment.indicator_code == "A1"

@@ -12,13 +12,14 @@ that show the new text are fetched and checked.
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import yaml
 from markupsafe import escape
 
 from assess.accounts.models import User
+from assess.core.formatting import local_today
 from assess.cycles.models import Cycle, Rectification, Submission
 from assess.units.models import Unit
 from tests.conftest import login
@@ -229,7 +230,7 @@ def test_free_text_is_escaped_everywhere(app, as_user, db, p):
     demand_form = {
         "indicator_code": "A1",
         "demand": demand,
-        "due_date": (date.today() + timedelta(days=10)).isoformat(),
+        "due_date": (local_today() + timedelta(days=10)).isoformat(),
     }
     pages.post(
         inspector,
