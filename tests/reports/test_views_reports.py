@@ -265,9 +265,9 @@ def test_batch_delivers_the_others_when_one_report_fails(
     Rectification.create(
         cycle=published,
         unit=unit("410103"),
-        demand="完善台账",
+        demand="完善\ue000台账",
         due_date=published.created_at,
-        response="已整改\ue000",
+        response="已整改",
         status="responded",
     )
     Unit.update(name=Unit.name + "\ue000").where(Unit.code == "410103").execute()
@@ -284,7 +284,7 @@ def test_batch_delivers_the_others_when_one_report_fails(
     # the manifest lies beside the files: it names the missing one, and why in Chinese
     assert "2026-410102.pdf\t中原区：生成时出错" in manifest and "NoneType" not in manifest
     text = _text(archive.read("2026-410103.pdf"))
-    assert "已整改□" in text and "\ue000" not in text
+    assert "完善□台账" in text and "\ue000" not in text
 
 
 def test_report_command_delivers_the_others(published, database_url, tmp_path, monkeypatch):
