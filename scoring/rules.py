@@ -103,6 +103,19 @@ def _number(value: Any) -> Decimal:
     return value.percent if value.__class__ is Rate else value
 
 
+def _against_target(
+    indicator: Indicator, value: Any, target: Decimal, score: Decimal
+) -> tuple[bool, dict[str, str]]:
+    """Whether ``value`` meets ``target`` in the indicator's direction (at most the target
+    for lower, at least for higher), and the words every describe sentence fills in: the
+    value ``v``, the target ``t`` and the score ``s``."""
+    number = _number(value)
+    met = number <= target if indicator.direction == "lower" else number >= target
+    words = {"v": amount(indicator, number), "t": amount(indicator, target)}
+    words["s"] = fmt_score(score)
+    return met, words
+
+
 def _inputs(indicator: Indicator, value: Any, **extra: Any) -> dict[str, Any]:
     """The inputs of an explanation: the value (and a rate's parts) plus rule parameters."""
     inputs: dict[str, Any] = {}
@@ -167,14 +180,12 @@ def threshold(indicator: Indicator) -> Scorer:
         return _inputs(indicator, value, target=target), f"{text} → {fmt_score(score)}"
 
     def describe(value: Any, score: Decimal) -> str:
-        number = _number(value)
-        words = {"v": amount(indicator, number), "t": amount(indicator, target)}
-        words["s"] = fmt_score(score)
+        met, words = _against_target(indicator, value, target, score)
         if lower:
-            if number <= target:
+            if met:
                 return _("%(v)s，不高于目标值%(t)s，达标，得%(s)s分", **words)
             return _("%(v)s，高于目标值%(t)s，未达标，得%(s)s分", **words)
-        if number >= target:
+        if met:
             return _("%(v)s，达到目标值%(t)s，得%(s)s分", **words)
         return _("%(v)s，未达到目标值%(t)s，得%(s)s分", **words)
 
@@ -232,19 +243,15 @@ def linear(indicator: Indicator) -> Scorer:
 
     def describe(value: Any, score: Decimal) -> str:
         number = _number(value)
-        words = {
-            "v": amount(indicator, number),
-            "t": amount(indicator, target),
-            "f": amount(indicator, floor),
-            "s": fmt_score(score),
-        }
+        met, words = _against_target(indicator, value, target, score)
+        words["f"] = amount(indicator, floor)
         if lower:
-            if number <= target:
+            if met:
                 return _("%(v)s，不高于目标值%(t)s，得满分%(s)s分", **words)
             if number >= floor:
                 return _("%(v)s，达到上限%(f)s，得%(s)s分", **words)
             return _("%(v)s，在目标值%(t)s与上限%(f)s之间，按比例折算得%(s)s分", **words)
-        if number >= target:
+        if met:
             return _("%(v)s，达到目标值%(t)s，得满分%(s)s分", **words)
         if number <= floor:
             return _("%(v)s，未超过下限%(f)s，得%(s)s分", **words)
@@ -291,16 +298,14 @@ def ratio(indicator: Indicator) -> Scorer:
         return _inputs(indicator, value, target=target), text
 
     def describe(value: Any, score: Decimal) -> str:
-        number = _number(value)
-        words = {"v": amount(indicator, number), "t": amount(indicator, target)}
-        words["s"] = fmt_score(score)
+        met, words = _against_target(indicator, value, target, score)
         if lower:
-            if number <= target:
+            if met:
                 return _("%(v)s，不高于目标值%(t)s，得满分%(s)s分", **words)
             return _("%(v)s，高于目标值%(t)s，按目标值与实际值之比折算得%(s)s分", **words)
-        if number >= target:
+        if met:
             return _("%(v)s，达到目标值%(t)s，得满分%(s)s分", **words)
-        done = fmt2(number * 100 / target) if target else "0"
+        done = fmt2(_number(value) * 100 / target) if target else "0"
         return _("%(v)s，完成目标值%(t)s的%(r)s%%，按完成率折算得%(s)s分", r=done, **words)
 
     return Scorer(score, explain, describe)
