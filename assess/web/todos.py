@@ -359,12 +359,15 @@ class SheetTodo:
     link: Link
 
 
-def _reviewable_cycles() -> list[Cycle]:
+def _cycles_in(states) -> list[Cycle]:
+    """The cycles in one of ``states``, newest first: the staff panels' one cycle query."""
     return list(
-        Cycle.select()
-        .where(Cycle.state.in_(REVIEWABLE_CYCLE_STATES))
-        .order_by(Cycle.year.desc(), Cycle.id.desc())
+        Cycle.select().where(Cycle.state.in_(states)).order_by(Cycle.year.desc(), Cycle.id.desc())
     )
+
+
+def _reviewable_cycles() -> list[Cycle]:
+    return _cycles_in(REVIEWABLE_CYCLE_STATES)
 
 
 def inspector_todos(user, today: date | None = None) -> list[QueueTodo]:
@@ -419,11 +422,7 @@ def appeal_todos(user, today: date | None = None) -> list[PendingAppeals]:
     """Per published cycle, the appeals waiting for an answer, never a recused unit's
     (回避); two queries."""
     today = today or local_today()
-    cycles = list(
-        Cycle.select()
-        .where(Cycle.state == CycleState.PUBLISHED)
-        .order_by(Cycle.year.desc(), Cycle.id.desc())
-    )
+    cycles = _cycles_in((CycleState.PUBLISHED,))
     counts = appeals.open_count([c.id for c in cycles], user)
     return [
         PendingAppeals(
