@@ -186,7 +186,7 @@ FINISHED_JOB_STATES = frozenset({JobState.DONE, JobState.FAILED})
 
 class NotificationKind(StrEnum):
     """What a notification (消息通知) tells its reader; its text is rendered from the kind
-    and the stored parameters when it is read (``assess.notifications.texts``)."""
+    and the stored parameters when it is read (``assess.core.notification_texts``)."""
 
     ITEM_RETURNED = "item_returned"
     RECTIFICATION_DEMANDED = "rectification_demanded"

@@ -27,11 +27,11 @@ from assess.core.db import database, locked
 from assess.core.enums import DeliveryChannel, DeliveryState
 from assess.core.labels import notification_kind_label
 from assess.core.models import utcnow
+from assess.core.notification_texts import render
 from assess.delivery import channels, preferences
 from assess.delivery.models import ChannelSettings, Delivery, UnitContact, UserContact
 from assess.delivery.secrets import cleaned
 from assess.delivery.setup import current_settings
-from assess.notifications.texts import render
 from assess.units.models import Unit
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from assess.core.models import utcnow
 class Notification(BaseModel):
     """One message to one person (消息通知). The text is not stored: ``kind`` and the
     event's ``params`` (JSON) are, and the reader's language renders them
-    (``assess.notifications.texts``). ``target`` is the page to act on, as an endpoint and
+    (``assess.core.notification_texts``). ``target`` is the page to act on, as an endpoint and
     its arguments (JSON), so a link follows the routes as they are when it is read."""
 
     user = pw.ForeignKeyField(User, backref="notifications", on_delete="CASCADE")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from assess.core.notification_texts import render
 from assess.cycles.models import Cycle
 from assess.cycles.pages import UnitStatus, unit_statuses
 from assess.notifications.models import Notification
-from assess.notifications.texts import render
 from assess.units.models import Unit
 from assess.units.tree import units_in_tree_order
 

@@ -9,10 +9,10 @@ from assess.accounts import users
 from assess.accounts.models import User
 from assess.core.enums import Role
 from assess.core.models import AuditEntry
+from assess.core.notification_texts import render
 from assess.cycles import submissions
 from assess.cycles.models import Cycle
 from assess.notifications.models import Notification
-from assess.notifications.texts import render
 from assess.units.models import Unit
 from tests.conftest import PASSWORD
 from tests.cycle_helpers import make_cycle, unit
