@@ -429,8 +429,8 @@ def report(
         click.echo(str(path))
     if failures:
         click.echo(_("%(n)s份报告生成失败：", n=len(failures)), err=True)
-        for name, message in failures:
-            click.echo(f"  {name}: {message}", err=True)
+        for _name, message in failures:
+            click.echo(f"  {message}", err=True)
         sys.exit(1)
 
 

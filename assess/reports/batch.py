@@ -10,6 +10,7 @@ that memory held by layout caches does not grow over a long batch.
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import pickle
@@ -20,8 +21,10 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from assess.reports.data import ReportData
+from assess.reports.data import CitySummaryData, ReportData, UnitReportData
 from scoring.i18n import _
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, "Path | None"], object]
 
@@ -105,8 +108,11 @@ def render_batch(
                         try:
                             path = Path(future.result())
                             written[index] = path
-                        except Exception as exc:  # noqa: BLE001 - one report fails, not all
-                            failures.append((jobs[index].filename, str(exc) or type(exc).__name__))
+                        except Exception:  # one report fails, not all
+                            # The person reads which document failed, in Chinese; the
+                            # exception (with the worker's traceback) goes to the log.
+                            log.exception("report %s failed", jobs[index].filename)
+                            failures.append((jobs[index].filename, _failed(jobs[index].data)))
                         done += 1
                         if progress is not None:
                             progress(done, len(jobs), path)
@@ -119,6 +125,20 @@ def render_batch(
     if failures:
         raise BatchRenderError(sorted(failures), paths)
     return paths
+
+
+def document_name(data: ReportData) -> str:
+    """What a person calls the document: the unit's report, the city summary, the award
+    list."""
+    if isinstance(data, UnitReportData):
+        return _("%(unit)s督查报告", unit=data.unit_name)
+    if isinstance(data, CitySummaryData):
+        return _("全市汇总报告")
+    return _("表彰名单")
+
+
+def _failed(data: ReportData) -> str:
+    return _("%(document)s：生成时出错，详情已记入系统日志", document=document_name(data))
 
 
 def failure_manifest(failures: Iterable[tuple[str, str]]) -> str:

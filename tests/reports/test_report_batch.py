@@ -38,7 +38,7 @@ def test_renders_every_job_in_order_with_progress(tmp_path):
         assert opened.read("表彰名单.pdf") == paths[2].read_bytes()
 
 
-def test_a_failing_report_does_not_stop_the_others(tmp_path):
+def test_a_failing_report_does_not_stop_the_others(tmp_path, caplog):
     good, bad = small_jobs(2)
     # Text without a glyph no longer fails a report (issue 11): broken data does.
     bad = ReportJob(dataclasses.replace(bad.data, categories=(None, None, None)), "bad.pdf")
@@ -46,7 +46,11 @@ def test_a_failing_report_does_not_stop_the_others(tmp_path):
     with pytest.raises(BatchRenderError) as caught:
         render_batch([good, bad], tmp_path, workers=1, progress=lambda *a: seen.append(a))
     assert [name for name, _message in caught.value.failures] == ["bad.pdf"]
-    assert "NoneType" in caught.value.failures[0][1]
+    # The person reads which unit's report failed, in Chinese; the exception goes to the log.
+    message = caught.value.failures[0][1]
+    assert message == f"{bad.data.unit_name}督查报告：生成时出错，详情已记入系统日志"
+    assert "NoneType" not in message
+    assert "NoneType" in caplog.text
     assert [p.name for p in caught.value.written] == [good.filename]
     assert not (tmp_path / "bad.pdf").exists()
     assert sorted(path is None for *_x, path in seen) == [False, True]
