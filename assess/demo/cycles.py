@@ -13,7 +13,14 @@ from decimal import Decimal
 from assess.accounts.models import User
 from assess.core.enums import CycleState, Role
 from assess.core.formatting import local_today
-from assess.cycles import deadlines, lifecycle, publishing, rectifications, submissions
+from assess.cycles import (
+    appeals,
+    deadlines,
+    lifecycle,
+    publishing,
+    rectifications,
+    submissions,
+)
 from assess.cycles.models import Cycle, Submission
 from assess.evidence import attachments
 from assess.evidence.storage import EvidenceStore
@@ -126,6 +133,30 @@ def _review(cycle: Cycle, rng: random.Random) -> None:
             )
 
 
+def _appeal(cycle: Cycle) -> None:
+    """Two counties appeal their lowest indicator score of the published cycle (复核申诉):
+    the inspector has answered the first (not upheld), the second waits for its answer."""
+    inspector = User.get(User.username == "inspector")
+    filed = []
+    for unit in lifecycle.units_in(cycle)[:2]:
+        reporter = User.get(User.unit == unit, User.role == Role.REPORTER)
+        lowest = min(appeals.appealable_scores(cycle, unit), key=lambda s: Decimal(s.score))
+        filed += appeals.file_appeals(
+            cycle,
+            unit,
+            [lowest.code],
+            "本单位已按要求完成该项工作，相关台账已补充归档，申请复核该项得分。",
+            [],
+            reporter,
+        )
+    appeals.answer(
+        filed[0],
+        False,
+        "经复核，补充的台账形成于核查结束之后，不能作为本年度佐证，维持原核定结果。",
+        inspector,
+    )
+
+
 def _rectify(cycle: Cycle, units: list[Unit]) -> None:
     inspector = User.get(User.username == "inspector")
     today = local_today()
@@ -177,6 +208,7 @@ def load(store: EvidenceStore) -> None:
         submissions.verify_item(sub, sub.version, admin)
     lifecycle.transition(last, CycleState.REVIEW, admin)
     publishing.publish(Cycle.get_by_id(last.id), admin)
+    _appeal(Cycle.get_by_id(last.id))
 
     today = local_today()
     due, review_due = today - timedelta(days=5), today + timedelta(days=20)

@@ -7,7 +7,7 @@ from assess.core import audit
 from assess.core.db import database
 from assess.core.enums import Role, SubmissionState
 from assess.core.policy import can
-from assess.cycles.models import Cycle, Rectification, Submission
+from assess.cycles.models import Appeal, Cycle, Rectification, Submission
 from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
@@ -32,6 +32,10 @@ def test_full_demo_loads_a_living_system(app):
         assert {"verified", "submitted", "returned"} <= statuses
         assert Evidence.select().count() > 20
         assert Rectification.select().count() >= 4
+        # The published year shows both sides of 复核申诉: one answered, one waiting.
+        appeal_states = sorted(a.state for a in Appeal.select())
+        assert appeal_states == ["open", "rejected"]
+        assert all(a.cycle.state == "published" for a in Appeal.select())
         assert audit.verify() == []
         # Recusal (回避) leaves every inspector, those working for a unit included, work.
         waiting = list(
