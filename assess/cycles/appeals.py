@@ -26,6 +26,7 @@ from assess.core.policy import STAFF, appeal_window_open, cycle_allows
 from assess.cycles import submissions
 from assess.cycles.lifecycle import (
     CycleError,
+    edit_cycle,
     indicator_order,
     indicator_set,
     locked_cycle,
@@ -328,17 +329,7 @@ def set_appeal_due(cycle: Cycle, due: date | None, reason: str, actor: User) -> 
             raise CycleError(write_refused("appeal_due"))
         if current.appeal_due == due:
             raise CycleError(_("申诉截止日期没有变化"))
-        before = {"appeal_due": current.appeal_due}
-        Cycle.update(appeal_due=due).where(Cycle.id == current.id).execute()
-        cycle.appeal_due = due
-        audit.record(
-            "cycle.appeal_due",
-            "cycle",
-            cycle.id,
-            before=before,
-            after={"appeal_due": due, "reason": reason},
-            actor=actor,
-        )
+        edit_cycle(cycle, current, {"appeal_due": due}, "cycle.appeal_due", reason, actor)
     return cycle
 
 

@@ -20,7 +20,7 @@ from assess.core import audit
 from assess.core.db import database, locked
 from assess.core.formatting import local_today
 from assess.core.policy import cycle_allows
-from assess.cycles.lifecycle import CycleError, locked_cycle, write_refused
+from assess.cycles.lifecycle import CycleError, edit_cycle, locked_cycle, write_refused
 from assess.cycles.models import Assignment, Cycle, DeadlineExtension
 from assess.units.models import Unit
 
@@ -64,8 +64,8 @@ def set_deadlines(
         raise CycleError(_("核查截止日期不能早于自评截止日期"))
     with database.atomic():
         current = _locked_for_deadlines(cycle.id)
-        before = {"self_report_due": current.self_report_due, "review_due": current.review_due}
-        if before == {"self_report_due": self_report_due, "review_due": review_due}:
+        wanted = {"self_report_due": self_report_due, "review_due": review_due}
+        if all(getattr(current, key) == value for key, value in wanted.items()):
             raise CycleError(_("截止日期没有变化"))
         if review_due:
             latest = (
@@ -83,23 +83,8 @@ def set_deadlines(
                         d=latest.due.isoformat(),
                     )
                 )
-        Cycle.update(self_report_due=self_report_due, review_due=review_due).where(
-            Cycle.id == current.id
-        ).execute()
-        cycle.self_report_due, cycle.review_due = self_report_due, review_due
+        edit_cycle(cycle, current, wanted, "cycle.deadlines", reason, actor)
         cycle.__dict__.pop("_extension_dues", None)
-        audit.record(
-            "cycle.deadlines",
-            "cycle",
-            cycle.id,
-            before={key: _day(value) for key, value in before.items()},
-            after={
-                "self_report_due": _day(self_report_due),
-                "review_due": _day(review_due),
-                "reason": reason,
-            },
-            actor=actor,
-        )
     return cycle
 
 

@@ -254,6 +254,22 @@ def set_override(
         )
 
 
+def edit_cycle(
+    cycle: Cycle, current: Cycle, changes: dict[str, object], action: str, reason: str, actor
+) -> None:
+    """Write ``changes`` to the cycle row ``current`` that the caller locked in its
+    transaction, mirror them on the caller's ``cycle``, and audit ``action`` with the
+    columns before and after and the reason. Only these columns are written: the caller's
+    copy may be stale in any other."""
+    before = {key: getattr(current, key) for key in changes}
+    Cycle.update(**changes).where(Cycle.id == current.id).execute()
+    for key, value in changes.items():
+        setattr(cycle, key, value)
+    audit.record(
+        action, "cycle", cycle.id, before=before, after={**changes, "reason": reason}, actor=actor
+    )
+
+
 def transition(cycle: Cycle, to_state: str, actor=None, reason: str = "") -> Cycle:
     """Move a cycle to ``to_state`` if allowed (publishing goes through publishing.publish);
     return the cycle as it now is. The state is checked on the row locked inside the
