@@ -19,7 +19,7 @@ from assess.cli.main import main
 from assess.core import audit
 from assess.core.db import database, is_sqlite
 from assess.core.models import AuditEntry
-from assess.cycles.models import Cycle, ResultSnapshot
+from assess.cycles.models import Appeal, Cycle, ResultSnapshot
 from assess.evidence.storage import EvidenceStore
 from assess.notifications.models import Notification
 from assess.ops import migrations
@@ -142,16 +142,17 @@ def test_down_to_each_version_and_up_again_keeps_the_demo(demo_copy, target):
 @pytest.fixture
 def demo_unnotified(demo_copy):
     """The demo copy without its notifications (the returns and demands of the demo sent
-    some) and without the appeal deadline its publication set (申诉截止, migration 0013):
-    the only data of the later steps a downgrade below 0009 would drop, which the tests
-    below, about other steps, need not force."""
+    some), its two 2011 appeals and the appeal deadline its publication set (复核申诉,
+    migration 0013): the only data of the later steps a downgrade below 0009 would drop,
+    which the tests below, about other steps, need not force."""
     Notification.delete().execute()
+    Appeal.delete().execute()
     Cycle.update(appeal_due=None).execute()
     return demo_copy
 
 
 def test_the_demos_notifications_are_dropped_only_with_force(demo_copy):
-    assert set(migrations.would_lose(8)) == {"notification", "cycle.appeal_due"}
+    assert set(migrations.would_lose(8)) == {"notification", "appeal", "cycle.appeal_due"}
     with pytest.raises(migrations.DataLossError):
         migrations.downgrade(8)
     assert migrations.current_version() == LATEST
