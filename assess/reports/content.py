@@ -7,7 +7,9 @@ import json
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from peewee import fn
 
+from assess.accounts.models import User
 from assess.core import audit
 from assess.core.enums import AppealState, SubmissionState
 from assess.core.formatting import indicator_target, indicator_value, local_date, plain_number
@@ -34,8 +36,10 @@ from assess.reports.data import (
     EvidenceRow,
     HeatMap,
     IndicatorRow,
+    InspectionFacts,
     KindRanking,
     KindTotals,
+    PreviousResult,
     ProblemRow,
     RankingRow,
     RectificationRow,
@@ -123,7 +127,7 @@ def unit_report(
             name,
             score.quantize(TWO),
             weight,
-            (score * 100 / weight).quantize(TWO),
+            _rate(score, weight),
         )
         for name, score, weight in view.categories
     )
@@ -198,7 +202,61 @@ def unit_report(
         audit=_fingerprint(view.snapshot),
         appeals=_appeal_rows(cycle, appeals.of_unit(cycle, unit.id)),
         problems=problems,
+        previous=_previous_result(cycle, unit),
+        inspection=_inspection(cycle, unit),
     )
+
+
+def _rate(score: Decimal, weight: Decimal) -> Decimal:
+    return (score * 100 / weight).quantize(TWO)
+
+
+def _previous_result(cycle: Cycle, unit: Unit) -> PreviousResult | None:
+    """The unit's result in the published cycle before this one, or None."""
+    if cycle.previous_id is None:
+        return None
+    view = unit_result_view(cycle.previous, unit.id)
+    if view is None:
+        return None
+    return PreviousResult(
+        cycle.previous.year,
+        Decimal(view.record.total),
+        view.record.grade,
+        view.record.rank,
+        view.rank_of,
+        tuple((name, _rate(score, weight)) for name, score, weight in view.categories),
+    )
+
+
+def _inspection(cycle: Cycle, unit: Unit) -> InspectionFacts:
+    """The days the unit's items were reviewed up to the first publication (a later review
+    answers an appeal, not the inspection) and the reviewers, first to review first."""
+    published = (
+        ResultSnapshot.select(fn.MIN(ResultSnapshot.published_at))
+        .where(ResultSnapshot.cycle == cycle)
+        .scalar()
+    )
+    reviews = (
+        Submission.select(Submission.reviewed_at, User.display_name, User.username)
+        .join(User, on=(Submission.reviewed_by == User.id))
+        .where(
+            Submission.cycle == cycle,
+            Submission.unit == unit,
+            Submission.reviewed_at.is_null(False),
+            *([Submission.reviewed_at <= published] if published else []),
+        )
+        .order_by(Submission.reviewed_at)
+        .tuples()
+    )
+    days, team = [], []
+    for at, display_name, username in reviews:
+        days.append(local_date(at))
+        name = display_name or username
+        if name not in team:
+            team.append(name)
+    if not days:
+        return InspectionFacts()
+    return InspectionFacts(min(days), max(days), tuple(team))
 
 
 def problem_list(rows, answers: dict, demands) -> tuple[ProblemRow, ...]:

@@ -142,6 +142,31 @@ class AuditFingerprint:
 
 
 @dataclass(frozen=True)
+class PreviousResult:
+    """The unit's published result of the cycle before (上年度), for the comparison: its
+    total, grade and rank among ``rank_of`` units of its kind, and each category's score
+    rate as ``(category name, percent)``."""
+
+    year: int
+    total: Decimal
+    grade: str
+    rank: int | None
+    rank_of: int
+    category_percents: tuple[tuple[str, Decimal], ...] = ()
+
+
+@dataclass(frozen=True)
+class InspectionFacts:
+    """When the inspectors reviewed the unit's items and who they were, from the review
+    records: the first and last day (office's calendar) and the reviewers' names in the
+    order they first reviewed. Empty when nothing was reviewed."""
+
+    first_day: date | None = None
+    last_day: date | None = None
+    team: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class UnitReportData:
     """The unit inspection report (督查报告) of one unit for one cycle.
 
@@ -153,7 +178,9 @@ class UnitReportData:
     (郑州市流动人口基本公共服务均等化考核 → 流动人口基本公共服务均等化工作).
     ``audit`` is printed under the sign-off; None (a publication from before it was kept)
     prints nothing. ``report_date`` is the 成文日期: the day the results were published, on
-    the office's calendar (China time), the same on every reprint.
+    the office's calendar (China time), the same on every reprint. ``previous`` is last
+    year's result (None: no comparison), ``inspection`` when and by whom the items were
+    reviewed.
     """
 
     program: str
@@ -178,6 +205,8 @@ class UnitReportData:
     audit: AuditFingerprint | None = None
     appeals: tuple[AppealRow, ...] = ()
     problems: tuple[ProblemRow, ...] = ()
+    previous: PreviousResult | None = None
+    inspection: InspectionFacts = InspectionFacts()
 
 
 @dataclass(frozen=True)

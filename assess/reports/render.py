@@ -28,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from assess.core.formatting import local_time, plain_number
-from assess.reports import charts, fontsubset, phrasing
+from assess.reports import charts, facts, fontsubset, phrasing
 from assess.reports import fonts as report_fonts
 from assess.reports.data import (
     AwardListData,
@@ -88,6 +88,26 @@ def signed(value: Decimal) -> str:
 def cn_date(value: date) -> str:
     """A date as GB/T 9704 prints it: Arabic figures, 2012年1月16日."""
     return _("%(y)s年%(m)s月%(d)s日", y=value.year, m=value.month, d=value.day)
+
+
+def cn_date_range(first: date, last: date) -> str:
+    """Two days as one span, the shared year and month said once: 2012年3月2日至5日,
+    2012年3月30日至4月2日; one day alone when they are the same."""
+    if first == last:
+        return cn_date(first)
+    if first.year != last.year:
+        end = cn_date(last)
+    elif first.month != last.month:
+        end = _("%(m)s月%(d)s日", m=last.month, d=last.day)
+    else:
+        end = _("%(d)s日", d=last.day)
+    return _("%(first)s至%(last)s", first=cn_date(first), last=end)
+
+
+def quoted(names: Iterable[str]) -> str:
+    """Names in Chinese quotation marks, side by side: “甲”“乙” (GB/T 15834 §5.1.7:
+    no 顿号 between quoted items)."""
+    return "".join(f"“{name}”" for name in names)
 
 
 _CLAUSE = re.compile(r"\(([一二三四五六七八九十百]+)\)")
@@ -199,6 +219,8 @@ def environment() -> Environment:
         signed=signed,
         plain_number=plain_number,
         cn_date=cn_date,
+        cn_date_range=cn_date_range,
+        quoted=quoted,
         local_time=local_time,
         cn_number=cn_number,
         clause=clause,
@@ -339,6 +361,9 @@ def render_unit_report(data: UnitReportData) -> bytes:
         has_average=bool(data.categories)
         and all(c.kind_average_percent is not None for c in data.categories),
         category_by_name={c.name: c for c in data.categories},
+        extremes=facts.category_extremes(data.categories),
+        change=facts.year_change(data),
+        evidence_groups=facts.evidence_by_indicator(data.evidence, data.indicators),
     )
 
 

@@ -31,7 +31,9 @@ from assess.reports.data import (
     EvidenceRow,
     HeatMap,
     IndicatorRow,
+    InspectionFacts,
     KindRanking,
+    PreviousResult,
     RankingRow,
     RectificationRow,
     UnitReportData,
@@ -402,6 +404,22 @@ def _previous_total(code: str, total: Decimal, seed: int) -> Decimal:
     return _q(min(Decimal(99), max(Decimal(45), total - Decimal(str(rng.uniform(-6, 9))))))
 
 
+def _previous_result(results, code: str, seed: int) -> PreviousResult:
+    """Last year's result of ``code``: the totals of :func:`_previous_total`, ranked, and
+    each category's rate moved a few points."""
+    before = {c: _previous_total(c, total, seed) for c, _n, _r, _p, total, _v in results}
+    rank = 1 + sum(1 for other in before.values() if other > before[code])
+    rows = next(r for c, _n, r, _p, _t, _v in results if c == code)
+    rng = random.Random(f"prev-categories:{seed}:{code}")
+    percents = tuple(
+        (c.name, _q(min(Decimal(100), max(Decimal(0), c.percent - Decimal(rng.randint(-8, 8))))))
+        for c in _categories(rows)
+    )
+    return PreviousResult(
+        YEAR - 1, before[code], _grade(before[code], False), rank, len(results), percents
+    )
+
+
 def _peers(results, ranks, seed: int) -> tuple[RankingRow, ...]:
     rows = [
         RankingRow(
@@ -502,6 +520,8 @@ def sample_unit_report(
         evidence=tuple(evidence),
         rectifications=tuple(rectifications),
         peers=_peers(results, ranks, seed),
+        previous=_previous_result(results, code, seed),
+        inspection=InspectionFacts(date(2011, 12, 5), date(2011, 12, 9), ("督查组甲", "督查组乙")),
         # The 问题清单 as the app builds it from these rows and demands (no answers: the
         # sample has no returned items or inspectors' reasons for a 核定值).
         problems=problem_list(rows, {}, rectifications),

@@ -112,3 +112,67 @@ def test_the_result_page_gives_the_inspectors_reason_for_a_verified_value(demo, 
     publishing.publish(cycle, User.get(User.username == "admin"))
     page = as_user("r-410105").get(f"/cycles/{cycle.id}/units/{jinshui.id}/result")
     assert "抽样复核，部分调查表无签字" in page.get_data(as_text=True)
+
+
+def _publish_jinshui(year: int, values, inspector, admin, previous=None, reviewed_on=None):
+    cycle = make_cycle("open", year=year, previous=previous)
+    jinshui = jinshui_handed_in(cycle, values)
+    for sub in Submission.select().where(Submission.cycle == cycle, Submission.unit == jinshui):
+        submissions.verify_item(sub, sub.version, inspector)
+    if reviewed_on:  # the days the reviews took place, as stored (UTC)
+        for code, at in reviewed_on.items():
+            Submission.update(reviewed_at=at).where(
+                Submission.cycle == cycle, Submission.indicator_code == code
+            ).execute()
+    lifecycle.transition(cycle, "review", admin)
+    publishing.publish(cycle, admin)
+    return cycle, jinshui
+
+
+def test_the_report_states_the_inspection_and_last_years_result(demo, db):
+    """The team and the days of the inspection come from the review records (a review
+    after publication answers an appeal and does not count), last year's result from the
+    previous cycle's publication."""
+    from datetime import date, datetime, timedelta
+
+    from assess.core.models import utcnow
+
+    inspector = User.get(User.username == "inspector")
+    admin = User.get(User.username == "admin")
+    before, _ = _publish_jinshui(
+        2025, [("A1", "95/100"), ("A2", "5"), ("B1", "优")], inspector, admin
+    )
+    cycle, jinshui = _publish_jinshui(
+        2026,
+        [("A1", "85/100"), ("A2", "4"), ("B1", "良")],
+        inspector,
+        admin,
+        previous=before,
+        # 23:30 UTC is the next morning in Zhengzhou: the 3rd and the 6th there
+        reviewed_on={
+            "A1": datetime(2026, 3, 2, 23, 30),
+            "A2": datetime(2026, 3, 4, 8, 0),
+            "B1": datetime(2026, 3, 6, 2, 0),
+        },
+    )
+    data = content.unit_report(cycle, jinshui, "郑州市流动人口服务管理领导小组办公室")
+    assert data.inspection.team == ("督查组 李明",)
+    assert (data.inspection.first_day, data.inspection.last_day) == (
+        date(2026, 3, 3),
+        date(2026, 3, 6),
+    )
+    last = content.unit_report(before, jinshui, "郑州市流动人口服务管理领导小组办公室")
+    assert data.previous.year == 2025
+    assert (data.previous.total, data.previous.grade, data.previous.rank) == (
+        last.total,
+        last.grade,
+        last.rank,
+    )
+    assert dict(data.previous.category_percents) == {c.name: c.percent for c in last.categories}
+    assert data.total < last.total  # lower values this year: the comparison has a direction
+    # A review after publication (an appeal's answer) moves neither the days nor the team.
+    Submission.update(reviewed_at=utcnow() + timedelta(days=1), reviewed_by=admin).where(
+        Submission.cycle == cycle, Submission.indicator_code == "A2"
+    ).execute()
+    again = content.unit_report(cycle, jinshui, "郑州市流动人口服务管理领导小组办公室")
+    assert again.inspection == data.inspection

@@ -77,9 +77,11 @@ RIGHT_EDGE = (210 - 26) * MM  # the text block's right edge: A4 less the 26 mm m
 
 
 def _signoff(pdf, date_text: str):
-    """The lines of the sign-off on the last page: the date's box, and the boxes above it
-    back to the text that precedes the sign-off (a blank line at least)."""
-    boxes = sorted(text_boxes(pdf, len(pdf.pages())), key=lambda b: b[1])
+    """The lines of the sign-off on the last page that has the date (attachments follow
+    it): the date's box, and the boxes above it back to the text that precedes the
+    sign-off (a blank line at least)."""
+    page = max(i for i, text in enumerate(pdf.pages(), 1) if date_text in text)
+    boxes = sorted(text_boxes(pdf, page), key=lambda b: b[1])
     date_at = next(i for i, b in enumerate(boxes) if b[4] == date_text)
     above = []
     for box in reversed(boxes[:date_at]):

@@ -5,15 +5,17 @@ from __future__ import annotations
 import dataclasses
 import re
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import pytest
 from PIL import Image, ImageStat
 
-from assess.reports import render
-from assess.reports.data import AuditFingerprint
+from assess.reports import facts, render
+from assess.reports.data import AuditFingerprint, CategoryScore, InspectionFacts
 from tests.reports import sample_reports
 from tests.reports.report_helpers import (
     RenderedPdf,
+    cell_texts,
     indicator_rows,
     page_png,
     render_to,
@@ -182,6 +184,8 @@ def test_short_report_without_optional_parts(pdf_dir, unit_data):
     text = pdf.flat_text()
     assert "本次督查未发现扣分、核定值调整或退回的问题，未提出整改要求" in text
     assert "、佐证材料" not in text
+    assert f"{data.unit_name}未提交佐证材料" in text and "查阅了" not in text
+    assert "附件" not in text  # nothing to attach
     assert "排名第" not in text
     assert "与同类单位比较" not in text
     assert pdf.warnings == []
@@ -197,8 +201,10 @@ def test_audit_fingerprint_is_printed_under_the_signoff(pdf_dir, unit_pdf):
     text = pdf.flat_text()
     assert "审计链指纹：3f2a9c0d1e2b4a5c（发布时共1234条审计记录），核对命令：" in text
     assert "assess audit verify --at 1234" in pdf.text()  # on one line
-    boxes = text_boxes(pdf, len(pdf.pages()))
-    signed = next(b for b in boxes if b[4] == render.cn_date(data.report_date))
+    date = render.cn_date(data.report_date)
+    page = max(i for i, p in enumerate(pdf.pages(), 1) if date in p)  # before the 附件
+    boxes = text_boxes(pdf, page)
+    signed = next(b for b in boxes if b[4] == date)
     note = next(b for b in boxes if b[4].startswith("审计链指纹"))
     assert note[1] > signed[3]  # below the date of the sign-off
     # A publication from before fingerprints were kept prints none.
@@ -216,3 +222,117 @@ def test_reports_render_in_threads(tmp_path):
         text = RenderedPdf(path, pdf).flat_text()
         assert data.unit_name + "2011年度" in text
         assert render.num(data.total) in text
+
+
+def test_opening_states_the_team_the_days_and_the_evidence(unit_pdf, unit_data):
+    """The opening says who inspected and when (from the review records) and how much
+    evidence there was, not a form letter."""
+    text = unit_pdf.flat_text()
+    seen = unit_data.inspection
+    days = render.cn_date_range(seen.first_day, seen.last_day)
+    assert days == "2011年12月5日至9日"
+    assert f"组织督查组（成员：{'、'.join(seen.team)}）于{days}，对{unit_data.unit_name}" in text
+    indicators = len({e.indicator_code for e in unit_data.evidence})
+    assert f"查阅了{indicators}项指标的佐证材料{len(unit_data.evidence)}份" in text
+
+
+def test_compares_with_last_year(unit_pdf, unit_data):
+    change = facts.year_change(unit_data)
+    assert change.total and change.places and change.grade != change.previous_grade
+    text = unit_pdf.flat_text()
+    moved = "提高" if change.total > 0 else "下降"
+    assert (
+        f"与{change.year}年度相比，总得分{moved}{render.num(abs(change.total))}分"
+        f"（上年{render.num(change.previous_total)}分）"
+    ) in text
+    climbed = "上升" if change.places > 0 else "下降"
+    assert f"排名{climbed}{abs(change.places)}位（上年第{change.previous_rank}位）" in text
+    assert f"等次由“{change.previous_grade}”变为“{change.grade}”。" in text
+    # each category's change in points, on the category's row of its table
+    cells = []  # the table's cells, on each page it spans, below its head (y points up)
+    for page in (i for i, p in enumerate(unit_pdf.pages(), 1) if "较上年" in p):
+        on_page = cell_texts(unit_pdf, page)[0]
+        head = next(c for c in on_page if c[3].startswith("较上年"))
+        cells += [(page, *c) for c in on_page if c[2] < head[2]]  # not the radar's labels
+    for category in unit_data.categories:
+        name = next(c for c in cells if c[4] == category.name)
+        level = sorted(
+            c[1:] for c in cells if c[0] == name[0] and c[1] > name[2] and abs(c[3] - name[3]) < 2
+        )
+        assert level[-1][3] == render.signed(change.categories[category.name]), category.name
+
+
+def test_evidence_is_an_attachment_listed_by_indicator(unit_pdf, unit_data):
+    """附件 (GB/T 9704 §7.3.4, §8): named under the text before the sign-off; the list
+    starts its own page with 附件 at the top left and its title centred, each file under
+    its indicator."""
+    pages = unit_pdf.pages()
+    signed = max(i for i, p in enumerate(pages, 1) if render.cn_date(unit_data.report_date) in p)
+    assert "附件：佐证材料清单" in re.sub(r"\s+", "", pages[signed - 1])
+    first = next(i for i, p in enumerate(pages, 1) if i > signed and "佐证材料清单" in p)
+    boxes = sorted(text_boxes(unit_pdf, first), key=lambda b: b[1])
+    label, title = boxes[0], boxes[1]
+    assert label[4] == "附件" and abs(label[0] - 28 * MM) < 1  # top left, no indent
+    assert title[4] == "佐证材料清单"
+    middle = 28 * MM + 156 * MM / 2
+    assert abs((title[0] + title[2]) / 2 - middle) < 2  # centred on the text block
+
+    def flat(text):
+        return re.sub(r"\s+", "", text)
+
+    runs = [  # the attachment's cells in reading order (y points up)
+        run
+        for page in range(first, len(pages) + 1)
+        for run in sorted(cell_texts(unit_pdf, page)[0], key=lambda r: (-round(r[2]), r[0]))
+    ]
+    left = 28 * MM
+    groups = facts.evidence_by_indicator(unit_data.evidence, unit_data.indicators)
+    heads = [
+        next(
+            k
+            for k, run in enumerate(runs)
+            if flat(run[3]) == f"{g.code}{g.name}（{len(g.files)}份）"
+        )
+        for g in groups
+    ]
+    assert heads == sorted(heads)  # in the set's order
+    for group, start, end in zip(groups, heads, [*heads[1:], len(runs)], strict=True):
+        # the file-name column (after 序号), between this indicator's line and the next,
+        # without the head repeated on a new page
+        names = "".join(
+            r[3]
+            for r in runs[start + 1 : end]
+            if left + 12 * MM < r[0] < left + 85 * MM and r[3] != "材料名称"
+        )
+        assert flat(names) == "".join(flat(f.filename) for f in group.files), group.code
+
+
+def test_says_ties_and_a_deduction_without_demands(pdf_dir):
+    """Ties between categories are told as ties; deductions without a rectification demand
+    say so instead of "提出整改要求0项"; no comparison without last year's result."""
+    base = sample_reports.sample_unit_report(2, indicator_count=6)
+    assert any(r.deduction for r in base.indicators)
+
+    def category(name, rate):
+        return CategoryScore(name, name, Decimal(rate) / 10, Decimal(10), Decimal(rate))
+
+    tied = dataclasses.replace(
+        base,
+        categories=(
+            category("甲类", "90"),
+            category("乙类", "70"),
+            category("丙类", "90"),
+            category("丁类", "70"),
+        ),
+        rectifications=(),
+        problems=(),
+        previous=None,
+        inspection=InspectionFacts(),
+    )
+    text = render_to(pdf_dir, "ties.pdf", tied).flat_text()
+    assert "“甲类”“丙类”得分率并列最高，均为90.00%；“乙类”“丁类”得分率并列最低，均为70.00%" in text
+    assert "未提出整改要求" in text and "整改要求0项" not in text
+    assert "与2010年度相比" not in text and "较上年" not in text
+    assert "组织督查组对" in text  # no team or days recorded: none invented
+    level = dataclasses.replace(tied, categories=(category("甲类", "80"), category("乙类", "80")))
+    assert "各类指标得分率均为80.00%" in render_to(pdf_dir, "level.pdf", level).flat_text()
