@@ -19,6 +19,7 @@ LINES = [
     "report.batch_reports",
     "report.speedup_2_workers",
     "report.seconds_per_batch_report",
+    "report.seconds_per_summary",
 ]
 
 
@@ -42,4 +43,5 @@ def test_bench_report_quick():
     assert 0 < figures["report.bytes_per_report"] <= 400_000
     assert figures["report.batch_reports"] >= 2
     assert figures["report.seconds_per_batch_report"] > 0
+    assert figures["report.seconds_per_summary"] > 0
     assert figures["report.speedup_2_workers"] > 0
