@@ -166,6 +166,7 @@ def award_pdf(award: AwardList, with_scores: bool = False) -> bytes:
                     )
                     for a in awardees
                 ),
+                persons=category.nominee_kind == NomineeKind.PERSON,
             )
             for category, awardees in award.categories
         ),

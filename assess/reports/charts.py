@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
-from assess.core.formatting import plain_number
 from assess.reports import fonts as report_fonts_module
 from assess.reports.data import CategoryScore, HeatMap, RankingRow
 from scoring.i18n import _
@@ -75,10 +74,15 @@ GRADE_COLOURS = {
     "基本合格": "#c58b1b",
     "不合格": "#b5302a",
 }
-# Red → amber → green, muted so that cell labels stay legible when printed in grey.
+# One hue from pale to deep: darker always means a higher rate, so the map reads the same
+# printed in grey (a red-to-green map turns both ends into the same mid grey).
 ATTAINMENT_CMAP = LinearSegmentedColormap.from_list(
-    "assess_attainment", ["#c0504d", "#f2c45a", "#f7f3d6", "#8cc084", "#2e7d4f"]
+    "assess_attainment", ["#f7f9fb", "#b9cde0", "#5d87b0", "#173a5e"]
 )
+# A cell's figure is white on a cell darker than this (relative luminance), black otherwise.
+_DARK_CELL = 0.4
+# The smallest type on paper (issue 15: ≥ 7 pt), for the heat map's figures.
+CELL_FONT_SIZE = 7
 
 _setup_lock = threading.Lock()
 _configured: tuple[str, ...] | None = None
@@ -182,8 +186,18 @@ def _f(value: Decimal | float | int) -> float:
 
 
 def _fmt(value: Decimal | float) -> str:
-    """A bar label: at most 2 decimals, half-up as scores are, no trailing zeros."""
-    return "" if value is None else plain_number(rounded(Decimal(str(value))))
+    """A figure on a chart as the tables print it: 2 decimals, half-up as scores are."""
+    return "" if value is None else f"{rounded(Decimal(str(value))):.2f}"
+
+
+def _luminance(rgba) -> float:
+    """Relative luminance (WCAG) of a colour given as 0–1 channels."""
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgba[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
 # A line may not end with an opening bracket or quote, nor start with closing punctuation
@@ -222,10 +236,6 @@ def _wrap(label: str, width: int) -> str:
     return "\n".join(lines)
 
 
-def _shorten(label: str, width: int) -> str:
-    return label if len(label) <= width else label[: width - 1] + "…"
-
-
 def _style_axes(ax) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -237,15 +247,20 @@ def radar_chart(categories: Sequence[CategoryScore]) -> str:
     """Score rate (得分率, %) by category as a radar; with fewer than three categories a
     radar has no area, so they are drawn as bars instead. Returns SVG text."""
     categories = [replace(c, name=_printable(c.name)) for c in categories]
-    names = [c.name for c in categories]
     if len(categories) < 3:
         return _category_bars(categories)
+    return _to_svg(radar_figure(categories))
+
+
+def radar_figure(categories: Sequence[CategoryScore]) -> Figure:
+    """The radar of :func:`radar_chart` as a figure (three categories or more)."""
+    names = [c.name for c in categories]
     values = [_f(c.percent) for c in categories]
     averages = [c.kind_average_percent for c in categories]
     angles = [2 * math.pi * i / len(values) for i in range(len(values))]
     fig = _new_figure(4.6, 3.9, layout=None)
     # Room around the circle for two-line category labels, and below it for the legend.
-    ax = fig.add_axes((0.22, 0.16, 0.56, 0.72), projection="polar")
+    ax = fig.add_axes((0.25, 0.16, 0.5, 0.72), projection="polar")
     ax.set_theta_offset(math.pi / 2)  # first category at the top, then clockwise
     ax.set_theta_direction(-1)
     ax.set_ylim(0, 100)
@@ -253,8 +268,21 @@ def radar_chart(categories: Sequence[CategoryScore]) -> str:
     ax.set_yticklabels(["20", "40", "60", "80", "100"], fontsize=7, color="#6b7480")
     ax.set_rlabel_position(180 / len(values))
     ax.set_xticks(angles)
-    ax.set_xticklabels([_wrap(n, 7) for n in names], fontsize=BASE_FONT_SIZE)
-    ax.tick_params(axis="x", pad=10)
+    # The labels sit outside the outer ring, each aligned away from the centre by its
+    # angle (left of the circle: right-aligned), so neither the polygon nor the ring
+    # strikes them (the default centres them on a point just outside the ring).
+    ax.set_xticklabels([])
+    for angle, name in zip(angles, names, strict=True):
+        sine, cosine = math.sin(angle), math.cos(angle)  # clockwise from the top
+        ax.text(
+            angle,
+            116,
+            _wrap(name, 6),
+            fontsize=BASE_FONT_SIZE,
+            ha="center" if abs(sine) < 0.2 else ("left" if sine > 0 else "right"),
+            va="center" if abs(cosine) < 0.2 else ("bottom" if cosine > 0 else "top"),
+            linespacing=1.1,
+        )
     ax.grid(color=GRID, linewidth=0.6)
     ax.spines["polar"].set_color(GRID)
     closed = [*angles, angles[0]]
@@ -268,7 +296,7 @@ def radar_chart(categories: Sequence[CategoryScore]) -> str:
     for angle, value in zip(angles, values, strict=True):
         # Inside the polygon, towards the centre, clear of the category labels.
         ax.annotate(
-            f"{value:.1f}",
+            _fmt(value),
             (angle, value),
             textcoords="offset points",
             xytext=(-11 * math.sin(angle), -11 * math.cos(angle)),
@@ -276,10 +304,12 @@ def radar_chart(categories: Sequence[CategoryScore]) -> str:
             va="center",
             fontsize=7.5,
             color=PRIMARY,
+            # on a white ground: no line of the polygon or the grid runs through a figure
+            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
         )
     if all(a is not None for a in averages):
         fig.legend(loc="lower center", ncols=2, frameon=False, fontsize=8)
-    return _to_svg(fig)
+    return fig
 
 
 def _category_bars(categories: Sequence[CategoryScore]) -> str:
@@ -364,9 +394,15 @@ def grade_distribution_chart(counts: Sequence[tuple[str, int]]) -> str:
     return _to_svg(fig)
 
 
+def heatmap_code(label: str) -> str:
+    """The code a heat map row is labelled with: "A1 知晓率" → "A1"."""
+    return label.split(" ", 1)[0]
+
+
 def heatmap_chart(heatmap: HeatMap) -> str:
-    """Score rate per indicator (rows) and unit (columns), red to green over 0–100 %;
-    cells where the indicator does not apply are blank grey. SVG text."""
+    """Score rate per indicator (rows, by code) and unit (columns), pale to deep over
+    0–100 %, each cell's rate printed in it; cells where the indicator does not apply are
+    blank grey. SVG text."""
     heatmap = replace(
         heatmap,
         indicator_labels=tuple(_printable(label) for label in heatmap.indicator_labels),
@@ -375,6 +411,7 @@ def heatmap_chart(heatmap: HeatMap) -> str:
     rows, cols = len(heatmap.indicator_labels), len(heatmap.unit_labels)
     import numpy as np
 
+    # Rows by code (A1): the full names are printed under the figure, where they have room.
     values = np.ma.masked_invalid(
         np.array(
             [[np.nan if v is None else float(v) for v in row] for row in heatmap.values],
@@ -394,18 +431,25 @@ def heatmap_chart(heatmap: HeatMap) -> str:
     ax.set_xticklabels([_wrap(u, 1) for u in heatmap.unit_labels], fontsize=7.5, linespacing=1.0)
     ax.xaxis.tick_top()
     ax.set_yticks([i + 0.5 for i in range(rows)])
-    ax.set_yticklabels([_shorten(label, 16) for label in heatmap.indicator_labels], fontsize=7.5)
+    ax.set_yticklabels([heatmap_code(label) for label in heatmap.indicator_labels], fontsize=7.5)
     ax.tick_params(length=0)
     for side in ax.spines.values():
         side.set_visible(False)
-    if rows * cols <= 300:
-        for i in range(rows):
-            for j in range(cols):
-                if values.mask is not np.ma.nomask and values.mask[i, j]:
-                    continue
-                ax.text(
-                    j + 0.5, i + 0.5, f"{values[i, j]:.0f}", ha="center", va="center", fontsize=6
-                )
+    # Every cell's figure, as the tables print it (2 decimals), in the contrasting ink.
+    for i, row in enumerate(heatmap.values):
+        for j, value in enumerate(row):
+            if value is None:
+                continue
+            shade = cmap(min(max(float(value), 0.0), 100.0) / 100)
+            ax.text(
+                j + 0.5,
+                i + 0.5,
+                _fmt(value),
+                ha="center",
+                va="center",
+                fontsize=CELL_FONT_SIZE,
+                color="white" if _luminance(shade) < _DARK_CELL else "black",
+            )
     bar = fig.colorbar(mesh, ax=ax, location="bottom", shrink=0.5, aspect=40, pad=0.01)
     bar.set_label(_("得分率（%）"), fontsize=8)
     bar.ax.tick_params(labelsize=7, length=0)

@@ -269,10 +269,12 @@ class Awardee:
 
 @dataclass(frozen=True)
 class AwardCategory:
-    """One category of the ten types of models (十类典型), its awardees in rank order."""
+    """One category of the ten types of models (十类典型), its awardees in rank order;
+    ``persons`` when it commends persons (counted with 名) rather than units (个)."""
 
     name: str
     nominees: tuple[Awardee, ...]
+    persons: bool = False
 
 
 @dataclass(frozen=True)

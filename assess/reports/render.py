@@ -104,6 +104,15 @@ def cn_date_range(first: date, last: date) -> str:
     return _("%(first)s至%(last)s", first=cn_date(first), last=end)
 
 
+_HALF_WIDTH_BRACKETS = str.maketrans("()", "（）")
+
+
+def full_width(text: str) -> str:
+    """Chinese text with full-width brackets, as documents print them: 先进县(市、区) →
+    先进县（市、区）."""
+    return text.translate(_HALF_WIDTH_BRACKETS)
+
+
 def quoted(names: Iterable[str]) -> str:
     """Names in Chinese quotation marks, side by side: “甲”“乙” (GB/T 15834 §5.1.7:
     no 顿号 between quoted items)."""
@@ -214,6 +223,7 @@ def environment() -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.globals["signoff_layout"] = signoff_layout
     env.globals["title_lines"] = title_lines
+    env.globals["heatmap_code"] = charts.heatmap_code
     env.filters.update(
         num=num,
         signed=signed,
@@ -221,6 +231,7 @@ def environment() -> Environment:
         cn_date=cn_date,
         cn_date_range=cn_date_range,
         quoted=quoted,
+        full_width=full_width,
         local_time=local_time,
         cn_number=cn_number,
         clause=clause,
@@ -457,7 +468,7 @@ def _changes(rows: Iterable) -> tuple[int, int, int]:
     return up, down, other
 
 
-def _split_heatmap(heatmap: HeatMap | None, rows: int, columns: int = 24) -> Iterator[HeatMap]:
+def _split_heatmap(heatmap: HeatMap | None, rows: int, columns: int = 16) -> Iterator[HeatMap]:
     """``heatmap`` in parts of at most ``rows`` indicators × ``columns`` units, each part
     a figure that fits a page; parts are as even as possible (58 rows → 29 + 29)."""
     if heatmap is None or not heatmap.indicator_labels or not heatmap.unit_labels:

@@ -675,6 +675,7 @@ def sample_award_list(*, with_scores: bool = False, seed: int = 2013) -> AwardLi
                         zip(nominees, scores, strict=True)
                     )
                 ),
+                persons=any(unit for _n, unit, _p in nominees),
             )
         )
     return AwardListData(

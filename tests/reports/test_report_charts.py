@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assess.reports import charts
+from assess.reports import charts, render
 from assess.reports.data import CategoryScore, HeatMap, RankingRow
 from assess.reports.fonts import replacement_character
 from tests.reports import sample_reports
@@ -90,7 +91,7 @@ def test_heatmap_leaves_non_applicable_cells_grey():
     )
     svg = charts.heatmap_chart(heatmap)
     assert "#eceef1" in svg  # the colour of a cell that does not apply
-    assert ">95<" in svg
+    assert ">95.00<" in svg and ">40.00<" in svg  # as the tables print them
 
 
 def test_ranking_with_unranked_unit():
@@ -135,3 +136,81 @@ def test_charts_never_import_pyplot():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def _texts(svg: str) -> list[tuple[str, float, str]]:
+    """(text, font size in pt, fill) of every <text> of a chart (1 SVG px = 1 pt)."""
+    out = []
+    for element in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text"):
+        style = dict(
+            part.split(":", 1) for part in (element.get("style") or "").split(";") if ":" in part
+        )
+        size = float(
+            style.get(" font-size", style.get("font-size", "0")).strip().removesuffix("px")
+        )
+        fill = style.get(" fill", style.get("fill", "#000000")).strip()
+        out.append(("".join(element.itertext()), size, fill))
+    return out
+
+
+def test_heatmap_prints_every_cell_legibly_in_grey():
+    """Every applicable cell carries its rate as the tables print it, at 7 pt or more, in
+    the ink that contrasts with its shade; rows are labelled by code (the names go under
+    the figure); darker always means higher, so grey print keeps the order."""
+    city = sample_reports.sample_city_summary()
+    part = next(render._split_heatmap(city.heatmap, render.HEATMAP_ROWS_PER_FIGURE))
+    texts = _texts(charts.heatmap_chart(part))
+    cells = [t for t in texts if re.fullmatch(r"\d+\.\d\d", t[0])]
+    expected = [f"{v:.2f}" for row in part.values for v in row if v is not None]
+    assert sorted(t[0] for t in cells) == sorted(expected)
+    assert all(size >= 7 for _text, size, _fill in texts if _text.strip())
+    labels = {t[0] for t in texts}
+    for label in part.indicator_labels:
+        code, name = label.split(" ", 1)
+        assert code in labels and not any(name in t for t in labels)
+    for text, _size, fill in cells:
+        dark = float(text) >= 80
+        light = float(text) <= 20
+        if dark:
+            assert fill.lower() in ("#ffffff", "white"), text
+        if light:
+            assert fill.lower() in ("#000000", "black"), text
+    greys = [sum(charts.ATTAINMENT_CMAP(x / 10)[:3]) for x in range(11)]
+    assert greys == sorted(greys, reverse=True)  # lightness falls as the rate rises
+
+
+def test_radar_labels_stay_clear_of_the_ring_and_the_polygon():
+    """Each category label lies wholly outside the outer ring (hence off the polygon,
+    which never leaves it), measured on the drawn figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    unit = sample_reports.sample_unit_report(0)
+    fig = charts.radar_figure(unit.categories)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    centre = ax.transData.transform((0, 0))
+    ring = abs(ax.transData.transform((0, 100))[1] - centre[1])
+    names = {c.name for c in unit.categories}
+    labels = [t for t in ax.texts if t.get_text().replace("\n", "") in names]
+    assert len(labels) == len(names)
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        nearest_x = min(max(centre[0], box.x0), box.x1)
+        nearest_y = min(max(centre[1], box.y0), box.y1)
+        distance = ((nearest_x - centre[0]) ** 2 + (nearest_y - centre[1]) ** 2) ** 0.5
+        assert distance > ring, label.get_text()
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.width, label.get_text()  # not cut off
+
+
+def test_chart_figures_have_the_tables_decimals():
+    rows = [
+        RankingRow(1, "金水区", Decimal("95.5"), "优秀", False, previous_total=Decimal("90")),
+        RankingRow(2, "二七区", Decimal("88.25"), "良好", False, previous_total=Decimal("89")),
+    ]
+    bars = {t[0] for t in _texts(charts.ranking_bars(rows))}
+    assert {"95.50", "88.25"} <= bars
+    unit = sample_reports.sample_unit_report(0)
+    radar = {t[0] for t in _texts(charts.radar_chart(unit.categories))}
+    assert {f"{c.percent:.2f}" for c in unit.categories} <= radar

@@ -10,7 +10,7 @@ import pytest
 from assess.reports import render
 from assess.reports.data import AuditFingerprint
 from tests.reports import sample_reports
-from tests.reports.report_helpers import render_to
+from tests.reports.report_helpers import render_to, text_boxes
 
 pytestmark = pytest.mark.pure
 
@@ -49,7 +49,10 @@ def test_city_summary_layout_and_size(city_pdf):
     assert info["Page size"].startswith("595.276 x 841.89 pts (A4)")
     assert int(info["Pages"]) > 4
     assert all((f["emb"], f["sub"], f["uni"]) == ("yes",) * 3 for f in city_pdf.fonts())
-    assert len(city_pdf.data) <= 400_000
+    # The heat map prints every cell's rate (issue 15 item 12): WeasyPrint 70 draws each
+    # SVG text as a Form XObject of ~0.6 KB, ~900 of them here, which doubled the file;
+    # the budget follows until the figures are drawn more cheaply.
+    assert len(city_pdf.data) <= 900_000
 
 
 def test_city_summary_heat_map_split_in_parts(city_pdf, city_data):
@@ -87,13 +90,21 @@ def test_award_list(award_pdf, award_data):
     text = award_pdf.flat_text()
     assert award_data.title.replace("\n", "") in text
     for index, category in enumerate(award_data.categories, start=1):
-        assert f"{render.cn_number(index)}、{category.name}（{len(category.nominees)}个）" in text
+        name = category.name.replace("(", "（").replace(")", "）")  # full-width brackets
+        counted = "名" if category.persons else "个"
+        assert f"{render.cn_number(index)}、{name}（{len(category.nominees)}{counted}）" in text
         for awardee in category.nominees:
             assert f"{awardee.name}{awardee.work_unit}{awardee.position}" in text
     for office in award_data.issuing_offices:
         assert office in text
     assert "2013年12月20日" in text
-    assert "（共30个）" in text
+    persons = sum(len(c.nominees) for c in award_data.categories if c.persons)
+    assert 0 < persons < 30  # the sample commends both
+    assert f"（共{30 - persons}个单位、{persons}名个人）" in text
+    assert "(" not in text and ")" not in text
+    # 附件 at the top left of the first page, above the title (GB/T 9704 §8)
+    boxes = sorted(text_boxes(award_pdf, 1), key=lambda b: b[1])
+    assert boxes[0][4] == "附件" and abs(boxes[0][0] - 28 * 72 / 25.4) < 1
     assert all((f["emb"], f["sub"], f["uni"]) == ("yes",) * 3 for f in award_pdf.fonts())
     assert award_pdf.info()["Page size"].startswith("595.276 x 841.89 pts (A4)")
 

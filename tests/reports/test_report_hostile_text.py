@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -83,11 +85,18 @@ def test_every_chart_prints_dollar_signs_and_missing_glyphs_literally():
         charts.ranking_bars(rows, highlight=odd),
         charts.year_over_year_chart([dataclasses.replace(r, previous_total=r.total) for r in rows]),
         charts.grade_distribution_chart([(odd, 2), ("良好", 1)]),
-        charts.heatmap_chart(HeatMap((odd,), ("金水区", "中原区"), ((None, None),))),
+        # rows are labelled by code (the names print under the figure), columns by unit
+        charts.heatmap_chart(HeatMap(("A1 知晓率",), (odd, "中原区"), ((None, None),))),
     ]
-    for svg in svgs:
+    *lines, heatmap = svgs
+    for svg in lines:
         assert "\ue000" not in svg
-        assert shown in svg
+        # a long label may wrap (the radar's at 6 characters): its lines in order
+        assert shown in re.sub(r"\s+", "", "".join(ET.fromstring(svg).itertext()))
+    # the heat map stacks a column head one character a line: each prints literally
+    assert "\ue000" not in heatmap
+    assert all(f">{char}<" in heatmap for char in shown if char not in "\\$")
+    assert heatmap.count(">$<") == MATHTEXT.count("$")
 
 
 def test_city_summary_with_hostile_unit_names(tmp_path):
