@@ -9,8 +9,9 @@ or by the path of a font file:
 | `title` | `ASSESS_REPORT_FONT_TITLE`  | document titles (小标宋-style, bold)        |
 | `sans`  | `ASSESS_REPORT_FONT_SANS`   | level-one headings (黑体-style) and charts |
 
-Unset, each role takes the first free Debian CJK font installed (fonts-noto-cjk,
-fonts-wqy-zenhei, fonts-wqy-microhei). A configured font that is absent, or no default at
+Unset, each role takes the first installed face of :data:`DEFAULTS`: the faces GB/T 9704
+names (仿宋, 小标宋, 黑体) when the office has installed them, else the free Debian CJK fonts
+(fonts-noto-cjk, fonts-wqy-zenhei, fonts-wqy-microhei). A configured font that is absent, or no default at
 all, raises :class:`MissingFontError` with a message naming the font: a report is never
 printed in a fallback face. Text comes from users, though, and a character no installed font
 can draw (a private-use or unassigned code point pasted from elsewhere) must not stop a
@@ -34,12 +35,26 @@ from scoring.i18n import _
 
 FONT_PACKAGES = "fonts-noto-cjk fonts-wqy-zenhei fonts-wqy-microhei"
 
-# Family names in order of preference. Noto Serif CJK is a Song (宋体) face: Debian has no
-# free FangSong, so the serif Noto face stands in for 仿宋 and its Bold for 小标宋.
+# Family names in order of preference. GB/T 9704 prints the body in 仿宋 (FangSong), titles
+# in 小标宋 and level-one headings in 黑体: an office that has installed these (licensed, from
+# Windows, 方正 or 华文) gets them without configuring anything. fontconfig matches a family
+# by any of its names, Chinese ones included. Debian has no free FangSong with simplified
+# characters, so without them the Noto Serif CJK (a 宋体 face) stands in for 仿宋 and its
+# Bold for 小标宋, and Noto Sans CJK for 黑体.
+FANGSONG = ("FangSong", "FangSong_GB2312", "仿宋_GB2312", "仿宋", "STFangsong", "FZFangSong-Z02S")
+XIAOBIAOSONG = ("FZXiaoBiaoSong-B05S", "方正小标宋简体", "FZXiaoBiaoSong-B05", "方正小标宋_GBK")
+HEITI = ("SimHei", "黑体", "STHeiti", "FZHei-B01S")
+FREE = ("Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei")
 DEFAULTS: dict[str, tuple[str, ...]] = {
-    "serif": ("Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei"),
-    "title": ("Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei"),
-    "sans": ("Noto Sans CJK SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Serif CJK SC"),
+    "serif": (*FANGSONG, *FREE),
+    "title": (*XIAOBIAOSONG, *FREE),
+    "sans": (
+        *HEITI,
+        "Noto Sans CJK SC",
+        "WenQuanYi Zen Hei",
+        "WenQuanYi Micro Hei",
+        "Noto Serif CJK SC",
+    ),
 }
 ENV = {
     "serif": "ASSESS_REPORT_FONT_SERIF",

@@ -8,7 +8,7 @@ report uses costs 150–230 KB however little it prints.
 
 The page content of a Type0 font with the Identity-H encoding names glyphs by CID, and a
 CID-keyed CFF font maps CIDs to glyphs through its charset; in WeasyPrint's subsets the CID
-of each glyph is its glyph id. :func:`compact_pdf` therefore replaces each such font by a
+of each glyph is its glyph id. :func:`compact_fonts` therefore replaces each such font by a
 HarfBuzz subset without ``RETAIN_GIDS`` (HarfBuzz keeps every glyph's CID) embedded as a
 bare CFF program (``/FontFile3 /Subtype /CIDFontType0C``): viewers resolve CIDs through
 the charset of a bare CFF program, where some (poppler) read a CID as a glyph index inside
@@ -24,7 +24,6 @@ import ctypes.util
 import io
 import logging
 import re
-from collections.abc import Iterator
 from functools import cache
 
 log = logging.getLogger(__name__)
@@ -168,93 +167,103 @@ def compact_font(font: bytes, codes: set[int]) -> bytes | None:
 # ---------------------------------------------------------------- PDF
 
 
-def compact_pdf(pdf: bytes) -> bytes:
-    """``pdf`` with its CID-keyed CFF font subsets compacted (see the module docstring);
-    ``pdf`` itself when there is nothing to gain."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(pdf))
-        writer = PdfWriter(clone_from=reader)
-    except PdfReadError:  # pragma: no cover - WeasyPrint wrote it
-        return pdf
-    writer.pdf_header = reader.pdf_header  # keep WeasyPrint's version (1.7)
-    groups: dict[int, list] = {}
-    for font in _type0_fonts(writer):
-        descendant = font["/DescendantFonts"][0].get_object()
-        descriptor = descendant["/FontDescriptor"].get_object()
-        if (
-            font.get("/Encoding") != "/Identity-H"
-            or descendant.get("/Subtype") != "/CIDFontType0"
-            or "/FontFile3" not in descriptor
-        ):
-            continue
-        program_ref = descriptor.raw_get("/FontFile3")
-        if not hasattr(program_ref, "idnum"):
-            continue
-        program = program_ref.get_object()
-        if program.get("/Subtype") != "/OpenType":
-            continue
-        groups.setdefault(program_ref.idnum, [program, []])[1].append((font, descendant))
-    changed = False
-    for program, users in groups.values():
-        # The glyphs a font shows: its widths and its ToUnicode map both list them.
-        codes = set()
-        for font, descendant in users:
-            codes |= _read_widths(descendant.get("/W")).keys()
-            codes |= _to_unicode_codes(font.get("/ToUnicode"))
-        cff = compact_font(program.get_data(), codes)
-        if cff is None:
-            continue
-        program.set_data(cff)
-        program[_name("/Subtype")] = _name("/CIDFontType0C")
-        changed = True
-    if not changed:
-        return pdf
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+# ---------------------------------------------------------------- pydyf objects
+# WeasyPrint's finisher hands over the document as pydyf objects before they are written:
+# dictionaries whose values are names ("/Type0"), numbers, arrays and references
+# (b"12 0 R"), streams holding a list of byte chunks.
 
 
-def _type0_fonts(writer) -> Iterator:
-    """Every Type0 font dictionary reachable from the document (pages, forms, patterns)."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
-
-    seen: set[tuple[int, int]] = set()
-    found: dict[int, object] = {}
-    stack: list = [writer.root_object, *(page.get_object() for page in writer.pages)]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, IndirectObject):
-            key = (item.idnum, item.generation)
-            if key in seen:
-                continue
-            seen.add(key)
-            item = item.get_object()
-        if isinstance(item, DictionaryObject):
-            if item.get("/Type") == "/Font" and item.get("/Subtype") == "/Type0":
-                found[id(item)] = item
-            stack.extend(value for key, value in item.items() if key != "/Parent")
-        elif isinstance(item, ArrayObject):
-            stack.extend(item)
-    return iter(found.values())
+def resolve(pdf, value):
+    """The object a pydyf reference (``b"12 0 R"``) names; ``value`` if it is none."""
+    if isinstance(value, (bytes, str)) and as_text(value).endswith(" R"):
+        return pdf.objects[int(as_text(value).split()[0])]
+    return value
 
 
-def _name(value: str):
-    from pypdf.generic import NameObject
+def as_text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
-    return NameObject(value)
+
+def compact_fonts(_document, pdf) -> bool:
+    """Compact every CID-keyed CFF font subset of pydyf ``pdf`` in place (usable as a
+    WeasyPrint ``finisher``); True if any was rewritten."""
+    return any([compact_font_object(pdf, font) for font in type0_font_objects(pdf)])
+
+
+def type0_font_objects(pdf) -> list:
+    """Every Type0 font dictionary among the pydyf ``pdf``'s objects."""
+    return [
+        item
+        for item in pdf.objects
+        if isinstance(item, dict)
+        and as_text(item.get("Type", "")) == "/Font"
+        and as_text(item.get("Subtype", "")) == "/Type0"
+    ]
+
+
+def object_font_codes(pdf, font) -> set[int]:
+    """The codes (CIDs) pydyf Type0 ``font`` shows: its widths and ToUnicode map list them."""
+    descendant = resolve(pdf, font["DescendantFonts"][0])
+    unicode_map = resolve(pdf, font.get("ToUnicode"))
+    text = b"\n".join(
+        chunk if isinstance(chunk, bytes) else str(chunk).encode()
+        for chunk in (unicode_map.stream if unicode_map is not None else ())
+    )
+    return _widths_of(descendant.get("W") or []).keys() | _cmap_codes(text)
+
+
+def compact_font_object(pdf, font) -> bool:
+    """Compact the CFF program of pydyf Type0 ``font`` in place (see the module
+    docstring); True if it was rewritten. A program shared by several fonts (one file,
+    several weights) is compacted to the glyphs of all of them."""
+    descendant = resolve(pdf, font["DescendantFonts"][0])
+    descriptor = resolve(pdf, descendant["FontDescriptor"])
+    if (
+        as_text(font.get("Encoding", "")) != "/Identity-H"
+        or as_text(descendant.get("Subtype", "")) != "/CIDFontType0"
+        or "FontFile3" not in descriptor
+    ):
+        return False
+    reference = descriptor["FontFile3"]
+    program = resolve(pdf, reference)
+    if as_text(program.extra.get("Subtype", "")) != "/OpenType" or len(program.stream) != 1:
+        return False
+    codes: set[int] = set()
+    for other in type0_font_objects(pdf):
+        other_descriptor = resolve(pdf, resolve(pdf, other["DescendantFonts"][0])["FontDescriptor"])
+        if other_descriptor.get("FontFile3") == reference:
+            codes |= object_font_codes(pdf, other)
+    cff = compact_font(bytes(program.stream[0]), codes)
+    if cff is None:
+        return False
+    program.stream = [cff]
+    program.extra["Subtype"] = "/CIDFontType0C"
+    return True
+
+
+def _widths_of(items) -> dict[int, float]:
+    """A /W array (``c [w …]`` and ``c_first c_last w`` forms) as {cid: width}."""
+    widths: dict[int, float] = {}
+    items = list(items)
+    i = 0
+    while i < len(items):
+        first, following = int(items[i]), items[i + 1]
+        if isinstance(following, list):
+            for offset, width in enumerate(following):
+                widths[first + offset] = float(width)
+            i += 2
+        else:
+            for cid in range(first, int(following) + 1):
+                widths[cid] = float(items[i + 2])
+            i += 3
+    return widths
 
 
 _HEX = re.compile(rb"<([0-9A-Fa-f]+)>")
 
 
-def _to_unicode_codes(stream) -> set[int]:
-    """The codes a ToUnicode CMap maps (bfchar entries and bfrange spans)."""
-    if stream is None:
-        return set()
-    text = stream.get_object().get_data()
+def _cmap_codes(text: bytes) -> set[int]:
+    """The codes a ToUnicode CMap's text maps (bfchar entries and bfrange spans)."""
     codes: set[int] = set()
     for block in re.findall(rb"beginbfchar(.*?)endbfchar", text, re.S):
         for line in block.splitlines():
@@ -267,24 +276,3 @@ def _to_unicode_codes(stream) -> set[int]:
             if len(found) >= 2:
                 codes.update(range(int(found[0], 16), int(found[1], 16) + 1))
     return codes
-
-
-def _read_widths(array) -> dict[int, float]:
-    """A /W array (``c [w …]`` and ``c_first c_last w`` forms) as {cid: width}."""
-    from pypdf.generic import ArrayObject
-
-    widths: dict[int, float] = {}
-    items = list(array.get_object()) if array is not None else []
-    i = 0
-    while i < len(items):
-        first = int(items[i])
-        following = items[i + 1].get_object()
-        if isinstance(following, ArrayObject):
-            for offset, width in enumerate(following):
-                widths[first + offset] = float(width)
-            i += 2
-        else:
-            for cid in range(first, int(following) + 1):
-                widths[cid] = float(items[i + 2])
-            i += 3
-    return widths

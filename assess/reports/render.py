@@ -28,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from assess.core.formatting import local_time, plain_number
-from assess.reports import charts, facts, fontsubset, phrasing
+from assess.reports import archive, charts, facts, phrasing
 from assess.reports import fonts as report_fonts
 from assess.reports.data import (
     AwardListData,
@@ -286,10 +286,21 @@ def warm_up() -> None:
     charts.warm_up()
 
 
-def _pdf(template: str, *, title: str, author: str, **context: object) -> bytes:
+def _pdf(
+    template: str,
+    *,
+    title: str,
+    author: str,
+    description: str,
+    keywords: Iterable[str],
+    **context: object,
+) -> bytes:
+    """``template`` printed as an archival PDF (:mod:`assess.reports.archive`); ``title``,
+    ``author`` (the issuing office), ``description`` and ``keywords`` are its metadata."""
     from weasyprint import HTML
 
     fonts = report_fonts.report_fonts()
+    created = datetime.now().astimezone().replace(microsecond=0)
     html = (
         environment()
         .get_template(template)
@@ -297,7 +308,9 @@ def _pdf(template: str, *, title: str, author: str, **context: object) -> bytes:
             fonts=fonts,
             document_title=title,
             author=author,
-            created=datetime.now().astimezone().replace(microsecond=0),
+            description=description,
+            keywords=[k for k in keywords if k],
+            created=created,
             **context,
         )
     )
@@ -305,8 +318,12 @@ def _pdf(template: str, *, title: str, author: str, **context: object) -> bytes:
     # print as a visible stand-in rather than costing the unit its report.
     html = report_fonts.printable(html, fonts, where=f"PDF {title}")
     config, sheets = _font_setup(fonts)
-    document = HTML(string=html, base_url=str(TEMPLATES_DIR))
-    return fontsubset.compact_pdf(document.write_pdf(stylesheets=sheets, font_config=config))
+    document = HTML(string=html, base_url=str(TEMPLATES_DIR)).render(
+        stylesheets=sheets, font_config=config
+    )
+    return document.write_pdf(
+        pdf_variant=archive.PDF_VARIANT, finisher=archive.finisher(archive.page_labels(document))
+    )
 
 
 # ---------------------------------------------------------------- reports
@@ -365,6 +382,19 @@ def render_unit_report(data: UnitReportData) -> bytes:
         "unit.html",
         title=unit_report_title(data),
         author=data.issuing_office,
+        description=_(
+            "%(unit)s%(year)s年度考核结果：总得分%(total)s分，等次%(grade)s",
+            unit=data.unit_name,
+            year=data.year,
+            total=num(data.total),
+            grade=data.grade,
+        ),
+        keywords=(
+            _program_name(data.program),
+            _("%(y)s年度", y=data.year),
+            data.unit_name,
+            _("督查报告"),
+        ),
         report=data,
         subject=unit_report_subject(data),
         charts=report_charts,
@@ -400,6 +430,12 @@ def render_city_summary(data: CitySummaryData) -> bytes:
         "city.html",
         title=title,
         author=data.issuing_office,
+        description=_(
+            "%(year)s年度%(n)s个单位的考核结果、排名与指标完成情况",
+            year=data.year,
+            n=sum(len(k.rows) for k in data.rankings),
+        ),
+        keywords=(program_title, _("%(y)s年度", y=data.year), _("考核结果"), _("汇总报告")),
         report=data,
         program_title=program_title,
         rankings=rankings,
@@ -420,6 +456,8 @@ def render_award_list(data: AwardListData) -> bytes:
         "award.html",
         title=data.title.replace("\n", ""),
         author="、".join(data.issuing_offices),
+        description=data.title.replace("\n", ""),
+        keywords=(_("%(y)s年度", y=data.year), _("表彰名单"), *(c.name for c in data.categories)),
         report=data,
         with_scores=any(a.score is not None for c in data.categories for a in c.nominees),
         total=sum(len(c.nominees) for c in data.categories),

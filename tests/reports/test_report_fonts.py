@@ -33,6 +33,36 @@ def test_defaults_are_free_debian_cjk_fonts(monkeypatch):
     assert all(f.path.is_file() for f in chosen)
 
 
+def test_installed_fangsong_and_xiaobiaosong_faces_are_preferred(monkeypatch):
+    # An office that installed its licensed faces (here 方正小标宋 and Windows' 仿宋, both
+    # stood in for by a real CJK file) gets them as GB/T 9704 names them, unconfigured.
+    for variable in fonts.ENV.values():
+        monkeypatch.delenv(variable, raising=False)
+    real = fonts._fc_list
+    installed = {
+        "FangSong": (WQY_ZENHEI, 0, ("FangSong", "仿宋"), 80),
+        "方正小标宋简体": (WQY_ZENHEI, 0, ("FZXiaoBiaoSong-B05S", "方正小标宋简体"), 80),
+    }
+
+    def fc_list(pattern):
+        family = pattern.split(":")[0].replace("\\", "")
+        return [installed[family]] if family in installed else real(pattern)
+
+    monkeypatch.setattr(fonts, "_fc_list", fc_list)
+    fonts._resolve_all.cache_clear()
+    try:
+        chosen = fonts.report_fonts()
+    finally:
+        fonts._resolve_all.cache_clear()
+    assert chosen.serif.family == "FangSong"
+    # 小标宋 has one weight, already heavy: printed as it is, not emboldened.
+    assert chosen.title.family == "方正小标宋简体" and chosen.title.weight == 400
+    assert chosen.sans.family == "Noto Sans CJK SC"  # no 黑体 installed: the free face
+    assert fonts.DEFAULTS["serif"].index("FangSong") < fonts.DEFAULTS["serif"].index(
+        "Noto Serif CJK SC"
+    )
+
+
 def test_missing_family_names_the_font(monkeypatch, small_report):
     monkeypatch.setenv("ASSESS_REPORT_FONT_SERIF", "FZFangSong-Z02 Nowhere")
     with pytest.raises(MissingFontError) as caught:
