@@ -80,9 +80,9 @@ def finisher(labels: tuple[PageLabel, ...]):
     third of a second a report and duplicated the colour profile of every chart glyph of a
     PDF/A file (4 MB instead of 0.8 MB)."""
 
-    def finish(_document, pdf) -> None:
+    def finish(document, pdf) -> None:
+        fontsubset.compact_fonts(document, pdf)
         for font in fontsubset.type0_font_objects(pdf):
-            fontsubset.compact_font_object(pdf, font)
             _retag(pdf, font)
         if labels:
             pdf.catalog["PageLabels"] = _page_label_tree(labels)
