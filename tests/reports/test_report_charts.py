@@ -158,7 +158,7 @@ def test_heatmap_prints_every_cell_legibly_in_grey():
     the ink that contrasts with its shade; rows are labelled by code (the names go under
     the figure); darker always means higher, so grey print keeps the order."""
     city = sample_reports.sample_city_summary()
-    part = next(render._split_heatmap(city.heatmap, render.HEATMAP_ROWS_PER_FIGURE))
+    part = next(render.split_heatmap(city.heatmap, render.HEATMAP_ROWS_PER_FIGURE))
     texts = _texts(charts.heatmap_chart(part))
     cells = [t for t in texts if re.fullmatch(r"\d+\.\d\d", t[0])]
     expected = [f"{v:.2f}" for row in part.values for v in row if v is not None]
