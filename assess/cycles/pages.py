@@ -220,6 +220,8 @@ class Overview:
     totals: dict[str, int]
     rectifications: list[tuple[Rectification, str]]
     lights: dict[str, int] = field(default_factory=dict)  # colour -> number of units
+    # Every unit (not this page's only) whose self-report is complete: the progress chart.
+    complete_unit_ids: frozenset[int] = frozenset()
 
 
 def unit_statuses(cycle: Cycle, today: date | None = None) -> dict[int, UnitStatus]:
@@ -292,7 +294,8 @@ def cycle_overview(cycle: Cycle, paginate_list) -> Overview:
         .limit(100)
     )
     rects = [(r, rectification_light(r, today)) for r in rect_rows]
-    return Overview(page, statuses, totals, rects, lights)
+    complete = frozenset(unit_id for unit_id, s in every.items() if s.complete)
+    return Overview(page, statuses, totals, rects, lights, complete)
 
 
 @dataclass

@@ -24,6 +24,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 from assess.reports import fonts as report_fonts_module
@@ -59,6 +60,10 @@ from matplotlib.figure import Figure  # noqa: E402
 # Inches: the PDF text block is 156 mm wide; charts are drawn at the size they print so
 # their 9 pt labels stay 9 pt on paper.
 FULL_WIDTH = 6.1
+# The width of the bar and line charts on a web page: a phone (~360 px of column) shows
+# them at about 90 % of their size, so their labels stay readable; a wider screen shows
+# them at their size. The heat map keeps the print width (its page scrolls sideways).
+SCREEN_WIDTH = 4.2
 BASE_FONT_SIZE = 9
 
 INK = "#1f2d3d"
@@ -331,18 +336,21 @@ def _ordered(rows: Sequence[RankingRow]) -> list[RankingRow]:
     return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0))
 
 
-def ranking_bars(rows: Sequence[RankingRow], highlight: str | None = None) -> str:
+def ranking_bars(
+    rows: Sequence[RankingRow], highlight: str | None = None, width: float = FULL_WIDTH
+) -> str:
     """Totals of a ranking as horizontal bars, first rank on top; ``highlight`` names a
-    unit to draw in red (the unit a report is about); vetoed units are grey. SVG text."""
+    unit to draw in red (the unit a report is about); vetoed units are grey; ``width`` in
+    inches. SVG text."""
     rows = _ordered([replace(r, unit_name=_printable(r.unit_name)) for r in rows])
     highlight = _printable(highlight) if highlight is not None else None
     labels = [_rank_label(r) for r in rows][::-1]
     height = 0.55 + 0.24 * max(3, len(rows))
-    fig = _new_figure(FULL_WIDTH, height, layout=None)
+    fig = _new_figure(width, height, layout=None)
     left = max((_text_width(label, 8.5) for label in labels), default=0.5) + 0.12
     fig.subplots_adjust(
-        left=left / FULL_WIDTH,
-        right=1 - 0.1 / FULL_WIDTH,
+        left=left / width,
+        right=1 - 0.1 / width,
         top=1 - 0.08 / height,
         bottom=0.42 / height,
     )
@@ -457,14 +465,16 @@ def heatmap_chart(heatmap: HeatMap) -> str:
     return _to_svg(fig)
 
 
-def year_over_year_chart(rows: Sequence[RankingRow], year: int | None = None) -> str:
+def year_over_year_chart(
+    rows: Sequence[RankingRow], year: int | None = None, width: float = FULL_WIDTH
+) -> str:
     """This year's total against last year's per unit (bars in pairs, first rank on top),
-    with the change printed at the end; units without last year's total get one bar.
-    SVG text."""
+    with the change printed at the end; units without last year's total get one bar;
+    ``width`` in inches. SVG text."""
     rows = _ordered([replace(r, unit_name=_printable(r.unit_name)) for r in rows])
     this_label = _("%(year)s年", year=year) if year else _("本年度")
     last_label = _("%(year)s年", year=year - 1) if year else _("上年度")
-    fig = _new_figure(FULL_WIDTH, 0.8 + 0.32 * max(3, len(rows)))
+    fig = _new_figure(width, 0.8 + 0.32 * max(3, len(rows)))
     ax = fig.add_subplot()
     _style_axes(ax)
     n = len(rows)
@@ -502,3 +512,62 @@ def year_over_year_chart(rows: Sequence[RankingRow], year: int | None = None) ->
     ax.grid(axis="x", color=GRID, linewidth=0.5)
     ax.legend(loc="lower right", frameon=False, fontsize=8, ncols=2, bbox_to_anchor=(1, 1.0))
     return _to_svg(fig)
+
+
+def submission_progress_chart(
+    points: Sequence[tuple[date, int]],
+    total: int,
+    due: date | None = None,
+    width: float = SCREEN_WIDTH,
+) -> str:
+    """Self-report progress over time (填报进度): the units whose self-report is complete,
+    counted up day by day (``points``: (day, units complete by the end of it), oldest
+    first) as a step line, against the ``total`` of units assessed as a dashed line, with
+    the self-report due date (自评截止) marked when set; ``width`` in inches (pages draw
+    it; no report prints it yet). SVG text."""
+    import matplotlib.dates as mdates  # registers the date converter the axis needs
+    from matplotlib.ticker import FuncFormatter
+
+    days = [day for day, _n in points]
+    counts = [n for _day, n in points]
+    fig = _new_figure(width, 2.9)
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    ax.step(days, counts, where="post", color=PRIMARY, linewidth=1.8, label=_("已提交单位"))
+    ax.fill_between(days, counts, step="post", color=PRIMARY, alpha=0.12, linewidth=0)
+    ax.axhline(
+        total,
+        color=VETO,
+        linestyle="--",
+        linewidth=1,
+        label=_("参评单位 %(n)s 个", n=total),
+    )
+    shown = [*days, *([due + timedelta(days=1)] if due else [])]
+    first, last = min(shown), max(shown)
+    if first == last:  # one day alone has no width: give it a day on each side
+        first, last = first - timedelta(days=1), last + timedelta(days=1)
+    if due:
+        # At the close of the due day, its last day: a unit that hands in on it is on time.
+        ax.axvline(
+            due + timedelta(days=1),
+            color=HIGHLIGHT,
+            linestyle=":",
+            linewidth=1.2,
+            label=_("自评截止 %(day)s", day=_day_label(due)),
+        )
+    ax.set_xlim(first, last)
+    ax.set_ylim(0, max(total, *counts, 1) * 1.1)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=5))
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda x, _pos: _day_label(mdates.num2date(x).date()))
+    )
+    ax.set_ylabel(_("单位数"))
+    ax.grid(axis="y", color=GRID, linewidth=0.5)
+    # Above the plot, where no line can run through it.
+    fig.legend(loc="outside upper center", ncols=3, frameon=False, fontsize=8)
+    return _to_svg(fig)
+
+
+def _day_label(day: date) -> str:
+    return _("%(m)s月%(d)s日", m=day.month, d=day.day)

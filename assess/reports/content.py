@@ -357,6 +357,7 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
                 RankingRow(r.rank, r.unit.name, r.total, r.grade, r.veto, previous.get(r.unit.id))
                 for r in t.rows
             ),
+            t.kind,
         )
         for t in tables
     )
@@ -407,5 +408,8 @@ def _heatmap(cycle: Cycle, snapshot, tables) -> HeatMap | None:
         for i in indicators
     )
     return HeatMap(
-        tuple(f"{i.code} {i.name}" for i in indicators), tuple(u.name for u in units), values
+        tuple(f"{i.code} {i.name}" for i in indicators),
+        tuple(u.name for u in units),
+        values,
+        table.kind,
     )

@@ -211,10 +211,12 @@ class UnitReportData:
 
 @dataclass(frozen=True)
 class KindRanking:
-    """The ranking of one unit kind, e.g. 县(市、区) or 成员单位."""
+    """The ranking of one unit kind, e.g. 县(市、区) or 成员单位; ``kind`` is its stored
+    code (``county``), for pages that show one kind at a time."""
 
     kind_label: str
     rows: tuple[RankingRow, ...]
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -222,12 +224,14 @@ class HeatMap:
     """Per-indicator attainment across units (指标完成情况).
 
     ``values[i][j]`` is the score rate in percent of indicator ``i`` for unit ``j``, or
-    None where the indicator does not apply to the unit.
+    None where the indicator does not apply to the unit. ``kind`` is the stored code of
+    the unit kind the columns are (the largest kind of the cycle).
     """
 
     indicator_labels: tuple[str, ...]
     unit_labels: tuple[str, ...]
     values: tuple[tuple[Decimal | None, ...], ...]
+    kind: str = ""
 
 
 @dataclass(frozen=True)

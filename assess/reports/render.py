@@ -422,7 +422,7 @@ def render_city_summary(data: CitySummaryData) -> bytes:
     ]
     heatmaps = [
         (part, charts.heatmap_chart(part))
-        for part in _split_heatmap(data.heatmap, HEATMAP_ROWS_PER_FIGURE)
+        for part in split_heatmap(data.heatmap, HEATMAP_ROWS_PER_FIGURE)
     ]
     program_title = _program_name(data.program)
     title = _("%(program)s%(year)s年度考核结果汇总报告", program=program_title, year=data.year)
@@ -506,9 +506,10 @@ def _changes(rows: Iterable) -> tuple[int, int, int]:
     return up, down, other
 
 
-def _split_heatmap(heatmap: HeatMap | None, rows: int, columns: int = 16) -> Iterator[HeatMap]:
+def split_heatmap(heatmap: HeatMap | None, rows: int, columns: int = 16) -> Iterator[HeatMap]:
     """``heatmap`` in parts of at most ``rows`` indicators × ``columns`` units, each part
-    a figure that fits a page; parts are as even as possible (58 rows → 29 + 29)."""
+    a figure that fits a page; parts are as even as possible (58 rows → 29 + 29). The web
+    pages split it the same way (``assess.reports.web_figures``)."""
     if heatmap is None or not heatmap.indicator_labels or not heatmap.unit_labels:
         return
     for first_col, last_col in _even_slices(len(heatmap.unit_labels), columns):
@@ -517,6 +518,7 @@ def _split_heatmap(heatmap: HeatMap | None, rows: int, columns: int = 16) -> Ite
                 indicator_labels=heatmap.indicator_labels[first_row:last_row],
                 unit_labels=heatmap.unit_labels[first_col:last_col],
                 values=tuple(row[first_col:last_col] for row in heatmap.values[first_row:last_row]),
+                kind=heatmap.kind,
             )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from assess.core.policy import allow, can, public
@@ -23,7 +24,7 @@ def home():
         "office": can(user, "todos.office") and todos.admin_todos(user),
         "review_sheets": can(user, "todos.review_sheets") and todos.review_sheet_todos(user),
         "appeals": can(user, "todos.appeals") and todos.appeal_todos(user),
-        "results": can(user, "todos.results") and todos.latest_results(),
+        "results": can(user, "todos.results") and todos.latest_results(str(get_locale())),
     }
     return render_template("web/home.html", user=user, todo=panels)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 
 from peewee import fn
 
@@ -46,6 +45,8 @@ from assess.cycles.review_queue import ALL_STATES, QueueFilter, queue_query, sta
 from assess.delivery import outbox
 from assess.nominations import rounds
 from assess.nominations.models import Nomination, NominationRound, RankingRun, ReviewSheet
+from assess.reports.page_figure import PageFigure
+from assess.reports.web_figures import published_figures
 from assess.units.models import Unit
 from assess.units.tree import units_in_tree_order
 
@@ -559,34 +560,30 @@ def _unconfirmed_rounds(today: date) -> list[RoundTodo]:
 
 @dataclass(frozen=True)
 class LatestResults:
-    """The latest published results: the cycle, its snapshot, the units per grade (best
-    first) and the chart of that distribution (the one the city summary report prints)."""
+    """The latest published results: the cycle, how many units it ranked, the first of
+    each kind, and the charts a leader reads first (the grade distribution and the first
+    kind's ranking bars, those of the city summary report)."""
 
     cycle: Cycle
     units: int
-    grades: list[tuple[str, int]]
     leaders: list[tuple[str, str]]  # (unit kind, name of the first-ranked unit)
-    chart: str | None
+    figures: list[PageFigure]
 
 
-def latest_results() -> LatestResults | None:
-    """The most recently published cycle's results, or None when nothing is published."""
+def latest_results(locale: str) -> LatestResults | None:
+    """The most recently published cycle's results, titled in ``locale``; None when
+    nothing is published."""
     cycle = (
         Cycle.select()
         .where(Cycle.state.in_(RESULT_CYCLE_STATES), Cycle.published_at.is_null(False))
         .order_by(Cycle.published_at.desc(), Cycle.id.desc())
         .first()
     )
-    snapshot = current_snapshot(cycle) if cycle else None
-    if snapshot is None:
+    figures = published_figures(cycle, locale) if cycle else None
+    if figures is None:
         return None
-    counts = dict(
-        UnitResultRecord.select(UnitResultRecord.grade, fn.COUNT(UnitResultRecord.id))
-        .where(UnitResultRecord.snapshot == snapshot)
-        .group_by(UnitResultRecord.grade)
-        .tuples()
-    )
-    grades = [(band.grade, counts.get(band.grade, 0)) for band in indicator_set(cycle).grades]
+    snapshot = current_snapshot(cycle)
+    units = UnitResultRecord.select().where(UnitResultRecord.snapshot == snapshot).count()
     firsts = (
         UnitResultRecord.select(UnitResultRecord.kind, Unit.name)
         .join(Unit)
@@ -594,17 +591,6 @@ def latest_results() -> LatestResults | None:
         .order_by(UnitResultRecord.kind, Unit.code)
         .tuples()
     )
-    return LatestResults(
-        cycle, sum(counts.values()), grades, list(firsts), _grade_chart(snapshot.id, tuple(grades))
-    )
-
-
-@lru_cache(maxsize=64)
-def _grade_chart(snapshot_id: int, grades: tuple) -> str | None:
-    # A snapshot never changes, so its chart is drawn once per process; matplotlib loads
-    # with the first chart, not with every page.
-    if not any(n for _g, n in grades):
-        return None
-    from assess.reports.charts import grade_distribution_chart
-
-    return grade_distribution_chart(grades)
+    first_kind = figures.rankings[0][1] if figures.rankings else None
+    shown = [f for f in (figures.grades, first_kind) if f is not None]
+    return LatestResults(cycle, units, list(firsts), shown)

@@ -561,6 +561,7 @@ def sample_city_summary(*, seed: int = 2011) -> CitySummaryData:
         indicator_labels=tuple(f"{INDICATORS[i][0]} {INDICATORS[i][1]}" for i in scored),
         unit_labels=tuple(r[1] for r in ordered),
         values=tuple(tuple(r[3][i] for r in ordered) for i in scored),
+        kind="county",
     )
     return CitySummaryData(
         program=PROGRAM,
@@ -568,8 +569,8 @@ def sample_city_summary(*, seed: int = 2011) -> CitySummaryData:
         issuing_office=ISSUING_OFFICE,
         report_date=REPORT_DATE,
         rankings=(
-            KindRanking(kind_label="县(市、区)", rows=counties),
-            KindRanking(kind_label="市直成员单位", rows=departments),
+            KindRanking(kind_label="县(市、区)", rows=counties, kind="county"),
+            KindRanking(kind_label="市直成员单位", rows=departments, kind="department"),
         ),
         grade_distribution=distribution,
         heatmap=heatmap,

@@ -8,6 +8,7 @@ import sys
 import textwrap
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,6 +34,11 @@ def all_charts():
         "grades": lambda: charts.grade_distribution_chart(city.grade_distribution),
         "heatmap": lambda: charts.heatmap_chart(city.heatmap),
         "year_over_year": lambda: charts.year_over_year_chart(city.rankings[0].rows, year=2011),
+        "submission_progress": lambda: charts.submission_progress_chart(
+            [(date(2011, 11, 1), 0), (date(2011, 11, 8), 5), (date(2011, 11, 21), 16)],
+            16,
+            date(2011, 11, 20),
+        ),
     }
 
 
@@ -158,7 +164,7 @@ def test_heatmap_prints_every_cell_legibly_in_grey():
     the ink that contrasts with its shade; rows are labelled by code (the names go under
     the figure); darker always means higher, so grey print keeps the order."""
     city = sample_reports.sample_city_summary()
-    part = next(render._split_heatmap(city.heatmap, render.HEATMAP_ROWS_PER_FIGURE))
+    part = next(render.split_heatmap(city.heatmap, render.HEATMAP_ROWS_PER_FIGURE))
     texts = _texts(charts.heatmap_chart(part))
     cells = [t for t in texts if re.fullmatch(r"\d+\.\d\d", t[0])]
     expected = [f"{v:.2f}" for row in part.values for v in row if v is not None]
@@ -214,3 +220,13 @@ def test_chart_figures_have_the_tables_decimals():
     unit = sample_reports.sample_unit_report(0)
     radar = {t[0] for t in _texts(charts.radar_chart(unit.categories))}
     assert {f"{c.percent:.2f}" for c in unit.categories} <= radar
+
+
+def test_submission_progress_marks_the_total_and_the_due_date(rendered):
+    svg = rendered["submission_progress"]
+    for label in ("已提交单位", "参评单位 16 个", "自评截止 11月20日"):
+        assert label in svg, label
+    assert len(re.findall(r">11月\d+日<", svg)) >= 2  # days on the axis as pages write them
+    # one day alone still has a width to draw on
+    alone = charts.submission_progress_chart([(date(2011, 11, 1), 0)], 3)
+    assert "参评单位 3 个" in alone and "自评截止" not in alone

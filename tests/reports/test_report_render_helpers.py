@@ -62,7 +62,7 @@ def test_heatmap_split_evenly():
     heatmap = HeatMap(
         tuple(f"I{i}" for i in range(58)), ("a", "b"), tuple((Decimal(1), None) for _ in range(58))
     )
-    parts = list(render._split_heatmap(heatmap, 30))
+    parts = list(render.split_heatmap(heatmap, 30))
     assert [len(p.indicator_labels) for p in parts] == [29, 29]
     assert parts[1].indicator_labels[0] == "I29"
     assert parts[1].values[0] == (Decimal(1), None)
@@ -99,7 +99,7 @@ def test_heatmap_split_by_units_too():
     heatmap = HeatMap(
         ("I1", "I2"), tuple(f"U{j}" for j in range(30)), tuple(tuple(range(30)) for _ in range(2))
     )
-    parts = list(render._split_heatmap(heatmap, 30))
+    parts = list(render.split_heatmap(heatmap, 30))
     assert [len(p.unit_labels) for p in parts] == [15, 15]
     assert parts[1].unit_labels[0] == "U15"
     assert parts[1].values == ((*range(15, 30),), (*range(15, 30),))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assess.core.enums import CycleState
+from assess.core.enums import RESULT_CYCLE_STATES, REVIEWABLE_CYCLE_STATES, CycleState
+from assess.core.formatting import local_today
 from assess.core.labels import cycle_state_label
 from assess.core.policy import allow, can, cycle_allows
 from assess.cycles import appeals, deadlines, lifecycle, publish_checks
@@ -34,7 +36,9 @@ from assess.cycles.publishing import (
     APPEAL_WINDOW_DAYS,
     current_snapshot,
 )
+from assess.cycles.submission_progress import progress_figure
 from assess.cycles.submissions import SelfReport
+from assess.reports.web_figures import published_figures
 from assess.units.models import Unit
 from assess.web.guard import require_unit, viewable_cycle
 from assess.web.pagination import id_arg, paginate, paginate_list
@@ -88,10 +92,18 @@ def overview(cycle_id: int):
             url_for("selfreport.unit_page", cycle_id=cycle.id, unit_id=current_user.unit_id)
         )
     view = cycle_overview(cycle, paginate_list)
+    progress = figures = None
+    if cycle.state in REVIEWABLE_CYCLE_STATES:
+        total = view.totals["units"]
+        progress = progress_figure(cycle, view.complete_unit_ids, total, local_today())
+    elif cycle.state in RESULT_CYCLE_STATES:
+        figures = published_figures(cycle, str(get_locale()))
     return render_template(
         "cycles/overview.html",
         cycle=cycle,
         view=view,
+        progress=progress,
+        figures=figures,
         set_title=lifecycle.indicator_set_title(cycle),
         form=TransitionForm(),
         transitions=lifecycle.TRANSITIONS[cycle.state],
@@ -301,12 +313,16 @@ def ranking(cycle_id: int):
     if view is None:
         flash(_("结果尚未公布"), "warning")
         return redirect(url_for("cycles.overview", cycle_id=cycle.id))
+    # A trial ranking has no snapshot to draw once and keep: its charts wait for publishing.
+    figures = None if preview else published_figures(cycle, str(get_locale()))
     return render_template(
         "cycles/ranking.html",
         cycle=cycle,
         view=view,
         preview=preview,
         snapshot=None if preview else current_snapshot(cycle),
+        figures=figures.of_kind(view.kind) if figures else [],
+        too_many=figures.too_many if figures else (),
     )
 
 
