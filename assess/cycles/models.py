@@ -135,6 +135,17 @@ class Submission(BaseModel):
     class Meta:
         indexes = ((("cycle", "unit", "indicator_code"), True),)
 
+    @staticmethod
+    def of_its_assignment():
+        """Join condition from a submission to the assignment it answers: a submission
+        whose indicator was dropped from the unit with a replaced set matches none, so it
+        counts nowhere."""
+        return (
+            (Assignment.cycle == Submission.cycle)
+            & (Assignment.unit == Submission.unit)
+            & (Assignment.indicator_code == Submission.indicator_code)
+        )
+
     def conflicts_with(self, user) -> bool:
         """True when ``user`` must not review this item: it is their own unit's, or a unit
         above or below theirs (回避, see ``Unit.recused_for``)."""

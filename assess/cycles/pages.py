@@ -96,14 +96,7 @@ def unit_progress(cycle: Cycle, unit_ids: list[int] | None = None) -> dict[int, 
         Submission.select(
             Submission.unit, Submission.status, has_value, sub_scored, fn.COUNT(Submission.id)
         )
-        .join(
-            Assignment,
-            on=(
-                (Assignment.cycle == Submission.cycle)
-                & (Assignment.unit == Submission.unit)
-                & (Assignment.indicator_code == Submission.indicator_code)
-            ),
-        )
+        .join(Assignment, on=Submission.of_its_assignment())
         .where(Submission.cycle == cycle)
     )
     if unit_ids is not None:

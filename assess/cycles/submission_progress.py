@@ -49,14 +49,7 @@ def completion_times(cycle: Cycle, unit_ids: Iterable[int]) -> dict[int, datetim
     last = fn.MAX(Submission.submitted_at).python_value(Submission.submitted_at.python_value)
     rows = (
         Submission.select(Submission.unit, last)
-        .join(
-            Assignment,
-            on=(
-                (Assignment.cycle == Submission.cycle)
-                & (Assignment.unit == Submission.unit)
-                & (Assignment.indicator_code == Submission.indicator_code)
-            ),
-        )
+        .join(Assignment, on=Submission.of_its_assignment())
         .where(
             Submission.cycle == cycle,
             Submission.indicator_code.in_(scored),
