@@ -2,7 +2,10 @@
 
 * ``assess score --indicators SET.yaml --values VALUES.csv [--format json|csv|xlsx] [-o FILE]``
 * ``assess indicators export SET.yaml -o SET.xlsx`` and
-  ``assess indicators import SET.xlsx [-o SET.yaml]`` (Excel round trip of a set).
+  ``assess indicators import SET.xlsx [-o SET.yaml]`` (Excel round trip of a set);
+* ``assess indicators trace SET.yaml [-o FILE.csv]`` (policy traceability: every clause of
+  the seed documents the set cites, the indicators citing it; exit status 1 when a
+  citation names a clause the document does not have).
 
 Bad input is reported one message a bad line on stderr, the exit status is 1, and no
 output is written. This module imports neither Flask nor peewee.
@@ -18,8 +21,11 @@ from pathlib import Path
 
 import click
 
+from indicators import policy_documents
+from scoring import clauses
 from scoring.dumper import dump_indicator_set
 from scoring.engine import result_to_dict, score_units
+from scoring.export_cells import csv_text
 from scoring.i18n import _
 from scoring.loader import IndicatorSetError, load_indicator_set
 from scoring.spreadsheets import results_to_csv, results_to_xlsx, set_from_xlsx, set_to_xlsx
@@ -146,3 +152,42 @@ def import_command(xlsx_path: Path, output: Path | None) -> None:
         _fail(error.errors)
     header = _("# 由 %(f)s 导入（assess indicators import）", f=xlsx_path.name)
     _write(output, f"{header}\n{dump_indicator_set(indicator_set)}")
+
+
+_COVERAGE = {
+    "direct": _("指标直接引用"),
+    "within": _("由下级条款的指标覆盖"),
+    "enclosing": _("由上级条款的指标整体覆盖"),
+    "none": _("未覆盖"),
+}
+
+
+@indicators_group.command("trace")
+@click.argument("set_path", type=_READABLE)
+@click.option(
+    "-o", "--output", type=_WRITABLE, default=None, help=_("输出的 CSV 文件（默认标准输出）")
+)
+def trace_command(set_path: Path, output: Path | None) -> None:
+    """政策条款追溯：所引文件的每一条款及引用它的指标（Trace a set to the clauses it cites)."""
+    indicator_set = _load_set(set_path)
+    shipped = {clauses.compact(d.citation): d for d in policy_documents()}
+    cited = {i.code: clauses.parse_citations(i.source, shipped) for i in indicator_set.indicators()}
+    rows, problems = [], []
+    for document in dict.fromkeys(c.document for items in cited.values() for c in items):
+        if document not in shipped:
+            problems.append(_("%(d)s：该文件未收入指标库的文件依据，无法逐条核对", d=document))
+            continue
+        trace = clauses.trace(document, clauses.outline(shipped[document].text), cited)
+        for link in trace.links:
+            codes = link.direct or link.within or link.enclosing
+            rows.append([document, link.clause.label, link.clause.heading,
+                         _COVERAGE[link.coverage], "、".join(codes)])  # fmt: skip
+        for code, citation in trace.unresolved:
+            label = clauses.clause_label(citation.path)
+            problems.append(
+                _("%(c)s：引用的条款 %(l)s 在 %(d)s 中找不到", c=code, l=label, d=document)
+            )
+    header = [_("文件"), _("条款"), _("条款内容"), _("覆盖情况"), _("指标")]
+    _write(output, csv_text(header, rows))
+    if problems:
+        _fail(problems)

@@ -402,6 +402,30 @@ def grade_distribution_chart(counts: Sequence[tuple[str, int]]) -> str:
     return _to_svg(fig)
 
 
+def clause_coverage_chart(sections: Sequence[tuple[str, int, int]]) -> str:
+    """Per section of a policy document (label, clauses covered by an indicator, clauses
+    covered by none), stacked bars: which parts of the document the set assesses. SVG."""
+    labels = [_printable(label) for label, _c, _u in sections]
+    covered = [c for _l, c, _u in sections]
+    uncovered = [u for _l, _c, u in sections]
+    fig = _new_figure(SCREEN_WIDTH, 0.6 + 0.32 * max(len(sections), 1))
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    rows = range(len(sections))
+    ax.barh(rows, covered, color=PRIMARY, height=0.6, label=_("有指标覆盖"))
+    ax.barh(rows, uncovered, left=covered, color=PREVIOUS, height=0.6, hatch="///",
+            edgecolor="white", label=_("未覆盖"))  # fmt: skip
+    for row, (c, u) in enumerate(zip(covered, uncovered, strict=True)):
+        ax.text(c + u + 0.1, row, f"{c}/{c + u}", va="center", fontsize=8, color=INK)
+    ax.set_yticks(list(rows), labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max([c + u for c, u in zip(covered, uncovered, strict=True)] + [1]) * 1.25)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel(_("条款数"))
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return _to_svg(fig)
+
+
 def heatmap_code(label: str) -> str:
     """The code a heat map row is labelled with: "A1 知晓率" → "A1"."""
     return label.split(" ", 1)[0]

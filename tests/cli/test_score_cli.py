@@ -137,13 +137,14 @@ def test_national_2012_pilot_set():
 
 def test_county_variant_set():
     units = score("county-variant-township")
-    # 甲镇: A1 良 4.8; B1 100% 6; B2 2 problems → 4; C1 85% → tier 80 → 8; D1 95% 12;
-    # D2 90% → 12 × 10/20 = 6; D3 80% → 12 × 20/33 = 7.27; D4 是 6; D5 优 6;
+    # 甲镇: A1 良 4.8; B1 100% 6; B2 2 problems → 4; C1 85% ≥ the first stage's 80% → 10;
+    # D1 95% 12; D2 90% → 12 × 10/20 = 6; D3 80% → 12 × 20/33 = 7.27; D4 是 6; D5 优 6;
     # E1 6000 per worker → 8 × (10000 − 6000)/(10000 − 5000) = 6.4; F1 90% → 8 × 0.9 = 7.2;
-    # G1 1 × 2 → 6 → 79.67, bonus H1 是 3 → 82.67 良好
+    # G1 1 × 2 → 6 → 81.67, bonus H1 是 3 → 84.67 良好
     assert units["t-001"]["scores"]["E1"] == 6.4
     assert units["t-001"]["scores"]["D3"] == 7.27
-    assert (units["t-001"]["total"], units["t-001"]["grade"]) == (82.67, "良好")
+    assert units["t-001"]["scores"]["C1"] == 10
+    assert (units["t-001"]["total"], units["t-001"]["grade"]) == (84.67, "良好")
     # 乙镇: C1 96% → 10; D1 50% below floor → 0; E1 4000 ≤ 5000 → 8 → 18
     assert (units["t-002"]["total"], units["t-002"]["rank"]) == (18, 2)
 

@@ -91,6 +91,10 @@ EXPECTED: dict[str, dict[str, object]] = {
     "library.shipped_xlsx": STAFF_ONLY,
     "library.cycle_set": STAFF_ONLY,
     "library.cycle_xlsx": STAFF_ONLY,
+    "library.shipped_clauses": STAFF_ONLY,
+    "library.shipped_clauses_xlsx": STAFF_ONLY,
+    "library.cycle_clauses": STAFF_ONLY,
+    "library.cycle_clauses_xlsx": STAFF_ONLY,
     "library.edit_values": ADMIN_ONLY,  # the open cycle's set is frozen: refused, not changed
     "library.import_xlsx": ADMIN_ONLY,
     # self-report

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from assess.core.policy import allow, can
-from assess.cycles import library, lifecycle
+from assess.cycles import library, lifecycle, traceability
 from assess.cycles.indicator_files import read_uploaded_set, shipped_sets
 from assess.cycles.models import Cycle
 from assess.web.guard import viewable_cycle
@@ -52,9 +52,52 @@ def shipped(key: str):
         table=library.set_table(parsed),
         cycle=None,
         export_url=url_for("library.shipped_xlsx", key=entry.key),
+        clauses_url=url_for("library.shipped_clauses", key=entry.key),
         editable=False,
         form=FlaskForm(),
     )
+
+
+@bp.route("/sets/<key>/clauses")
+@allow("library.view")
+def shipped_clauses(key: str):
+    entry, parsed = _shipped(key)
+    return _clauses_page(
+        parsed,
+        None,
+        back_url=url_for("library.shipped", key=entry.key),
+        export_url=url_for("library.shipped_clauses_xlsx", key=entry.key),
+    )
+
+
+@bp.route("/sets/<key>/clauses.xlsx")
+@allow("library.view")
+def shipped_clauses_xlsx(key: str):
+    entry, parsed = _shipped(key)
+    return _clauses_workbook(parsed, None, f"clauses-{entry.key}.xlsx")
+
+
+def _clauses_page(parsed, cycle: Cycle | None, *, back_url: str, export_url: str) -> str:
+    trace = traceability.trace_set(parsed, cycle)
+    figures = [
+        traceability.coverage_figure(doc, f"coverage-{index}")
+        for index, doc in enumerate(trace.documents, start=1)
+    ]
+    return render_template(
+        "cycles/library/clauses.html",
+        program=parsed.program,
+        year=parsed.year,
+        trace=trace,
+        figures=figures,
+        cycle=cycle,
+        back_url=back_url,
+        export_url=export_url,
+    )
+
+
+def _clauses_workbook(parsed, cycle: Cycle | None, name: str):
+    data = traceability.trace_workbook(parsed, traceability.trace_set(parsed, cycle))
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=XLSX)
 
 
 @bp.route("/sets/<key>.xlsx")
@@ -77,10 +120,32 @@ def _cycle_page(cycle: Cycle, errors: list[str] | None = None, typed=None) -> st
         table=library.set_table(lifecycle.indicator_set(cycle)),
         cycle=cycle,
         export_url=url_for("library.cycle_xlsx", cycle_id=cycle.id),
+        clauses_url=url_for("library.cycle_clauses", cycle_id=cycle.id),
         editable=can(current_user, "library.edit", cycle),
         form=FlaskForm(),
         errors=errors or [],
         typed=typed or {},
+    )
+
+
+@bp.route("/cycles/<int:cycle_id>/clauses")
+@allow("library.view")
+def cycle_clauses(cycle_id: int):
+    cycle = viewable_cycle(cycle_id)
+    return _clauses_page(
+        lifecycle.indicator_set(cycle),
+        cycle,
+        back_url=url_for("library.cycle_set", cycle_id=cycle.id),
+        export_url=url_for("library.cycle_clauses_xlsx", cycle_id=cycle.id),
+    )
+
+
+@bp.route("/cycles/<int:cycle_id>/clauses.xlsx")
+@allow("library.view")
+def cycle_clauses_xlsx(cycle_id: int):
+    cycle = viewable_cycle(cycle_id)
+    return _clauses_workbook(
+        lifecycle.indicator_set(cycle), cycle, f"clauses-{cycle.year}-{cycle.id}.xlsx"
     )
 
 
