@@ -38,9 +38,8 @@ def simulate(cycle_id: int):
         except WeightError as exc:
             problems = [str(exc)]
             for code, message in exc.errors.items():
-                field = form._fields.get(f"weight-{code}")
-                if field is not None:
-                    field.errors = [message]
+                if f"weight-{code}" in form:
+                    form[f"weight-{code}"].errors = [message]
         except lifecycle.CycleError as exc:
             problems = [str(exc)]
     return render_template(
