@@ -4,6 +4,7 @@ under the draft's weights, on the page only — nothing is written, not even an 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from assess.accounts.models import User
 from assess.cycles import lifecycle, publishing, submissions
@@ -22,16 +23,19 @@ def _hand_in(cycle: Cycle, code: str, values) -> None:
     submissions.submit_unit(cycle, u, reporter)
 
 
-def published_last_year() -> Cycle:
+def published_last_year(findings: dict | None = None) -> Cycle:
     """2025: 金水区 90%, 4 次, 优 → 34.29 + 30 + 30 = 94.29 (优秀, 1st); 中原区 80%, 4 次,
-    中 → 22.86 + 30 + 18 = 70.86 (合格, 2nd); every other unit unreported (0)."""
+    中 → 22.86 + 30 + 18 = 70.86 (合格, 2nd); every other unit unreported (0).
+    ``findings`` maps (unit code, indicator code) to what the inspector's verification
+    adds (``verified_value``, ``deduction`` and their reasons)."""
     admin = User.get(User.username == "admin")
     cycle = make_cycle("open", year=2025, name="上年度周期")
     _hand_in(cycle, JINSHUI, (("A1", "90/100"), ("A2", "4"), ("B1", "优")))
     _hand_in(cycle, ZHONGYUAN, (("A1", "80/100"), ("A2", "4"), ("B1", "中")))
     lifecycle.transition(cycle, "review", admin)
     for sub in Submission.select().where(Submission.cycle == cycle):
-        submissions.verify_item(sub, sub.version, admin)
+        found = (findings or {}).get((sub.unit.code, sub.indicator_code), {})
+        submissions.verify_item(sub, sub.version, admin, **found)
     publishing.publish(Cycle.get_by_id(cycle.id), admin)
     return Cycle.get_by_id(cycle.id)
 
@@ -99,6 +103,24 @@ def test_edited_weights_show_who_changes_grade_and_write_nothing(as_user, db):
     assert "等次变化的单位：1 个" in html and "中原区 合格→良好" in html
     assert html.count('class="tag changed"') == 1
     assert "权重合计" not in html  # still 100
+
+
+def test_verified_values_and_deductions_are_those_published(as_user, db):
+    last = published_last_year(
+        {
+            (ZHONGYUAN, "A1"): {"verified_value": "85/100", "reason": "抽查复核"},
+            (ZHONGYUAN, "A2"): {"deduction": Decimal(5), "deduction_reason": "纪要不全"},
+        }
+    )
+    draft = make_cycle("draft", year=2026, name="草稿周期", previous=last)
+    client = as_user("admin")
+    # Published: 40 × 25/35 = 28.57 + (30 − 5) + 18 = 71.57, reproduced by the saved weights.
+    rows = rows_of(client.get(f"/cycles/{draft.id}/whatif").data.decode())
+    assert rows["中原区"][1:3] == ["71.57", "71.57"]
+    # A1 10, A2 60: 10 × 25/35 = 7.14 + (60 − 5) + 18 = 80.14, 良好.
+    weights = {"weight-A1": "10", "weight-A2": "60"}
+    rows = rows_of(simulated(client, draft, baseline=last.id, **weights))
+    assert rows["中原区"][1:6] == ["71.57", "80.14", "+8.57", "合格", "良好"]
 
 
 def test_weights_with_another_sum_are_simulated_with_a_warning(as_user, db):
