@@ -3,7 +3,7 @@
 权重模拟 from the draft's page and sees last year's results reproduced; it tries weights
 A1 80, A2 0, B1 20 and sees 金水区 drop to 88.57 (良好), highlighted and counted as a grade
 change, with the before/after chart; a negative weight is refused with a message at its
-box. Pages are photographed at 1366×900 and 390×844 into ``ASSESS_E2E_SHOTS`` (default
+box; both pages pass axe-core. Pages are photographed at 1366×900 and 390×844 into ``ASSESS_E2E_SHOTS`` (default
 ``tests/e2e/artifacts/whatif``)."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.cycle_helpers import SET_PATH
+from tests.e2e.test_accessibility import AXE, axe_violations, describe
 from tests.e2e.ui import create_cycle, publish_handed_in
 from tests.e2e.ui import shoot as ui_shoot
 
@@ -86,3 +87,21 @@ def test_a_bad_weight_is_refused_at_its_box(act, story):
     expect(page.locator(".field-error")).to_contain_text("权重不能为负数")
     expect(page.locator("table.whatif")).to_have_count(0)
     shoot(page, "whatif-refused")
+
+
+def test_the_simulation_passes_axe(act, story):
+    """The accessibility test's demo has no draft to compare with a published cycle, so
+    the page with its tables and charts is checked here."""
+    page = act("admin")
+    page.context.add_init_script(path=str(AXE))
+    page.goto(story["draft"])
+    page.get_by_role("link", name="权重模拟").click()
+    page.get_by_label("比较的已公布考核周期").select_option(label=LAST)
+    page.get_by_label("A2 协调会次数").fill("-5")
+    page.get_by_role("button", name="重新模拟").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert describe(page.url, axe_violations(page)) == []
+    page.get_by_label("A2 协调会次数").fill("10")
+    page.get_by_role("button", name="重新模拟").click()
+    expect(page.locator("table.whatif").first).to_be_visible()
+    assert describe(page.url, axe_violations(page)) == []
