@@ -3,8 +3,8 @@
 权重模拟 from the draft's page and sees last year's results reproduced; it tries weights
 A1 80, A2 0, B1 20 and sees 金水区 drop to 88.57 (良好), highlighted and counted as a grade
 change, with the before/after chart; a negative weight is refused with a message at its
-box; both pages pass axe-core. Pages are photographed at 1366×900 and 390×844 into ``ASSESS_E2E_SHOTS`` (default
-``tests/e2e/artifacts/whatif``)."""
+box; both pages pass axe-core. Pages are photographed at 1366×900 and 390×844 into
+``ASSESS_E2E_SHOTS`` (default ``tests/e2e/artifacts/whatif``)."""
 
 from __future__ import annotations
 
