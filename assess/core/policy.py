@@ -58,6 +58,8 @@ RULES: dict[str, frozenset[str]] = {
     # The indicator library (指标库): the office edits a draft cycle's set; inspectors read.
     "library.view": STAFF,
     "library.edit": frozenset({ADMIN}),  # a draft cycle's set only (edits_indicator_set)
+    # The what-if simulation (权重模拟): the office, on a draft cycle; it writes nothing.
+    "cycles.whatif": frozenset({ADMIN}),
     "results.view": frozenset({ADMIN, INSPECTOR, VIEWER, REPORTER}),  # reporters: own unit
     "results.ranking": frozenset({ADMIN, INSPECTOR, VIEWER}),
     "results.export": frozenset({ADMIN, INSPECTOR, VIEWER}),
@@ -358,6 +360,12 @@ def edits_indicator_set(user, cycle) -> bool:
     return cycle_allows(cycle, "setup")
 
 
+def simulates_weights(user, cycle) -> bool:
+    """``cycles.whatif`` on a Cycle (``state``): while its set and weights may still be
+    changed (a draft); once opened there is nothing left to try out."""
+    return cycle_allows(cycle, "setup")
+
+
 def reads_notification(user, notification) -> bool:
     """``notifications.read`` on a Notification (``user_id``): its recipient, nobody else
     (not even the office: a notification is addressed to one person)."""
@@ -389,6 +397,7 @@ def answers_appeal(user, appeal) -> bool:
 
 PREDICATES: dict[str, Callable[..., bool]] = {
     "library.edit": edits_indicator_set,
+    "cycles.whatif": simulates_weights,
     "cycles.view": cycle_visible,
     "submissions.edit_own": authors_self_report,
     "submissions.edit": edits_self_report,

@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from assess.core.formatting import plain_number
 from assess.cycles.submissions import Draft, value_text_from_form
 from assess.evidence import attachments
 from assess.evidence.storage import EvidenceStore, StoredFile
@@ -191,3 +192,33 @@ class AppealDueForm(FlaskForm):
     reason = TextAreaField(
         _l("修改申诉截止日期的原因"), validators=[DataRequired(), Length(max=2000)]
     )
+
+
+class WhatIfForm(FlaskForm):
+    """The what-if page (权重模拟): the published cycle to compare with, and one weight box
+    per scored indicator of the draft set, named ``weight-<code>`` (added by
+    :meth:`for_set`). Submitting re-simulates; nothing is saved."""
+
+    baseline = SelectField(_l("比较的已公布考核周期"), coerce=int, choices=[])
+
+    @classmethod
+    def for_set(cls, indicator_set, baselines, **kwargs) -> WhatIfForm:
+        """The form for ``indicator_set``'s scored indicators, each box holding its saved
+        weight until something else is typed, and ``baselines`` (cycles) to choose from."""
+        fields = {
+            f"weight-{i.code}": StringField(
+                f"{i.code} {i.name}", default=plain_number(i.weight), validators=[Length(max=20)]
+            )
+            for i in indicator_set.indicators()
+            if i.is_base
+        }
+        form = type("WhatIfWeights", (cls,), fields)(**kwargs)
+        form.baseline.choices = [(c.id, c.title) for c in baselines]
+        return form
+
+    def weight_fields(self) -> list:
+        return [field for field in self if field.name.startswith("weight-")]
+
+    def typed_weights(self) -> dict[str, str]:
+        """Indicator code -> the text of its box."""
+        return {f.name.removeprefix("weight-"): f.data or "" for f in self.weight_fields()}

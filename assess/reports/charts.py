@@ -490,14 +490,20 @@ def heatmap_chart(heatmap: HeatMap) -> str:
 
 
 def year_over_year_chart(
-    rows: Sequence[RankingRow], year: int | None = None, width: float = FULL_WIDTH
+    rows: Sequence[RankingRow],
+    year: int | None = None,
+    width: float = FULL_WIDTH,
+    labels: tuple[str, str] | None = None,
 ) -> str:
     """This year's total against last year's per unit (bars in pairs, first rank on top),
     with the change printed at the end; units without last year's total get one bar;
-    ``width`` in inches. SVG text."""
+    ``width`` in inches. ``labels`` names the earlier and the later bar in the legend
+    when they are not years (the what-if simulation's 模拟前 and 模拟后). SVG text."""
     rows = _ordered([replace(r, unit_name=_printable(r.unit_name)) for r in rows])
     this_label = _("%(year)s年", year=year) if year else _("本年度")
     last_label = _("%(year)s年", year=year - 1) if year else _("上年度")
+    if labels:
+        last_label, this_label = labels
     fig = _new_figure(width, 0.8 + 0.32 * max(3, len(rows)))
     ax = fig.add_subplot()
     _style_axes(ax)

@@ -245,6 +245,10 @@ OBJECT_RULES = [
     ("library.edit", cycle("draft"), {"admin"}),
     ("library.edit", cycle("open"), NOBODY),  # opening freezes the set
     ("library.edit", cycle("published"), NOBODY),
+    # the what-if simulation (权重模拟): the office, while the weights may still change
+    ("cycles.whatif", cycle("draft"), {"admin"}),
+    ("cycles.whatif", cycle("open"), NOBODY),
+    ("cycles.whatif", cycle("published"), NOBODY),
     ("cycles.view", cycle("open", assessed=(2,)), EVERYBODY - {"reporter"}),
     ("cycles.view", cycle("published", assessed=()), {"admin", "inspector", "viewer"}),
     ("submissions.edit_own", line("review", None), {"reporter"}),

@@ -74,6 +74,24 @@ def hand_in_test_set(page: Page) -> None:
     expect_flash(page, "已提交 3 项指标")
 
 
+def publish_handed_in(admin: Page, reporter: Page, name: str, year: str, note: str) -> str:
+    """The office creates and opens cycle ``name`` of ``tests/data/cycle_set.yaml``, the
+    ``reporter``'s county hands in (:func:`hand_in_test_set`), and the office publishes it
+    through the pre-publish check with ``note``; the cycle page's URL."""
+    from tests.cycle_helpers import SET_PATH
+
+    url = create_cycle(admin, name, year=year, set_file=SET_PATH)
+    reporter.goto("/cycles/")
+    reporter.locator("tbody tr", has_text=name).get_by_role("link", name="本单位自评").click()
+    hand_in_test_set(reporter)
+    admin.goto(url)
+    admin.get_by_role("button", name="转为：督查核查中").click()
+    expect_flash(admin, "考核周期已转为：督查核查中")
+    admin.get_by_role("link", name="发布前检查并发布").click()
+    confirm_and_publish(admin, note)
+    return url
+
+
 def return_a2(page: Page, cycle_url: str, unit: str, reason: str) -> None:
     """As an inspector: from the cycle's page, open ``unit``'s A2 in the queue and return it
     with ``reason``."""

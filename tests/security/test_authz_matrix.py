@@ -78,6 +78,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "cycles.export_results": RESULTS_TABLE,
     "cycles.unit_result": UNIT_READ,
     "cycles.set_appeal_due": ADMIN_ONLY,
+    # the what-if simulation of the draft cycle (权重模拟): the office only; it writes nothing
+    "whatif.simulate": ADMIN_ONLY,
     # appeals (复核申诉): a unit's are read with its results; its reporter files (outside
     # the window: refused with a message, nothing changed); staff list and answer (no such
     # appeal in this world: staff get a 404, everyone else is refused before looking)
@@ -209,6 +211,7 @@ LITERALS = {
 OVERRIDES: dict[str, dict[str, object]] = {
     "main.set_language": {"code": "en"},
     "cycles.ranking": {"cycle_id": "published_cycle"},
+    "whatif.simulate": {"cycle_id": "draft_cycle"},
     "cycles.export_results": {"cycle_id": "published_cycle"},
     "cycles.unit_result": {"cycle_id": "published_cycle"},
     "appeals.unit_appeals": {"cycle_id": "published_cycle"},
