@@ -111,9 +111,10 @@ class LedgerView:
     deductions: Decimal = field(default=Decimal(0))
 
 
-def _published_snapshots() -> list[ResultSnapshot]:
-    """Each published cycle's current snapshot, with its cycle, the first published first."""
-    return list(
+def _published_snapshots(cycle: Cycle | None) -> list[ResultSnapshot]:
+    """Each published cycle's current snapshot (``cycle``'s only, when given), with its
+    cycle, the first published first."""
+    query = (
         ResultSnapshot.select(ResultSnapshot, Cycle)
         .join(Cycle)
         .where(
@@ -122,12 +123,14 @@ def _published_snapshots() -> list[ResultSnapshot]:
         )
         .order_by(ResultSnapshot.published_at, ResultSnapshot.id)
     )
+    return list(query if cycle is None else query.where(Cycle.id == cycle.id))
 
 
-def ledger_rows() -> list[LedgerRow]:
-    """Every line of every published cycle (one per unit, indicator and year), in the order
-    year, unit, indicator set order. Items the unit left empty are not lines."""
-    snapshots = _published_snapshots()
+def ledger_rows(cycle: Cycle | None = None) -> list[LedgerRow]:
+    """Every line of every published cycle (one per unit, indicator and year), or of
+    ``cycle`` only, in the order year, unit, indicator set order. Items the unit left empty
+    are not lines; nothing for a cycle not published."""
+    snapshots = _published_snapshots(cycle)
     if not snapshots:
         return []
     sets = {}
@@ -159,7 +162,9 @@ def ledger_rows() -> list[LedgerRow]:
         .where(UnitResultRecord.snapshot.in_(list(by_snapshot)))
     )
     lines: dict[tuple[int, int, str], LedgerRow] = {}
-    for record in records:
+    # In publication order, so that a later cycle's line replaces an earlier one's.
+    position = {s.id: n for n, s in enumerate(snapshots)}
+    for record in sorted(records, key=lambda r: position[r.snapshot_id]):
         cycle = by_snapshot[record.snapshot_id]
         parsed = sets[cycle.id]
         names = {c.code: c.name for c in parsed.categories}

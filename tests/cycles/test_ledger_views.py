@@ -211,3 +211,19 @@ def test_a_fixed_number_of_queries_whatever_the_units_and_the_last_published_cou
     assert len(lines) == 9
     assert lines[(JINSHUI, "A2")].claimed_text == "8"
     assert not lines[(JINSHUI, "A2")].line.reduced
+
+
+def test_the_city_summary_carries_the_cycles_ledger_totals(ledger):
+    from assess.reports.content import city_summary
+    from assess.reports.data import LedgerUnitRow
+
+    cycle = Cycle.get(Cycle.year == 2024)
+    data = city_summary(cycle, "郑州市卫生和计划生育委员会")
+    # units in the tree's order (中原区 410102 before 金水区 410105)
+    assert data.ledger == (
+        LedgerUnitRow("中原区", 3, 1, Decimal("33.33"), Decimal(3)),
+        LedgerUnitRow("金水区", 3, 2, Decimal("66.67"), Decimal(0)),
+    )
+    assert data.ledger_total == LedgerUnitRow("合计", 6, 3, Decimal("50.00"), Decimal(3))
+    # a cycle in review has no ledger
+    assert ledger_view(LedgerFilters(year=2026)).filters.year == 2025
