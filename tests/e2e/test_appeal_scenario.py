@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.cycle_helpers import SET_PATH, pdf_bytes
-from tests.e2e.ui import confirm_and_publish, create_cycle, expect_flash, hand_in_test_set, shoot
+from tests.e2e.ui import confirm_and_publish, expect_flash, handed_in_for_review, shoot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scenario]
 
@@ -32,14 +32,7 @@ def a1_score(page: Page) -> str:
 
 def test_the_unit_hands_in_and_the_office_publishes(act, story):
     admin = act("admin")
-    story["cycle"] = create_cycle(admin, CYCLE, year="2032", set_file=SET_PATH)
-    page = act(REPORTER)
-    page.goto("/cycles/")
-    page.locator("tbody tr", has_text=CYCLE).get_by_role("link", name="本单位自评").click()
-    hand_in_test_set(page)
-    admin.goto(story["cycle"])
-    admin.get_by_role("button", name="转为：督查核查中").click()
-    expect_flash(admin, "考核周期已转为：督查核查中")
+    story["cycle"] = handed_in_for_review(admin, act(REPORTER), CYCLE, "2032", SET_PATH)
     admin.get_by_role("link", name="发布前检查并发布").click()
     confirm_and_publish(admin, "浏览器测试：仅惠济区参加")
 

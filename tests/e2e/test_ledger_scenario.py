@@ -17,10 +17,9 @@ from playwright.sync_api import expect
 from tests.cycle_helpers import SET_PATH
 from tests.e2e.ui import (
     confirm_and_publish,
-    create_cycle,
     download,
     expect_flash,
-    hand_in_test_set,
+    handed_in_for_review,
     shoot,
 )
 
@@ -34,14 +33,7 @@ SHOTS = Path(os.environ.get("ASSESS_SHOTS", "/tmp/ledger-shots"))
 
 def test_the_unit_hands_in_and_the_inspector_reduces_a1(act, story):
     admin = act("admin")
-    story["cycle"] = create_cycle(admin, CYCLE, year=YEAR, set_file=SET_PATH)
-    page = act(REPORTER)
-    page.goto("/cycles/")
-    page.locator("tbody tr", has_text=CYCLE).get_by_role("link", name="本单位自评").click()
-    hand_in_test_set(page)
-    admin.goto(story["cycle"])
-    admin.get_by_role("button", name="转为：督查核查中").click()
-    expect_flash(admin, "考核周期已转为：督查核查中")
+    story["cycle"] = handed_in_for_review(admin, act(REPORTER), CYCLE, YEAR, SET_PATH)
     inspector = act("inspector")
     inspector.goto(story["cycle"].rstrip("/") + "/inspection/")
     inspector.locator("table.queue tbody tr", has_text=UNIT).filter(

@@ -128,3 +128,17 @@ def create_cycle(
         page.get_by_role("button", name="转为：自评填报中").click()
         expect_flash(page, "考核周期已转为：自评填报中")
     return url
+
+
+def handed_in_for_review(admin: Page, reporter: Page, name: str, year: str, set_file: Path) -> str:
+    """The office creates and opens cycle ``name`` of ``set_file`` (tests/data/cycle_set.yaml),
+    ``reporter``'s county hands in its three items (:func:`hand_in_test_set`) and the office
+    turns the cycle to review (督查核查中); the cycle page's URL."""
+    url = create_cycle(admin, name, year=year, set_file=set_file)
+    reporter.goto("/cycles/")
+    reporter.locator("tbody tr", has_text=name).get_by_role("link", name="本单位自评").click()
+    hand_in_test_set(reporter)
+    admin.goto(url)
+    admin.get_by_role("button", name="转为：督查核查中").click()
+    expect_flash(admin, "考核周期已转为：督查核查中")
+    return url
