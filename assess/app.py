@@ -86,7 +86,15 @@ class BoundedIntConverter(IntegerConverter):
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per user-facing area (and two for accounts: sign-in, administration)."""
     from assess.accounts.views import admin, auth
-    from assess.cycles.views import appeals, inspection, library, manage, selfreport, whatif
+    from assess.cycles.views import (
+        appeals,
+        inspection,
+        ledger,
+        library,
+        manage,
+        selfreport,
+        whatif,
+    )
     from assess.delivery import views as delivery_views
     from assess.evidence import views as evidence_views
     from assess.nominations import views as nomination_views
@@ -108,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
         appeals,
         library,
         whatif,
+        ledger,
         evidence_views,
         nomination_views,
         report_views,

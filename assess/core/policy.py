@@ -63,6 +63,9 @@ RULES: dict[str, frozenset[str]] = {
     "results.view": frozenset({ADMIN, INSPECTOR, VIEWER, REPORTER}),  # reporters: own unit
     "results.ranking": frozenset({ADMIN, INSPECTOR, VIEWER}),
     "results.export": frozenset({ADMIN, INSPECTOR, VIEWER}),
+    # The claimed-vs-verified ledger (核减台账) compares every unit's published figures:
+    # the office, the inspectors and leaders; a unit reads its own on its result page.
+    "ledger.view": frozenset({ADMIN, INSPECTOR, VIEWER}),
     # Work in progress is for the office, the inspectors and the unit itself; leaders read
     # published results (SPEC §1). Reporters: own unit only (require_unit).
     "submissions.view": frozenset({ADMIN, INSPECTOR, REPORTER}),

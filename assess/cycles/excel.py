@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -21,6 +22,7 @@ from assess.core.db import database
 from assess.core.enums import SubmissionState
 from assess.core.formatting import plain_number
 from assess.core.labels import submission_state_label
+from assess.cycles.ledger import LedgerView
 from assess.cycles.models import Cycle
 from assess.cycles.submissions import (
     SubmissionError,
@@ -283,4 +285,82 @@ def results_workbook(cycle: Cycle, tables) -> io.BytesIO:
             )
     if not wb.worksheets:
         wb.create_sheet(_("结果"))
+    return _to_bytes(wb)
+
+
+def _cell_number(number: Decimal | None) -> Decimal | str:
+    return "" if number is None else number
+
+
+def ledger_workbook(view: LedgerView) -> io.BytesIO:
+    """The ledger as the page filtered it (核减台账): its lines, the totals per unit and per
+    indicator, and the trend across years, one sheet each. Reasons and names are user text,
+    written through ``export_cells`` so none runs as a formula."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("核减台账")
+    _header(
+        ws,
+        (
+            _("年度"),
+            _("单位编码"),
+            _("单位名称"),
+            _("指标编号"),
+            _("指标名称"),
+            _("自评值"),
+            _("核定值"),
+            _("差额"),
+            _("核减率（%）"),
+            _("是否核减"),
+            _("核定理由"),
+            _("扣分"),
+            _("扣分理由"),
+        ),
+    )
+    for row in view.rows:
+        line = row.line
+        export_cells.append(
+            ws,
+            [
+                row.year,
+                row.unit.code,
+                row.unit.name,
+                row.indicator.code,
+                row.indicator.name,
+                row.claimed_display,
+                row.verified_display,
+                _cell_number(line.difference),
+                _cell_number(line.rate),
+                _("是") if line.reduced else _("否"),
+                row.verify_reason,
+                _cell_number(line.entry.deduction),
+                row.deduction_reason,
+            ],
+        )
+    totals_columns = (_("核查项数"), _("核减项数"), _("核减占比（%）"), _("扣分合计"))
+    ws = wb.create_sheet(_("按单位汇总"))
+    _header(ws, (_("单位编码"), _("单位名称"), *totals_columns))
+    for unit, t in view.unit_totals:
+        export_cells.append(
+            ws, [unit.code, unit.name, t.items, t.reduced, _cell_number(t.share), t.deductions]
+        )
+    ws = wb.create_sheet(_("按指标汇总"))
+    _header(ws, (_("指标编号"), _("指标名称"), *totals_columns, _("差额合计")))
+    for row, t in view.indicator_totals:
+        export_cells.append(
+            ws,
+            [
+                row.indicator.code,
+                row.indicator.name,
+                t.items,
+                t.reduced,
+                _cell_number(t.share),
+                t.deductions,
+                _cell_number(t.difference),
+            ],
+        )
+    ws = wb.create_sheet(_("历年趋势"))
+    _header(ws, (_("年度"), *totals_columns))
+    for year, t in view.trend:
+        export_cells.append(ws, [year, t.items, t.reduced, _cell_number(t.share), t.deductions])
     return _to_bytes(wb)

@@ -431,10 +431,11 @@ def heatmap_code(label: str) -> str:
     return label.split(" ", 1)[0]
 
 
-def heatmap_chart(heatmap: HeatMap) -> str:
+def heatmap_chart(heatmap: HeatMap, scale_label: str | None = None) -> str:
     """Score rate per indicator (rows, by code) and unit (columns), pale to deep over
     0–100 %, each cell's rate printed in it; cells where the indicator does not apply are
-    blank grey. SVG text."""
+    blank grey. ``scale_label`` names the percent the colour bar shows (default 得分率;
+    the ledger's 核减率). SVG text."""
     heatmap = replace(
         heatmap,
         indicator_labels=tuple(_printable(label) for label in heatmap.indicator_labels),
@@ -483,7 +484,7 @@ def heatmap_chart(heatmap: HeatMap) -> str:
                 color="white" if _luminance(shade) < _DARK_CELL else "black",
             )
     bar = fig.colorbar(mesh, ax=ax, location="bottom", shrink=0.5, aspect=40, pad=0.01)
-    bar.set_label(_("得分率（%）"), fontsize=8)
+    bar.set_label(scale_label or _("得分率（%）"), fontsize=8)
     bar.ax.tick_params(labelsize=7, length=0)
     bar.outline.set_visible(False)
     return _to_svg(fig)

@@ -15,6 +15,7 @@ from assess.core.enums import AppealState, SubmissionState
 from assess.core.formatting import indicator_target, indicator_value, local_date, plain_number
 from assess.core.labels import appeal_state_label, rectification_state_label, unit_kind_label
 from assess.cycles import appeals
+from assess.cycles.ledger import ledger_rows
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import (
     Appeal,
@@ -39,6 +40,7 @@ from assess.reports.data import (
     InspectionFacts,
     KindRanking,
     KindTotals,
+    LedgerUnitRow,
     PreviousResult,
     ProblemRow,
     RankingRow,
@@ -47,6 +49,7 @@ from assess.reports.data import (
 )
 from assess.reports.render import cn_date
 from assess.units.models import Unit
+from scoring import ledger
 from scoring.model import GRADE_LEVELS, Indicator
 from scoring.values import format_value
 
@@ -379,7 +382,27 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
         snapshot.unreported_reason,
         audit=_fingerprint(snapshot),
         appeals=_appeal_rows(cycle, appeals.of_cycle(cycle), with_unit=True),
+        **_ledger(cycle),
     )
+
+
+def _ledger(cycle: Cycle) -> dict:
+    """The cycle's claimed-vs-verified totals (核减台账) per unit and in all, as the
+    ``ledger`` and ``ledger_total`` of :class:`CitySummaryData`; empty when no unit
+    reported a value."""
+    rows = ledger_rows(cycle)
+    if not rows:
+        return {}
+    names = {r.unit.code: r.unit.name for r in rows}
+    lines = [r.line for r in rows]
+
+    def row(name: str, t: ledger.LedgerTotals) -> LedgerUnitRow:
+        return LedgerUnitRow(name, t.items, t.reduced, t.share, t.deductions)
+
+    return {
+        "ledger": tuple(row(names[t.key], t) for t in ledger.per_unit(lines)),
+        "ledger_total": row(_("合计"), ledger.totals("", lines)),
+    }
 
 
 def _heatmap(cycle: Cycle, snapshot, tables) -> HeatMap | None:

@@ -235,6 +235,19 @@ class HeatMap:
 
 
 @dataclass(frozen=True)
+class LedgerUnitRow:
+    """One unit's totals in the claimed-vs-verified ledger (核减台账) of the city summary:
+    items checked, items whose verified value differs from the claimed one, their share in
+    percent (2 decimals) and the points deducted; ``unit_name`` is 合计 on the totals row."""
+
+    unit_name: str
+    items: int
+    reduced: int
+    share: Decimal
+    deductions: Decimal
+
+
+@dataclass(frozen=True)
 class CitySummaryData:
     """The city summary report (全市汇总报告) of one published cycle.
 
@@ -257,6 +270,9 @@ class CitySummaryData:
     unreported_reason: str = ""
     audit: AuditFingerprint | None = None
     appeals: tuple[AppealRow, ...] = ()
+    # The claimed-vs-verified ledger (核减台账): per unit, and the whole cycle's totals.
+    ledger: tuple[LedgerUnitRow, ...] = ()
+    ledger_total: LedgerUnitRow | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from assess.web.pagination import page_url
 MENU = (
     ("main.home", _l("首页")),
     ("cycles.index", _l("考核周期")),
+    ("ledger.index", _l("核减台账")),
     ("library.index", _l("指标库")),
     ("units.tree", _l("单位")),
     ("nominations.index", _l("十类典型评选")),

@@ -377,6 +377,16 @@ def test_without_an_object_the_role_decides(action):
 
 
 @pytest.mark.pure
+def test_the_ledger_is_for_the_office_the_inspectors_and_leaders():
+    # 核减台账 sets every unit's figures side by side: no reporter, not even its own unit's
+    assert {name for name in PEOPLE if policy.can(person(name), "ledger.view")} == {
+        "admin",
+        "inspector",
+        "viewer",
+    }
+
+
+@pytest.mark.pure
 def test_an_unknown_action_is_an_error():
     with pytest.raises(KeyError):
         policy.can(person("admin"), "nominations.anything")

@@ -39,6 +39,7 @@ DOWNLOADS = {
     "main.health": "the health check's JSON",
     "main.health_ready": "the readiness check's JSON",
     "cycles.export_results": "results .xlsx",
+    "ledger.export": "the claimed-vs-verified ledger (核减台账) .xlsx",
     "selfreport.template": "the Excel fill-in template",
     "evidence.download": "an evidence file",
     "evidence.thumbnail": "an evidence image's thumbnail",

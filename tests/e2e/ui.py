@@ -75,18 +75,11 @@ def hand_in_test_set(page: Page) -> None:
 
 
 def publish_handed_in(admin: Page, reporter: Page, name: str, year: str, note: str) -> str:
-    """The office creates and opens cycle ``name`` of ``tests/data/cycle_set.yaml``, the
-    ``reporter``'s county hands in (:func:`hand_in_test_set`), and the office publishes it
-    through the pre-publish check with ``note``; the cycle page's URL."""
+    """:func:`handed_in_for_review` with ``tests/data/cycle_set.yaml``, then the office
+    publishes through the pre-publish check with ``note``; the cycle page's URL."""
     from tests.cycle_helpers import SET_PATH
 
-    url = create_cycle(admin, name, year=year, set_file=SET_PATH)
-    reporter.goto("/cycles/")
-    reporter.locator("tbody tr", has_text=name).get_by_role("link", name="本单位自评").click()
-    hand_in_test_set(reporter)
-    admin.goto(url)
-    admin.get_by_role("button", name="转为：督查核查中").click()
-    expect_flash(admin, "考核周期已转为：督查核查中")
+    url = handed_in_for_review(admin, reporter, name, year, SET_PATH)
     admin.get_by_role("link", name="发布前检查并发布").click()
     confirm_and_publish(admin, note)
     return url
@@ -145,4 +138,18 @@ def create_cycle(
     if open_it:
         page.get_by_role("button", name="转为：自评填报中").click()
         expect_flash(page, "考核周期已转为：自评填报中")
+    return url
+
+
+def handed_in_for_review(admin: Page, reporter: Page, name: str, year: str, set_file: Path) -> str:
+    """The office creates and opens cycle ``name`` of ``set_file`` (tests/data/cycle_set.yaml),
+    ``reporter``'s county hands in its three items (:func:`hand_in_test_set`) and the office
+    turns the cycle to review (督查核查中); the cycle page's URL."""
+    url = create_cycle(admin, name, year=year, set_file=set_file)
+    reporter.goto("/cycles/")
+    reporter.locator("tbody tr", has_text=name).get_by_role("link", name="本单位自评").click()
+    hand_in_test_set(reporter)
+    admin.goto(url)
+    admin.get_by_role("button", name="转为：督查核查中").click()
+    expect_flash(admin, "考核周期已转为：督查核查中")
     return url

@@ -76,6 +76,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "cycles.set_override": ADMIN_ONLY,
     "cycles.ranking": RESULTS_TABLE,
     "cycles.export_results": RESULTS_TABLE,
+    # the claimed-vs-verified ledger (核减台账): every unit's published figures side by side
+    "ledger.index": RESULTS_TABLE,
+    "ledger.export": RESULTS_TABLE,
     "cycles.unit_result": UNIT_READ,
     "cycles.set_appeal_due": ADMIN_ONLY,
     # the what-if simulation of the draft cycle (权重模拟): the office only; it writes nothing

@@ -260,6 +260,9 @@ def test_free_text_is_escaped_everywhere(app, as_user, db, p):
     assert "<svg" in result, "the radar chart was not drawn"
     pages.get(reporter, f"{base}/result", unit_name, deducted)
     pages.get(viewer, f"/cycles/{cycle.id}/ranking", unit_name)
+    # The ledger (核减台账): A2 verified at 4 of the 6 reported, with both reasons; its heat
+    # map is an SVG with the unit's name in it.
+    assert "<svg" in pages.get(viewer, "/ledger/", unit_name, verified, deducted)
     pages.get(admin, "/audit/")  # before/after JSON of all of the above
 
     assert pages.checked > 30
