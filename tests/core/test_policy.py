@@ -357,7 +357,6 @@ OBJECT_RULES = [
 ]
 
 
-
 @pytest.mark.pure
 def test_every_predicate_refines_a_known_action():
     assert set(policy.PREDICATES) <= set(policy.RULES)
