@@ -230,3 +230,26 @@ def test_crawl_of_a_county_office(app, world, owned, clients):
     # the city's published cycle: its own unit's results, through the overview's redirect
     assert f"/cycles/{world.published_cycle}/units/{world.unit_a}/result" in seen
     assert len(seen) > 20
+
+
+def test_the_city_office_scopes_an_account_and_the_office_cannot(app, clients, world):
+    form = {
+        "username": "office-410103",
+        "display_name": "二七区办公室",
+        "role": "admin",
+        "unit": "0",
+        "password": "secret-pass-1",
+        "active": "y",
+    }
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        form["scope"] = str(Unit.by_code("410103").id)
+        database.close()
+    assert clients("office").post("/admin/users/new", data=form).status_code == 403
+    assert clients("admin").post("/admin/users/new", data=form).status_code == 302
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        made = User.get(User.username == "office-410103")
+        assert made.scope_unit.code == "410103"
+        assert made.scope_ids == Unit.subtree_of(made.scope_unit_id)
+        database.close()
