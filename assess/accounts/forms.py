@@ -33,5 +33,7 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=64)])
     role = SelectField(_l("角色"), choices=role_choices)
     unit = SelectField(_l("所属单位"), coerce=int, choices=[])
+    # Not named after the column: a form posted without it (an older page) keeps no scope.
+    scope = SelectField(_l("管辖范围"), coerce=int, choices=[], default=0)
     password = PasswordField(_l("初始密码"), validators=[Optional(), Length(min=8, max=200)])
     active = BooleanField(_l("启用"), default=True)

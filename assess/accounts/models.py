@@ -20,6 +20,9 @@ class User(BaseModel):
     password_hash = pw.CharField(max_length=255)
     role = pw.CharField(max_length=16, choices=[(r.value, r.value) for r in Role])
     unit = pw.ForeignKeyField(Unit, null=True, backref="users", on_delete="RESTRICT")
+    # The unit whose subtree an office, inspector or leader works in (本级办公室); None is
+    # the city: every unit and every cycle, as before scoped offices.
+    scope_unit = pw.ForeignKeyField(Unit, null=True, backref="scoped_users", on_delete="RESTRICT")
     active = pw.BooleanField(default=True)
     locale = pw.CharField(max_length=10, default="")
     created_at = pw.DateTimeField(default=utcnow)
@@ -47,6 +50,19 @@ class User(BaseModel):
         material = f"{self.password_hash}|{self.session_version}"
         stamp = hashlib.sha256(material.encode()).hexdigest()[:16]
         return f"{self.id}.{stamp}"
+
+    @property
+    def scope_ids(self) -> frozenset[int] | None:
+        """The ids of the units this person works over: None when unscoped (the city: every
+        unit), else its scope unit and every unit below it. One query, remembered on the
+        object for its scope, so a page asking often costs no more than once."""
+        scope = self.__data__.get("scope_unit")
+        if scope is None:
+            return None
+        remembered = self.__dict__.get("_assess_scope")
+        if remembered is None or remembered[0] != scope:
+            remembered = self.__dict__["_assess_scope"] = (scope, Unit.subtree_of(scope))
+        return remembered[1]
 
     @property
     def label(self) -> str:

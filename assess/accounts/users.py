@@ -26,7 +26,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password-0d9c")
 
 MIN_PASSWORD_LENGTH = 8
-USER_AUDIT_FIELDS = ("username", "display_name", "role", "unit", "active")
+USER_AUDIT_FIELDS = ("username", "display_name", "role", "unit", "scope_unit", "active")
 
 
 class AccountError(ValueError):
@@ -44,11 +44,15 @@ def check_password_strength(password: str) -> None:
         raise AccountError(_("密码须同时包含字母和数字或符号"))
 
 
-def _validate_role_unit(role: str, unit: Unit | None) -> None:
+def _validate_role_unit(role: str, unit: Unit | None, scope_unit: Unit | None = None) -> None:
     if role not in set(Role):
         raise AccountError(_("未知角色：%(role)s", role=role))
     if role == Role.REPORTER and unit is None:
         raise AccountError(_("填报员必须属于一个单位"))
+    # A reporter is tied to its own unit already; a scope is for offices, inspectors and
+    # leaders of one level (本级办公室).
+    if role == Role.REPORTER and scope_unit is not None:
+        raise AccountError(_("填报员不设管辖范围"))
 
 
 def create_user(
@@ -58,12 +62,15 @@ def create_user(
     unit: Unit | None = None,
     display_name: str = "",
     actor=None,
+    scope_unit: Unit | None = None,
 ) -> User:
-    """Create an account; raise AccountError for a taken name, bad role or weak password."""
+    """Create an account, scoped to ``scope_unit``'s subtree when given (a county's office,
+    inspector or leader); raise AccountError for a taken name, a bad role or scope, or a
+    weak password."""
     username = username.strip()
     if not username:
         raise AccountError(_("用户名不能为空"))
-    _validate_role_unit(role, unit)
+    _validate_role_unit(role, unit, scope_unit)
     check_password_strength(password)
     try:
         with database.atomic():
@@ -74,6 +81,7 @@ def create_user(
                 password_hash=hash_password(password),
                 role=role,
                 unit=unit,
+                scope_unit=scope_unit,
             )
             audit.record(
                 "user.create",
@@ -88,7 +96,7 @@ def create_user(
 
 
 def update_user(user: User, actor=None, **changes) -> User:
-    """Change a user's name, role, unit or active flag; audited with before and after.
+    """Change a user's name, role, unit, scope or active flag; audited with before and after.
 
     Raises AccountError, changing nothing (not even ``user`` in memory), for an empty name,
     a name another account has, or a bad role or unit."""
@@ -98,7 +106,7 @@ def update_user(user: User, actor=None, **changes) -> User:
             raise AccountError(_("用户名不能为空"))
     role = changes.get("role", user.role)
     unit = changes.get("unit", user.unit)
-    _validate_role_unit(role, unit)
+    _validate_role_unit(role, unit, changes.get("scope_unit", user.scope_unit))
     before_values = {key: getattr(user, key) for key in changes}
     try:
         with database.atomic():

@@ -163,18 +163,25 @@ def _read_password(confirm: bool = True) -> str:
 @click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--unit", "unit_code", default=None, help=_("所属单位编码（填报员必填）"))
 @click.option("--display-name", default="", help=_("姓名"))
+@click.option(
+    "--scope", "scope_code", default=None, help=_("管辖范围的单位编码（本级办公室；全市的不填）")
+)
 @with_app
-def user_add(app, name: str, role: str, unit_code: str | None, display_name: str) -> None:
+def user_add(
+    app, name: str, role: str, unit_code: str | None, display_name: str, scope_code: str | None
+) -> None:
     from assess.accounts import users
     from assess.units.models import Unit
 
-    unit = None
-    if unit_code:
-        unit = Unit.by_code(unit_code)
-        if unit is None:
-            _fail(_("单位编码不存在：%(c)s", c=unit_code))
+    for code in (unit_code, scope_code):
+        if code and Unit.by_code(code) is None:
+            _fail(_("单位编码不存在：%(c)s", c=code))
+    unit = Unit.by_code(unit_code) if unit_code else None
+    scope = Unit.by_code(scope_code) if scope_code else None
     try:
-        users.create_user(name, _read_password(), role, unit, display_name=display_name)
+        users.create_user(
+            name, _read_password(), role, unit, display_name=display_name, scope_unit=scope
+        )
     except users.AccountError as exc:
         _fail(str(exc))
     click.echo(_("已创建用户 %(name)s（%(role)s）", name=name, role=role))

@@ -118,6 +118,21 @@ RULES: dict[str, frozenset[str]] = {
     "todos.results": frozenset({VIEWER}),  # the latest published results
 }
 
+# A scoped person (``User.scope_unit``: an office, inspector or leader of one unit's
+# subtree, 本级办公室) works only inside that subtree (SPEC §9). These actions are the city
+# office's alone: accounts, the unit tree, the audit log and the delivery channels serve
+# every level, and the nomination round (十类典型) is run by the city for now.
+CITY_ONLY_ACTIONS = frozenset(
+    {"users.manage", "units.manage", "units.view_all", "audit.view", "delivery.manage"}
+    # The ledger reads every published cycle side by side and the what-if compares with any
+    # published cycle: the city's own until they learn to keep to a subtree.
+    | {"ledger.view", "cycles.whatif"}
+    | {action for action in RULES if action.startswith(("nominations.", "todos.review_sheets"))}
+)
+# What a scoped person may do with a cycle that its subtree does not run (the city's, or
+# another office's): read its own unit's published results, nothing else.
+RESULT_READ_ACTIONS = frozenset({"cycles.view", "results.view", "reports.view", "appeals.view"})
+
 # Which writes each cycle state allows (SPEC §2), for every record a cycle holds. Nothing
 # is written to an archived cycle. The services ask ``cycle_allows`` inside their write
 # transactions, on the cycle row re-read and locked there (``assess.cycles.lifecycle.
@@ -218,6 +233,8 @@ def can(user, action: str, obj=None) -> bool:
         return False
     if user.role not in RULES[action]:
         return False
+    if action in CITY_ONLY_ACTIONS and scope_of(user) is not None:
+        return False
     predicate = PREDICATES.get(action)
     return obj is None or predicate is None or predicate(user, obj)
 
@@ -232,12 +249,54 @@ def _own_unit(user, unit_id: int | None) -> bool:
     return user.unit_id is not None and user.unit_id == unit_id
 
 
+def scope_of(user) -> frozenset[int] | None:
+    """The ids of the units ``user`` works over (``scope_ids``: its scope unit and the units
+    below it), or None for a person of the city, who works over every unit."""
+    return getattr(user, "scope_ids", None)
+
+
+def reaches_cycle(user, cycle, action: str) -> bool:
+    """True when ``user``'s scope lets it perform ``action`` (a RULES key) on ``cycle``
+    (``owner_id``, ``state``, ``assesses``). A person of the city reaches every cycle, of
+    every level. A scoped person reaches a cycle run by its scope unit or a unit below it
+    fully, and any other cycle (the city's, another office's) only to read its own unit's
+    published results (``RESULT_READ_ACTIONS``), when that cycle assesses its unit; which
+    unit's pages it reads is ``unit_visible``'s. The role's RULES and the action's
+    predicate still apply on top: this is the scope, not the right."""
+    scope = scope_of(user)
+    if scope is None:
+        return True
+    owner = getattr(cycle, "owner_id", None)
+    if owner is not None and owner in scope:
+        return True
+    return (
+        action in RESULT_READ_ACTIONS
+        and cycle.state in RESULT_CYCLE_STATES
+        and cycle.assesses(user.scope_unit_id)
+    )
+
+
+def _reaches_cycle_of(user, obj, action: str) -> bool:
+    """``reaches_cycle`` for the cycle of ``obj`` (``cycle``), read only for a scoped
+    person: a person of the city costs no query."""
+    return scope_of(user) is None or reaches_cycle(user, obj.cycle, action)
+
+
 def cycle_visible(user, cycle) -> bool:
-    """``cycles.view`` on a Cycle (``state``, ``assesses``): a draft is the office's and the
-    inspectors'; a reporter sees only a cycle whose indicator set applies to its unit."""
+    """``cycles.view`` on a Cycle (``state``, ``assesses``, ``owner_id``): a draft is the
+    office's and the inspectors'; a reporter sees only a cycle whose indicator set applies
+    to its unit; a scoped person only a cycle it reaches (``reaches_cycle``)."""
     if cycle.state == CycleState.DRAFT and user.role not in STAFF:
         return False
+    if not reaches_cycle(user, cycle, "cycles.view"):
+        return False
     return user.role != REPORTER or cycle.assesses(user.unit_id)
+
+
+def oversees_cycle(user, cycle) -> bool:
+    """``cycles.overview`` on a Cycle (``owner_id``): the whole cycle, every unit's progress
+    and results, for whoever reaches it beyond its own unit's results (``reaches_cycle``)."""
+    return reaches_cycle(user, cycle, "cycles.overview")
 
 
 def authors_self_report(user, report) -> bool:
@@ -275,13 +334,19 @@ def reviews_submission(user, submission) -> bool:
     """``submissions.review`` on a Submission (``status``, ``conflicts_with``): staff, once
     it was submitted, unless it is their own unit's or a unit above or below theirs (回避,
     the rule the nomination round applies to reviewers)."""
-    return submission.status in HANDED_IN_SUBMISSION_STATES and not submission.conflicts_with(user)
+    return (
+        submission.status in HANDED_IN_SUBMISSION_STATES
+        and not submission.conflicts_with(user)
+        and _reaches_cycle_of(user, submission, "submissions.review")
+    )
 
 
 def manages_rectifications(user, obj) -> bool:
     """``rectifications.manage`` on a Unit (a new demand) or a Rectification (closing it)
-    (``conflicts_with``): staff, for a unit they do not have to recuse themselves from."""
-    return not obj.conflicts_with(user)
+    (``conflicts_with``, ``unit_id`` or ``id``): staff, for a unit in their scope that they
+    do not have to recuse themselves from."""
+    unit_id = obj.unit_id if hasattr(obj, "unit_id") else obj.id
+    return not obj.conflicts_with(user) and unit_visible(user, unit_id)
 
 
 def responds_to_rectification(user, rectification) -> bool:
@@ -309,7 +374,13 @@ def reads_evidence(user, evidence) -> bool:
     if evidence.nomination_id is not None:
         nomination = evidence.nomination
         return nomination is not None and can(user, "nominations.open", nomination)
-    return unit_visible(user, evidence.unit_id)
+    if not unit_visible(user, evidence.unit_id):
+        return False
+    if scope_of(user) is None:
+        return True
+    # A scoped person reads the files of the cycles it reaches, not of the city's.
+    holder = evidence.submission or evidence.rectification or evidence.appeal
+    return holder is None or reaches_cycle(user, holder.cycle, "evidence.read")
 
 
 def removes_evidence(user, evidence) -> bool:
@@ -359,8 +430,9 @@ def edits_nomination(user, nomination) -> bool:
 
 def edits_indicator_set(user, cycle) -> bool:
     """``library.edit`` on a Cycle (``state``): its set changes only while it is a draft;
-    opening freezes it, so a set in use by an open or published cycle is read-only."""
-    return cycle_allows(cycle, "setup")
+    opening freezes it, so a set in use by an open or published cycle is read-only; and
+    only by an office that reaches the cycle (``reaches_cycle``)."""
+    return cycle_allows(cycle, "setup") and reaches_cycle(user, cycle, "library.edit")
 
 
 def simulates_weights(user, cycle) -> bool:
@@ -377,8 +449,9 @@ def reads_notification(user, notification) -> bool:
 
 def chases_cycle(user, cycle) -> bool:
     """``reminders.chase`` on a Cycle (``state``): while units report and inspectors
-    review; a draft has no units at work and a published cycle nothing left to chase."""
-    return cycle_allows(cycle, "chase")
+    review; a draft has no units at work and a published cycle nothing left to chase; only
+    by an office that reaches the cycle (``reaches_cycle``)."""
+    return cycle_allows(cycle, "chase") and reaches_cycle(user, cycle, "reminders.chase")
 
 
 def files_appeal(user, report) -> bool:
@@ -395,6 +468,7 @@ def answers_appeal(user, appeal) -> bool:
         appeal.state == AppealState.OPEN
         and cycle_allows(appeal.cycle, "appeal")
         and not appeal.conflicts_with(user)
+        and reaches_cycle(user, appeal.cycle, "appeals.answer")
     )
 
 
@@ -402,6 +476,7 @@ PREDICATES: dict[str, Callable[..., bool]] = {
     "library.edit": edits_indicator_set,
     "cycles.whatif": simulates_weights,
     "cycles.view": cycle_visible,
+    "cycles.overview": oversees_cycle,
     "submissions.edit_own": authors_self_report,
     "submissions.edit": edits_self_report,
     "submissions.withdraw": withdraws_submission,
@@ -423,9 +498,12 @@ PREDICATES: dict[str, Callable[..., bool]] = {
 
 
 def unit_visible(user, unit_id: int | None) -> bool:
-    """Reporters see only their own unit; every other signed-in role sees all units."""
+    """Reporters see only their own unit; a scoped person (an office, inspector or leader of
+    one level) its scope unit and the units below it; every other signed-in person all
+    units."""
     if not user.is_authenticated:
         return False
     if user.role == REPORTER:
         return unit_id is not None and unit_id == user.unit_id
-    return True
+    scope = scope_of(user)
+    return scope is None or unit_id in scope

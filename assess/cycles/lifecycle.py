@@ -43,6 +43,7 @@ CYCLE_AUDIT_FIELDS = (
     "self_report_due",
     "review_due",
     "previous",
+    "owner",
 )
 
 
@@ -139,12 +140,14 @@ def indicator_set_title(cycle: Cycle) -> str:
     return _("%(p)s（%(y)s 年）", p=parsed.program, y=parsed.year)
 
 
-def _assessed_units() -> list[Unit]:
-    return list(
-        Unit.select()
-        .where(Unit.active == True, Unit.kind.in_(ASSESSED_UNIT_KINDS))  # noqa: E712
-        .order_by(Unit.sort_order, Unit.code)
-    )
+def _assessed_units(owner_id: int | None = None) -> list[Unit]:
+    """The active units of assessed kinds a cycle may assess: every one for the city's
+    cycle, the units below its owner for an office's (a county office assesses its
+    townships and communities, never itself nor a unit outside its subtree)."""
+    query = Unit.select().where(Unit.active == True, Unit.kind.in_(ASSESSED_UNIT_KINDS))  # noqa: E712
+    if owner_id is not None:
+        query = query.where(Unit.id.in_(list(Unit.subtree_of(owner_id) - {owner_id}) or [0]))
+    return list(query.order_by(Unit.sort_order, Unit.code))
 
 
 def units_in(cycle: Cycle) -> list[Unit]:
@@ -162,7 +165,7 @@ def _assign(cycle: Cycle, parsed: IndicatorSet) -> int:
     Assignment.delete().where(Assignment.cycle == cycle).execute()
     rows = [
         {"cycle": cycle.id, "unit": unit.id, "indicator_code": indicator.code}
-        for unit in _assessed_units()
+        for unit in _assessed_units(cycle.owner_id)
         for indicator in parsed.applicable(unit.code, unit.kind)
     ]
     for start in range(0, len(rows), 500):
@@ -179,8 +182,11 @@ def create_cycle(
     review_due: date | None = None,
     previous: Cycle | None = None,
     actor=None,
+    owner: Unit | None = None,
 ) -> Cycle:
-    """Create a draft cycle from an indicator set's text and assign its indicators to units."""
+    """Create a draft cycle from an indicator set's text and assign its indicators to units:
+    those its set applies to (``applies_to``: kinds or codes), below ``owner`` when an
+    office of one level runs it (None: the city office, every unit)."""
     if self_report_due and review_due and review_due < self_report_due:
         raise CycleError(_("核查截止日期不能早于自评截止日期"))
     parsed = parse_set(yaml_text, source_label or "indicators.yaml")
@@ -196,6 +202,7 @@ def create_cycle(
             self_report_due=self_report_due,
             review_due=review_due,
             previous=previous,
+            owner=owner,
         )
         count = _assign(cycle, parsed)
         after = audit.model_snapshot(cycle, CYCLE_AUDIT_FIELDS) | {"assignments": count}

@@ -36,6 +36,9 @@ class Cycle(BaseModel):
     # The last day units may appeal a published score (复核申诉截止): set at the first
     # publication (``publishing.APPEAL_WINDOW_DAYS`` later) unless the office set it before.
     appeal_due = pw.DateField(null=True)
+    # The unit whose office runs the cycle (主办单位): it assesses units below it and its
+    # reports are issued in its name. None is the city office (the ``ISSUING_OFFICE``).
+    owner = pw.ForeignKeyField(Unit, null=True, backref="owned_cycles", on_delete="RESTRICT")
 
     class Meta:
         indexes = ((("year", "name"), True),)

@@ -34,6 +34,8 @@ COUNTY_2011, COUNTY_2012, DEPARTMENTS = (
     "zz-2012-county.yaml",
     "zz-2011-department.yaml",
 )
+# A county's set for its townships, run by 金水区's office.
+TOWNSHIPS = "county-variant-township.yaml"
 SEED = 2011
 
 
@@ -223,3 +225,22 @@ def load(store: EvidenceStore) -> None:
         _review(cycle, rng)
         _rectify(cycle, units)
         lifecycle.transition(Cycle.get_by_id(cycle.id), CycleState.REVIEW, admin)
+    _township_cycle(review_due, review_due + timedelta(days=10))  # still reporting
+
+
+def _township_cycle(due: date, review_due: date) -> None:
+    """金水区's own office runs its townships' 2012 assessment (各级办公室): a small cycle it
+    owns, open for self-report, that the city office reads and no other county sees."""
+    office = User.get(User.username == "office-410105")
+    text = (SETS_DIR / TOWNSHIPS).read_text(encoding="utf-8")
+    cycle = lifecycle.create_cycle(
+        2012,
+        "2012年度金水区乡镇（街道）流动人口服务均等化考核",
+        text,
+        TOWNSHIPS,
+        due,
+        review_due,
+        actor=office,
+        owner=office.scope_unit,
+    )
+    lifecycle.transition(cycle, CycleState.OPEN, office)

@@ -104,6 +104,15 @@ def _accounts(by_code: dict[str, Unit]) -> None:
     users.create_user("admin", DEMO_PASSWORD, Role.ADMIN, office, display_name="兰维娜")
     users.create_user("inspector", DEMO_PASSWORD, Role.INSPECTOR, display_name="督查组 李明")
     users.create_user("viewer", DEMO_PASSWORD, Role.VIEWER, display_name="王哲")
+    # 金水区's own office (区领导小组办公室): runs the district's assessment of its townships
+    # (the demo's 中牟县 has no townships to assess).
+    users.create_user(
+        "office-410105",
+        DEMO_PASSWORD,
+        Role.ADMIN,
+        display_name="金水区办公室 赵静",
+        scope_unit=by_code["410105"],
+    )
     for code, unit in by_code.items():
         if unit.kind in (UnitKind.COUNTY, UnitKind.DEPARTMENT):
             users.create_user(

@@ -90,11 +90,21 @@ def _fingerprint(snapshot: ResultSnapshot) -> AuditFingerprint | None:
     return AuditFingerprint(snapshot.audit_count, audit.fingerprint(snapshot.audit_mac))
 
 
+def issuing_office(cycle: Cycle, city_office: str) -> str:
+    """The office that issues ``cycle``'s reports and results (发文机关, SPEC §9): the
+    leading-group office of the unit that runs it (``owner``), or ``city_office`` (the
+    ``ISSUING_OFFICE`` setting) for the city's own cycles."""
+    if cycle.owner_id is None:
+        return city_office
+    return _("%(unit)s流动人口服务管理工作领导小组办公室", unit=cycle.owner.name)
+
+
 def unit_report(
     cycle: Cycle, unit: Unit, office: str, *, show_peers: bool = False
 ) -> UnitReportData | None:
-    """The unit's inspection report (督查报告) from the current snapshot, issued by ``office``
-    (the ``ISSUING_OFFICE`` setting); None if unpublished. The report goes to the unit, so
+    """The unit's inspection report (督查报告) from the current snapshot, issued by the
+    cycle's owner, or by ``office`` (the ``ISSUING_OFFICE`` setting) for the city's own
+    cycle (``issuing_office``); None if unpublished. The report goes to the unit, so
     it names the other units of its kind only with ``show_peers`` (``UNITS_SEE_PEERS``);
     it always compares the unit with its kind's average, highest and lowest total. The
     report is dated (成文日期) the day the snapshot was published, on the office's calendar,
@@ -186,7 +196,7 @@ def unit_report(
     return UnitReportData(
         parsed.program,
         cycle.year,
-        office,
+        issuing_office(cycle, office),
         local_date(view.snapshot.published_at),
         unit.code,
         unit.name,
@@ -345,7 +355,8 @@ def _correction(a: Appeal) -> str:
 
 
 def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
-    """The city summary (全市汇总报告) of a published cycle, issued by ``office`` and dated
+    """The city summary (全市汇总报告) of a published cycle, issued by its owner or by
+    ``office`` (``issuing_office``) and dated
     the day its current snapshot was published (office's calendar); None if unpublished."""
     tables = all_rankings(cycle)
     snapshot = current_snapshot(cycle)
@@ -372,7 +383,7 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
     return CitySummaryData(
         parsed.program,
         cycle.year,
-        office,
+        issuing_office(cycle, office),
         local_date(snapshot.published_at),
         rankings,
         distribution,

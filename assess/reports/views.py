@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from assess.core.enums import RESULT_CYCLE_STATES, JobState
-from assess.core.policy import allow
+from assess.core.policy import allow, scope_of
 from assess.cycles.models import Cycle
 from assess.evidence import objects
 from assess.reports import jobs
@@ -16,14 +16,14 @@ from assess.reports.content import city_summary, unit_report
 from assess.reports.fonts import MissingFontError
 from assess.reports.render import render_city_summary, render_unit_report
 from assess.units.models import Unit
-from assess.web.guard import require_unit
+from assess.web.guard import require_unit, viewable_cycle
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
-def _published(cycle_id: int) -> Cycle:
-    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
-    if cycle is None or cycle.state not in RESULT_CYCLE_STATES:
+def _published(cycle_id: int | None) -> Cycle:
+    cycle = viewable_cycle(cycle_id)
+    if cycle.state not in RESULT_CYCLE_STATES:
         abort(404)
     return cycle
 
@@ -84,6 +84,8 @@ def _job(job_id: str):
     job = jobs.read_job(job_id, jobs.Patience.of(current_app.config))
     if job is None or job.kind != jobs.REPORT_BATCH:
         abort(404)
+    if scope_of(current_user) is not None:  # a scoped office: its own cycles' batches only
+        _published(job.cycle_id)
     return job
 
 

@@ -63,6 +63,13 @@ class Unit(BaseModel):
         relation runs both ways). One query."""
         return _line_of(unit_id, list(cls.select(cls.id, cls.parent, cls.kind).tuples()))
 
+    @classmethod
+    def subtree_of(cls, unit_id: int) -> frozenset[int]:
+        """``unit_id`` and every unit below it, of any kind (its subtree, 下辖单位): where an
+        office scoped to it works (``User.scope_ids``). One query."""
+        rows = list(cls.select(cls.id, cls.parent).tuples())
+        return frozenset({unit_id} | _below(unit_id, rows))
+
     def conflicts_with(self, user) -> bool:
         """True when ``user`` must not inspect this unit (see ``recused_for``)."""
         return self.id in Unit.recused_for(user)
@@ -80,14 +87,21 @@ def _line_of(unit_id: int, rows: list[tuple[int, int | None, str]]) -> frozenset
     while node is not None and node not in line:  # a cycle in bad data must not hang
         line.add(node)
         node = parent_of.get(node)
+    line |= _below(unit_id, [(uid, parent) for uid, parent, _kind in rows])
+    return frozenset(uid for uid in line if kind_of.get(uid) in ASSESSED_UNIT_KINDS)
+
+
+def _below(unit_id: int, rows) -> set[int]:
+    """The ids of the units under ``unit_id`` among ``rows`` (id, parent), at any depth."""
     children: dict[int, list[int]] = {}
-    for uid, parent, _kind in rows:
+    for uid, parent in rows:
         if parent is not None:
             children.setdefault(parent, []).append(uid)
+    below: set[int] = set()
     todo = [unit_id]
     while todo:
         for child in children.get(todo.pop(), ()):
-            if child not in line:
-                line.add(child)
+            if child not in below and child != unit_id:  # a cycle in bad data must not hang
+                below.add(child)
                 todo.append(child)
-    return frozenset(uid for uid in line if kind_of.get(uid) in ASSESSED_UNIT_KINDS)
+    return below

@@ -29,24 +29,12 @@ bp = Blueprint("units", __name__)
 def tree():
     units = Unit.ordered()
     if not can(current_user, "units.view_all"):
-        # A reporter sees its own unit and the units below it, nothing of its peers.
-        units = _subtree(current_user.unit_id)
+        # A reporter sees its own unit and the units below it, nothing of its peers; an
+        # office of one level its own subtree.
+        root = current_user.scope_unit_id or current_user.unit_id
+        keep = Unit.subtree_of(root) if root is not None else frozenset()
+        units = [u for u in units if u.id in keep]
     return render_template("units/tree.html", roots=unit_tree(units))
-
-
-def _subtree(root_id: int) -> list[Unit]:
-    rows = list(Unit.ordered())
-    by_parent: dict[int | None, list[Unit]] = {}
-    for u in rows:
-        by_parent.setdefault(u.__data__.get("parent"), []).append(u)
-    keep, stack = [], [u for u in rows if u.id == root_id]
-    while stack:
-        unit = stack.pop()
-        keep.append(unit)
-        stack.extend(by_parent.get(unit.id, []))
-    keep.sort(key=lambda u: (u.sort_order, u.code))
-    # The root must come out as a root of the returned forest.
-    return keep
 
 
 @bp.route("/admin/units")

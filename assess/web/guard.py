@@ -10,16 +10,21 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from assess.core.policy import PUBLIC, action_of, can, unit_visible
+from assess.core.policy import PUBLIC, action_of, can, reaches_cycle, unit_visible
 
 
-def viewable_cycle(cycle_id: int):
+def viewable_cycle(cycle_id: int | None):
     """The cycle with this id if the signed-in person may see it (``cycles.view``: a reporter
-    only the cycles that assess its unit); 404 otherwise, never confirming it exists."""
+    only the cycles that assess its unit) and its scope reaches it for the action this page
+    declares (``reaches_cycle``: an office of one level its own subtree's cycles, of the
+    others only its own unit's results); 404 otherwise, never confirming it exists."""
     from assess.cycles.models import Cycle
 
-    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
+    cycle = Cycle.get_or_none(Cycle.id == cycle_id) if cycle_id is not None else None
     if cycle is None or not can(current_user, "cycles.view", cycle):
+        abort(404)
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if not reaches_cycle(current_user, cycle, (view and action_of(view)) or "cycles.manage"):
         abort(404)
     return cycle
 

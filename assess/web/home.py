@@ -24,7 +24,7 @@ def home():
         "office": can(user, "todos.office") and todos.admin_todos(user),
         "review_sheets": can(user, "todos.review_sheets") and todos.review_sheet_todos(user),
         "appeals": can(user, "todos.appeals") and todos.appeal_todos(user),
-        "results": can(user, "todos.results") and todos.latest_results(str(get_locale())),
+        "results": can(user, "todos.results") and todos.latest_results(str(get_locale()), user),
     }
     return render_template("web/home.html", user=user, todo=panels)
 

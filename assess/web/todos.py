@@ -29,6 +29,7 @@ from assess.core.enums import (
     SubmissionState,
 )
 from assess.core.formatting import local_today
+from assess.core.policy import can, reaches_cycle
 from assess.cycles import appeals
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import (
@@ -360,15 +361,19 @@ class SheetTodo:
     link: Link
 
 
-def _cycles_in(states) -> list[Cycle]:
-    """The cycles in one of ``states``, newest first: the staff panels' one cycle query."""
-    return list(
-        Cycle.select().where(Cycle.state.in_(states)).order_by(Cycle.year.desc(), Cycle.id.desc())
-    )
+def _cycles_in(states, user) -> list[Cycle]:
+    """The cycles in one of ``states`` that ``user`` oversees (``reaches_cycle``: an office
+    of one level its own subtree's), newest first: the staff panels' one cycle query."""
+    query = Cycle.select().where(Cycle.state.in_(states))
+    return [
+        cycle
+        for cycle in query.order_by(Cycle.year.desc(), Cycle.id.desc())
+        if reaches_cycle(user, cycle, "cycles.overview")
+    ]
 
 
-def _reviewable_cycles() -> list[Cycle]:
-    return _cycles_in(REVIEWABLE_CYCLE_STATES)
+def _reviewable_cycles(user) -> list[Cycle]:
+    return _cycles_in(REVIEWABLE_CYCLE_STATES, user)
 
 
 def inspector_todos(user, today: date | None = None) -> list[QueueTodo]:
@@ -377,7 +382,7 @@ def inspector_todos(user, today: date | None = None) -> list[QueueTodo]:
     today = today or local_today()
     recused = Unit.recused_for(user)
     queues = []
-    for cycle in _reviewable_cycles():
+    for cycle in _reviewable_cycles(user):
         counts = status_counts(cycle, recused, QueueFilter(status=ALL_STATES))
         late = queue_query(cycle, recused, QueueFilter(status=ALL_STATES, overdue=True), today)
         queues.append(
@@ -423,7 +428,7 @@ def appeal_todos(user, today: date | None = None) -> list[PendingAppeals]:
     """Per published cycle, the appeals waiting for an answer, never a recused unit's
     (回避); two queries."""
     today = today or local_today()
-    cycles = _cycles_in((CycleState.PUBLISHED,))
+    cycles = _cycles_in((CycleState.PUBLISHED,), user)
     counts = appeals.open_count([c.id for c in cycles], user)
     return [
         PendingAppeals(
@@ -484,7 +489,7 @@ def admin_todos(user, today: date | None = None) -> AdminTodos:
     opened; nomination rounds not yet confirmed with their phase; deliveries given up on."""
     today = today or local_today()
     cycles = []
-    for cycle in _reviewable_cycles():
+    for cycle in _reviewable_cycles(user):
         statuses = unit_statuses(cycle, today)
         unfinished = [uid for uid, s in statuses.items() if not s.complete or s.light == Light.RED]
         late = {uid for uid, s in statuses.items() if s.light == Light.RED}
@@ -515,8 +520,11 @@ def admin_todos(user, today: date | None = None) -> AdminTodos:
                 deadline(cycle.self_report_due, today),
             )
         )
-    drafts = list(Cycle.select().where(Cycle.state == CycleState.DRAFT).order_by(Cycle.id))
-    return AdminTodos(cycles, drafts, _unconfirmed_rounds(today), outbox.failed().count())
+    drafts = sorted(_cycles_in((CycleState.DRAFT,), user), key=lambda c: c.id)
+    # The rounds and the channels are the city office's (CITY_ONLY_ACTIONS).
+    rounds_ = _unconfirmed_rounds(today) if can(user, "nominations.manage") else []
+    failed = outbox.failed().count() if can(user, "delivery.manage") else 0
+    return AdminTodos(cycles, drafts, rounds_, failed)
 
 
 def _unconfirmed_rounds(today: date) -> list[RoundTodo]:
@@ -570,14 +578,16 @@ class LatestResults:
     figures: list[PageFigure]
 
 
-def latest_results(locale: str) -> LatestResults | None:
-    """The most recently published cycle's results, titled in ``locale``; None when
-    nothing is published."""
-    cycle = (
+def latest_results(locale: str, user=None) -> LatestResults | None:
+    """The most recently published cycle's results that ``user`` oversees (every cycle
+    without one), titled in ``locale``; None when nothing is published."""
+    published = (
         Cycle.select()
         .where(Cycle.state.in_(RESULT_CYCLE_STATES), Cycle.published_at.is_null(False))
         .order_by(Cycle.published_at.desc(), Cycle.id.desc())
-        .first()
+    )
+    cycle = next(
+        (c for c in published if user is None or reaches_cycle(user, c, "cycles.overview")), None
     )
     figures = published_figures(cycle, locale) if cycle else None
     if figures is None:

@@ -23,6 +23,7 @@ ROLES_TO_USERS = {
     "inspector": "inspector",
     "viewer": "viewer",
     "reporter": "r-410105",
+    "office": "office-410105",  # 金水区's office: an admin scoped to the district's subtree
 }
 
 
@@ -53,13 +54,19 @@ def test_every_endpoint_declares_a_policy(app):
 @pytest.mark.parametrize("role", sorted(ROLES_TO_USERS))
 def test_matrix(app, as_user, db, role):
     client = as_user(ROLES_TO_USERS[role])
+    user = User.get(User.username == ROLES_TO_USERS[role])
     sample_ids = {"user_id": User.get(User.username == "viewer").id, "unit_id": 2, "code": "en"}
     failures = []
     for rule in _rules(app):
         action = policy.action_of(app.view_functions[rule.endpoint])
         if action == policy.PUBLIC:
             continue
-        allowed = role in policy.RULES[action]
+        # The role's RULES, less the city's own work for a scoped office (CITY_ONLY_ACTIONS).
+        allowed = policy.can(user, action)
+        assert allowed == (
+            user.role in policy.RULES[action]
+            and (user.scope_unit_id is None or action not in policy.CITY_ONLY_ACTIONS)
+        )
         url = _sample_url(rule, sample_ids)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if rule.endpoint == "auth.logout":
@@ -156,12 +163,16 @@ def notification(recipient: str) -> SimpleNamespace:
 
 
 def cycle(
-    state: str, due: date | None = None, assessed: tuple[int, ...] = (1, 2)
+    state: str,
+    due: date | None = None,
+    assessed: tuple[int, ...] = (1, 2),
+    owner_id: int | None = None,
 ) -> SimpleNamespace:
-    """A cycle whose indicator set applies to the units ``assessed`` and whose 自评截止 for
-    every unit is ``due`` (None: no deadline)."""
+    """A cycle run by ``owner_id``'s office (None: the city's) whose indicator set applies to
+    the units ``assessed`` and whose 自评截止 for every unit is ``due`` (None: no deadline)."""
     return SimpleNamespace(
         state=state,
+        owner_id=owner_id,
         assesses=lambda unit_id: unit_id in assessed,
         self_report_due_for=lambda unit_id: due,
     )
@@ -251,6 +262,8 @@ OBJECT_RULES = [
     ("cycles.whatif", cycle("published"), NOBODY),
     ("cycles.view", cycle("open", assessed=(2,)), EVERYBODY - {"reporter"}),
     ("cycles.view", cycle("published", assessed=()), {"admin", "inspector", "viewer"}),
+    ("cycles.overview", cycle("open"), {"admin", "inspector", "viewer"}),  # no reporter
+    ("cycles.overview", cycle("draft", owner_id=11), {"admin", "inspector", "viewer"}),
     ("submissions.edit_own", line("review", None), {"reporter"}),
     ("submissions.edit_own", line("open", None, unit_id=2), {"other"}),
     ("submissions.edit", line("open", None), {"reporter"}),
@@ -349,23 +362,158 @@ OBJECT_RULES = [
 
 
 @pytest.mark.pure
+def test_every_predicate_refines_a_known_action():
+    assert set(policy.PREDICATES) <= set(policy.RULES)
+    assert {action for action, _obj, _who in OBJECT_RULES} == set(policy.PREDICATES)
+
+
+# --- scoped offices (各级办公室): reaches_cycle, unit_visible and the city's own work ----------
+# County A is unit 1 with townships 11 and 12 (community 13 under 11); county B is unit 2 with
+# township 21. An office, inspector or leader scoped to a unit works over its subtree.
+
+SUBTREES = {1: {1, 11, 12, 13}, 2: {2, 21}, 11: {11, 13}}
+SCOPED_PEOPLE = {
+    "city": ("admin", None),  # the city office: every level
+    "office_a": ("admin", 1),
+    "office_b": ("admin", 2),
+    "inspector_a": ("inspector", 1),
+    "township_office": ("admin", 11),  # a township's office inside county A
+}
+
+
+def scoped(name: str) -> SimpleNamespace:
+    """One of SCOPED_PEOPLE, working for no unit (so recusing from none)."""
+    role, scope = SCOPED_PEOPLE[name]
+    user = person("admin")
+    user.role, user.id = role, 100 + list(SCOPED_PEOPLE).index(name)
+    user.scope_unit_id = scope
+    user.scope_ids = frozenset(SUBTREES[scope]) if scope else None
+    return user
+
+
+A_TEAM = {"city", "office_a", "inspector_a"}
+REACHES = [
+    # (cycle, action, who reaches it)
+    (cycle("open", owner_id=1, assessed=(11, 12)), "cycles.manage", A_TEAM),
+    (cycle("draft", owner_id=1, assessed=(11, 12)), "library.edit", A_TEAM),
+    (cycle("open", owner_id=11, assessed=(13,)), "cycles.manage", A_TEAM | {"township_office"}),
+    (cycle("open", owner_id=2, assessed=(21,)), "cycles.manage", {"city", "office_b"}),
+    (cycle("published", owner_id=2, assessed=(21,)), "results.view", {"city", "office_b"}),
+    # The city's own cycles: a scoped person reads only its own unit's published results.
+    (cycle("open"), "cycles.view", {"city"}),
+    (cycle("open"), "submissions.view", {"city"}),
+    (cycle("published"), "results.ranking", {"city"}),
+    (cycle("published"), "cycles.overview", {"city"}),
+    (cycle("published"), "reports.city", {"city"}),
+    (cycle("published"), "results.view", {"city", "office_a", "office_b", "inspector_a"}),
+    (cycle("archived"), "reports.view", {"city", "office_a", "office_b", "inspector_a"}),
+    (cycle("published", assessed=(2,)), "results.view", {"city", "office_b"}),
+    (cycle("published", assessed=(2,)), "appeals.view", {"city", "office_b"}),
+]
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize(("obj", "action", "allowed"), REACHES)
+def test_reaches_cycle(obj, action, allowed):
+    assert {n for n in SCOPED_PEOPLE if policy.reaches_cycle(scoped(n), obj, action)} == allowed
+
+
+SCOPED_OBJECT_RULES = [
+    ("cycles.view", cycle("open", owner_id=1), A_TEAM),
+    ("cycles.view", cycle("open"), {"city"}),
+    ("cycles.view", cycle("published"), {"city", "office_a", "office_b", "inspector_a"}),
+    ("cycles.overview", cycle("published"), {"city"}),
+    ("cycles.overview", cycle("review", owner_id=1), A_TEAM),
+    ("library.edit", cycle("draft", owner_id=2), {"city", "office_b"}),
+    ("reminders.chase", cycle("open", owner_id=1), {"city", "office_a"}),
+    ("reminders.chase", cycle("open"), {"city"}),
+    # an item of township 11 in county A's cycle; of unit 1 in the city's
+    (
+        "submissions.review",
+        Recusable(status="submitted", unit_id=11, cycle=cycle("review", owner_id=1)),
+        A_TEAM,
+    ),
+    (
+        "submissions.review",
+        Recusable(status="submitted", unit_id=1, cycle=cycle("review")),
+        {"city"},
+    ),
+    ("rectifications.manage", Recusable(unit_id=11), A_TEAM | {"township_office"}),
+    ("rectifications.manage", Recusable(unit_id=21), {"city", "office_b"}),
+]
+
+
+def scoped_evidence(unit_id: int, in_cycle) -> SimpleNamespace:
+    row = evidence(submission_id=5, unit_id=unit_id)
+    row.submission, row.rectification, row.appeal = SimpleNamespace(cycle=in_cycle), None, None
+    return row
+
+
+SCOPED_OBJECT_RULES += [
+    ("evidence.read", scoped_evidence(11, cycle("open", owner_id=1)), A_TEAM),
+    ("evidence.read", scoped_evidence(1, cycle("open")), {"city"}),  # the city's cycle
+    ("evidence.read", scoped_evidence(21, cycle("open", owner_id=2)), {"city", "office_b"}),
+]
+
+
+# Each table with the people it is written for.
+PREDICATE_CASES = [(PEOPLE, person, *r) for r in OBJECT_RULES] + [
+    (SCOPED_PEOPLE, scoped, *r) for r in SCOPED_OBJECT_RULES
+]
+
+
+@pytest.mark.pure
 @pytest.mark.parametrize(
-    ("action", "obj", "allowed"),
-    OBJECT_RULES,
-    ids=[f"{a}-{i}" for i, (a, _o, _w) in enumerate(OBJECT_RULES)],
+    ("people", "make", "action", "obj", "allowed"),
+    PREDICATE_CASES,
+    ids=[f"{c[2]}-{i}" for i, c in enumerate(PREDICATE_CASES)],
 )
-def test_object_predicates(action, obj, allowed):
-    answers = {name for name in PEOPLE if policy.can(person(name), action, obj)}
+def test_object_predicates(people, make, action, obj, allowed):
+    answers = {name for name in people if policy.can(make(name), action, obj)}
     assert answers == allowed
-    for name in PEOPLE:  # a deactivated account may do nothing, whatever the object
-        assert not policy.can(person(name, active=False), action, obj)
+    for name in people:  # a deactivated account may do nothing, whatever the object
+        user = make(name)
+        user.is_active = False
+        assert not policy.can(user, action, obj)
     assert not policy.can(SimpleNamespace(is_authenticated=False), action, obj)
 
 
 @pytest.mark.pure
-def test_every_predicate_refines_a_known_action():
-    assert set(policy.PREDICATES) <= set(policy.RULES)
-    assert {action for action, _obj, _who in OBJECT_RULES} == set(policy.PREDICATES)
+@pytest.mark.parametrize(
+    ("unit_id", "allowed"),
+    [
+        (1, A_TEAM),
+        (11, A_TEAM | {"township_office"}),
+        (13, A_TEAM | {"township_office"}),
+        (2, {"city", "office_b"}),
+        (21, {"city", "office_b"}),
+        (None, {"city"}),
+    ],
+)
+def test_scoped_unit_visible(unit_id, allowed):
+    assert {n for n in SCOPED_PEOPLE if policy.unit_visible(scoped(n), unit_id)} == allowed
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize("action", sorted(policy.RULES))
+def test_a_scoped_office_is_refused_the_citys_own_work(action):
+    expected = {
+        name
+        for name, (role, scope) in SCOPED_PEOPLE.items()
+        if role in policy.RULES[action]
+        and (scope is None or action not in policy.CITY_ONLY_ACTIONS)
+    }
+    assert {n for n in SCOPED_PEOPLE if policy.can(scoped(n), action)} == expected
+
+
+def test_city_only_actions():
+    """Accounts, units, the audit log, the channels and every nomination action (the round
+    is the city's for now) are refused to a scoped office."""
+    nominations = {a for a in policy.RULES if a.startswith("nominations.")}
+    assert {"users.manage", "units.manage", "audit.view", "delivery.manage"} | nominations <= (
+        policy.CITY_ONLY_ACTIONS
+    )
+    assert not {"cycles.manage", "library.edit", "reports.batch"} & policy.CITY_ONLY_ACTIONS
 
 
 @pytest.mark.pure

@@ -52,6 +52,8 @@ DOWNLOADS = {
     "reports.job_download": "a report batch's zip",
     "library.shipped_xlsx": "a shipped indicator set as .xlsx",
     "library.cycle_xlsx": "a cycle's indicator set as .xlsx",
+    "library.shipped_clauses_xlsx": "a shipped set's policy trace as .xlsx",
+    "library.cycle_clauses_xlsx": "a cycle's policy trace as .xlsx",
     "units.export_tree": "the unit tree as .xlsx",
 }
 #: GET routes that only send the browser on (endpoint: where to).

@@ -127,11 +127,11 @@ def test_cycle_page_shows_true_status_with_a_legend(act, story):
     expect(legend).to_contain_text("无待办")
     expect(legend).to_contain_text("有待办")
     expect(legend).to_contain_text("已逾期")
-    jinshui = page.locator("tbody tr", has_text=UNIT)
+    jinshui = page.locator("#unit-progress tbody tr", has_text=UNIT)
     expect(jinshui).to_have_class("light-green")
     expect(jinshui.locator("td").first).to_have_text("已提交")
     expect(jinshui).to_contain_text(EXTENDED.isoformat())
-    erqi = page.locator("tbody tr", has_text="二七区")
+    erqi = page.locator("#unit-progress tbody tr", has_text="二七区")
     expect(erqi).to_have_class("light-red")
     expect(erqi.locator("td").first).to_contain_text("未开始")
     shoot(page, "overview-open")
@@ -160,7 +160,9 @@ def test_publishing_goes_through_the_check(act, story):
     shoot(page, "publish-refused")
 
     confirm_and_publish(page, UNREPORTED_REASON)
-    expect(page.locator("tbody tr", has_text="二七区").locator("td").first).to_have_text("已公布")
+    expect(
+        page.locator("#unit-progress tbody tr", has_text="二七区").locator("td").first
+    ).to_have_text("已公布")
     shoot(page, "overview-published")
 
 

@@ -15,6 +15,7 @@ import peewee
 import pytest
 from click.testing import CliRunner
 
+from assess.accounts.models import User
 from assess.cli.main import main
 from assess.core import audit
 from assess.core.db import database, is_sqlite
@@ -143,16 +144,24 @@ def test_down_to_each_version_and_up_again_keeps_the_demo(demo_copy, target):
 def demo_unnotified(demo_copy):
     """The demo copy without its notifications (the returns and demands of the demo sent
     some), its two 2011 appeals and the appeal deadline its publication set (复核申诉,
-    migration 0013): the only data of the later steps a downgrade below 0009 would drop,
-    which the tests below, about other steps, need not force."""
+    migration 0013), and 金水区's office's scope and its cycle's owner (migration 0014):
+    the only data of the later steps a downgrade below 0009 would drop, which the tests
+    below, about other steps, need not force."""
     Notification.delete().execute()
     Appeal.delete().execute()
-    Cycle.update(appeal_due=None).execute()
+    Cycle.update(appeal_due=None, owner=None).execute()
+    User.update(scope_unit=None).execute()
     return demo_copy
 
 
 def test_the_demos_notifications_are_dropped_only_with_force(demo_copy):
-    assert set(migrations.would_lose(8)) == {"notification", "appeal", "cycle.appeal_due"}
+    assert set(migrations.would_lose(8)) == {
+        "notification",
+        "appeal",
+        "cycle.appeal_due",
+        "cycle.owner_id",
+        "user.scope_unit_id",
+    }
     with pytest.raises(migrations.DataLossError):
         migrations.downgrade(8)
     assert migrations.current_version() == LATEST

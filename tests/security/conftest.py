@@ -41,6 +41,7 @@ ROLE_USERS = {
     "reporter": "r-410105",  # 金水区, unit A: owns the self-report below
     "other": "r-410102",  # 中原区, unit B
     "anon": None,
+    "office": "office-410105",  # 金水区's own office: an admin scoped to unit A's subtree
 }
 ROLES = tuple(ROLE_USERS)
 UNIT_A, UNIT_B = "410105", "410102"

@@ -2,7 +2,8 @@
 
 ``EXPECTED`` says, for every endpoint, what each role gets: the admin, an inspector, a
 viewer, the reporter of unit A (whose data the URLs point at), a reporter of another unit,
-and an anonymous visitor. ``sample_args`` fills every URL parameter with a real object of
+an anonymous visitor, and unit A's own office (an admin scoped to A's subtree, 区办公室),
+to whom the world's cycles are the city's: of them it reads only A's published results. ``sample_args`` fills every URL parameter with a real object of
 the world (``conftest.World``). A route missing from ``EXPECTED``, or with a parameter the
 samples cannot fill, fails the suite: whoever adds a route must say who may use it.
 """
@@ -20,7 +21,9 @@ OK, FORBIDDEN, HIDDEN, LOGIN = "ok", 403, 404, "login"
 ALL_SIGNED_IN = {"admin": OK, "inspector": OK, "viewer": OK, "reporter": OK, "other": OK}
 
 
-def row(admin, inspector, viewer, reporter, other, anon=LOGIN) -> dict[str, object]:
+def row(admin, inspector, viewer, reporter, other, anon=LOGIN, office=None) -> dict[str, object]:
+    """One endpoint's statuses; ``office`` (unit A's office) defaults to what the city's
+    cycle pages give it: 404, the city's cycles being beyond its scope."""
     return {
         "admin": admin,
         "inspector": inspector,
@@ -28,19 +31,24 @@ def row(admin, inspector, viewer, reporter, other, anon=LOGIN) -> dict[str, obje
         "reporter": reporter,
         "other": other,
         "anon": anon,
+        "office": HIDDEN if office is None else office,
     }
 
 
-PUBLIC = row(OK, OK, OK, OK, OK, anon=OK)
-EVERYONE = row(OK, OK, OK, OK, OK)
+PUBLIC = row(OK, OK, OK, OK, OK, anon=OK, office=OK)
+EVERYONE = row(OK, OK, OK, OK, OK, office=OK)
+# The city office's own work: accounts, units, the audit log, channels, nomination rounds.
+CITY_ONLY = row(OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, office=FORBIDDEN)
+# The office's work on one of the city's cycles: another level's office is told nothing.
 ADMIN_ONLY = row(OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
 STAFF_ONLY = row(OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN)
-# Read a unit's results: everyone signed in, a reporter only its own unit (404 otherwise).
-UNIT_READ = row(OK, OK, OK, OK, HIDDEN)
+# Read a unit's results: everyone signed in, a reporter only its own unit (404 otherwise);
+# unit A's office its own unit's published results of the city's cycle.
+UNIT_READ = row(OK, OK, OK, OK, HIDDEN, office=OK)
 # Read a unit's self-report in progress: staff and the unit itself; leaders read results only.
 SELF_REPORT_READ = row(OK, OK, FORBIDDEN, OK, HIDDEN)
 # Write a unit's self-report: only its own reporters; another unit's reporter is told nothing.
-UNIT_WRITE = row(FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN)
+UNIT_WRITE = row(FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, office=FORBIDDEN)
 RESULTS_TABLE = row(OK, OK, OK, FORBIDDEN, FORBIDDEN)
 EVIDENCE_READ = row(OK, OK, FORBIDDEN, OK, HIDDEN)
 
@@ -55,17 +63,18 @@ EXPECTED: dict[str, dict[str, object]] = {
     "auth.change_password": EVERYONE,
     "units.tree": EVERYONE,
     # administration
-    "users.index": ADMIN_ONLY,
-    "users.edit": ADMIN_ONLY,
-    "units.unit_list": ADMIN_ONLY,
-    "units.edit_unit": ADMIN_ONLY,
-    "units.export_tree": ADMIN_ONLY,
-    "units.import_tree": ADMIN_ONLY,
-    "audit.index": ADMIN_ONLY,
+    "users.index": CITY_ONLY,
+    "users.edit": CITY_ONLY,
+    "units.unit_list": CITY_ONLY,
+    "units.edit_unit": CITY_ONLY,
+    "units.export_tree": CITY_ONLY,
+    "units.import_tree": CITY_ONLY,
+    "audit.index": CITY_ONLY,
     # cycles
     "cycles.index": EVERYONE,
-    "cycles.new": ADMIN_ONLY,
-    "cycles.overview": EVERYONE,  # a reporter is redirected to its own unit's page
+    "cycles.new": row(OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, office=OK),
+    # a reporter is redirected to its own unit's page; the open city cycle is beyond A's office
+    "cycles.overview": {**EVERYONE, "office": HIDDEN},
     "cycles.transition": ADMIN_ONLY,
     "cycles.edit_deadlines": ADMIN_ONLY,
     "cycles.grant_extension": ADMIN_ONLY,
@@ -77,12 +86,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     "cycles.ranking": RESULTS_TABLE,
     "cycles.export_results": RESULTS_TABLE,
     # the claimed-vs-verified ledger (核减台账): every unit's published figures side by side
-    "ledger.index": RESULTS_TABLE,
-    "ledger.export": RESULTS_TABLE,
+    # the city's alone for now: it reads every published cycle side by side
+    "ledger.index": row(OK, OK, OK, FORBIDDEN, FORBIDDEN, office=FORBIDDEN),
+    "ledger.export": row(OK, OK, OK, FORBIDDEN, FORBIDDEN, office=FORBIDDEN),
     "cycles.unit_result": UNIT_READ,
     "cycles.set_appeal_due": ADMIN_ONLY,
     # the what-if simulation of the draft cycle (权重模拟): the office only; it writes nothing
-    "whatif.simulate": ADMIN_ONLY,
+    "whatif.simulate": CITY_ONLY,  # it compares with any published cycle: the city's for now
     # appeals (复核申诉): a unit's are read with its results; its reporter files (outside
     # the window: refused with a message, nothing changed); staff list and answer (no such
     # appeal in this world: staff get a 404, everyone else is refused before looking)
@@ -91,13 +101,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     "appeals.cycle_appeals": RESULTS_TABLE,
     "appeals.answer": row(HIDDEN, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # the indicator library: the office edits a draft's set, the inspectors read
-    "library.index": STAFF_ONLY,
-    "library.shipped": STAFF_ONLY,
-    "library.shipped_xlsx": STAFF_ONLY,
+    "library.index": row(OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, office=OK),
+    "library.shipped": row(OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, office=OK),
+    "library.shipped_xlsx": row(OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, office=OK),
     "library.cycle_set": STAFF_ONLY,
     "library.cycle_xlsx": STAFF_ONLY,
-    "library.shipped_clauses": STAFF_ONLY,
-    "library.shipped_clauses_xlsx": STAFF_ONLY,
+    "library.shipped_clauses": row(OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, office=OK),
+    "library.shipped_clauses_xlsx": row(OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, office=OK),
     "library.cycle_clauses": STAFF_ONLY,
     "library.cycle_clauses_xlsx": STAFF_ONLY,
     "library.edit_values": ADMIN_ONLY,  # the open cycle's set is frozen: refused, not changed
@@ -137,38 +147,40 @@ EXPECTED: dict[str, dict[str, object]] = {
     "notifications.follow": row(HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN),
     "notifications.chase_units": ADMIN_ONLY,
     # delivery channels (消息渠道): the office's; 接收设置: everyone their own
-    "delivery.settings": ADMIN_ONLY,
-    "delivery.defaults": ADMIN_ONLY,
-    "delivery.units": ADMIN_ONLY,
-    "delivery.unit_contact": ADMIN_ONLY,
-    "delivery.failed": ADMIN_ONLY,
+    "delivery.settings": CITY_ONLY,
+    "delivery.defaults": CITY_ONLY,
+    "delivery.units": CITY_ONLY,
+    "delivery.unit_contact": CITY_ONLY,
+    "delivery.failed": CITY_ONLY,
     # no such delivery: the office gets a 404, everyone else is refused before looking
-    "delivery.retry": row(HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "delivery.retry": row(HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, office=FORBIDDEN),
     "delivery.my_preferences": EVERYONE,
     # nominations: the round's pages
-    "nominations.index": EVERYONE,
-    "nominations.round_page": EVERYONE,  # each role is redirected to its own view
-    "nominations.awards": EVERYONE,
-    "nominations.awards_print": EVERYONE,
-    "nominations.awards_pdf": EVERYONE,
-    "nominations.awards_xlsx": row(OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN),
-    "nominations.nomination_list": row(OK, FORBIDDEN, FORBIDDEN, OK, OK),  # own unit's list
-    "nominations.new_nomination": row(FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK),
+    # (nomination rounds are the city's for now: a scoped office is refused all of them)
+    "nominations.index": {**EVERYONE, "office": FORBIDDEN},
+    "nominations.round_page": {**EVERYONE, "office": FORBIDDEN},  # each role: its own view
+    "nominations.awards": {**EVERYONE, "office": FORBIDDEN},
+    "nominations.awards_print": {**EVERYONE, "office": FORBIDDEN},
+    "nominations.awards_pdf": {**EVERYONE, "office": FORBIDDEN},
+    "nominations.awards_xlsx": row(OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, office=FORBIDDEN),
+    # own unit's list
+    "nominations.nomination_list": row(OK, FORBIDDEN, FORBIDDEN, OK, OK, office=FORBIDDEN),
+    "nominations.new_nomination": row(FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, office=FORBIDDEN),
     # nominations: one nomination of unit A (the inspector is its assigned reviewer)
-    "nominations.nomination_page": row(OK, OK, HIDDEN, OK, HIDDEN),
+    "nominations.nomination_page": row(OK, OK, HIDDEN, OK, HIDDEN, office=FORBIDDEN),
     "nominations.edit_nomination": UNIT_WRITE,
     "nominations.withdraw": UNIT_WRITE,
     "nominations.upload_evidence": UNIT_WRITE,
     "nominations.delete_evidence": UNIT_WRITE,
-    "nominations.download_evidence": EVIDENCE_READ,
+    "nominations.download_evidence": EVIDENCE_READ,  # the office: 404, it opens no nomination
     # nominations: review (panel members; the admin is not one, so has no sheet: 404)
-    "nominations.my_reviews": STAFF_ONLY,
-    "nominations.conflicts": STAFF_ONLY,
-    "nominations.declare_conflict": STAFF_ONLY,
-    "nominations.review": row(HIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "nominations.my_reviews": {**STAFF_ONLY, "office": FORBIDDEN},
+    "nominations.conflicts": {**STAFF_ONLY, "office": FORBIDDEN},
+    "nominations.declare_conflict": {**STAFF_ONLY, "office": FORBIDDEN},
+    "nominations.review": row(HIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, office=FORBIDDEN),
     # nominations: the office's set-up, assignment, ranking and confirmation
     **{
-        f"nominations.{name}": ADMIN_ONLY
+        f"nominations.{name}": CITY_ONLY
         for name in (
             "edit_round",
             "edit_categories",

@@ -37,10 +37,13 @@ def edit(user_id: int | None = None):
         abort(404)
     form = UserForm(obj=user)
     form.unit.choices = unit_choices(_("（无）"))
+    form.scope.choices = unit_choices(_("全市（各级）"))
     if request.method == "GET" and user:
         form.unit.data = user.unit_id or 0
+        form.scope.data = user.scope_unit_id or 0
     if form.validate_on_submit():
         unit = Unit.get_or_none(Unit.id == form.unit.data) if form.unit.data else None
+        scope = Unit.get_or_none(Unit.id == form.scope.data) if form.scope.data else None
         try:
             if user is None:
                 if not form.password.data:
@@ -52,6 +55,7 @@ def edit(user_id: int | None = None):
                     unit,
                     display_name=form.display_name.data or "",
                     actor=current_user,
+                    scope_unit=scope,
                 )
             else:
                 users.update_user(
@@ -61,6 +65,7 @@ def edit(user_id: int | None = None):
                     display_name=form.display_name.data or "",
                     role=form.role.data,
                     unit=unit,
+                    scope_unit=scope,
                     active=form.active.data,
                 )
                 if form.password.data:

@@ -16,18 +16,14 @@ from assess.cycles.models import Appeal, Cycle, Submission
 from assess.evidence import attachments
 from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
-from assess.web.guard import require_unit
+from assess.web.guard import require_unit, viewable_cycle
 
 bp = Blueprint("appeals", __name__, url_prefix="/cycles/<int:cycle_id>")
 
 
 def _cycle(cycle_id: int) -> Cycle:
-    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
-    if (
-        cycle is None
-        or cycle.state == CycleState.DRAFT
-        or not can(current_user, "cycles.view", cycle)
-    ):
+    cycle = viewable_cycle(cycle_id)
+    if cycle.state == CycleState.DRAFT:
         abort(404)
     return cycle
 

@@ -18,6 +18,7 @@ from assess.evidence.models import Evidence
 from assess.units.models import Unit
 from assess.units.tree import recusal_message
 from assess.web.errors import render_error
+from assess.web.guard import viewable_cycle
 from assess.web.pagination import MAX_ID, id_arg, paginate
 from assess.web.security import safe_next
 
@@ -34,8 +35,8 @@ QUEUE_STATES = tuple(state for state, _label in QUEUE_TABS)
 
 
 def _cycle(cycle_id: int) -> Cycle:
-    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
-    if cycle is None or cycle.state == CycleState.DRAFT:
+    cycle = viewable_cycle(cycle_id)
+    if cycle.state == CycleState.DRAFT:
         abort(404)
     return cycle
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from assess.core.policy import allow, can
+from assess.core.policy import allow, can, reaches_cycle
 from assess.cycles import library, lifecycle, traceability
 from assess.cycles.indicator_files import read_uploaded_set, shipped_sets
 from assess.cycles.models import Cycle
@@ -38,7 +38,8 @@ def _workbook(parsed, name: str):
 @bp.route("/")
 @allow("library.view")
 def index():
-    cycles = Cycle.select().order_by(Cycle.year.desc(), Cycle.id.desc())
+    query = Cycle.select().order_by(Cycle.year.desc(), Cycle.id.desc())
+    cycles = [c for c in query if reaches_cycle(current_user, c, "library.view")]
     rows = [(c, lifecycle.indicator_set_title(c), library.editable(c)) for c in cycles]
     return render_template("cycles/library/index.html", shipped=shipped_sets(), cycles=rows)
 

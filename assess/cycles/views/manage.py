@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,7 +20,7 @@ from flask_login import current_user
 from assess.core.enums import RESULT_CYCLE_STATES, REVIEWABLE_CYCLE_STATES, CycleState
 from assess.core.formatting import local_today
 from assess.core.labels import cycle_state_label
-from assess.core.policy import allow, can, cycle_allows
+from assess.core.policy import allow, can, cycle_allows, reaches_cycle
 from assess.cycles import appeals, deadlines, lifecycle, publish_checks
 from assess.cycles.excel import results_workbook
 from assess.cycles.forms import (
@@ -38,6 +48,7 @@ from assess.cycles.publishing import (
 )
 from assess.cycles.submission_progress import progress_figure
 from assess.cycles.submissions import SelfReport
+from assess.reports.content import issuing_office
 from assess.reports.web_figures import published_figures
 from assess.units.models import Unit
 from assess.web.guard import require_unit, viewable_cycle
@@ -61,7 +72,9 @@ def new():
     form = CycleForm()
     sets = shipped_sets()
     form.shipped_set.choices = [("", _("（不选用，上传文件）"))] + [(s.key, s.label) for s in sets]
-    form.previous.choices = [(0, _("（无）"))] + [(c.id, str(c)) for c in Cycle.select()]
+    form.previous.choices = [(0, _("（无）"))] + [
+        (c.id, str(c)) for c in Cycle.select() if reaches_cycle(current_user, c, "cycles.manage")
+    ]
     if form.validate_on_submit():
         try:
             text, label = read_uploaded_set(form.upload.data, form.shipped_set.data, sets)
@@ -72,8 +85,9 @@ def new():
                 label,
                 form.self_report_due.data,
                 form.review_due.data,
-                Cycle.get_or_none(Cycle.id == form.previous.data),
+                _chosen_previous(form.previous.data),
                 actor=current_user,
+                owner=current_user.scope_unit,
             )
         except lifecycle.CycleError as exc:
             flash(str(exc), "error")
@@ -83,12 +97,22 @@ def new():
     return render_template("cycles/new.html", form=form, errors=[])
 
 
+def _chosen_previous(cycle_id: int) -> Cycle | None:
+    """The earlier cycle chosen for the year-on-year comparison, if the office reaches it."""
+    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
+    return cycle if cycle and reaches_cycle(current_user, cycle, "cycles.manage") else None
+
+
 @bp.route("/<int:cycle_id>")
 @allow("cycles.view")
 def overview(cycle_id: int):
     cycle = viewable_cycle(cycle_id)
-    if not can(current_user, "cycles.overview"):  # a reporter: its own unit's page
-        return redirect(
+    if not can(current_user, "cycles.overview", cycle):
+        if current_user.scope_unit_id is not None:  # another level's cycle: its own results
+            return redirect(
+                url_for("cycles.unit_result", cycle_id=cycle.id, unit_id=current_user.scope_unit_id)
+            )
+        return redirect(  # a reporter: its own unit's page
             url_for("selfreport.unit_page", cycle_id=cycle.id, unit_id=current_user.unit_id)
         )
     view = cycle_overview(cycle, paginate_list)
@@ -323,6 +347,7 @@ def ranking(cycle_id: int):
         snapshot=None if preview else current_snapshot(cycle),
         figures=figures.of_kind(view.kind) if figures else [],
         too_many=figures.too_many if figures else (),
+        issuer=issuing_office(cycle, current_app.config["ISSUING_OFFICE"]),
     )
 
 

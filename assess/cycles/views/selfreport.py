@@ -38,7 +38,7 @@ from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
 from assess.web.errors import render_error
-from assess.web.guard import require_unit
+from assess.web.guard import require_unit, viewable_cycle
 
 bp = Blueprint("selfreport", __name__, url_prefix="/cycles/<int:cycle_id>/units/<int:unit_id>")
 
@@ -46,11 +46,9 @@ bp = Blueprint("selfreport", __name__, url_prefix="/cycles/<int:cycle_id>/units/
 def _load(cycle_id: int, unit_id: int) -> tuple[Cycle, Unit]:
     """The cycle and unit, if this user may see them (a reporter: only its own unit)."""
     require_unit(current_user, unit_id)
-    cycle = Cycle.get_or_none(Cycle.id == cycle_id)
+    cycle = viewable_cycle(cycle_id)  # not a reporter's of a unit it does not assess
     unit = Unit.get_or_none(Unit.id == unit_id)
-    if cycle is None or unit is None or cycle.state == CycleState.DRAFT:
-        abort(404)
-    if not can(current_user, "cycles.view", cycle):  # a reporter of a unit it does not assess
+    if unit is None or cycle.state == CycleState.DRAFT:
         abort(404)
     return cycle, unit
 

@@ -1,0 +1,263 @@
+"""Offices at every level (各级办公室): unit A's office (金水区, an admin scoped to A's
+subtree) runs its own cycles of its townships as the city office runs the city's, reaches
+nothing of another county's cycles, and of the city's cycles only its own unit's published
+results (that part is in the route table of ``test_authz_matrix``).
+
+The world adds to ``conftest.World``: a cycle of A's office open for its townships and one
+published, and the same two of 二七区's office (another county, B here).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+
+from assess.accounts.models import User
+from assess.core.db import database
+from assess.cycles import lifecycle, publishing
+from assess.cycles.models import Assignment, Cycle
+from assess.units.models import Unit
+from indicators import shipped_sets
+from tests.security.test_authz_matrix import fast_reports, requests_of  # noqa: F401
+
+TOWNSHIP_SET = "county-variant-township"
+A_OFFICE = "金水区流动人口服务管理工作领导小组办公室"
+
+
+@dataclass(frozen=True)
+class Owned:
+    a_open: int
+    a_published: int
+    b_open: int
+    b_published: int
+    a_township: int  # 经八路街道, under 金水区
+    b_township: int  # 淮河路街道, under 二七区
+
+
+def _owned_cycle(owner: Unit, name: str, published: bool) -> Cycle:
+    admin = User.get(User.username == "admin")
+    text = shipped_sets()[TOWNSHIP_SET].read_text("utf-8")
+    cycle = lifecycle.create_cycle(2026, name, text, TOWNSHIP_SET, actor=admin, owner=owner)
+    lifecycle.transition(cycle, "open", admin)
+    if published:
+        lifecycle.transition(cycle, "review", admin)
+        publishing.publish(Cycle.get_by_id(cycle.id), admin)
+    return Cycle.get_by_id(cycle.id)
+
+
+@pytest.fixture
+def owned(world, db) -> Owned:
+    a, b = Unit.by_code("410105"), Unit.by_code("410103")
+    return Owned(
+        _owned_cycle(a, "金水区乡镇考核", False).id,
+        _owned_cycle(a, "金水区乡镇考核（已公布）", True).id,
+        _owned_cycle(b, "二七区乡镇考核", False).id,
+        _owned_cycle(b, "二七区乡镇考核（已公布）", True).id,
+        Unit.by_code("410105-001").id,
+        Unit.by_code("410103-001").id,
+    )
+
+
+def test_an_owned_cycle_assesses_only_units_below_its_owner(app, owned):
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        assessed = {
+            a.unit.code for a in Assignment.select().where(Assignment.cycle == owned.a_open)
+        }
+        database.close()
+    assert assessed == {"410105-001", "410105-002"}  # 金水区's townships, not 淮河路街道
+
+
+@pytest.fixture
+def cycle_routes(app, world, fast_reports):  # noqa: F811
+    """cycle_routes(open, published, unit) -> (endpoint, method, url) of every route that
+    names a cycle, pointed at those cycles (the published one where the matrix uses the
+    published cycle) and unit, report rendering stubbed."""
+    naming = {r.endpoint for r in app.url_map.iter_rules() if "cycle_id" in r.arguments}
+
+    def routes(cycle_id: int, published_id: int, unit_id: int):
+        moved = replace(world, open_cycle=cycle_id, published_cycle=published_id, unit_a=unit_id)
+        return [r for r in requests_of(app, moved) if r[0] in naming]
+
+    return routes
+
+
+# The what-if compares with any published cycle, the city's included: refused to every
+# office for now (policy.CITY_ONLY_ACTIONS), even on its own draft.
+CITY_ONLY_FOR_NOW = {"whatif.simulate"}
+
+
+def test_an_office_runs_its_own_cycles_as_the_city_office_does(owned, clients, cycle_routes):
+    """Every route of A's own cycles answers A's office as it answers the city office."""
+    office, admin = clients("office"), clients("admin")
+    differences, reached = [], set()
+    for endpoint, method, url in cycle_routes(owned.a_open, owned.a_published, owned.a_township):
+        ours, theirs = office.open(url, method=method), admin.open(url, method=method)
+        assert ours.status_code < 500, f"{method} {url}: {ours.status_code}"
+        if endpoint in CITY_ONLY_FOR_NOW:
+            assert ours.status_code == 403, f"{method} {url}: {ours.status_code}"
+            continue
+        if ours.status_code != theirs.status_code:
+            differences.append(
+                f"{method} {url} [{endpoint}]: {ours.status_code} != {theirs.status_code}"
+            )
+        if method == "GET" and ours.status_code == 200:
+            reached.add(endpoint)
+    assert differences == []
+    assert {
+        "cycles.overview",
+        "cycles.assignments",
+        "cycles.edit_deadlines",
+        "cycles.publish",
+        "cycles.ranking",
+        "cycles.unit_result",
+        "library.cycle_set",
+        "inspection.queue",
+        "selfreport.unit_page",
+        "appeals.cycle_appeals",
+    } <= reached
+
+
+def test_an_office_reaches_nothing_of_another_countys_cycles(owned, clients, cycle_routes):
+    office, admin = clients("office"), clients("admin")
+    leaks = []
+    for endpoint, method, url in cycle_routes(owned.b_open, owned.b_published, owned.b_township):
+        status = office.open(url, method=method).status_code
+        if status not in (403, 404):
+            leaks.append(f"{method} {url} [{endpoint}]: {status}")
+    assert leaks == []
+    # The city office reads every level.
+    assert admin.get(f"/cycles/{owned.b_open}").status_code == 200
+    assert admin.get(f"/cycles/{owned.b_published}/ranking").status_code == 200
+    listed = office.get("/cycles/").data.decode()
+    assert "二七区乡镇考核" not in listed and "金水区乡镇考核" in listed
+
+
+def test_an_office_creates_a_cycle_of_its_own(app, clients, world):
+    office = clients("office")
+    response = office.post(
+        "/cycles/new",
+        data={
+            "year": 2027,
+            "name": "金水区2027乡镇考核",
+            "shipped_set": TOWNSHIP_SET,
+            "previous": 0,
+        },
+    )
+    assert response.status_code == 302, response.data.decode()[:500]
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        cycle = Cycle.get(Cycle.name == "金水区2027乡镇考核")
+        units = {u.code for u in lifecycle.units_in(cycle)}
+        owner = cycle.owner.code
+        database.close()
+    assert owner == "410105"
+    assert units == {"410105-001", "410105-002"}
+
+
+def test_an_owned_cycle_is_issued_by_its_owner(app, owned, clients):
+    from assess.reports.content import city_summary, unit_report
+
+    page = clients("office").get(f"/cycles/{owned.a_published}/ranking").data.decode()
+    assert A_OFFICE in page
+    city_page = clients("admin").get(f"/cycles/{owned.a_published}/ranking").data.decode()
+    assert A_OFFICE in city_page  # the city office reads it as issued by A's office
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        cycle = Cycle.get_by_id(owned.a_published)
+        report = unit_report(cycle, Unit.get_by_id(owned.a_township), "郑州市办公室")
+        summary = city_summary(cycle, "郑州市办公室")
+        city_cycle = Cycle.get(Cycle.owner.is_null())
+        database.close()
+    assert report.issuing_office == A_OFFICE
+    assert summary.issuing_office == A_OFFICE
+    assert city_cycle.owner_id is None
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.links.append(href)
+
+
+def test_crawl_of_a_county_office(app, world, owned, clients):
+    """Follow every link from the office's home: nothing 500s, no page of another county's
+    cycle or of a unit outside A's subtree is reached, and no page names B's township."""
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        subtree = Unit.subtree_of(Unit.by_code("410105").id)
+        database.close()
+    office = clients("office")
+    foreign_cycles = {owned.b_open, owned.b_published}
+    seen, todo, problems = set(), ["/"], []
+    while todo and len(seen) < 400:
+        url = todo.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = office.get(url)
+        if response.status_code >= 500:
+            problems.append(f"{url}: {response.status_code}")
+            continue
+        if response.status_code in (301, 302, 303):
+            todo.append(
+                urlsplit(response.headers["Location"])._replace(scheme="", netloc="").geturl()
+            )
+            continue
+        if response.status_code != 200 or "html" not in response.content_type:
+            continue
+        body = response.data.decode()
+        if "淮河路街道" in body or "二七区乡镇考核" in body:
+            problems.append(f"{url}: shows another county's unit or cycle")
+        for match in re.finditer(r"/cycles/(\d+)", url):
+            if int(match.group(1)) in foreign_cycles:
+                problems.append(f"{url}: another county's cycle")
+        for match in re.finditer(r"/units/(\d+)", url):
+            if int(match.group(1)) not in subtree:
+                problems.append(f"{url}: a unit outside 金水区")
+        parser = _Links()
+        parser.feed(body)
+        for href in parser.links:
+            parts = urlsplit(href)
+            if parts.netloc or not parts.path.startswith("/") or parts.path.startswith("/static"):
+                continue
+            if parts.path in ("/auth/logout",) or parts.path.endswith((".pdf", ".xlsx", ".zip")):
+                continue
+            todo.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    assert problems == []
+    assert any(f"/cycles/{owned.a_open}" in u for u in seen)  # its own cycle is linked
+    # the city's published cycle: its own unit's results, through the overview's redirect
+    assert f"/cycles/{world.published_cycle}/units/{world.unit_a}/result" in seen
+    assert len(seen) > 20
+
+
+def test_the_city_office_scopes_an_account_and_the_office_cannot(app, clients, world):
+    form = {
+        "username": "office-410103",
+        "display_name": "二七区办公室",
+        "role": "admin",
+        "unit": "0",
+        "password": "secret-pass-1",
+        "active": "y",
+    }
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        form["scope"] = str(Unit.by_code("410103").id)
+        database.close()
+    assert clients("office").post("/admin/users/new", data=form).status_code == 403
+    assert clients("admin").post("/admin/users/new", data=form).status_code == 302
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        made = User.get(User.username == "office-410103")
+        assert made.scope_unit.code == "410103"
+        assert made.scope_ids == Unit.subtree_of(made.scope_unit_id)
+        database.close()
