@@ -192,7 +192,10 @@ def create_cycle(
     parsed = parse_set(yaml_text, source_label or "indicators.yaml")
     name = name.strip() or parsed.program
     with database.atomic():
-        if Cycle.select().where(Cycle.year == year, Cycle.name == name).exists():
+        # Per owner: another office's cycle of the same name is neither a clash nor
+        # something this office may learn of.
+        same_owner = Cycle.owner.is_null() if owner is None else (Cycle.owner == owner)
+        if Cycle.select().where(Cycle.year == year, Cycle.name == name, same_owner).exists():
             raise CycleError(_("已存在同年度同名的考核周期：%(y)s %(n)s", y=year, n=name))
         cycle = Cycle.create(
             year=year,

@@ -40,8 +40,9 @@ class Cycle(BaseModel):
     # reports are issued in its name. None is the city office (the ``ISSUING_OFFICE``).
     owner = pw.ForeignKeyField(Unit, null=True, backref="owned_cycles", on_delete="RESTRICT")
 
-    class Meta:
-        indexes = ((("year", "name"), True),)
+    # The name is unique per year and owner (two counties may each run "2012 乡镇考核"):
+    # the unique index on (year, COALESCE(owner_id, 0), name) is made by migration 0019,
+    # since a model index cannot hold the expression.
 
     @property
     def title(self) -> str:

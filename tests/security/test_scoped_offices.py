@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+import peewee
 import pytest
 
 from assess.accounts.models import User
@@ -260,4 +261,30 @@ def test_the_city_office_scopes_an_account_and_the_office_cannot(app, clients, w
         made = User.get(User.username == "office-410103")
         assert made.scope_unit.code == "410103"
         assert made.scope_ids == Unit.subtree_of(made.scope_unit_id)
+        database.close()
+    # The user list shows the scope beside each account, the city's accounts as 全市.
+    listing = clients("admin").get("/admin/users?q=office-41010").get_data(as_text=True)
+    row = listing.split("<td>office-410103</td>", 1)[1].split("</tr>", 1)[0]
+    assert "二七区" in row
+    listing = clients("admin").get("/admin/users?q=admin").get_data(as_text=True)
+    city_row = listing.split("<td>admin</td>", 1)[1].split("</tr>", 1)[0]
+    assert "全市" in city_row
+
+
+def test_a_cycle_name_is_unique_per_owner_not_across_offices(app, owned):
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        admin = User.get(User.username == "admin")
+        text = shipped_sets()[TOWNSHIP_SET].read_text("utf-8")
+        a, b = Unit.by_code("410105"), Unit.by_code("410103")
+        # B's office may use the name A's office already uses, and so may the city.
+        twin = lifecycle.create_cycle(2026, "金水区乡镇考核", text, TOWNSHIP_SET, owner=b)
+        city = lifecycle.create_cycle(2026, "金水区乡镇考核", text, TOWNSHIP_SET, actor=admin)
+        assert (twin.owner_id, city.owner_id) == (b.id, None)
+        # The same owner twice is refused, by the check and by the database itself.
+        for owner in (a, None):
+            with pytest.raises(lifecycle.CycleError, match="已存在同年度同名"):
+                lifecycle.create_cycle(2026, "金水区乡镇考核", text, TOWNSHIP_SET, owner=owner)
+            with pytest.raises(peewee.IntegrityError), database.atomic():
+                Cycle.insert(year=2026, name="金水区乡镇考核", owner=owner).execute()
         database.close()

@@ -21,7 +21,16 @@ bp = Blueprint("users", __name__, url_prefix="/admin/users")
 @bp.route("")
 @allow("users.manage")
 def index():
-    query = User.select(User, Unit).join(Unit, join_type=JOIN.LEFT_OUTER).order_by(User.username)
+    # The scope's unit joined under its own alias, so the list shows each account's 管辖范围
+    # without a query per row.
+    scope = Unit.alias()
+    query = (
+        User.select(User, Unit, scope)
+        .join(Unit, join_type=JOIN.LEFT_OUTER, on=(User.unit == Unit.id))
+        .switch(User)
+        .join(scope, join_type=JOIN.LEFT_OUTER, on=(User.scope_unit == scope.id), attr="scope_unit")
+        .order_by(User.username)
+    )
     search = request.args.get("q", "").strip()
     if search:
         query = query.where(User.username.contains(search) | User.display_name.contains(search))
