@@ -113,10 +113,14 @@ def test_2016_2020_set_ranks_counties_and_departments_apart():
     )
     # 卫生计生委: F1 优 20; F2 1 × 2 → 8; G1 良 28; G2 优 35 → 91, bonus 2 → 93 优秀
     # 公安局: F1 良 16; F2 10; M1 良 28; M2 3 × 5 → 20 → 74 合格
+    # 教育局: F1 良 16; F2 1 × 2 → 8; K1 良 28; K2 (37号's 100% school coverage, floor 80)
+    # 90% → 35 × (90 − 80)/(100 − 80) = 17.5 → 69.5 合格
+    assert units["dept-jyj"]["scores"]["K2"] == 17.5
     assert [(u["unit"], u["total"], u["rank"]) for u in units.values()] == [
         ("410105", 76.6, 1),
         ("dept-wsj", 93, 1),
         ("dept-gaj", 74, 2),
+        ("dept-jyj", 69.5, 3),
     ]
 
 
