@@ -17,8 +17,10 @@ in the same run and interleaved so that noise from other processes falls on each
 - ``/health``, the app's floor: a request's fixed cost and one trivial query.
 Each page is requested a few times first (templates compiled, caches warm) and every answer
 must be 200. Prints ``pages.units``, p50/p95 of each page in ms, and
-``pages.queries_ranking`` (SQL statements of one ranking request), one ``name: value`` a
-line, on stdout. ``--quick`` runs 100 units and 10 rounds, in a few seconds.
+``pages.queries_ranking`` (SQL statements of one ranking request), then ``pages.townships``,
+p50/p95 of a county office's overview of its own township cycle (``build_county``) and
+``pages.queries_overview``, one ``name: value`` a line, on stdout. ``--quick`` runs 100 units,
+10 townships and 10 rounds, in a few seconds.
 """
 
 from __future__ import annotations
