@@ -17,8 +17,10 @@ in the same run and interleaved so that noise from other processes falls on each
 - ``/health``, the app's floor: a request's fixed cost and one trivial query.
 Each page is requested a few times first (templates compiled, caches warm) and every answer
 must be 200. Prints ``pages.units``, p50/p95 of each page in ms, and
-``pages.queries_ranking`` (SQL statements of one ranking request), one ``name: value`` a
-line, on stdout. ``--quick`` runs 100 units and 10 rounds, in a few seconds.
+``pages.queries_ranking`` (SQL statements of one ranking request), then ``pages.townships``,
+p50/p95 of a county office's overview of its own township cycle (``build_county``) and
+``pages.queries_overview``, one ``name: value`` a line, on stdout. ``--quick`` runs 100 units,
+10 townships and 10 rounds, in a few seconds.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ from scoring.model import Indicator
 from tests.helpers import count_queries
 
 INDICATOR_SET = "zz-2012-county.yaml"
+TOWNSHIP_SET = "county-variant-township.yaml"
+COMMUNITIES_PER_TOWNSHIP = 10
+OFFICE = "office-hx"
 PASSWORD = "Bench@2026!"  # noqa: S105 (a throwaway instance)
 BATCH = 500
 
@@ -131,6 +136,59 @@ def build(units_count: int, seed: int = 7, publish: bool = True) -> tuple[int, i
     return cycle.id, timed.id
 
 
+def build_county(townships: int, seed: int = 11) -> int:
+    """A county with ``townships`` townships and 10 communities below each (2,000 at the
+    default 200), its own office (an admin scoped to the county), and a cycle the county owns
+    of the shipped county-variant-township set (it applies to townships only, so the cycle
+    assesses the 200 townships; the communities are there because the office's reach is the
+    whole subtree). The cycle is left open, mid-reporting, with most townships' items
+    verified, some submitted and some drafts, the state in which the office watches its
+    overview. Return the cycle id."""
+    rng = random.Random(seed)
+    with database.atomic():
+        city = Unit.get(Unit.kind == "city")
+        county = tree.create_unit("hx", "示范县", "county", city, sort_order=10**6)
+        for t in range(townships):
+            township = tree.create_unit(f"hx-{t:03d}", f"第{t + 1}乡镇", "township", county)
+            for c in range(COMMUNITIES_PER_TOWNSHIP):
+                tree.create_unit(
+                    f"hx-{t:03d}-{c:02d}", f"第{t + 1}乡镇第{c + 1}社区", "community", township
+                )
+    office = users.create_user(OFFICE, PASSWORD, "admin", scope_unit=county)
+    text = (SETS_DIR / TOWNSHIP_SET).read_text(encoding="utf-8")
+    cycle = lifecycle.create_cycle(
+        2012, "示范县乡镇考核", text, TOWNSHIP_SET, actor=office, owner=county
+    )
+    lifecycle.transition(cycle, "open", office)
+    parsed = lifecycle.indicator_set(cycle)
+    now = utcnow()
+    rows = []
+    for unit in lifecycle.units_in(cycle):
+        status = rng.choices(("verified", "submitted", "draft"), (6, 3, 1))[0]
+        for indicator in parsed.applicable(unit.code, unit.kind):
+            reviewed = status == "verified"
+            rows.append(
+                {
+                    "cycle": cycle.id,
+                    "unit": unit.id,
+                    "indicator_code": indicator.code,
+                    "status": status,
+                    "value_text": submissions.normalise_value(
+                        indicator, value_text(indicator, rng)
+                    ),
+                    "version": 3 if reviewed else 1,
+                    "updated_by": office.id,
+                    "submitted_at": None if status == "draft" else now,
+                    "reviewed_by": office.id if reviewed else None,
+                    "reviewed_at": now if reviewed else None,
+                }
+            )
+    with database.atomic():
+        for start in range(0, len(rows), BATCH):
+            Submission.insert_many(rows[start : start + BATCH]).execute()
+    return cycle.id
+
+
 def percentile(samples: list[float], p: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[p - 1]
 
@@ -145,13 +203,28 @@ def timed_get(client, url: str, samples: list[float] | None = None) -> None:
         samples.append(elapsed)
 
 
+def signed_in(app, username: str):
+    """A test client signed in as ``username``."""
+    client = app.test_client()
+    login = client.post("/auth/login", data={"username": username, "password": PASSWORD})
+    if login.status_code != 302:
+        raise SystemExit(f"login of {username} failed: {login.status_code}")
+    return client
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Time the ranking, unit and health pages.")
     parser.add_argument("--quick", action="store_true", help="100 units, 10 rounds")
     parser.add_argument("--units", type=int, help="county units (default 2000)")
     parser.add_argument("--rounds", type=int, help="timed requests per page (default 200)")
+    parser.add_argument(
+        "--townships",
+        type=int,
+        help="townships of the county office's cycle, 10 communities each (default 200)",
+    )
     args = parser.parse_args(argv)
     units_count = args.units or (100 if args.quick else 2000)
+    townships = args.townships or (10 if args.quick else 200)
     rounds = max(2, args.rounds or (10 if args.quick else 200))
 
     with tempfile.TemporaryDirectory(prefix="assess-bench-") as folder:
@@ -168,30 +241,37 @@ def main(argv: list[str] | None = None) -> None:
             database.connect(reuse_if_open=True)
             migrations.upgrade()
             cycle_id, unit_id = build(units_count)
+            county_cycle_id = build_county(townships)
             database.close()
         print(
-            f"built {units_count} units in {time.perf_counter() - started:.1f} s", file=sys.stderr
+            f"built {units_count} units and {townships} townships in"
+            f" {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
         )
 
-        client = app.test_client()
-        login = client.post("/auth/login", data={"username": "viewer", "password": PASSWORD})
-        if login.status_code != 302:
-            raise SystemExit(f"login failed: {login.status_code}")
-        pages = -(-units_count // int(app.config["PAGE_SIZE"]))
+        client, office = signed_in(app, "viewer"), signed_in(app, OFFICE)
+        page_size = int(app.config["PAGE_SIZE"])
+        pages, county_pages = -(-units_count // page_size), -(-townships // page_size)
         ranking = f"/cycles/{cycle_id}/ranking"
         unit = f"/cycles/{cycle_id}/units/{unit_id}/result"
+        overview = f"/cycles/{county_cycle_id}"
         for _ in range(1 if args.quick else 3):
             for url in (ranking, unit, "/health"):
                 timed_get(client, url)
+            timed_get(office, overview)
 
         with count_queries() as queries:
             timed_get(client, ranking)
         ranking_queries = queries()
+        with count_queries() as queries:
+            timed_get(office, overview)
+        overview_queries = queries()
 
-        times: dict[str, list[float]] = {"ranking": [], "unit": [], "health": []}
+        times: dict[str, list[float]] = {"ranking": [], "unit": [], "overview": [], "health": []}
         for n in range(rounds):
             timed_get(client, f"{ranking}?page={n % pages + 1}", times["ranking"])
             timed_get(client, unit, times["unit"])
+            timed_get(office, f"{overview}?page={n % county_pages + 1}", times["overview"])
             timed_get(client, "/health", times["health"])
         if not database.is_closed():
             database.close()
@@ -202,6 +282,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"pages.unit_p95_ms: {percentile(times['unit'], 95):.2f}")
     print(f"pages.health_p95_ms: {percentile(times['health'], 95):.2f}")
     print(f"pages.queries_ranking: {ranking_queries}")
+    print(f"pages.townships: {townships}")
+    print(f"pages.overview_p50_ms: {statistics.median(times['overview']):.2f}")
+    print(f"pages.overview_p95_ms: {percentile(times['overview'], 95):.2f}")
+    print(f"pages.queries_overview: {overview_queries}")
 
 
 if __name__ == "__main__":

@@ -119,7 +119,7 @@ def tree_positions() -> dict[int, int]:
     """Each unit's place in the unit tree's order (one query): depth first from the roots,
     a unit's children after it by sort order and code, so a county is followed by its
     townships and each township by its communities. Every list of units uses this order."""
-    rows = list(Unit.select(Unit.id, Unit.parent, Unit.sort_order, Unit.code).tuples())
+    rows = Unit.raw_rows(Unit.id, Unit.parent, Unit.sort_order, Unit.code)
     ids = {uid for uid, *_rest in rows}
     children: dict[int | None, list[tuple[int, str, int]]] = {}
     for uid, parent, order, code in rows:
