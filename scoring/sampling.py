@@ -15,7 +15,8 @@ among the items not drawn yet, weighted sampling without replacement by exponent
 never drawn for risk; when too few items carry risk, the remainder is drawn at random.
 
 Inspectors are then assigned with :func:`scoring.assignment.assign_reviewers` (one per
-item): never an inspector on their own unit, loads as even as that rule allows.
+item): never an inspector on a unit they recuse themselves from (their own), loads as even
+as that rule allows.
 """
 
 from __future__ import annotations
@@ -73,11 +74,12 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Inspector:
-    """An inspector (核查员) who may be given items; ``unit`` is their own unit's code, ''
-    for one who belongs to none (the city office's own staff)."""
+    """An inspector (核查员) who may be given items; ``recused`` holds the codes of the
+    units they must not check (回避): their own unit and, by the web app's rule, the units
+    above and below it; empty for one who belongs to no unit (the city office's staff)."""
 
     id: str
-    unit: str = ""
+    recused: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +187,7 @@ def draw(
     """Draw the sample; the same inputs and seed always give the same :class:`Draw`.
 
     Raises :class:`SamplingError` for parameters out of range, a repeated candidate, or a
-    drawn item no inspector may check (every inspector belongs to its unit)."""
+    drawn item no inspector may check (every inspector recuses from its unit)."""
     _check(parameters)
     ordered = canonical(candidates)
     rng = random.Random(parameters.seed)
@@ -234,8 +236,13 @@ def _assign(
     try:
         chosen = assignment.assign_reviewers(
             [assignment.Nomination(_item_id(c), c.unit, f"{c.unit} {c.indicator}") for c in items],
-            [assignment.Reviewer(i.id, i.unit) for i in inspectors],
+            # The unit rule is spelled as declared conflicts: recusal reaches beyond the
+            # inspector's own unit, which is all a Reviewer's unit could say.
+            [assignment.Reviewer(i.id, "") for i in inspectors],
             k=1,
+            conflicts=[
+                (i.id, _item_id(c)) for i in inspectors for c in items if c.unit in i.recused
+            ],
             seed=seed,
         )
     except assignment.AssignmentError as error:
