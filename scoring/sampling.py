@@ -25,7 +25,7 @@ import hashlib
 import json
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -248,3 +248,36 @@ def _assign(
     except assignment.AssignmentError as error:
         raise SamplingError(str(error)) from error
     return {c.key: chosen[_item_id(c)][0] for c in items}
+
+
+#: Features are kept to 2 decimals: the hash is over their text, which must not depend on
+#: how a division happened to come out.
+CENTS = Decimal("0.01")
+
+
+def modified_z_scores(values: Mapping[Hashable, Decimal]) -> dict[Hashable, Decimal | None]:
+    """Each value's modified z-score against the others (0.6745 × (x − median) ÷ MAD),
+    2 decimals; None for all when there are fewer than 3 values or the MAD is 0 (most
+    units report the same: nobody stands out by this measure)."""
+    if len(values) < 3:
+        return dict.fromkeys(values)
+    middle = _median(list(values.values()))
+    mad = _median([abs(v - middle) for v in values.values()])
+    if not mad:
+        return dict.fromkeys(values)
+    return {k: (Decimal("0.6745") * (v - middle) / mad).quantize(CENTS) for k, v in values.items()}
+
+
+def percent_change(now: Decimal, before: Decimal) -> Decimal | None:
+    """(now − before) ÷ |before| × 100, 2 decimals; None when ``before`` is 0."""
+    if not before:
+        return None
+    return ((now - before) * 100 / abs(before)).quantize(CENTS)
+
+
+def _median(values: list[Decimal]) -> Decimal:
+    ordered = sorted(values)
+    half = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[half]
+    return (ordered[half - 1] + ordered[half]) / 2

@@ -119,3 +119,19 @@ def test_hash_changes_with_any_candidate():
 def test_repeated_candidate_is_refused():
     with pytest.raises(sampling.SamplingError):
         sampling.candidates_hash([Candidate("U", "A"), Candidate("U", "A")])
+
+
+def test_modified_z_scores():
+    values = {"a": Decimal(10), "b": Decimal(11), "c": Decimal(12), "d": Decimal(40)}
+    z = sampling.modified_z_scores(values)
+    assert z["d"] > sampling.OUTLIER_Z > abs(z["a"])
+    assert sampling.modified_z_scores({"a": Decimal(1), "b": Decimal(1), "c": Decimal(1)}) == {
+        "a": None,
+        "b": None,
+        "c": None,
+    }
+
+
+def test_percent_change():
+    assert sampling.percent_change(Decimal(120), Decimal(100)) == Decimal("20.00")
+    assert sampling.percent_change(Decimal(1), Decimal(0)) is None
