@@ -578,6 +578,101 @@ def jobs_prune(app, days: float | None) -> None:
     )
 
 
+def _cycle_of(cycle_ref: str):
+    """The cycle a ``--cycle`` names: its year when one cycle has it, else its id."""
+    from assess.cycles.models import Cycle
+
+    if not cycle_ref.isdigit():
+        _fail(_("--cycle 须为年度或周期编号：%(c)s", c=cycle_ref))
+    number = int(cycle_ref)
+    of_year = list(Cycle.select().where(Cycle.year == number).order_by(Cycle.id))
+    if len(of_year) > 1:
+        ids = "、".join(str(c.id) for c in of_year)
+        _fail(_("%(y)s年度有多个考核周期（编号 %(ids)s），请以编号指定", y=number, ids=ids))
+    found = of_year or list(Cycle.select().where(Cycle.id == number))
+    if not found:
+        _fail(_("没有找到考核周期：%(c)s", c=cycle_ref))
+    return found[0]
+
+
+@main.command(help=_("双随机抽查：按种子和参数重现抽取结果（只读，不写入数据库）"))
+@click.option("--cycle", "cycle_ref", required=True, help=_("考核年度或周期编号"))
+@click.option("--seed", type=int, required=True, help=_("随机种子"))
+@click.option("--rate", type=str, default="0.1", show_default=True, help=_("抽取比例（0 到 1）"))
+@click.option("--size", type=int, default=None, help=_("抽取数量（给出时不用比例）"))
+@click.option(
+    "--random-share", type=str, default="0.3", show_default=True, help=_("纯随机抽取的比例")
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help=_("另存抽取结果为 CSV 文件"))
+@with_app
+def sample(
+    app,
+    cycle_ref: str,
+    seed: int,
+    rate: str,
+    size: int | None,
+    random_share: str,
+    output: str | None,
+) -> None:
+    import csv
+    from decimal import Decimal, InvalidOperation
+
+    from assess.cycles import sampling as cycle_sampling
+    from scoring import sampling
+
+    cycle = _cycle_of(cycle_ref)
+    try:
+        parameters = sampling.SampleParameters(seed, Decimal(rate), Decimal(random_share), size)
+    except InvalidOperation:
+        _fail(_("--rate 和 --random-share 须为小数"))
+    try:
+        made = cycle_sampling.compute(cycle, parameters)
+    except cycle_sampling.SamplingRefused as exc:
+        _fail(str(exc))
+    click.echo(_("候选项哈希（SHA-256）：%(h)s", h=made.candidates_hash))
+    recorded = cycle_sampling.latest_draw(cycle)
+    if recorded is not None and recorded.draw.parameters == parameters:
+        if recorded.draw.candidates_hash != made.candidates_hash:
+            click.echo(
+                _("与审计记录第 %(id)s 条的抽取结果不一致：候选项已变化", id=recorded.entry_id),
+                err=True,
+            )
+        elif recorded.draw.items != _bare(made).items:
+            click.echo(
+                _("与审计记录第 %(id)s 条的抽取结果不一致：核查员名单已变化", id=recorded.entry_id),
+                err=True,
+            )
+        else:
+            click.echo(_("与审计记录第 %(id)s 条的抽取结果一致", id=recorded.entry_id))
+    rows = [
+        (i.candidate.unit, i.candidate.indicator, i.reason, i.inspector, f"{i.weight:.4f}")
+        for i in made.items
+    ]
+    header = ("unit", "indicator", "reason", "inspector", "risk_weight")
+    for row in rows:
+        click.echo("\t".join(row))
+    if output:
+        with open(output, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+
+
+def _bare(made):
+    """``made`` as the chain records it: items without their features and weights."""
+    from dataclasses import replace
+
+    from scoring import sampling
+
+    return replace(
+        made,
+        items=tuple(
+            replace(i, candidate=sampling.Candidate(*i.candidate.key), weight=0.0)
+            for i in made.items
+        ),
+    )
+
+
 def _register_offline_commands() -> None:
     # Imported here, not at the top: the offline modules pull in openpyxl and the scoring
     # engine, which the database commands do not need.

@@ -169,6 +169,8 @@ MEASURE_LABELS = {
 }
 # What each audited write is called where a person reads the audit log (审计日志).
 AUDIT_ACTION_LABELS = {
+    "sample.requested": _l("双随机抽查：登记种子与候选项"),
+    "sample.drawn": _l("双随机抽查：抽取结果"),
     "user.login": _l("登录"),
     "user.logout": _l("退出登录"),
     "user.create": _l("新建账号"),
@@ -274,7 +276,11 @@ def _label_of(table: Mapping[StrEnum, object]) -> Callable[[str], str]:
     return label
 
 
+# Why an item was drawn for the spot check (双随机抽查): scoring.sampling's reason codes.
+SAMPLE_REASON_LABELS = {"random": _l("随机"), "risk": _l("风险")}
+
 role_label = _label_of(ROLE_LABELS)
+sample_reason_label = _label_of(SAMPLE_REASON_LABELS)
 unit_kind_label = _label_of(UNIT_KIND_LABELS)
 cycle_state_label = _label_of(CYCLE_STATE_LABELS)
 rectification_state_label = _label_of(RECTIFICATION_STATE_LABELS)
@@ -349,6 +355,7 @@ TEMPLATE_GLOBALS: dict[str, Callable] = {
     "unit_kind_label": unit_kind_label,
     "cycle_state_label": cycle_state_label,
     "submission_state_label": submission_state_label,
+    "sample_reason_label": sample_reason_label,
     "rectification_state_label": rectification_state_label,
     "appeal_state_label": appeal_state_label,
     "report_progress_label": report_progress_label,

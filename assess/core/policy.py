@@ -100,6 +100,8 @@ RULES: dict[str, frozenset[str]] = {
     # Actions no route declares: asked by views, services and templates through can().
     "units.view_all": frozenset({ADMIN, INSPECTOR, VIEWER}),  # reporters: own subtree
     "results.preview": STAFF,  # a trial ranking before publishing
+    # The office draws the spot check (双随机抽查) on the page staff read it on.
+    "sampling.draw": frozenset({ADMIN}),
     "rectifications.respond": frozenset({REPORTER}),
     "rectifications.read_text": EVERYONE,  # viewers: once results are published
     "evidence.remove": frozenset({REPORTER}),
@@ -454,6 +456,13 @@ def chases_cycle(user, cycle) -> bool:
     return cycle_allows(cycle, "chase") and reaches_cycle(user, cycle, "reminders.chase")
 
 
+def draws_sample(user, cycle) -> bool:
+    """``sampling.draw`` on a Cycle (``state``, ``owner_id``): while inspectors review
+    (the draw assigns review work), by an office that reaches the cycle (the city office,
+    or the office of the unit that runs it)."""
+    return cycle_allows(cycle, "review") and reaches_cycle(user, cycle, "sampling.draw")
+
+
 def files_appeal(user, report) -> bool:
     """``appeals.file`` on a SelfReport (``unit_id``, ``cycle.state``,
     ``cycle.appeal_due``): the unit's own reporter while the appeal window is open."""
@@ -492,6 +501,7 @@ PREDICATES: dict[str, Callable[..., bool]] = {
     "nominations.edit": edits_nomination,
     "notifications.read": reads_notification,
     "reminders.chase": chases_cycle,
+    "sampling.draw": draws_sample,
     "appeals.file": files_appeal,
     "appeals.answer": answers_appeal,
 }

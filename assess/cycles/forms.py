@@ -3,6 +3,8 @@ self-report page's one form."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -191,6 +193,27 @@ class AppealDueForm(FlaskForm):
     appeal_due = DateField(_l("申诉截止日期"), validators=[Optional()])
     reason = TextAreaField(
         _l("修改申诉截止日期的原因"), validators=[DataRequired(), Length(max=2000)]
+    )
+
+
+class SampleForm(FlaskForm):
+    """The spot-check draw (双随机抽查): how many items, how many of them at random, and
+    the seed (a fresh random one when left empty, so that nobody picks it)."""
+
+    rate = DecimalField(
+        _l("抽取比例"),
+        default=Decimal("0.1"),
+        places=None,
+        validators=[DataRequired(), NumberRange(min=Decimal("0.01"), max=1)],
+    )
+    random_share = DecimalField(
+        _l("纯随机抽取的比例"),
+        default=Decimal("0.3"),
+        places=None,
+        validators=[DataRequired(), NumberRange(min=Decimal("0.05"), max=1)],
+    )
+    seed = IntegerField(
+        _l("随机种子（留空则自动生成）"), validators=[Optional(), NumberRange(min=0, max=2**63)]
     )
 
 

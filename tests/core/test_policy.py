@@ -345,6 +345,11 @@ OBJECT_RULES = [
     ("reminders.chase", cycle("review"), {"admin"}),
     ("reminders.chase", cycle("draft"), NOBODY),
     ("reminders.chase", cycle("published"), NOBODY),
+    # 双随机抽查: the office, while inspectors review.
+    ("sampling.draw", cycle("open"), {"admin"}),
+    ("sampling.draw", cycle("review"), {"admin"}),
+    ("sampling.draw", cycle("draft"), NOBODY),
+    ("sampling.draw", cycle("published"), NOBODY),
     # 复核申诉: the unit's own reporter in the window (its last day included); staff answer
     # an open appeal of a published cycle unless they must recuse (回避).
     ("appeals.file", appeal_scope("published", 0), {"reporter"}),
@@ -427,6 +432,8 @@ SCOPED_OBJECT_RULES = [
     ("library.edit", cycle("draft", owner_id=2), {"city", "office_b"}),
     ("reminders.chase", cycle("open", owner_id=1), {"city", "office_a"}),
     ("reminders.chase", cycle("open"), {"city"}),
+    ("sampling.draw", cycle("review", owner_id=1), {"city", "office_a"}),
+    ("sampling.draw", cycle("review"), {"city"}),
     # an item of township 11 in county A's cycle; of unit 1 in the city's
     (
         "submissions.review",

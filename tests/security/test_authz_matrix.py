@@ -129,6 +129,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "inspection.bulk_verify": STAFF_ONLY,
     "inspection.demand": STAFF_ONLY,
     "inspection.close": STAFF_ONLY,
+    "inspection.sample": STAFF_ONLY,
+    "inspection.draw_sample": ADMIN_ONLY,
     # evidence files
     "evidence.download": EVIDENCE_READ,
     "evidence.thumbnail": EVIDENCE_READ,

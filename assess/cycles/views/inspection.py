@@ -10,8 +10,14 @@ from flask_login import current_user
 
 from assess.core.enums import CycleState, SubmissionState
 from assess.core.policy import allow, can
-from assess.cycles import rectifications, review_queue, submissions
-from assess.cycles.forms import CloseForm, QueueFilterForm, RectificationForm, ReviewForm
+from assess.cycles import rectifications, review_queue, sampling, submissions
+from assess.cycles.forms import (
+    CloseForm,
+    QueueFilterForm,
+    RectificationForm,
+    ReviewForm,
+    SampleForm,
+)
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import Cycle, Rectification, Submission
 from assess.evidence.models import Evidence
@@ -21,6 +27,7 @@ from assess.web.errors import render_error
 from assess.web.guard import viewable_cycle
 from assess.web.pagination import MAX_ID, id_arg, paginate
 from assess.web.security import safe_next
+from scoring.sampling import SampleParameters
 
 bp = Blueprint("inspection", __name__, url_prefix="/cycles/<int:cycle_id>/inspection")
 
@@ -99,6 +106,54 @@ def queue(cycle_id: int):
         names={i.code: i.name for i in indicators},
         measures={i.code: i.measure for i in indicators},
         tabs=QUEUE_TABS,
+        sample=sampling.latest_draw(cycle),
+    )
+
+
+def _refused_draw(cycle: Cycle) -> str | None:
+    """Why the office may not draw now (None: it may); nothing to say to an inspector."""
+    if not can(current_user, "sampling.draw") or can(current_user, "sampling.draw", cycle):
+        return None
+    return _("本周期当前不能抽查：只有填报和核查期间可以抽取")
+
+
+@bp.route("/sample")
+@allow("submissions.review")
+def sample(cycle_id: int):
+    """双随机抽查: the latest draw for staff, and the form the office draws with."""
+    cycle = _cycle(cycle_id)
+    return _sample_page(cycle, SampleForm(formdata=None))
+
+
+@bp.route("/sample", methods=["POST"])
+@allow("sampling.draw")
+def draw_sample(cycle_id: int):
+    """Draw the spot check with the form's parameters; the page again when refused."""
+    cycle = _cycle(cycle_id)
+    form = SampleForm()
+    if not form.validate():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return _sample_page(cycle, form)
+    seed = form.seed.data if form.seed.data is not None else sampling.new_seed()
+    parameters = SampleParameters(seed, form.rate.data, form.random_share.data)
+    try:
+        made = sampling.draw_sample(current_user, cycle, parameters)
+    except sampling.SamplingRefused as exc:
+        flash(str(exc), "error")
+        return _sample_page(cycle, form)
+    flash(_("已抽取 %(n)s 项，随机种子 %(seed)s", n=len(made.draw.items), seed=seed), "success")
+    return redirect(url_for("inspection.sample", cycle_id=cycle.id))
+
+
+def _sample_page(cycle: Cycle, form: SampleForm):
+    return render_template(
+        "cycles/inspection/sample.html",
+        cycle=cycle,
+        form=form,
+        sample=sampling.latest_draw(cycle),
+        units={u.code: u.name for u in Unit.select(Unit.code, Unit.name)},
+        names={i.code: i.name for i in indicator_set(cycle).indicators()},
+        refused=_refused_draw(cycle),
     )
 
 
