@@ -257,6 +257,12 @@ def scope_of(user) -> frozenset[int] | None:
     return getattr(user, "scope_ids", None)
 
 
+def works_citywide(user) -> bool:
+    """True for a person of the city (全市): no scope unit, and not a reporter, who works on
+    its own unit only whatever its scope."""
+    return scope_of(user) is None and user.role != REPORTER
+
+
 def reaches_cycle(user, cycle, action: str) -> bool:
     """True when ``user``'s scope lets it perform ``action`` (a RULES key) on ``cycle``
     (``owner_id``, ``state``, ``assesses``). A person of the city reaches every cycle, of

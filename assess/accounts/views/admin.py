@@ -10,7 +10,7 @@ from peewee import JOIN
 from assess.accounts import users
 from assess.accounts.forms import UserForm
 from assess.accounts.models import User
-from assess.core.policy import allow
+from assess.core.policy import allow, works_citywide
 from assess.units.models import Unit
 from assess.units.tree import unit_choices
 from assess.web.pagination import paginate
@@ -34,7 +34,9 @@ def index():
     search = request.args.get("q", "").strip()
     if search:
         query = query.where(User.username.contains(search) | User.display_name.contains(search))
-    return render_template("accounts/users.html", page=paginate(query), q=search)
+    return render_template(
+        "accounts/users.html", page=paginate(query), q=search, works_citywide=works_citywide
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
