@@ -452,6 +452,19 @@ def rank_results(results: Iterable[UnitResult]) -> list[UnitResult]:
     return [replace(result, rank=rank) for result, rank in _ranking(results)]
 
 
+def grade_distribution(
+    indicator_set: IndicatorSet, grades: Iterable[str]
+) -> tuple[tuple[str, int], ...]:
+    """``(grade, number of units)`` for every grade band of the set, best first, zeros
+    included, from the grades the units received; a grade the set does not name (a result
+    stored under an older set) is not counted, so the rows always add up to what the set's
+    bands can show."""
+    counts: dict[str, int] = {}
+    for grade in grades:
+        counts[grade] = counts.get(grade, 0) + 1
+    return tuple((band.grade, counts.get(band.grade, 0)) for band in indicator_set.grades)
+
+
 def score_units(
     indicator_set: IndicatorSet,
     units: Iterable[tuple[str, str]],

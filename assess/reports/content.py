@@ -13,8 +13,13 @@ from assess.accounts.models import User
 from assess.core import audit
 from assess.core.enums import AppealState, SubmissionState
 from assess.core.formatting import indicator_target, indicator_value, local_date, plain_number
-from assess.core.labels import appeal_state_label, rectification_state_label, unit_kind_label
-from assess.cycles import appeals
+from assess.core.labels import (
+    appeal_state_label,
+    cycle_state_label,
+    rectification_state_label,
+    unit_kind_label,
+)
+from assess.cycles import appeals, rollup
 from assess.cycles.ledger import ledger_rows
 from assess.cycles.lifecycle import indicator_set
 from assess.cycles.models import (
@@ -41,6 +46,7 @@ from assess.reports.data import (
     KindRanking,
     KindTotals,
     LedgerUnitRow,
+    OwnAssessmentRow,
     PreviousResult,
     ProblemRow,
     RankingRow,
@@ -50,6 +56,7 @@ from assess.reports.data import (
 from assess.reports.render import cn_date
 from assess.units.models import Unit
 from scoring import ledger
+from scoring.engine import grade_distribution
 from scoring.model import GRADE_LEVELS, Indicator
 from scoring.values import format_value
 
@@ -217,6 +224,7 @@ def unit_report(
         problems=problems,
         previous=_previous_result(cycle, unit),
         inspection=_inspection(cycle, unit),
+        own_assessments=_own_assessments(cycle, [unit]),
     )
 
 
@@ -375,11 +383,7 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
         )
         for t in tables
     )
-    counts: dict[str, int] = {}
-    for table in tables:
-        for row in table.rows:
-            counts[row.grade] = counts.get(row.grade, 0) + 1
-    distribution = tuple((band.grade, counts.get(band.grade, 0)) for band in parsed.grades)
+    distribution = grade_distribution(parsed, (row.grade for t in tables for row in t.rows))
     return CitySummaryData(
         parsed.program,
         cycle.year,
@@ -393,7 +397,28 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
         snapshot.unreported_reason,
         audit=_fingerprint(snapshot),
         appeals=_appeal_rows(cycle, appeals.of_cycle(cycle), with_unit=True),
+        own_assessments=_own_assessments(cycle, [r.unit for t in tables for r in t.rows]),
         **_ledger(cycle),
+    )
+
+
+def _own_assessments(cycle: Cycle, units: list[Unit]) -> tuple[OwnAssessmentRow, ...]:
+    """The assessments that ``units``' own offices (or offices below them) ran in
+    ``cycle``'s year, listed under each unit in the order given."""
+    owned = rollup.owned_by(cycle, units)
+    return tuple(
+        OwnAssessmentRow(
+            u.name,
+            a.owner,
+            a.name,
+            cycle_state_label(a.state),
+            a.published,
+            a.assessed,
+            "、".join(unit_kind_label(k) for k in a.kinds) or _("单位"),
+            a.grades,
+        )
+        for u in units
+        for a in owned.get(u.id, ())
     )
 
 

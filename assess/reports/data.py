@@ -167,6 +167,25 @@ class InspectionFacts:
 
 
 @dataclass(frozen=True)
+class OwnAssessmentRow:
+    """One assessment a unit's own office ran that year (本级组织的考核): ``unit_name`` is
+    the unit the row is listed under (a county), ``owner_name`` the unit that runs it (that
+    county or a unit below it), ``assessed`` how many units it assesses and
+    ``assessed_label`` their kind (乡（镇、办）). ``grades`` is ``(grade, units)`` from
+    the best grade down once ``published``; ``state_label`` says where an unpublished one
+    stands."""
+
+    unit_name: str
+    owner_name: str
+    cycle_name: str
+    state_label: str
+    published: bool
+    assessed: int
+    assessed_label: str
+    grades: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class UnitReportData:
     """The unit inspection report (督查报告) of one unit for one cycle.
 
@@ -207,6 +226,9 @@ class UnitReportData:
     problems: tuple[ProblemRow, ...] = ()
     previous: PreviousResult | None = None
     inspection: InspectionFacts = InspectionFacts()
+    # The assessments the unit's own office ran the same year (本级组织的考核); empty
+    # leaves the section out.
+    own_assessments: tuple[OwnAssessmentRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -273,6 +295,9 @@ class CitySummaryData:
     # The claimed-vs-verified ledger (核减台账): per unit, and the whole cycle's totals.
     ledger: tuple[LedgerUnitRow, ...] = ()
     ledger_total: LedgerUnitRow | None = None
+    # Per assessed unit (counties, usually), the assessments its own office ran the same
+    # year (本级组织的考核), in ranking order; empty leaves the section out.
+    own_assessments: tuple[OwnAssessmentRow, ...] = ()
 
 
 @dataclass(frozen=True)
