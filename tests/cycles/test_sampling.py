@@ -10,13 +10,10 @@ import pytest
 
 from assess.accounts.models import User
 from assess.core import audit
-from assess.core.enums import SubmissionState
 from assess.core.models import AuditEntry
 from assess.cycles import sampling as cycle_sampling
-from assess.cycles import submissions
-from assess.cycles.models import Submission
 from scoring.sampling import RANDOM, SampleParameters
-from tests.cycle_helpers import make_cycle, unit
+from tests.cycle_helpers import handed_in_cycle, make_cycle, unit
 from tests.helpers import command
 
 COUNTIES = ("410105", "410102", "410103", "410104")
@@ -25,14 +22,8 @@ VALUES = {"A1": "90/100", "A2": "5", "B1": "优", "X1": "2"}
 
 @pytest.fixture
 def handed_in(demo, db):
-    """An open cycle where four counties handed in A1, A2, B1 and X1."""
-    cycle = make_cycle("open")
-    for code in COUNTIES:
-        reporter = User.get(User.username == f"r-{code}")
-        for indicator, value in VALUES.items():
-            submissions.save_value(cycle, unit(code), indicator, value, "", None, reporter)
-    Submission.update(status=SubmissionState.SUBMITTED).execute()
-    return cycle
+    """An open cycle where the counties handed in A1, A2, B1 and X1."""
+    return handed_in_cycle(COUNTIES, VALUES)
 
 
 def office() -> User:

@@ -8,11 +8,8 @@ import re
 import pytest
 
 from assess.accounts.models import User
-from assess.core.enums import SubmissionState
 from assess.cycles import sampling as cycle_sampling
-from assess.cycles import submissions
-from assess.cycles.models import Submission
-from tests.cycle_helpers import make_cycle, unit
+from tests.cycle_helpers import handed_in_cycle
 
 COUNTIES = ("410105", "410102", "410103")
 VALUES = {"A1": "90/100", "A2": "5", "B1": "优", "X1": "2"}
@@ -20,13 +17,7 @@ VALUES = {"A1": "90/100", "A2": "5", "B1": "优", "X1": "2"}
 
 @pytest.fixture
 def handed_in(demo, db):
-    cycle = make_cycle("open")
-    for code in COUNTIES:
-        reporter = User.get(User.username == f"r-{code}")
-        for indicator, value in VALUES.items():
-            submissions.save_value(cycle, unit(code), indicator, value, "", None, reporter)
-    Submission.update(status=SubmissionState.SUBMITTED).execute()
-    return cycle
+    return handed_in_cycle(COUNTIES, VALUES)
 
 
 def csrf(page: str) -> str:
