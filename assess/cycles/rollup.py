@@ -59,8 +59,9 @@ def owned_by(cycle: Cycle, units: list[Unit]) -> dict[int, tuple[OwnedAssessment
     )
     if not owned:
         return {}
-    parent_of = dict(Unit.select(Unit.id, Unit.parent).tuples())
-    names = dict(Unit.select(Unit.id, Unit.name).tuples())
+    rows = Unit.raw_rows(Unit.id, Unit.parent, Unit.name)  # the whole tree, one query
+    parent_of = {uid: parent for uid, parent, _name in rows}
+    names = {uid: name for uid, _parent, name in rows}
     wanted = {u.id for u in units}
     found: dict[int, list[OwnedAssessment]] = {}
     for c in owned:

@@ -25,6 +25,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from flask_babel import gettext as _
 
@@ -110,14 +111,18 @@ def inspectors(cycle: Cycle) -> list[sampling.Inspector]:
     """The active inspectors who reach the cycle, each with the units they recuse from."""
     from assess.accounts.models import User
 
-    codes = dict(Unit.select(Unit.id, Unit.code).tuples())
+    codes = dict(Unit.raw_rows(Unit.id, Unit.code))
     people = User.select().where(User.role == Role.INSPECTOR, User.active == True)  # noqa: E712
+    reaching = [
+        u for u in people.order_by(User.id) if reaches_cycle(u, cycle, "submissions.review")
+    ]
+    # Unit.recused_for's rule (the line above and below one's own unit), the tree read once.
+    lines = Unit.lines_of(u.unit_id for u in reaching if u.unit_id is not None)
     return [
         sampling.Inspector(
-            str(user.id), frozenset(codes[u] for u in Unit.recused_for(user) if u in codes)
+            str(user.id), frozenset(codes[u] for u in lines.get(user.unit_id, ()) if u in codes)
         )
-        for user in people.order_by(User.id)
-        if reaches_cycle(user, cycle, "submissions.review")
+        for user in reaching
     ]
 
 
@@ -130,10 +135,14 @@ class SampleDraw:
     draw: sampling.Draw
     inspector_names: dict[str, str]
 
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str], sampling.SampledItem]:
+        return {i.candidate.key: i for i in self.draw.items}
+
     def item_of(self, unit_code: str, indicator_code: str) -> sampling.SampledItem | None:
-        return next(
-            (i for i in self.draw.items if i.candidate.key == (unit_code, indicator_code)), None
-        )
+        """The drawn item of that unit and indicator, None when not drawn: one lookup per
+        queue row."""
+        return self._by_key.get((unit_code, indicator_code))
 
 
 def compute(cycle: Cycle, parameters: sampling.SampleParameters) -> sampling.Draw:

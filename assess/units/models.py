@@ -65,6 +65,13 @@ class Unit(BaseModel):
         return recused
 
     @classmethod
+    def lines_of(cls, unit_ids) -> dict[int, frozenset[int]]:
+        """``line_of`` for each of ``unit_ids``, the tree read once (a list of inspectors
+        costs one query, not one each)."""
+        rows = cls.raw_rows(cls.id, cls.parent, cls.kind)
+        return {unit_id: _line_of(unit_id, rows) for unit_id in set(unit_ids)}
+
+    @classmethod
     def line_of(cls, unit_id: int) -> frozenset[int]:
         """``unit_id``, the units above it and the units below it (assessed kinds only):
         whoever works for one of them recuses themselves from it (``recused_for``; the
