@@ -126,9 +126,9 @@ RULES: dict[str, frozenset[str]] = {
 # every level, and the nomination round (十类典型) is run by the city for now.
 CITY_ONLY_ACTIONS = frozenset(
     {"users.manage", "units.manage", "units.view_all", "audit.view", "delivery.manage"}
-    # The ledger reads every published cycle side by side and the what-if compares with any
-    # published cycle: the city's own until they learn to keep to a subtree.
-    | {"ledger.view", "cycles.whatif"}
+    # The what-if compares with any published cycle: the city's own until it learns to
+    # keep to a subtree. (The ledger keeps to the cycles the office's subtree runs.)
+    | {"cycles.whatif"}
     | {action for action in RULES if action.startswith(("nominations.", "todos.review_sheets"))}
 )
 # What a scoped person may do with a cycle that its subtree does not run (the city's, or

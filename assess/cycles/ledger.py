@@ -111,9 +111,11 @@ class LedgerView:
     deductions: Decimal = field(default=Decimal(0))
 
 
-def _published_snapshots(cycle: Cycle | None) -> list[ResultSnapshot]:
-    """Each published cycle's current snapshot (``cycle``'s only, when given), with its
-    cycle, the first published first."""
+def _published_snapshots(
+    cycle: Cycle | None, owners: frozenset[int] | None = None
+) -> list[ResultSnapshot]:
+    """Each published cycle's current snapshot (``cycle``'s only, when given; only cycles
+    run by a unit in ``owners``, when given), with its cycle, the first published first."""
     query = (
         ResultSnapshot.select(ResultSnapshot, Cycle)
         .join(Cycle)
@@ -123,14 +125,19 @@ def _published_snapshots(cycle: Cycle | None) -> list[ResultSnapshot]:
         )
         .order_by(ResultSnapshot.published_at, ResultSnapshot.id)
     )
+    if owners is not None:
+        query = query.where(Cycle.owner.in_(list(owners)))
     return list(query if cycle is None else query.where(Cycle.id == cycle.id))
 
 
-def ledger_rows(cycle: Cycle | None = None) -> list[LedgerRow]:
+def ledger_rows(
+    cycle: Cycle | None = None, owners: frozenset[int] | None = None
+) -> list[LedgerRow]:
     """Every line of every published cycle (one per unit, indicator and year), or of
     ``cycle`` only, in the order year, unit, indicator set order. Items the unit left empty
-    are not lines; nothing for a cycle not published."""
-    snapshots = _published_snapshots(cycle)
+    are not lines; nothing for a cycle not published. ``owners`` (an office's scope: its
+    unit and the units below) keeps the cycles those units run; None keeps every cycle."""
+    snapshots = _published_snapshots(cycle, owners)
     if not snapshots:
         return []
     sets = {}
@@ -247,10 +254,10 @@ def _choices(rows: list[LedgerRow], filters: LedgerFilters):
     )
 
 
-def ledger_view(filters: LedgerFilters) -> LedgerView:
+def ledger_view(filters: LedgerFilters, owners: frozenset[int] | None = None) -> LedgerView:
     """The ledger for ``filters`` (the latest year when none is asked for or the one asked
-    for has no published results)."""
-    every = ledger_rows()
+    for has no published results), of the cycles run by ``owners`` when given."""
+    every = ledger_rows(owners=owners)
     years = tuple(sorted({r.year for r in every}, reverse=True))
     year = filters.year if filters.year in years else (years[0] if years else None)
     filters = LedgerFilters(

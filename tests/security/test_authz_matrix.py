@@ -85,10 +85,10 @@ EXPECTED: dict[str, dict[str, object]] = {
     "cycles.set_override": ADMIN_ONLY,
     "cycles.ranking": RESULTS_TABLE,
     "cycles.export_results": RESULTS_TABLE,
-    # the claimed-vs-verified ledger (核减台账): every unit's published figures side by side
-    # the city's alone for now: it reads every published cycle side by side
-    "ledger.index": row(OK, OK, OK, FORBIDDEN, FORBIDDEN, office=FORBIDDEN),
-    "ledger.export": row(OK, OK, OK, FORBIDDEN, FORBIDDEN, office=FORBIDDEN),
+    # the claimed-vs-verified ledger (核减台账): every unit's published figures side by side;
+    # an office reads the cycles its subtree runs (test_scoped_offices)
+    "ledger.index": row(OK, OK, OK, FORBIDDEN, FORBIDDEN, office=OK),
+    "ledger.export": row(OK, OK, OK, FORBIDDEN, FORBIDDEN, office=OK),
     "cycles.unit_result": UNIT_READ,
     "cycles.set_appeal_due": ADMIN_ONLY,
     # the what-if simulation of the draft cycle (权重模拟): the office only; it writes nothing

@@ -288,3 +288,25 @@ def test_a_cycle_name_is_unique_per_owner_not_across_offices(app, owned):
             with pytest.raises(peewee.IntegrityError), database.atomic():
                 Cycle.insert(year=2026, name="金水区乡镇考核", owner=owner).execute()
         database.close()
+
+
+def test_an_office_reads_the_ledger_of_its_own_cycles_only(app, owned, clients):
+    from assess.cycles.ledger import ledger_rows
+
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        office = User.get(User.username == "office-410105")
+        city_rows = ledger_rows()
+        own_rows = ledger_rows(owners=office.scope_ids)
+        database.close()
+    # The city's published cycle has lines, of 金水区 itself among them; none reaches the
+    # office's ledger, which keeps to the cycles 金水区 and its townships run.
+    assert city_rows
+    assert all(r.cycle_id in (owned.a_open, owned.a_published) for r in own_rows)
+    assert not {r.cycle_id for r in city_rows} & {r.cycle_id for r in own_rows}
+    rows = re.compile(r'<table class="grid ledger">.*?<tbody>(.*?)</tbody>', re.S)
+    city_page = clients("admin").get("/ledger/").get_data(as_text=True)
+    office_page = clients("office").get("/ledger/").get_data(as_text=True)
+    assert "<tr" in rows.search(city_page).group(1)
+    found = rows.search(office_page)
+    assert found is None or "<tr" not in found.group(1)

@@ -4,8 +4,9 @@ filters, heat map, totals and trend, and the filtered ledger as .xlsx."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, send_file
+from flask_login import current_user
 
-from assess.core.policy import allow
+from assess.core.policy import allow, scope_of
 from assess.cycles.excel import ledger_workbook
 from assess.cycles.ledger import LedgerFilters, heatmap_figure, ledger_view
 from assess.web.pagination import id_arg, paginate_list
@@ -24,10 +25,16 @@ def _filters() -> LedgerFilters:
     )
 
 
+def _view():
+    # An office of one level reads the ledger of the cycles its subtree runs; the city's
+    # people read every cycle's.
+    return ledger_view(_filters(), owners=scope_of(current_user))
+
+
 @bp.route("/")
 @allow("ledger.view")
 def index():
-    view = ledger_view(_filters())
+    view = _view()
     return render_template(
         "cycles/ledger.html",
         view=view,
@@ -40,7 +47,7 @@ def index():
 @bp.route("/ledger.xlsx")
 @allow("ledger.view")
 def export():
-    view = ledger_view(_filters())
+    view = _view()
     return send_file(
         ledger_workbook(view),
         as_attachment=True,
