@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from assess import ROOT
+from assess.api import views as api_views
 from assess.core import audit, db, queue
 from assess.core.secret_key import audit_key, instance_secret, required_key
 from assess.core.settings import defaults_from_env
@@ -72,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     navigation.init_app(app)
     _register_blueprints(app)
+    api_views.init_app(app)
     return app
 
 

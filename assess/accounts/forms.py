@@ -6,12 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    IntegerField,
     PasswordField,
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
+from assess.accounts.tokens import DEFAULT_DAYS, MAX_DAYS
 from assess.core.labels import role_choices
 
 
@@ -25,6 +27,18 @@ class ChangePasswordForm(FlaskForm):
     new = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(
         _l("确认新密码"), validators=[DataRequired(), EqualTo("new", message=_l("两次输入不一致"))]
+    )
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(_l("令牌名称"), validators=[DataRequired(), Length(max=64)])
+    scope = SelectField(
+        _l("权限"), choices=[("read", _l("只读")), ("write", _l("读写"))], default="read"
+    )
+    days = IntegerField(
+        _l("有效期（天）"),
+        default=DEFAULT_DAYS,
+        validators=[DataRequired(), NumberRange(min=1, max=MAX_DAYS)],
     )
 
 

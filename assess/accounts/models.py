@@ -7,7 +7,7 @@ import hashlib
 import peewee as pw
 
 from assess.core.db import BaseModel
-from assess.core.enums import Role
+from assess.core.enums import Role, TokenScope
 from assess.core.models import utcnow
 from assess.units.models import Unit
 
@@ -76,3 +76,23 @@ class LoginThrottle(BaseModel):
     failures = pw.IntegerField(default=0)
     locked_until = pw.DateTimeField(null=True)
     updated_at = pw.DateTimeField(default=utcnow)
+
+
+class ApiToken(BaseModel):
+    """A personal API token (接口令牌): the bearer acts as ``user`` on ``/api/v1``, through
+    the same policy as the pages, and only reads when ``scope`` is read. Only the SHA-256 of
+    the secret is kept (the secret is random, so no slow hash is needed); the secret itself
+    is shown once, when the token is made."""
+
+    user = pw.ForeignKeyField(User, backref="api_tokens", on_delete="CASCADE")
+    name = pw.CharField(max_length=64)
+    secret_hash = pw.CharField(max_length=64, unique=True)
+    scope = pw.CharField(max_length=8, choices=[(s.value, s.value) for s in TokenScope])
+    created_at = pw.DateTimeField(default=utcnow)
+    expires_at = pw.DateTimeField()
+    revoked_at = pw.DateTimeField(null=True)
+    last_used_at = pw.DateTimeField(null=True)
+
+    def usable(self, now) -> bool:
+        """True while neither revoked nor expired (at ``now``, naive UTC)."""
+        return self.revoked_at is None and now < self.expires_at

@@ -220,6 +220,27 @@ def user_disable(app, name: str) -> None:
     click.echo(_("已停用用户 %(name)s", name=name))
 
 
+@main.group(help=_("接口令牌（/api/v1）"))
+def token() -> None:
+    pass
+
+
+@token.command("create", help=_("为用户创建接口令牌；令牌只显示这一次"))
+@click.argument("name")
+@click.option("--scope", type=click.Choice(["read", "write"]), default="read", show_default=True)
+@click.option("--days", type=int, default=90, show_default=True, help=_("有效期（天）"))
+@click.option("--label", default="cli", show_default=True, help=_("令牌名称"))
+@with_app
+def token_create(app, name: str, scope: str, days: int, label: str) -> None:
+    from assess.accounts import tokens
+
+    try:
+        issued = tokens.create_token(_get_user(name), label, scope, days, actor=None)
+    except tokens.TokenError as exc:
+        _fail(str(exc))
+    click.echo(issued.secret)
+
+
 @main.group(help=_("审计日志"))
 def audit() -> None:
     pass

@@ -20,6 +20,13 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
+class TokenScope(StrEnum):
+    """What an API token (接口令牌) may do: read only, or whatever its person may."""
+
+    READ = "read"
+    WRITE = "write"
+
+
 class UnitKind(StrEnum):
     """The kind of a unit (单位类型), from the root of the tree down."""
 

@@ -37,6 +37,7 @@ from assess.core.enums import (
     RectificationState,
     Role,
     SubmissionState,
+    TokenScope,
 )
 from assess.core.formatting import local_today
 
@@ -130,6 +131,36 @@ CITY_ONLY_ACTIONS = frozenset(
     # keep to a subtree. (The ledger keeps to the cycles the office's subtree runs.)
     | {"cycles.whatif"}
     | {action for action in RULES if action.startswith(("nominations.", "todos.review_sheets"))}
+)
+# What a read-only API token (``TokenScope.READ``) may do: the actions that write nothing.
+# Anything not listed is a write and refused to such a token (fail closed).
+TOKEN_READ_ACTIONS = frozenset(
+    {
+        "home.view",
+        "units.view_tree",
+        "units.view_all",
+        "cycles.view",
+        "cycles.overview",
+        "library.view",
+        "results.view",
+        "results.ranking",
+        "results.export",
+        "results.preview",
+        "ledger.view",
+        "submissions.view",
+        "evidence.read",
+        "reports.view",
+        "reports.city",
+        "nominations.view",
+        "nominations.list",
+        "nominations.export",
+        "nominations.every_unit",
+        "notifications.view",
+        "notifications.read",
+        "appeals.view",
+        "appeals.list",
+        "rectifications.read_text",
+    }
 )
 # What a scoped person may do with a cycle that its subtree does not run (the city's, or
 # another office's): read its own unit's published results, nothing else.
@@ -234,6 +265,10 @@ def can(user, action: str, obj=None) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.role not in RULES[action]:
+        return False
+    # A request made with a read-only API token (``token_scope``, set by the token loader)
+    # reads and never writes, whatever its person's role may.
+    if getattr(user, "token_scope", None) == TokenScope.READ and action not in TOKEN_READ_ACTIONS:
         return False
     if action in CITY_ONLY_ACTIONS and scope_of(user) is not None:
         return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assess.accounts.models import LoginThrottle, User
+from assess.accounts.models import ApiToken, LoginThrottle, User
 from assess.core.models import AuditEntry, AuditHead
 from assess.cycles.models import (
     Appeal,
@@ -28,7 +28,7 @@ from assess.notifications.sent import RectificationOverdueSent, ReminderSent
 from assess.reports.models import Job
 from assess.units.models import Unit
 
-FOUNDATION_MODELS = (Unit, User, LoginThrottle, Cycle, AuditEntry, AuditHead)
+FOUNDATION_MODELS = (Unit, User, LoginThrottle, ApiToken, Cycle, AuditEntry, AuditHead)
 
 
 CYCLE_MODELS = (

@@ -12,6 +12,7 @@ from assess.core import audit
 from assess.core.db import database
 from assess.core.enums import UnitKind
 from assess.core.labels import unit_kind_label
+from assess.core.policy import can
 from assess.units.models import Unit
 
 UNIT_AUDIT_FIELDS = (
@@ -113,6 +114,18 @@ def unit_tree(units=None) -> list[TreeNode]:
         parent = nodes.get(u.__data__.get("parent"))
         (parent.children if parent else roots).append(nodes[u.id])
     return roots
+
+
+def visible_units(user) -> list[Unit]:
+    """The units ``user`` sees in the unit tree, in ``Unit.ordered()`` order: all of them
+    for whoever may ``units.view_all``; else a reporter its own unit and the units below it
+    (nothing of its peers), an office of one level its own subtree."""
+    units = Unit.ordered()
+    if can(user, "units.view_all"):
+        return list(units)
+    root = user.scope_unit_id or user.unit_id
+    keep = Unit.subtree_of(root) if root is not None else frozenset()
+    return [u for u in units if u.id in keep]
 
 
 def tree_positions() -> dict[int, int]:

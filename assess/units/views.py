@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assess.core.policy import allow, can
+from assess.core.policy import allow
 from assess.units import workbook
 from assess.units.forms import UnitForm
 from assess.units.history import unit_history
@@ -18,6 +18,7 @@ from assess.units.tree import (
     unit_choices,
     unit_tree,
     update_unit,
+    visible_units,
 )
 from assess.web.pagination import paginate_list
 
@@ -27,14 +28,7 @@ bp = Blueprint("units", __name__)
 @bp.route("/units/")
 @allow("units.view_tree")
 def tree():
-    units = Unit.ordered()
-    if not can(current_user, "units.view_all"):
-        # A reporter sees its own unit and the units below it, nothing of its peers; an
-        # office of one level its own subtree.
-        root = current_user.scope_unit_id or current_user.unit_id
-        keep = Unit.subtree_of(root) if root is not None else frozenset()
-        units = [u for u in units if u.id in keep]
-    return render_template("units/tree.html", roots=unit_tree(units))
+    return render_template("units/tree.html", roots=unit_tree(visible_units(current_user)))
 
 
 @bp.route("/admin/units")

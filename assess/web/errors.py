@@ -7,6 +7,9 @@ A database that cannot be reached is a 503 and a full disk a 507, both with a pa
 says so; the next request tries again, so the app recovers by itself when the database is
 back or space is freed. A file store (S3) that cannot be reached is a 503 of its own
 (文件存储暂时无法访问): the database is fine, so that page is the full one.
+
+Under ``/api/v1`` the same errors are RFC 9457 problem details (``application/problem+json``)
+with the same Chinese title and message instead of a page.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import errno
 import sqlite3
 
 import peewee
-from flask import g, render_template, request
+from flask import g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -23,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 
 from assess.evidence.storage import StoreUnavailable
 from assess.web import request_log
+from assess.web.security import api_request
 
 DATABASE_UNAVAILABLE = 503
 STORE_UNAVAILABLE = 503
@@ -53,6 +57,7 @@ def _titles(_=_) -> dict[int, tuple[str, str]]:  # noqa: PLR0914
         404: (_("页面不存在"), _("您要找的页面不存在，或您无权查看。")),
         405: (_("操作不允许"), _("此页面不支持该操作。")),
         413: (_("文件过大"), _("上传的文件超过了大小上限。")),
+        422: (_("参数有误"), _("请求的参数不符合要求，请检查后重试。")),
         429: (_("请求过于频繁"), _("请稍后再试。")),
         500: (_("系统错误"), _("系统出现错误，已记录。请稍后重试或联系领导小组办公室。")),
         DATABASE_UNAVAILABLE: (
@@ -113,7 +118,10 @@ def render_error(
 ):
     """The error page for ``code`` (``title`` and ``detail`` replacing its usual ones);
     ``bare`` leaves out everything that reads the database (the signed-in user, the menu,
-    the user's language). Falls back to a bare page, then to a fixed one."""
+    the user's language). Falls back to a bare page, then to a fixed one. An API request
+    gets the problem document instead (``problem``)."""
+    if api_request():
+        return problem(code, detail, title=title)
     if not bare:
         try:
             return _render(code, detail, title, bare=False)
@@ -133,6 +141,33 @@ def render_error(
             reference=reference,
         )
         return page, code, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def problem(code: int, detail: str | None = None, *, title: str | None = None, errors=None):
+    """An RFC 9457 problem document for ``code``: the Chinese title and message of the
+    error page (translated like it), the request id, and for invalid parameters the field
+    errors (``errors``)."""
+    try:
+        usual_title, message = _titles().get(code, (_("出错了"), ""))
+    except Exception:  # no translations without the database's locale: the message ids
+        usual_title, message = _titles_zh().get(code, ("出错了", ""))
+    body = {
+        "type": "about:blank",
+        "title": title or usual_title,
+        "status": code,
+        "detail": detail or message,
+        "instance": request.path,
+    }
+    if request_log.current_id():
+        body["request_id"] = request_log.current_id()
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = code
+    response.content_type = "application/problem+json"
+    if code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="assess"'
+    return response
 
 
 def _render(code: int, detail: str | None, title: str | None, *, bare: bool):
@@ -160,6 +195,10 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc):
+        if api_request():  # webargs puts the invalid fields in ``data``
+            return problem(
+                exc.code or 500, errors=(getattr(exc, "data", None) or {}).get("messages")
+            )
         return render_error(exc.code or 500)
 
     @app.errorhandler(StoreUnavailable)

@@ -11,6 +11,7 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from assess.core.policy import PUBLIC, action_of, can, reaches_cycle, unit_visible
+from assess.web.security import api_request
 
 
 def viewable_cycle(cycle_id: int | None):
@@ -50,7 +51,7 @@ def init_app(app) -> None:
             current_app.logger.error("endpoint %s has no policy; refused", request.endpoint)
             abort(403)
         if not current_user.is_authenticated:
-            if request.method == "GET":
+            if request.method == "GET" and not api_request():
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             abort(401)
         if not can(current_user, action):

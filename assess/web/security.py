@@ -1,4 +1,10 @@
-"""Sessions, CSRF and response headers: the protections every page gets."""
+"""Sessions, CSRF and response headers: the protections every page gets; API tokens.
+
+A request under ``API_PREFIX`` is the token's alone: its person comes from the
+``Authorization: Bearer`` header and never from the session cookie, so a browser cannot be
+led to call the API with its cookie, and the API needs no CSRF token (a page cannot make a
+browser send another site's bearer header).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,12 @@ import hmac
 import re
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from assess.accounts import tokens
 from assess.accounts.models import User
 
 login_manager = LoginManager()
@@ -21,6 +28,8 @@ login_manager.login_message_category = "warning"
 login_manager.session_protection = "strong"
 
 csrf = CSRFProtect()
+
+API_PREFIX = "/api/v1"
 
 # Inline styles are allowed because matplotlib's SVG charts carry style attributes; scripts
 # only from our own origin, no framing, no plugins.
@@ -71,9 +80,37 @@ def _load_user(user_id: str):
     return user
 
 
+def api_request() -> bool:
+    """True for a request under ``API_PREFIX``: answered in JSON, authenticated by token."""
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+
+
+def bearer_secret() -> str | None:
+    """The token in ``Authorization: Bearer <token>``, or None."""
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    return (secret.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def _load_token_user() -> None:
+    """For an API request, sign in the bearer token's person for this request only, with
+    the token's scope on it (``token_scope``, which ``policy.can`` reads); anonymous when
+    there is no valid token, whatever the session cookie says."""
+    if not api_request():
+        return
+    found = tokens.authenticate(bearer_secret())
+    if found is None:
+        g._login_user = login_manager.anonymous_user()
+        return
+    user, token = found
+    user.token_scope = token.scope
+    g._login_user = user
+
+
 def init_app(app) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
+    # Before the route guard (registered after this), which then sees the token's person.
+    app.before_request(_load_token_user)
 
     @app.before_request
     def _refuse_nul() -> None:

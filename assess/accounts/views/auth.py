@@ -1,9 +1,10 @@
-"""Sign-in, sign-out and changing one's own password."""
+"""Sign-in, sign-out, changing one's own password and one's own API tokens."""
 
 from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -15,8 +16,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from assess.accounts import users
-from assess.accounts.forms import ChangePasswordForm, LoginForm
+from assess.accounts import tokens, users
+from assess.accounts.forms import ApiTokenForm, ChangePasswordForm, LoginForm
+from assess.core.models import utcnow
 from assess.core.policy import allow, public
 from assess.web.security import safe_next
 
@@ -79,3 +81,41 @@ def change_password():
             flash(_("密码已修改"), "success")
             return redirect(url_for("main.home"))
     return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@allow("account.manage_own")
+def api_tokens():
+    """One's own API tokens (接口令牌); a new token's secret is shown on this response only."""
+    me = current_user._get_current_object()
+    form = ApiTokenForm()
+    issued = None
+    if form.validate_on_submit():
+        try:
+            issued = tokens.create_token(
+                me, form.name.data, form.scope.data, form.days.data, actor=me
+            )
+        except tokens.TokenError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("令牌已创建。请立即复制保存，离开此页后将无法再次查看。"), "success")
+            form = ApiTokenForm(formdata=None)
+    return render_template(
+        "accounts/tokens.html",
+        form=form,
+        issued=issued,
+        tokens=tokens.own_tokens(me),
+        now=utcnow(),
+    )
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@allow("account.manage_own")
+def revoke_api_token(token_id: int):
+    me = current_user._get_current_object()
+    token = tokens.own_token(me, token_id)
+    if token is None:
+        abort(404)
+    tokens.revoke_token(token, actor=me)
+    flash(_("令牌“%(name)s”已吊销", name=token.name), "success")
+    return redirect(url_for("auth.api_tokens"))

@@ -1,0 +1,105 @@
+"""The API's request and response schemas (marshmallow); the OpenAPI document is built
+from them, so what is documented is what is validated and sent."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from assess.core.enums import CycleState
+
+MAX_PER_PAGE = 100
+
+
+class PageArgs(Schema):
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=1_000_000), metadata={"example": 1}
+    )
+    per_page = fields.Integer(
+        load_default=50,
+        validate=validate.Range(min=1, max=MAX_PER_PAGE),
+        metadata={"description": f"Items per page, at most {MAX_PER_PAGE}."},
+    )
+
+
+class PageSchema(Schema):
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "Items on every page."})
+
+
+class UnitSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    parent_id = fields.Integer(required=True, allow_none=True)
+    depth = fields.Integer(
+        required=True, metadata={"description": "0 for a unit whose parent is not listed."}
+    )
+    active = fields.Boolean(required=True)
+
+
+class UnitPage(PageSchema):
+    items = fields.List(fields.Nested(UnitSchema), required=True)
+
+
+class CycleSchema(Schema):
+    id = fields.Integer(required=True)
+    year = fields.Integer(required=True)
+    name = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf([s.value for s in CycleState]))
+    owner_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The unit whose office runs the cycle; null: the city."},
+    )
+    self_report_due = fields.Date(required=True, allow_none=True)
+    review_due = fields.Date(required=True, allow_none=True)
+    published_at = fields.DateTime(required=True, allow_none=True)
+
+
+class CyclePage(PageSchema):
+    items = fields.List(fields.Nested(CycleSchema), required=True)
+
+
+class IndicatorScoreSchema(Schema):
+    code = fields.String(required=True)
+    score = fields.String(required=True, metadata={"description": "A decimal, as text."})
+    value = fields.String(
+        required=True, allow_none=True, metadata={"description": "The value scored."}
+    )
+    missing = fields.Boolean(required=True)
+    deduction = fields.String(
+        required=True, allow_none=True, metadata={"description": "Verified deduction (核减)."}
+    )
+
+
+class UnitResultSchema(Schema):
+    unit_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    unit_name = fields.String(required=True)
+    kind = fields.String(required=True)
+    total = fields.String(required=True, metadata={"description": "A decimal, as text."})
+    grade = fields.String(required=True)
+    rank = fields.Integer(required=True, allow_none=True)
+    veto = fields.Boolean(required=True)
+    scores = fields.List(fields.Nested(IndicatorScoreSchema), required=True)
+
+
+class ResultPage(PageSchema):
+    cycle = fields.Nested(CycleSchema, required=True)
+    snapshot_version = fields.Integer(required=True)
+    snapshot_published_at = fields.DateTime(required=True)
+    items = fields.List(fields.Nested(UnitResultSchema), required=True)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, with the Chinese title and message of the error page."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String(required=True)
+    request_id = fields.String()
+    errors = fields.Dict(metadata={"description": "Invalid parameters, by location and name."})

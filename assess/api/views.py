@@ -1,0 +1,125 @@
+"""The ``/api/v1`` endpoints, the OpenAPI 3.1 document and its reading page.
+
+Built with flask-smorest on the app we have (no app class of its own): marshmallow schemas
+validate the query and document the responses. Every endpoint declares its policy action
+(``@allow``) like a page; the route guard and ``policy.can`` decide with the token's person.
+"""
+
+from __future__ import annotations
+
+import flask
+from flask import abort, current_app, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import Api, Blueprint
+
+from assess.api import reads
+from assess.api.schemas import CyclePage, PageArgs, ProblemSchema, ResultPage, UnitPage
+from assess.core.policy import allow, public
+from assess.web.errors import problem
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class AssessApi(Api):
+    """flask-smorest's Api, minus its error handlers: the app's own (``assess.web.errors``)
+    answer every error, as problem details under ``/api/v1``."""
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = "DEFAULT_ERROR"
+
+    def _register_error_handlers(self):
+        pass
+
+
+bp = Blueprint(
+    "api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Read access with a personal token: `Authorization: Bearer <token>`.",
+)
+
+
+def _window(args) -> reads.Window:
+    return reads.Window(args["page"], args["per_page"])
+
+
+@bp.route("/units")
+@allow("units.view_tree")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, UnitPage)
+def units(args):
+    """The unit tree (单位树) in tree order, as far as the token's person sees it."""
+    return reads.units(current_user, _window(args))
+
+
+@bp.route("/cycles")
+@allow("cycles.view")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, CyclePage)
+def cycles(args):
+    """The assessment cycles (考核周期) the token's person reaches, with their state."""
+    return reads.cycles(current_user, _window(args))
+
+
+@bp.route("/cycles/<int:cycle_id>/results")
+@allow("results.view")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, ResultPage)
+@bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+def cycle_results(args, cycle_id: int):
+    """A cycle's published results (结果公布) per unit: total, grade, rank and every
+    indicator's score; a reporter's token reads its own unit's only."""
+    cycle = reads.readable_cycle(current_user, cycle_id)
+    if cycle is None:
+        abort(404)
+    snapshot = reads.published_snapshot(cycle)
+    if snapshot is None:
+        return problem(404, _("结果尚未公布"))
+    return reads.results(current_user, cycle, snapshot, _window(args))
+
+
+# The document and its page describe the API and are no part of it: a plain blueprint.
+docs_bp = flask.Blueprint("api_docs", __name__, url_prefix="/api/v1")
+
+
+@docs_bp.route("/openapi.json")
+@public
+def openapi():
+    """The OpenAPI 3.1 document of this API, built from the code."""
+    return _spec()
+
+
+@docs_bp.route("/docs")
+@public
+def docs():
+    """The API's reading page: every path, its parameters and responses, from the spec."""
+    return render_template("api/docs.html", spec=_spec())
+
+
+def _spec() -> dict:
+    return current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+
+
+def init_app(app) -> None:
+    """Build this app's Api (one per app: the spec is the app's) and register the API."""
+    app.config.setdefault("API_TITLE", "Assess API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    api = AssessApi(
+        app,
+        spec_kwargs={
+            "info": {"description": "督查考核评分系统数据接口 (Assess JSON API)."},
+            "servers": [{"url": "/"}],
+            "security": [{"bearer": []}],
+        },
+    )
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "A personal API token."}
+    )
+    api.register_blueprint(bp)
+    app.register_blueprint(docs_bp)
+    from assess.web.security import csrf
+
+    # Every API request is a token's (the session cookie is ignored there): no CSRF token.
+    csrf.exempt(bp)
