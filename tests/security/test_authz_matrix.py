@@ -51,6 +51,9 @@ SELF_REPORT_READ = row(OK, OK, FORBIDDEN, OK, HIDDEN)
 UNIT_WRITE = row(FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, office=FORBIDDEN)
 RESULTS_TABLE = row(OK, OK, OK, FORBIDDEN, FORBIDDEN)
 EVIDENCE_READ = row(OK, OK, FORBIDDEN, OK, HIDDEN)
+# The JSON API answers bearer tokens only: a signed-in session is no credential there (so
+# the API needs no CSRF token). tests/api walks it with each role's token.
+TOKEN_ONLY = row(401, 401, 401, 401, 401, anon=401, office=401)
 
 EXPECTED: dict[str, dict[str, object]] = {
     # main, auth, units
@@ -62,6 +65,15 @@ EXPECTED: dict[str, dict[str, object]] = {
     "auth.logout": EVERYONE,
     "auth.change_password": EVERYONE,
     "units.tree": EVERYONE,
+    # personal API tokens (接口令牌): everyone manages their own; no such token is a 404
+    "auth.api_tokens": EVERYONE,
+    "auth.revoke_api_token": row(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, office=HIDDEN),
+    # the JSON API and its document
+    "api.units": TOKEN_ONLY,
+    "api.cycles": TOKEN_ONLY,
+    "api.cycle_results": TOKEN_ONLY,
+    "api_docs.openapi": PUBLIC,
+    "api_docs.docs": PUBLIC,
     # administration
     "users.index": CITY_ONLY,
     "users.edit": CITY_ONLY,
@@ -222,6 +234,7 @@ LITERALS = {
     "job_id": "0" * 31 + "1",
     "delivery_id": "999999",
     "appeal_id": "999999",  # no such appeal (复核申诉)
+    "token_id": "999999",  # no such API token: revoking it changes nothing
     "extension_id": "999999",  # no such extension (延期)  # a finished batch job, written by the fast_reports fixture
 }
 # Endpoints whose parameters need other objects than the defaults.
