@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 
 from assess.reports.data import OwnAssessmentRow
-from tests.reports.report_helpers import cell_texts, glyphs_crossing_rules, render_to
+from tests.reports.report_helpers import cell_texts, glyphs_crossing_rules, render_to, text_boxes
 
 pytestmark = pytest.mark.pure
 
@@ -58,3 +58,8 @@ def test_the_city_summary_tables_the_counties_assessments(pdf_dir, city_data):
     names = [c[3] for page in cell_texts(pdf) for c in page]
     assert "2012年度二七区乡镇考核" in names
     assert glyphs_crossing_rules(pdf) == []
+    # Each header stays on one line (考核单位数 once left 数 alone beneath it).
+    page = next(n for n, text in enumerate(pdf.pages(), 1) if "各单位组织考核情况" in text)
+    lines = [box[4] for box in text_boxes(pdf, page)]
+    assert any("考核单位数" in line for line in lines), lines
+    assert "数" not in lines
