@@ -55,6 +55,7 @@ DOWNLOADS = {
     "library.shipped_clauses_xlsx": "a shipped set's policy trace as .xlsx",
     "library.cycle_clauses_xlsx": "a cycle's policy trace as .xlsx",
     "units.export_tree": "the unit tree as .xlsx",
+    "api_docs.openapi": "the API's OpenAPI document (JSON)",
 }
 #: GET routes that only send the browser on (endpoint: where to).
 REDIRECTS = {
@@ -62,6 +63,14 @@ REDIRECTS = {
 }
 #: Pages that end the session or need it ended: visited signed out only.
 SIGNED_OUT_ONLY = {"auth.login"}
+#: Blueprints that answer programs, not people: JSON for a bearer token (tests/api covers them).
+MACHINE_BLUEPRINTS = ("api.",)
+
+
+def is_page(endpoint: str) -> bool:
+    """Whether a GET route answers with a page a person reads (not a file, a redirect or JSON)."""
+    return endpoint not in DOWNLOADS | REDIRECTS and not endpoint.startswith(MACHINE_BLUEPRINTS)
+
 
 # rule -> accounts that saw it as a page (filled by the tests below, read by the last one)
 _seen: dict[str, list[str]] = {}
@@ -90,7 +99,7 @@ def pages(site: dict, account: str | None) -> list[tuple[str, str]]:
     """(rule, URL) of every page to open as ``account``."""
     found = []
     for rule in sorted(site["rules"], key=lambda r: r["rule"]):
-        if "GET" not in rule["methods"] or rule["endpoint"] in DOWNLOADS | REDIRECTS:
+        if "GET" not in rule["methods"] or not is_page(rule["endpoint"]):
             continue
         if rule["endpoint"] in SIGNED_OUT_ONLY and account is not None:
             continue
@@ -150,9 +159,7 @@ def test_every_page_was_seen(demo_site):
     if _accounts_done != set(ACCOUNTS):
         pytest.skip("only some accounts' pages were visited in this run")
     rules = {
-        r["rule"]
-        for r in demo_site[1]["rules"]
-        if "GET" in r["methods"] and r["endpoint"] not in DOWNLOADS | REDIRECTS
+        r["rule"] for r in demo_site[1]["rules"] if "GET" in r["methods"] and is_page(r["endpoint"])
     }
     unseen = sorted(rules - set(_seen))
     assert not unseen, f"no demo account could open these pages: {unseen}"
