@@ -127,9 +127,6 @@ RULES: dict[str, frozenset[str]] = {
 # every level, and the nomination round (十类典型) is run by the city for now.
 CITY_ONLY_ACTIONS = frozenset(
     {"users.manage", "units.manage", "units.view_all", "audit.view", "delivery.manage"}
-    # The what-if compares with any published cycle: the city's own until it learns to
-    # keep to a subtree. (The ledger keeps to the cycles the office's subtree runs.)
-    | {"cycles.whatif"}
     | {action for action in RULES if action.startswith(("nominations.", "todos.review_sheets"))}
 )
 # What a read-only API token (``TokenScope.READ``) may do: the actions that write nothing.
@@ -480,8 +477,10 @@ def edits_indicator_set(user, cycle) -> bool:
 
 def simulates_weights(user, cycle) -> bool:
     """``cycles.whatif`` on a Cycle (``state``): while its set and weights may still be
-    changed (a draft); once opened there is nothing left to try out."""
-    return cycle_allows(cycle, "setup")
+    changed (a draft); once opened there is nothing left to try out. A scoped office
+    simulates the drafts its subtree runs, against the cycles its subtree ran
+    (``whatif.baseline_cycles(owners=…)``)."""
+    return cycle_allows(cycle, "setup") and reaches_cycle(user, cycle, "cycles.whatif")
 
 
 def reads_notification(user, notification) -> bool:

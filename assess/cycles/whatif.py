@@ -53,10 +53,12 @@ def _kinds(indicator_set: IndicatorSet) -> set[str]:
     return {kind for i in indicator_set.indicators() for kind in i.applies_to}
 
 
-def baseline_cycles(draft: Cycle) -> list[Cycle]:
+def baseline_cycles(draft: Cycle, owners: frozenset[int] | None = None) -> list[Cycle]:
     """The published (or archived) cycles with results whose set assesses a unit kind the
     draft's does, to compare with: the draft's previous cycle (上一考核周期) first when it
-    is one of them, then the newest year first."""
+    is one of them, then the newest year first. ``owners`` (a scoped office's units,
+    ``policy.scope_of``) keeps to the cycles those units ran; None is the city's every
+    cycle."""
     kinds = _kinds(indicator_set(draft))
     query = (
         Cycle.select()
@@ -68,6 +70,8 @@ def baseline_cycles(draft: Cycle) -> list[Cycle]:
         )
         .order_by(Cycle.year.desc(), Cycle.id.desc())
     )
+    if owners is not None:
+        query = query.where(Cycle.owner.in_(sorted(owners)))
     found = []
     for cycle in query:
         try:

@@ -181,3 +181,38 @@ def test_only_a_draft_and_only_the_office(as_user, db):
     assert f"/cycles/{draft.id}/whatif" in admin.get(f"/cycles/{draft.id}").data.decode()
     assert "/whatif" not in admin.get(f"/cycles/{last.id}").data.decode()
     assert "/whatif" not in as_user("inspector").get(f"/cycles/{draft.id}").data.decode()
+
+
+def _township_cycle(owner, name: str, state: str) -> Cycle:
+    """A cycle of the county township set run by ``owner`` (None: the city), in ``state``
+    (draft or published, with no values handed in)."""
+    from assess.units.models import Unit
+    from indicators import shipped_sets
+
+    admin = User.get(User.username == "admin")
+    key = "county-variant-township"
+    text = shipped_sets()[key].read_text("utf-8")
+    owner_unit = Unit.by_code(owner) if owner else None
+    cycle = lifecycle.create_cycle(2026, name, text, key, actor=admin, owner=owner_unit)
+    if state == "published":
+        lifecycle.transition(cycle, "open", admin)
+        lifecycle.transition(cycle, "review", admin)
+        publishing.publish(Cycle.get_by_id(cycle.id), admin)
+    return Cycle.get_by_id(cycle.id)
+
+
+def test_a_county_office_simulates_its_own_draft_against_its_own_cycles(as_user, db):
+    ours = _township_cycle(JINSHUI, "金水区乡镇考核（已公布）", "published")
+    citys = _township_cycle(None, "全市乡镇考核（已公布）", "published")
+    draft = _township_cycle(JINSHUI, "金水区乡镇考核（草稿）", "draft")
+    city_draft = _township_cycle(None, "全市乡镇考核（草稿）", "draft")
+    office = as_user("office-410105")
+    html = office.get(f"/cycles/{draft.id}/whatif").data.decode()
+    # Its own published cycle is offered, the city's of the same kind is not.
+    assert f'value="{ours.id}"' in html and f'value="{citys.id}"' not in html
+    refused = office.post(f"/cycles/{draft.id}/whatif", data={"baseline": citys.id})
+    assert "页面已失效或所选周期无效" in refused.data.decode()
+    # The city's draft is beyond its scope; the city office sees both baselines.
+    assert office.get(f"/cycles/{city_draft.id}/whatif").status_code == 404
+    admin = as_user("admin").get(f"/cycles/{city_draft.id}/whatif").data.decode()
+    assert f'value="{ours.id}"' in admin and f'value="{citys.id}"' in admin

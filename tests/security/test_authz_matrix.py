@@ -104,7 +104,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "cycles.unit_result": UNIT_READ,
     "cycles.set_appeal_due": ADMIN_ONLY,
     # the what-if simulation of the draft cycle (权重模拟): the office only; it writes nothing
-    "whatif.simulate": CITY_ONLY,  # it compares with any published cycle: the city's for now
+    # the what-if of the city's draft: another level's office is told nothing of it
+    "whatif.simulate": ADMIN_ONLY,
     # appeals (复核申诉): a unit's are read with its results; its reporter files (outside
     # the window: refused with a message, nothing changed); staff list and answer (no such
     # appeal in this world: staff get a 404, everyone else is refused before looking)

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assess.core.policy import allow, can
+from assess.core.policy import allow, can, scope_of
 from assess.cycles import lifecycle, whatif
 from assess.cycles.forms import WhatIfForm
 from assess.web.guard import viewable_cycle
@@ -24,7 +24,7 @@ def simulate(cycle_id: int):
     if not can(current_user, "cycles.whatif", cycle):
         abort(404)  # only a draft has weights left to try out
     draft_set = lifecycle.indicator_set(cycle)
-    baselines = whatif.baseline_cycles(cycle)
+    baselines = whatif.baseline_cycles(cycle, owners=scope_of(current_user))
     form = WhatIfForm.for_set(draft_set, baselines)
     result, problems = None, []
     if request.method == "POST" and not form.validate_on_submit():
