@@ -3,20 +3,37 @@ from them, so what is documented is what is validated and sent."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import RAISE, Schema, fields, validate
 
 from assess.core.enums import CycleState
 
 MAX_PER_PAGE = 100
+NOT_AN_INTEGER = {"invalid": _l("须为整数。"), "null": _l("不能为空。")}
+OUT_OF_RANGE = _l("须在 {min} 到 {max} 之间。")
 
 
-class PageArgs(Schema):
+class ArgsSchema(Schema):
+    """Query arguments. An unknown parameter is refused, not ignored: a misspelt
+    ``perpage=10`` would otherwise quietly answer 50 items. Messages are Chinese, per field."""
+
+    error_messages = {"unknown": _l("没有这个参数。")}
+
+    class Meta:
+        unknown = RAISE
+
+
+class PageArgs(ArgsSchema):
     page = fields.Integer(
-        load_default=1, validate=validate.Range(min=1, max=1_000_000), metadata={"example": 1}
+        load_default=1,
+        validate=validate.Range(min=1, max=1_000_000, error=OUT_OF_RANGE),
+        error_messages=NOT_AN_INTEGER,
+        metadata={"example": 1},
     )
     per_page = fields.Integer(
         load_default=50,
-        validate=validate.Range(min=1, max=MAX_PER_PAGE),
+        validate=validate.Range(min=1, max=MAX_PER_PAGE, error=OUT_OF_RANGE),
+        error_messages=NOT_AN_INTEGER,
         metadata={"description": f"Items per page, at most {MAX_PER_PAGE}."},
     )
 

@@ -12,6 +12,7 @@ from flask import abort, current_app, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
+from marshmallow import RAISE
 
 from assess.api import reads
 from assess.api.schemas import CyclePage, PageArgs, ProblemSchema, ResultPage, UnitPage
@@ -31,6 +32,16 @@ class AssessApi(Api):
     def _register_error_handlers(self):
         pass
 
+    def _register_responses(self):
+        """The error responses flask-smorest documents for every status, declared with the
+        content type they are sent with (RFC 9457's ``application/problem+json``)."""
+        default_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_JSON
+        try:
+            super()._register_responses()
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = default_type
+
 
 bp = Blueprint(
     "api",
@@ -46,7 +57,7 @@ def _window(args) -> reads.Window:
 
 @bp.route("/units")
 @allow("units.view_tree")
-@bp.arguments(PageArgs, location="query")
+@bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, UnitPage)
 def units(args):
     """The unit tree (单位树) in tree order, as far as the token's person sees it."""
@@ -55,7 +66,7 @@ def units(args):
 
 @bp.route("/cycles")
 @allow("cycles.view")
-@bp.arguments(PageArgs, location="query")
+@bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, CyclePage)
 def cycles(args):
     """The assessment cycles (考核周期) the token's person reaches, with their state."""
@@ -64,7 +75,7 @@ def cycles(args):
 
 @bp.route("/cycles/<int:cycle_id>/results")
 @allow("results.view")
-@bp.arguments(PageArgs, location="query")
+@bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, ResultPage)
 @bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
 def cycle_results(args, cycle_id: int):

@@ -161,13 +161,23 @@ def problem(code: int, detail: str | None = None, *, title: str | None = None, e
     if request_log.current_id():
         body["request_id"] = request_log.current_id()
     if errors:
-        body["errors"] = errors
+        body["errors"] = field_messages(errors)
     response = jsonify(body)
     response.status_code = code
     response.content_type = "application/problem+json"
     if code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="assess"'
     return response
+
+
+def field_messages(errors):
+    """marshmallow's error tree with every field's messages as a list of text: a message
+    that is a lazy translation is kept bare by marshmallow (it lists only ``str``)."""
+    if isinstance(errors, dict):
+        return {str(key): field_messages(value) for key, value in errors.items()}
+    if isinstance(errors, (list, tuple)):
+        return [str(message) for message in errors]
+    return [str(errors)]
 
 
 def _render(code: int, detail: str | None, title: str | None, *, bare: bool):

@@ -13,6 +13,7 @@ from assess.core.db import database
 from assess.core.models import AuditEntry, utcnow
 from assess.core.policy import RULES, TOKEN_READ_ACTIONS, can
 from assess.units.models import Unit
+from tests.security.conftest import ROLE_USERS, UNIT_A, UNIT_B, world  # noqa: F401
 
 
 def _issue(app, username: str, scope: str = "read", days: int = 90):
@@ -78,20 +79,40 @@ def test_expired_and_revoked_tokens_are_refused(app, client, demo):
         database.close()
 
 
-def test_reporter_token_reaches_nothing_of_another_unit(app, client, demo):
-    secret = _issue(app, "r-410105").secret
+@pytest.mark.parametrize("role", ["reporter", "other"])
+def test_reporter_token_reaches_nothing_of_another_unit(app, client, world, role):  # noqa: F811
+    secret = _issue(app, ROLE_USERS[role]).secret
+    own_code = UNIT_A if role == "reporter" else UNIT_B
     with app.app_context():
         database.connect(reuse_if_open=True)
-        own = Unit.get(Unit.code == "410105")
+        own = Unit.get(Unit.code == own_code)
         keep = Unit.subtree_of(own.id)
         database.close()
     body = _get(client, "/api/v1/units?per_page=100", secret).get_json()
-    assert body["items"] and all(u["id"] in keep for u in body["items"])
-    cycles = _get(client, "/api/v1/cycles", secret).get_json()
-    for cycle in cycles["items"]:
-        results = _get(client, f"/api/v1/cycles/{cycle['id']}/results", secret)
-        if results.status_code == 200:
-            assert all(r["unit_id"] == own.id for r in results.get_json()["items"])
+    assert body["items"] and {u["id"] for u in body["items"]} <= set(keep)
+    listed = {
+        c["id"]: c["state"] for c in _get(client, "/api/v1/cycles", secret).get_json()["items"]
+    }
+    # The draft is staff's; the open and the published cycle are the reporter's too.
+    assert world.draft_cycle not in listed
+    assert listed[world.published_cycle] == "published"
+    results = _get(client, f"/api/v1/cycles/{world.published_cycle}/results", secret)
+    assert results.status_code == 200
+    items = results.get_json()["items"]
+    assert [r["unit_id"] for r in items] == [own.id] and results.get_json()["total"] == 1
+    assert items[0]["scores"]  # its own per-indicator scores, and nobody else's
+    hidden = _get(client, f"/api/v1/cycles/{world.draft_cycle}/results", secret)
+    assert hidden.status_code == 404 and hidden.content_type == "application/problem+json"
+
+
+def test_office_token_reads_every_unit_result(app, client, world):  # noqa: F811
+    secret = _issue(app, "admin").secret
+    body = _get(client, f"/api/v1/cycles/{world.published_cycle}/results", secret).get_json()
+    unit_ids = {r["unit_id"] for r in body["items"]}
+    assert {world.unit_a, world.unit_b} <= unit_ids and body["total"] == len(unit_ids)
+    assert body["snapshot_version"] >= 1 and body["cycle"]["state"] == "published"
+    open_cycle = _get(client, f"/api/v1/cycles/{world.open_cycle}/results", secret)
+    assert open_cycle.status_code == 404 and open_cycle.get_json()["detail"] == "结果尚未公布"
 
 
 def test_units_are_paginated(app, client, demo):
@@ -102,6 +123,13 @@ def test_units_are_paginated(app, client, demo):
     assert {u["id"] for u in first["items"]}.isdisjoint({u["id"] for u in second["items"]})
     bad = _get(client, "/api/v1/units?per_page=1000", secret)
     assert bad.status_code == 422 and bad.content_type == "application/problem+json"
+    assert bad.get_json()["errors"] == {"query": {"per_page": ["须在 1 到 100 之间。"]}}
+    # A misspelt parameter is refused by name, not ignored.
+    typo = _get(client, "/api/v1/units?perpage=10", secret)
+    assert typo.status_code == 422
+    assert typo.get_json()["errors"] == {"query": {"perpage": ["没有这个参数。"]}}
+    word = _get(client, "/api/v1/units?page=abc", secret).get_json()
+    assert word["errors"] == {"query": {"page": ["须为整数。"]}}
 
 
 def test_read_token_is_refused_every_write_by_the_policy(app, demo):

@@ -167,3 +167,38 @@ def test_console_script_is_installed(tmp_path):
     exe = os.path.join(os.path.dirname(sys.executable), "assess")
     out = subprocess.run([exe, "--help"], capture_output=True, text=True, check=True)
     assert "init" in out.stdout and "demo" in out.stdout
+
+
+def test_token_create_prints_a_working_secret_once(cli_env):
+    from assess import create_app
+
+    run(cli_env, "init")
+    run(cli_env, "demo", "--units-only")
+    result = run(cli_env, "token", "create", "viewer", "--days", "30", "--label", "看板")
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip()
+    assert secret.startswith("assess_")
+    app = create_app()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/units", headers=headers).status_code == 200
+    from assess.accounts.models import ApiToken
+    from assess.accounts.tokens import hash_secret
+    from assess.core.db import database
+
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        token = ApiToken.get(ApiToken.name == "看板")
+        # Stored as its hash only, read scope by default, and the right lifetime.
+        assert token.secret_hash == hash_secret(secret) and secret not in token.secret_hash
+        assert token.scope == "read"
+        assert 29 <= (token.expires_at - token.created_at).days <= 30
+        database.close()
+    refused = run(cli_env, "token", "create", "viewer", "--days", "0")
+    assert refused.exit_code == 1 and "assess_" not in refused.output
+
+
+def test_token_create_for_unknown_user_fails_clearly(cli_env):
+    run(cli_env, "init")
+    result = run(cli_env, "token", "create", "nobody")
+    assert result.exit_code == 1 and "nobody" in result.output
