@@ -22,6 +22,10 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None else None
 
 
+#: ``per_page`` of a window that holds the whole list (an export).
+EVERYTHING = 10**9
+
+
 @dataclass(frozen=True)
 class Window:
     """One page of a list: ``page`` counts from 1, at most ``per_page`` items."""

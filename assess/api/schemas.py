@@ -11,6 +11,10 @@ from assess.core.enums import CycleState
 MAX_PER_PAGE = 100
 NOT_AN_INTEGER = {"invalid": _l("须为整数。"), "null": _l("不能为空。")}
 OUT_OF_RANGE = _l("须在 {min} 到 {max} 之间。")
+FORMATS = ("json", "csv", "xlsx")
+NOT_A_FORMAT = _l("须为 json、csv 或 xlsx。")
+#: A decimal sent as text (``"92.50"``, exact); the exports write it as a number.
+DECIMAL = {"description": "A decimal, as text.", "format": "decimal"}
 
 
 class ArgsSchema(Schema):
@@ -35,6 +39,14 @@ class PageArgs(ArgsSchema):
         validate=validate.Range(min=1, max=MAX_PER_PAGE, error=OUT_OF_RANGE),
         error_messages=NOT_AN_INTEGER,
         metadata={"description": f"Items per page, at most {MAX_PER_PAGE}."},
+    )
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(FORMATS, error=NOT_A_FORMAT),
+        metadata={
+            "description": "json: one page; csv or xlsx: the whole list as a table to "
+            "download (page and per_page do not apply)."
+        },
     )
 
 
@@ -81,13 +93,15 @@ class CyclePage(PageSchema):
 
 class IndicatorScoreSchema(Schema):
     code = fields.String(required=True)
-    score = fields.String(required=True, metadata={"description": "A decimal, as text."})
+    score = fields.String(required=True, metadata=DECIMAL)
     value = fields.String(
         required=True, allow_none=True, metadata={"description": "The value scored."}
     )
     missing = fields.Boolean(required=True)
     deduction = fields.String(
-        required=True, allow_none=True, metadata={"description": "Verified deduction (核减)."}
+        required=True,
+        allow_none=True,
+        metadata={**DECIMAL, "description": "Verified deduction (核减), a decimal as text."},
     )
 
 
@@ -96,7 +110,7 @@ class UnitResultSchema(Schema):
     unit_code = fields.String(required=True)
     unit_name = fields.String(required=True)
     kind = fields.String(required=True)
-    total = fields.String(required=True, metadata={"description": "A decimal, as text."})
+    total = fields.String(required=True, metadata=DECIMAL)
     grade = fields.String(required=True)
     rank = fields.Integer(required=True, allow_none=True)
     veto = fields.Boolean(required=True)

@@ -15,6 +15,7 @@ from flask_smorest import Api, Blueprint
 from marshmallow import RAISE
 
 from assess.api import reads
+from assess.api.listing import listing
 from assess.api.schemas import CyclePage, PageArgs, ProblemSchema, ResultPage, UnitPage
 from assess.core.policy import allow, public
 from assess.web.errors import problem
@@ -52,10 +53,13 @@ bp = Blueprint(
 
 
 def _window(args) -> reads.Window:
+    """The page asked for; the whole list for an export (CSV and .xlsx are not paged)."""
+    if args.get("format", "json") != "json":
+        return reads.Window(1, reads.EVERYTHING)
     return reads.Window(args["page"], args["per_page"])
 
 
-@bp.route("/units")
+@listing(bp, "/units", UnitPage, "units")
 @allow("units.view_tree")
 @bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, UnitPage)
@@ -64,7 +68,7 @@ def units(args):
     return reads.units(current_user, _window(args))
 
 
-@bp.route("/cycles")
+@listing(bp, "/cycles", CyclePage, "cycles")
 @allow("cycles.view")
 @bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, CyclePage)
@@ -73,7 +77,7 @@ def cycles(args):
     return reads.cycles(current_user, _window(args))
 
 
-@bp.route("/cycles/<int:cycle_id>/results")
+@listing(bp, "/cycles/<int:cycle_id>/results", ResultPage, "results")
 @allow("results.view")
 @bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, ResultPage)
