@@ -17,7 +17,7 @@ from assess.units.models import Unit
 from assess.units.tree import in_tree_order, visible_units
 
 
-def _utc(value: datetime | None) -> datetime | None:
+def utc(value: datetime | None) -> datetime | None:
     """A stored (naive UTC) time as an aware one: RFC 3339 needs the offset."""
     return value.replace(tzinfo=UTC) if value is not None else None
 
@@ -76,7 +76,7 @@ def cycle_row(cycle: Cycle) -> dict:
         "owner_id": cycle.__data__.get("owner"),
         "self_report_due": cycle.self_report_due,
         "review_due": cycle.review_due,
-        "published_at": _utc(cycle.published_at),
+        "published_at": utc(cycle.published_at),
     }
 
 
@@ -138,7 +138,7 @@ def results(user, cycle: Cycle, snapshot: ResultSnapshot, window: Window) -> dic
     page.update(
         cycle=cycle_row(cycle),
         snapshot_version=snapshot.version,
-        snapshot_published_at=_utc(snapshot.published_at),
+        snapshot_published_at=utc(snapshot.published_at),
     )
     return page
 

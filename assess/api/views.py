@@ -132,6 +132,9 @@ def init_app(app) -> None:
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "A personal API token."}
     )
+    # The writes register their routes on ``bp`` when imported: before it is registered.
+    from assess.api import cycle_transitions, self_report  # noqa: F401
+
     api.register_blueprint(bp)
     app.register_blueprint(docs_bp)
     from assess.web.security import csrf

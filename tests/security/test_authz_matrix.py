@@ -72,6 +72,11 @@ EXPECTED: dict[str, dict[str, object]] = {
     "api.units": TOKEN_ONLY,
     "api.cycles": TOKEN_ONLY,
     "api.cycle_results": TOKEN_ONLY,
+    "api.cycle": TOKEN_ONLY,
+    "api.transition": TOKEN_ONLY,
+    "api.self_report_item": TOKEN_ONLY,
+    "api.save_self_report_item": TOKEN_ONLY,
+    "api.submit": TOKEN_ONLY,
     "api_docs.openapi": PUBLIC,
     "api_docs.docs": PUBLIC,
     # administration

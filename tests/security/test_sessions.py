@@ -65,6 +65,12 @@ def test_every_post_route_refuses_a_request_without_token(csrf_app, world, db, r
         response = client.post(url, data={"version": "1", "reason": "x", "next": "/"})
         posted += 1
         page = response.data.decode()
+        if rule.rule.startswith("/api/"):
+            # The API takes no CSRF token because it takes no session: the cookie that
+            # came along is no credential there (401), so nothing a page forges gets in.
+            if response.status_code != 401:
+                failures.append(f"POST {url} [{rule.endpoint}]: {response.status_code}")
+            continue
         if response.status_code != 400 or "安全令牌" not in page:
             failures.append(f"POST {url} [{rule.endpoint}]: {response.status_code}")
     assert posted >= 15

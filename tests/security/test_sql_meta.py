@@ -121,6 +121,10 @@ def test_out_of_range_ids_in_urls_are_not_found(app, world, clients):
                 url = build_url(rule, values | {name: huge})
                 for method in sorted(rule.methods - {"HEAD", "OPTIONS", "POST"}):
                     status = client.open(url, method=method).status_code
-                    if status not in (403, 404):
+                    # A write whose URL is also a read's (the API's PUT beside its GET) is
+                    # answered 405 by werkzeug's router, which compares methods before the
+                    # converter refuses the number: still no view, no database.
+                    routed_away = method != "GET" and status == 405
+                    if status not in (403, 404) and not routed_away:
                         errors.append(f"{role} {method} {url}: {status}")
     assert not errors, "\n".join(errors)
