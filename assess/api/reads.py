@@ -87,13 +87,14 @@ def cycles(user, window: Window) -> dict:
     return window.cut([cycle_row(c) for c in rows if can(user, "cycles.view", c)])
 
 
-def readable_cycle(user, cycle_id: int) -> Cycle | None:
-    """The cycle if ``user`` may read its results (``cycles.view`` and ``reaches_cycle`` for
-    ``results.view``); None otherwise, never confirming that it exists."""
+def readable_cycle(user, cycle_id: int, action: str = "results.view") -> Cycle | None:
+    """The cycle if ``user`` may see it (``cycles.view``) and its scope reaches it for
+    ``action`` (``reaches_cycle``), as ``guard.viewable_cycle`` decides for a page; None
+    otherwise, never confirming that it exists."""
     cycle = Cycle.get_or_none(Cycle.id == cycle_id)
     if cycle is None or not can(user, "cycles.view", cycle):
         return None
-    return cycle if reaches_cycle(user, cycle, "results.view") else None
+    return cycle if reaches_cycle(user, cycle, action) else None
 
 
 def _scores(text: str) -> list[dict]:

@@ -14,10 +14,27 @@ from flask_login import current_user
 from flask_smorest import Api, Blueprint
 from marshmallow import RAISE
 
-from assess.api import reads
+from assess.api import award_reads, library_reads, reads, selfreport_reads
 from assess.api.listing import listing
-from assess.api.schemas import CyclePage, PageArgs, ProblemSchema, ResultPage, UnitPage
+from assess.api.schemas import (
+    AwardPage,
+    CyclePage,
+    IndicatorArgs,
+    IndicatorPage,
+    IndicatorSetArgs,
+    IndicatorSetPage,
+    PageArgs,
+    ProblemSchema,
+    ResultPage,
+    RoundArgs,
+    RoundPage,
+    SelfReportPage,
+    SubmissionStatusArgs,
+    SubmissionStatusPage,
+    UnitPage,
+)
 from assess.core.policy import allow, public
+from assess.cycles.lifecycle import CycleError
 from assess.web.errors import problem
 
 PROBLEM_JSON = "application/problem+json"
@@ -92,6 +109,88 @@ def cycle_results(args, cycle_id: int):
     if snapshot is None:
         return problem(404, _("结果尚未公布"))
     return reads.results(current_user, cycle, snapshot, _window(args))
+
+
+@listing(bp, "/indicator-sets", IndicatorSetPage, "indicator-sets")
+@allow("library.view")
+@bp.arguments(IndicatorSetArgs, location="query", unknown=RAISE)
+@bp.response(200, IndicatorSetPage)
+def indicator_sets(args):
+    """The indicator sets (指标体系) of the cycles the token's person reaches in the
+    indicator library (指标库), each a cycle's own copy, named by the cycle's id."""
+    return library_reads.indicator_sets(current_user, args.get("state"), _window(args))
+
+
+@listing(bp, "/indicator-sets/<int:cycle_id>/indicators", IndicatorPage, "indicators")
+@allow("library.view")
+@bp.arguments(IndicatorArgs, location="query", unknown=RAISE)
+@bp.response(200, IndicatorPage)
+@bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+def indicators(args, cycle_id: int):
+    """A cycle's indicators (考核指标) in set order: category, rule, target, weight and the
+    policy clause (政策依据) each comes from."""
+    cycle = library_reads.readable_set(current_user, cycle_id)
+    if cycle is None:
+        abort(404)
+    try:
+        return library_reads.indicators(cycle, args.get("category"), _window(args))
+    except CycleError:
+        return problem(404, _("（指标体系无法读取）"))
+
+
+@listing(bp, "/cycles/<int:cycle_id>/submissions", SubmissionStatusPage, "submissions")
+@allow("submissions.view")
+@bp.arguments(SubmissionStatusArgs, location="query", unknown=RAISE)
+@bp.response(200, SubmissionStatusPage)
+@bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+def cycle_submissions(args, cycle_id: int):
+    """Each unit's self-report status (填报进度) in a cycle, as on its overview; a
+    reporter's token reads its own unit's only."""
+    cycle = selfreport_reads.readable_cycle_of_work(current_user, cycle_id)
+    if cycle is None:
+        abort(404)
+    return selfreport_reads.statuses(current_user, cycle, args.get("status"), _window(args))
+
+
+@listing(bp, "/cycles/<int:cycle_id>/units/<int:unit_id>/self-report", SelfReportPage, "self-report")
+@allow("submissions.view")
+@bp.arguments(PageArgs, location="query", unknown=RAISE)
+@bp.response(200, SelfReportPage)
+@bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+def self_report(args, cycle_id: int, unit_id: int):
+    """One unit's self-report (自评): every assigned indicator's value, narrative and
+    status; 404 for a unit the token's person may not see."""
+    unit = selfreport_reads.visible_unit(current_user, unit_id)
+    cycle = selfreport_reads.readable_cycle_of_work(current_user, cycle_id)
+    if unit is None or cycle is None:
+        abort(404)
+    return selfreport_reads.self_report(cycle, unit, _window(args))
+
+
+@listing(bp, "/nomination-rounds", RoundPage, "nomination-rounds")
+@allow("nominations.view")
+@bp.arguments(RoundArgs, location="query", unknown=RAISE)
+@bp.response(200, RoundPage)
+def nomination_rounds(args):
+    """The nomination rounds (十类典型评选), newest first, with their phase."""
+    return award_reads.rounds(current_user, args.get("phase"), _window(args))
+
+
+@listing(bp, "/nomination-rounds/<int:round_id>/awards", AwardPage, "awards")
+@allow("nominations.view")
+@bp.arguments(PageArgs, location="query", unknown=RAISE)
+@bp.response(200, AwardPage)
+@bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+def round_awards(args, round_id: int):
+    """A round's confirmed award list (表彰名单) by category and place; rank and score
+    only for a person who may export them. 404 until the list is confirmed."""
+    round_ = award_reads.readable_round(round_id)
+    if round_ is None:
+        abort(404)
+    page = award_reads.awards(current_user, round_, _window(args))
+    if page is None:
+        return problem(404, _("表彰名单尚未确认"))
+    return page
 
 
 # The document and its page describe the API and are no part of it: a plain blueprint.

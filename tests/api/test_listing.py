@@ -140,10 +140,24 @@ def test_an_unknown_format_is_refused_in_chinese(app, client, world):  # noqa: F
 
 def test_the_document_declares_etag_and_both_exports(client):
     spec = client.get("/api/v1/openapi.json").get_json()
-    for path in ("/api/v1/units", "/api/v1/cycles", "/api/v1/cycles/{cycle_id}/results"):
+    lists = [p for p, ops in spec["paths"].items() if "format" in _query_names(ops.get("get"))]
+    assert len(lists) == 9  # every list endpoint: units, cycles, results and the six reads
+    for path in lists:
         operation = spec["paths"][path]["get"]
         ok = operation["responses"]["200"]
         assert {"application/json", "text/csv"} <= set(ok["content"])
         assert "ETag" in ok["headers"] and "304" in operation["responses"]
         names = {p["name"] for p in spec["paths"][path].get("parameters", [])}
         assert "If-None-Match" in names
+
+
+def _query_names(operation) -> set[str]:
+    return {p["name"] for p in (operation or {}).get("parameters", []) if p["in"] == "query"}
+
+
+def test_an_award_list_exports_as_a_workbook(app, client, world):  # noqa: F811
+    admin = _bearer(app, "admin")
+    path = f"/api/v1/nomination-rounds/{world.round}/awards"
+    body = client.get(path, headers=admin).get_json()
+    sheet = _sheet(client.get(path + "?format=xlsx", headers=admin))
+    assert sheet.max_row == body["total"] + 1 >= 2

@@ -77,6 +77,12 @@ EXPECTED: dict[str, dict[str, object]] = {
     "api.self_report_item": TOKEN_ONLY,
     "api.save_self_report_item": TOKEN_ONLY,
     "api.submit": TOKEN_ONLY,
+    "api.indicator_sets": TOKEN_ONLY,
+    "api.indicators": TOKEN_ONLY,
+    "api.cycle_submissions": TOKEN_ONLY,
+    "api.self_report": TOKEN_ONLY,
+    "api.nomination_rounds": TOKEN_ONLY,
+    "api.round_awards": TOKEN_ONLY,
     "api_docs.openapi": PUBLIC,
     "api_docs.docs": PUBLIC,
     # administration
