@@ -9,18 +9,27 @@ the item not handed in, the version unchanged. Who may is ``policy``'s (the rout
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from assess.api import reads
 from assess.api.preconditions import expected_version, version_etag
 from assess.api.schemas import ProblemSchema
 from assess.api.views import PROBLEM_JSON, bp
-from assess.api.write_schemas import ItemSchema, ItemWriteSchema, SubmitResultSchema
+from assess.api.write_schemas import (
+    EvidenceUploadSchema,
+    ItemSchema,
+    ItemWriteSchema,
+    SubmitResultSchema,
+)
+from assess.core.db import database
 from assess.core.enums import CycleState
 from assess.core.policy import allow, can
 from assess.cycles import submissions
 from assess.cycles.models import Cycle
+from assess.evidence import attachments
+from assess.evidence.storage import EvidenceStore
 from assess.units.models import Unit
 from assess.web.errors import problem
 from assess.web.guard import require_unit, viewable_cycle
@@ -67,6 +76,15 @@ def _row(item: submissions.Item, warning: str | None = None) -> dict:
         "return_reason": sub.return_reason if sub else "",
         "version": sub.version if sub else 0,
         "updated_at": reads.utc(sub.updated_at) if sub else None,
+        "evidence": [
+            {
+                "name": e.original_name,
+                "size": e.size,
+                "mime": e.mime,
+                "uploaded_at": reads.utc(e.uploaded_at),
+            }
+            for e in item.evidence
+        ],
         "warning": warning,
     }
 
@@ -149,3 +167,48 @@ def submit(cycle_id: int, unit_id: int):
     except submissions.SubmissionError as exc:
         return problem(409, str(exc))
     return {"submitted": count}
+
+
+@bp.route(ITEM + "/evidence", methods=["POST"], endpoint="upload_evidence")
+@allow("submissions.edit_own")
+@bp.doc(parameters=[IF_MATCH])
+@bp.arguments(EvidenceUploadSchema, location="files")
+@bp.response(201, ItemSchema, headers=ETAG_HEADER)
+@_refusals(403, 404, 409, 412, 413, 428)
+def upload_evidence(_files: dict, cycle_id: int, unit_id: int, code: str):
+    """Attach evidence files (上传佐证材料) to a saved draft or returned item, as the form
+    does: each file checked by its content (its name and stated type are not trusted), all
+    recorded with the item's next version in one transaction, or none. ``If-Match`` names
+    the version read; an item not saved yet takes its value first (409)."""
+    cycle, unit = _load(cycle_id, unit_id)
+    if not can(current_user, "submissions.edit_own", submissions.SelfReport(cycle, unit)):
+        abort(403)
+    item = _item(cycle, unit, code)
+    version = expected_version()
+    if item.submission is None:
+        return problem(409, _("请先保存该指标的自评值，再上传佐证材料。"))
+    store = EvidenceStore.from_config(current_app.config)
+    try:
+        # Checked and stored before the transaction, as on the page: a bad file refuses
+        # the lot, and the rows are then written with the item's new version or not at all.
+        stored = attachments.store_uploads(request.files.getlist("files"), store)
+    except attachments.EvidenceError as exc:
+        return problem(422, str(exc), errors={"files": {"files": [str(exc)]}})
+    if not stored:
+        message = _("请选择要上传的文件。")
+        return problem(422, message, errors={"files": {"files": [message]}})
+    sub = item.submission
+    try:
+        with database.atomic():
+            saved, _warning = submissions.save_value(
+                cycle, unit, code, sub.value_text, sub.narrative, version, current_user
+            )
+            attachments.attach(stored, current_user, unit.id, submission=saved)
+    except submissions.ConflictError as exc:
+        refused = problem(412, str(exc))
+        refused.set_etag(version_etag(exc.theirs.version))
+        return refused
+    except (submissions.SubmissionError, attachments.EvidenceError) as exc:
+        return problem(409, str(exc))
+    row, headers = _answer(_item(cycle, unit, code))
+    return row, 201, headers

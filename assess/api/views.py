@@ -152,7 +152,9 @@ def cycle_submissions(args, cycle_id: int):
     return selfreport_reads.statuses(current_user, cycle, args.get("status"), _window(args))
 
 
-@listing(bp, "/cycles/<int:cycle_id>/units/<int:unit_id>/self-report", SelfReportPage, "self-report")
+@listing(
+    bp, "/cycles/<int:cycle_id>/units/<int:unit_id>/self-report", SelfReportPage, "self-report"
+)
 @allow("submissions.view")
 @bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, SelfReportPage)

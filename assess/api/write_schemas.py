@@ -4,6 +4,7 @@ every message in Chinese, as for the query arguments."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_smorest.fields import Upload
 from marshmallow import RAISE, Schema, fields, validate
 
 from assess.core.enums import CycleState
@@ -40,6 +41,26 @@ class ItemWriteSchema(BodySchema):
     )
 
 
+class EvidenceFileSchema(Schema):
+    """One evidence file (佐证材料) of an item, as the page lists it."""
+
+    name = fields.String(required=True, metadata={"description": "The name it was sent with."})
+    size = fields.Integer(required=True, metadata={"description": "Bytes."})
+    mime = fields.String(required=True, metadata={"description": "As read from its content."})
+    uploaded_at = fields.DateTime(required=True)
+
+
+class EvidenceUploadSchema(Schema):
+    """Evidence files sent as ``multipart/form-data`` under the name ``files``."""
+
+    files = fields.List(
+        Upload(),
+        required=True,
+        error_messages=REQUIRED,
+        metadata={"description": "One or more files: PDF, images, Office documents."},
+    )
+
+
 class ItemSchema(Schema):
     """One indicator of a unit's self-report; its ETag is ``version``."""
 
@@ -58,6 +79,7 @@ class ItemSchema(Schema):
         required=True, metadata={"description": "0 for an item never saved; the ETag."}
     )
     updated_at = fields.DateTime(required=True, allow_none=True)
+    evidence = fields.List(fields.Nested(EvidenceFileSchema), required=True)
     warning = fields.String(
         allow_none=True, metadata={"description": "A plausibility warning after a save."}
     )

@@ -3,6 +3,8 @@ office's cycle transitions; the same services, checks and audit as the pages."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from assess.accounts import tokens
@@ -10,7 +12,9 @@ from assess.accounts.models import User
 from assess.core.db import database
 from assess.core.models import AuditEntry
 from assess.cycles.models import Cycle, Submission
+from assess.evidence.models import Evidence
 from assess.units.models import Unit
+from tests.cycle_helpers import pdf_bytes, png_bytes
 from tests.security.conftest import ROLE_USERS, UNIT_B, world  # noqa: F401 (the fixture)
 
 
@@ -193,3 +197,58 @@ def test_the_office_moves_a_cycle_it_read(app, client, world, unit_b):  # noqa: 
         move, json={"to": "open", "reason": "补报"}, headers={**admin, "If-Match": current}
     )
     assert reopened.status_code == 200 and reopened.get_json()["state"] == "open"
+
+
+def _upload(client, url, headers, etag, *files):
+    data = {"files": [(io.BytesIO(content), name) for name, content in files]}
+    return client.post(
+        url,
+        data=data,
+        headers={**headers, "If-Match": f'"{etag}"'},
+        content_type="multipart/form-data",
+    )
+
+
+def _evidence_count(app, cycle_id: int, unit_id: int) -> int:
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        count = (
+            Evidence.select()
+            .join(Submission)
+            .where(Submission.cycle == cycle_id, Submission.unit == unit_id)
+            .count()
+        )
+        database.close()
+    return count
+
+
+def test_evidence_is_checked_by_content_and_goes_with_a_version(app, client, world, unit_b):  # noqa: F811
+    base, unit_id, reporter = unit_b
+    item = base + "/self-report/A1"
+    url = item + "/evidence"
+    unsaved = _upload(client, url, reporter, "0", ("照片.png", png_bytes()))
+    assert unsaved.status_code == 409 and "请先保存" in unsaved.get_json()["detail"]
+    assert _put(client, item, reporter, "0", value="45/50").status_code == 200
+
+    fake = _upload(client, url, reporter, "1", ("调查表.pdf", b"<html>not a pdf</html>"))
+    assert fake.status_code == 422 and "调查表.pdf" in fake.get_json()["detail"]
+    assert list(fake.get_json()["errors"]) == ["files"]
+    stale = _upload(client, url, reporter, "0", ("照片.png", png_bytes()))
+    assert stale.status_code == 412
+    assert _evidence_count(app, world.open_cycle, unit_id) == 0
+
+    sent = _upload(
+        client, url, reporter, "1", ("照片.png", png_bytes()), ("汇总表.pdf", pdf_bytes(1))
+    )
+    assert sent.status_code == 201 and sent.headers["ETag"] == '"2"'
+    body = sent.get_json()
+    assert sorted(f["name"] for f in body["evidence"]) == ["汇总表.pdf", "照片.png"]
+    assert {f["mime"] for f in body["evidence"]} == {"image/png", "application/pdf"}
+    assert body["value"] == "45/50"  # the value is kept; only the version moved
+    assert _evidence_count(app, world.open_cycle, unit_id) == 2
+    read = client.get(item, headers=reporter).get_json()
+    assert len(read["evidence"]) == 2 and read["version"] == 2
+    # Another unit's reporter cannot attach to it.
+    neighbour = _bearer(app, ROLE_USERS["reporter"])
+    assert _upload(client, url, neighbour, "2", ("照片.png", png_bytes())).status_code == 404
+    assert _evidence_count(app, world.open_cycle, unit_id) == 2

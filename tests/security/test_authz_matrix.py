@@ -77,6 +77,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "api.self_report_item": TOKEN_ONLY,
     "api.save_self_report_item": TOKEN_ONLY,
     "api.submit": TOKEN_ONLY,
+    "api.upload_evidence": TOKEN_ONLY,
     "api.indicator_sets": TOKEN_ONLY,
     "api.indicators": TOKEN_ONLY,
     "api.cycle_submissions": TOKEN_ONLY,
