@@ -47,7 +47,32 @@ bp = Blueprint(
     "api",
     __name__,
     url_prefix="/api/v1",
-    description="Read access with a personal token: `Authorization: Bearer <token>`.",
+    description="Read access with a personal token: `Authorization: Bearer <token>`. Each "
+    "token has a budget of requests (`API_RATE_LIMIT`, all endpoints together); every answer "
+    "says how much is left in `X-RateLimit-Limit`, `X-RateLimit-Remaining` and "
+    "`X-RateLimit-Reset`, and beyond it the answer is 429 with `Retry-After`.",
+)
+
+_SECONDS = {"type": "integer", "minimum": 0}
+# Every endpoint counts against its token's limit (``assess.api.rate_limits``).
+rate_limited = bp.alt_response(
+    429,
+    schema=ProblemSchema,
+    content_type=PROBLEM_JSON,
+    description="Too many requests with this token (or, without one, from this address).",
+    headers={
+        "Retry-After": {
+            "description": "Seconds until the token may send again.",
+            "required": True,
+            "schema": _SECONDS,
+        },
+        "X-RateLimit-Limit": {"description": "Requests per window.", "schema": _SECONDS},
+        "X-RateLimit-Remaining": {"description": "Requests left.", "schema": _SECONDS},
+        "X-RateLimit-Reset": {
+            "description": "When the window ends (Unix time).",
+            "schema": _SECONDS,
+        },
+    },
 )
 
 
@@ -59,6 +84,7 @@ def _window(args) -> reads.Window:
 @allow("units.view_tree")
 @bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, UnitPage)
+@rate_limited
 def units(args):
     """The unit tree (单位树) in tree order, as far as the token's person sees it."""
     return reads.units(current_user, _window(args))
@@ -68,6 +94,7 @@ def units(args):
 @allow("cycles.view")
 @bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, CyclePage)
+@rate_limited
 def cycles(args):
     """The assessment cycles (考核周期) the token's person reaches, with their state."""
     return reads.cycles(current_user, _window(args))
@@ -78,6 +105,7 @@ def cycles(args):
 @bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, ResultPage)
 @bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@rate_limited
 def cycle_results(args, cycle_id: int):
     """A cycle's published results (结果公布) per unit: total, grade, rank and every
     indicator's score; a reporter's token reads its own unit's only."""
