@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from assess import ROOT
+from assess.api import rate_limits
 from assess.api import views as api_views
 from assess.core import audit, db, queue
 from assess.core.secret_key import audit_key, instance_secret, required_key
@@ -69,6 +70,9 @@ def create_app(config: dict | None = None) -> Flask:
     schema_guard.init_app(app)  # before anything reads a table
     i18n.init_app(app)
     security.init_app(app)
+    # Between the two: it keys by the token security loads, and counts a tokenless request
+    # before the guard answers it 401.
+    rate_limits.init_app(app)
     guard.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)

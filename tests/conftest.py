@@ -124,6 +124,9 @@ def make_app(database_url, tmp_path, **overrides):
         "SECRET_KEY": "test-secret",
         "AUDIT_KEY": AUDIT_KEY,
         "WTF_CSRF_ENABLED": False,
+        # The fuzz sends hundreds of API requests a minute per token; tests about the rate
+        # limit set their own (tests/api/test_rate_limit.py).
+        "API_RATE_LIMIT": "100000 per minute",
     }
     config.update(overrides)
     return create_app(config)

@@ -17,7 +17,7 @@ from flask_login import current_user
 from assess.api import reads
 from assess.api.preconditions import expected_etag
 from assess.api.schemas import CycleSchema, ProblemSchema
-from assess.api.views import PROBLEM_JSON, bp
+from assess.api.views import PROBLEM_JSON, bp, rate_limited
 from assess.api.write_schemas import TransitionSchema
 from assess.core.db import database
 from assess.core.policy import allow
@@ -50,6 +50,7 @@ def _answer(cycle: Cycle):
 @allow("cycles.view")
 @bp.response(200, CycleSchema, headers=ETAG_HEADER)
 @bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@rate_limited
 def cycle(cycle_id: int):
     """One assessment cycle (考核周期) and its state, with the ETag a transition sends back."""
     return _answer(viewable_cycle(cycle_id))
@@ -65,6 +66,7 @@ def cycle(cycle_id: int):
 @bp.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON)
 @bp.alt_response(412, schema=ProblemSchema, content_type=PROBLEM_JSON)
 @bp.alt_response(428, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@rate_limited
 def transition(body: dict, cycle_id: int):
     """Move a cycle (开放填报, 进入审核, 重新开放填报 with a reason, 归档) as its page does,
     with the same rules and audit; 409 with the reason when the move is not allowed from its

@@ -16,7 +16,7 @@ from flask_login import current_user
 from assess.api import reads
 from assess.api.preconditions import expected_version, version_etag
 from assess.api.schemas import ProblemSchema
-from assess.api.views import PROBLEM_JSON, bp
+from assess.api.views import PROBLEM_JSON, bp, rate_limited
 from assess.api.write_schemas import (
     EvidenceUploadSchema,
     ItemSchema,
@@ -98,6 +98,7 @@ def _answer(item: submissions.Item, warning: str | None = None):
 @allow("submissions.view")
 @bp.response(200, ItemSchema, headers=ETAG_HEADER)
 @bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@rate_limited
 def self_report_item(cycle_id: int, unit_id: int, code: str):
     """One indicator of a unit's self-report (自评): its value, account and state, with its
     version as the ETag a save sends back in ``If-Match``."""
@@ -122,6 +123,7 @@ def _refusals(*codes: int):
 @bp.arguments(ItemWriteSchema)
 @bp.response(200, ItemSchema, headers=ETAG_HEADER)
 @_refusals(403, 404, 409, 412, 428)
+@rate_limited
 def save_self_report_item(body: dict, cycle_id: int, unit_id: int, code: str):
     """Save one indicator's value and account as a draft (保存草稿), as the form does: only
     the unit's own reporter, while the cycle is open and its deadline has not passed, and
@@ -154,6 +156,7 @@ def save_self_report_item(body: dict, cycle_id: int, unit_id: int, code: str):
 @allow("submissions.edit_own")
 @bp.response(200, SubmitResultSchema)
 @_refusals(403, 404, 409)
+@rate_limited
 def submit(cycle_id: int, unit_id: int):
     """Hand in the unit's self-report (提交): every draft or returned item, once every scored
     item has a value; refused (409, with the reason) while the cycle is not open, after the
@@ -175,6 +178,7 @@ def submit(cycle_id: int, unit_id: int):
 @bp.arguments(EvidenceUploadSchema, location="files")
 @bp.response(201, ItemSchema, headers=ETAG_HEADER)
 @_refusals(403, 404, 409, 412, 413, 428)
+@rate_limited
 def upload_evidence(_files: dict, cycle_id: int, unit_id: int, code: str):
     """Attach evidence files (上传佐证材料) to a saved draft or returned item, as the form
     does: each file checked by its content (its name and stated type are not trusted), all

@@ -65,7 +65,33 @@ bp = Blueprint(
     "api",
     __name__,
     url_prefix="/api/v1",
-    description="Read access with a personal token: `Authorization: Bearer <token>`.",
+    description="Access with a personal token: `Authorization: Bearer <token>` (a read token "
+    "reads, a read+write token also saves, uploads, submits and moves cycles as its person may). Each "
+    "token has a budget of requests (`API_RATE_LIMIT`, all endpoints together); every answer "
+    "says how much is left in `X-RateLimit-Limit`, `X-RateLimit-Remaining` and "
+    "`X-RateLimit-Reset`, and beyond it the answer is 429 with `Retry-After`.",
+)
+
+_SECONDS = {"type": "integer", "minimum": 0}
+# Every endpoint counts against its token's limit (``assess.api.rate_limits``).
+rate_limited = bp.alt_response(
+    429,
+    schema=ProblemSchema,
+    content_type=PROBLEM_JSON,
+    description="Too many requests with this token (or, without one, from this address).",
+    headers={
+        "Retry-After": {
+            "description": "Seconds until the token may send again.",
+            "required": True,
+            "schema": _SECONDS,
+        },
+        "X-RateLimit-Limit": {"description": "Requests per window.", "schema": _SECONDS},
+        "X-RateLimit-Remaining": {"description": "Requests left.", "schema": _SECONDS},
+        "X-RateLimit-Reset": {
+            "description": "When the window ends (Unix time).",
+            "schema": _SECONDS,
+        },
+    },
 )
 
 
@@ -80,6 +106,7 @@ def _window(args) -> reads.Window:
 @allow("units.view_tree")
 @bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, UnitPage)
+@rate_limited
 def units(args):
     """The unit tree (单位树) in tree order, as far as the token's person sees it."""
     return reads.units(current_user, _window(args))
@@ -89,6 +116,7 @@ def units(args):
 @allow("cycles.view")
 @bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, CyclePage)
+@rate_limited
 def cycles(args):
     """The assessment cycles (考核周期) the token's person reaches, with their state."""
     return reads.cycles(current_user, _window(args))
@@ -99,6 +127,7 @@ def cycles(args):
 @bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, ResultPage)
 @bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@rate_limited
 def cycle_results(args, cycle_id: int):
     """A cycle's published results (结果公布) per unit: total, grade, rank and every
     indicator's score; a reporter's token reads its own unit's only."""
@@ -115,6 +144,7 @@ def cycle_results(args, cycle_id: int):
 @allow("library.view")
 @bp.arguments(IndicatorSetArgs, location="query", unknown=RAISE)
 @bp.response(200, IndicatorSetPage)
+@rate_limited
 def indicator_sets(args):
     """The indicator sets (指标体系) of the cycles the token's person reaches in the
     indicator library (指标库), each a cycle's own copy, named by the cycle's id."""
@@ -126,6 +156,7 @@ def indicator_sets(args):
 @bp.arguments(IndicatorArgs, location="query", unknown=RAISE)
 @bp.response(200, IndicatorPage)
 @bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@rate_limited
 def indicators(args, cycle_id: int):
     """A cycle's indicators (考核指标) in set order: category, rule, target, weight and the
     policy clause (政策依据) each comes from."""
@@ -143,6 +174,7 @@ def indicators(args, cycle_id: int):
 @bp.arguments(SubmissionStatusArgs, location="query", unknown=RAISE)
 @bp.response(200, SubmissionStatusPage)
 @bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@rate_limited
 def cycle_submissions(args, cycle_id: int):
     """Each unit's self-report status (填报进度) in a cycle, as on its overview; a
     reporter's token reads its own unit's only."""
@@ -159,6 +191,7 @@ def cycle_submissions(args, cycle_id: int):
 @bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, SelfReportPage)
 @bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@rate_limited
 def self_report(args, cycle_id: int, unit_id: int):
     """One unit's self-report (自评): every assigned indicator's value, narrative and
     status; 404 for a unit the token's person may not see."""
@@ -173,6 +206,7 @@ def self_report(args, cycle_id: int, unit_id: int):
 @allow("nominations.view")
 @bp.arguments(RoundArgs, location="query", unknown=RAISE)
 @bp.response(200, RoundPage)
+@rate_limited
 def nomination_rounds(args):
     """The nomination rounds (十类典型评选), newest first, with their phase."""
     return award_reads.rounds(current_user, args.get("phase"), _window(args))
@@ -183,6 +217,7 @@ def nomination_rounds(args):
 @bp.arguments(PageArgs, location="query", unknown=RAISE)
 @bp.response(200, AwardPage)
 @bp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM_JSON)
+@rate_limited
 def round_awards(args, round_id: int):
     """A round's confirmed award list (表彰名单) by category and place; rank and score
     only for a person who may export them. 404 until the list is confirmed."""

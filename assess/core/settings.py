@@ -92,6 +92,20 @@ SETTINGS: tuple[Setting, ...] = (
         "X-Forwarded-For only through that many proxies; 0 trusts no header.",
     ),
     Setting(
+        "API_RATE_LIMIT",
+        "120 per minute",
+        "Requests one API token may make to /api/v1 (all endpoints together), in Flask-Limiter's "
+        "notation: '120 per minute', '1000 per hour;30 per second'. A request without a valid "
+        "token counts against its address. More answers 429 with Retry-After.",
+    ),
+    Setting(
+        "API_RATE_LIMIT_STORAGE_URL",
+        "memory://",
+        "Where the API's request counters live. memory:// counts in each process on its own "
+        "(with WEB_WORKERS=N a token may make N times the limit, and a restart forgets); "
+        "redis://host:port/N shares them between every worker and server of one instance.",
+    ),
+    Setting(
         "WEB_WORKERS",
         2,
         "Worker processes of assess serve (gunicorn): about one per CPU core of the server.",

@@ -91,6 +91,12 @@ def bearer_secret() -> str | None:
     return (secret.strip() or None) if scheme.lower() == "bearer" else None
 
 
+def api_token_id() -> int | None:
+    """The id of the valid token this API request carries, or None (no token, a bad one, or
+    not an API request): what the rate limit counts by, never the secret."""
+    return g.get("api_token_id")
+
+
 def _load_token_user() -> None:
     """For an API request, sign in the bearer token's person for this request only, with
     the token's scope on it (``token_scope``, which ``policy.can`` reads); anonymous when
@@ -104,6 +110,7 @@ def _load_token_user() -> None:
     user, token = found
     user.token_scope = token.scope
     g._login_user = user
+    g.api_token_id = token.id
 
 
 def init_app(app) -> None:
