@@ -91,7 +91,7 @@ class BoundedIntConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per user-facing area (and two for accounts: sign-in, administration)."""
-    from assess.accounts.views import admin, auth
+    from assess.accounts.views import admin, auth, service
     from assess.cycles.views import (
         appeals,
         inspection,
@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         unit_views,
         admin,
+        service,
         audit_views,
         manage,
         selfreport,

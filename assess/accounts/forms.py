@@ -51,3 +51,20 @@ class UserForm(FlaskForm):
     scope = SelectField(_l("管辖范围"), coerce=int, choices=[], default=0)
     password = PasswordField(_l("初始密码"), validators=[Optional(), Length(min=8, max=200)])
     active = BooleanField(_l("启用"), default=True)
+
+
+class ServiceAccountForm(FlaskForm):
+    username = StringField(_l("账号名"), validators=[DataRequired(), Length(max=64)])
+    display_name = StringField(
+        _l("用途（对接的系统）"), validators=[DataRequired(), Length(max=64)]
+    )
+    # Read-only leader by default: a system is given more only when the office chooses it.
+    role = SelectField(_l("角色"), choices=role_choices, default="viewer")
+    unit = SelectField(_l("所属单位"), coerce=int, choices=[])
+    scope = SelectField(_l("管辖范围"), coerce=int, choices=[], default=0)
+
+
+class AccountActiveForm(FlaskForm):
+    """Enable or disable a service account; a disabled account's tokens stop working."""
+
+    active = BooleanField(_l("启用"))

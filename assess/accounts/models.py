@@ -29,6 +29,9 @@ class User(BaseModel):
     last_login_at = pw.DateTimeField(null=True)
     # Raised at sign-out: cookie sessions carry it, so older cookies stop working.
     session_version = pw.IntegerField(default=0)
+    # A service account (服务账号): another system's identity, made by the office, acting
+    # only through its API tokens. It never signs in and has no usable password.
+    is_service = pw.BooleanField(default=False)
 
     # Flask-Login protocol
     @property

@@ -26,7 +26,15 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password-0d9c")
 
 MIN_PASSWORD_LENGTH = 8
-USER_AUDIT_FIELDS = ("username", "display_name", "role", "unit", "scope_unit", "active")
+USER_AUDIT_FIELDS = (
+    "username",
+    "display_name",
+    "role",
+    "unit",
+    "scope_unit",
+    "active",
+    "is_service",
+)
 
 
 class AccountError(ValueError):
@@ -72,17 +80,23 @@ def create_user(
         raise AccountError(_("用户名不能为空"))
     _validate_role_unit(role, unit, scope_unit)
     check_password_strength(password)
+    return _create(
+        actor,
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role,
+        unit=unit,
+        scope_unit=scope_unit,
+    )
+
+
+def _create(actor, **fields) -> User:
+    """Insert the checked account ``fields`` under a free name, audited, in one transaction."""
     try:
         with database.atomic():
-            _require_free_username(username)
-            user = User.create(
-                username=username,
-                display_name=display_name,
-                password_hash=hash_password(password),
-                role=role,
-                unit=unit,
-                scope_unit=scope_unit,
-            )
+            _require_free_username(fields["username"])
+            user = User.create(**fields)
             audit.record(
                 "user.create",
                 "user",
@@ -91,8 +105,48 @@ def create_user(
                 actor=actor,
             )
     except IntegrityError:  # a concurrent request created the same name first
-        raise AccountError(_("用户名已存在：%(name)s", name=username)) from None
+        raise AccountError(_("用户名已存在：%(name)s", name=fields["username"])) from None
     return user
+
+
+# Stored as a service account's password hash: no argon2 hash, so nothing verifies.
+NO_PASSWORD = "!service"  # noqa: S105 (a marker no hash equals, not a secret)
+
+
+def create_service_account(
+    username: str,
+    display_name: str,
+    role: str,
+    unit: Unit | None = None,
+    scope_unit: Unit | None = None,
+    *,
+    actor,
+) -> User:
+    """Create a service account (服务账号) for another system: it acts only through the API
+    tokens the office makes for it, as ``role`` within ``scope_unit`` (or as ``unit``'s
+    reporter), through the same policy as a person; it has no password and never signs in.
+    Raises AccountError as ``create_user`` does, and for an empty description."""
+    username, display_name = username.strip(), (display_name or "").strip()
+    if not username:
+        raise AccountError(_("用户名不能为空"))
+    if not display_name:
+        raise AccountError(_("请填写服务账号的用途（对接的系统）"))
+    _validate_role_unit(role, unit, scope_unit)
+    return _create(
+        actor,
+        username=username,
+        display_name=display_name,
+        password_hash=NO_PASSWORD,
+        role=role,
+        unit=unit,
+        scope_unit=scope_unit,
+        is_service=True,
+    )
+
+
+def service_accounts() -> list[User]:
+    """Every service account, by name, disabled ones included."""
+    return list(User.select().where(User.is_service).order_by(User.username))
 
 
 def update_user(user: User, actor=None, **changes) -> User:
@@ -142,6 +196,8 @@ def _require_free_username(username: str, user: User | None = None) -> None:
 
 
 def set_password(user: User, password: str, actor=None) -> None:
+    if user.is_service:
+        raise AccountError(_("服务账号不设密码，只凭接口令牌访问"))
     check_password_strength(password)
     with database.atomic():
         user.password_hash = hash_password(password)
@@ -236,11 +292,14 @@ def authenticate(
     if _locked(keys, now):
         return locked
     user = User.get_or_none(User.username == username)
+    # A service account never signs in: it is checked against the dummy like a name that
+    # does not exist, and refused like one, so the answer does not tell it is one.
+    person = user is not None and not user.is_service
     try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        ok = _hasher.verify(user.password_hash if person else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         ok = False
-    if not ok or user is None:
+    if not ok or not person:
         with database.atomic():
             _note_failure(keys, now, window)
         return LoginResult(None, _("用户名或密码错误"))

@@ -17,6 +17,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+from assess.accounts import users
 from assess.accounts.models import User
 from assess.core.enums import CycleState, JobState
 from assess.core.formatting import local_today
@@ -40,7 +41,8 @@ _ARGUMENT = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 def add_open_work() -> None:
     """What the demo lacks for some pages: the demo round ranked, its cut-line tie settled
-    and its award list confirmed; a cycle open for self-report and one in draft; a nomination
+    and its award list confirmed; a cycle open for self-report and one in draft; a service
+    account; a nomination
     round whose window is open today, with one nomination of 金水区."""
     admin = User.get(User.username == "admin")
     run = ranking_runs.run_ranking(NominationRound.get(), admin)
@@ -68,6 +70,9 @@ def add_open_work() -> None:
         department_set,
         actor=admin,
     )
+    users.create_service_account(
+        "province-platform", "省级流动人口服务平台", "viewer", actor=admin
+    )  # the service-account pages (服务账号)
     round_ = rounds.create_round(
         rounds.RoundSettings(today.year, "", today - timedelta(days=1), today + timedelta(days=30)),
         admin,
@@ -123,6 +128,7 @@ def _contexts(instance: Path) -> list[dict[str, object]]:
             contexts.append({**base, "nomination_id": nomination.id})
     contexts.append({"key": library.shipped_sets()[0].key})  # the indicator library's sets
     contexts.append({"user_id": User.get(User.username == "r-410105").id})
+    contexts.append({"account_id": User.get(User.is_service).id})
     contexts.append({"job_id": _finished_job(instance)})
     return contexts
 

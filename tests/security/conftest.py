@@ -19,6 +19,7 @@ import pytest
 from flask import current_app
 from werkzeug.datastructures import FileStorage
 
+from assess.accounts import users
 from assess.accounts.models import User
 from assess.core.db import database
 from assess.core.formatting import local_today
@@ -65,6 +66,7 @@ class World:
     nomination_evidence: int
     run: int  # the confirmed ranking run
     notification: int  # unit A's reporter told of the rectification demand
+    service_account: int  # a service account (服务账号) of the office, with no token
 
 
 def upload(data: bytes, name: str) -> FileStorage:
@@ -115,6 +117,9 @@ def build_world() -> World:
         nomination_evidence=nomination_file,
         run=run,
         notification=Notification.get(Notification.user == reporter.id).id,
+        service_account=users.create_service_account(
+            "svc-dashboard", "数据看板", "viewer", actor=admin
+        ).id,
     )
 
 

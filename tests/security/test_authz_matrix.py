@@ -89,6 +89,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     # administration
     "users.index": CITY_ONLY,
     "users.edit": CITY_ONLY,
+    # service accounts (服务账号) and their tokens; no such token under one is a 404
+    "service_accounts.index": CITY_ONLY,
+    "service_accounts.detail": CITY_ONLY,
+    "service_accounts.set_active": CITY_ONLY,
+    "service_accounts.revoke_token": row(
+        HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, office=FORBIDDEN
+    ),
     "units.unit_list": CITY_ONLY,
     "units.edit_unit": CITY_ONLY,
     "units.export_tree": CITY_ONLY,
@@ -239,6 +246,7 @@ SAMPLES = {
     "nomination_id": "nomination",
     "run_id": "run",
     "notification_id": "notification",
+    "account_id": "service_account",
 }
 LITERALS = {
     "code": "A1",  # an indicator of unit A

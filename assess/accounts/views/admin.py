@@ -29,6 +29,7 @@ def index():
         .join(Unit, join_type=JOIN.LEFT_OUTER, on=(User.unit == Unit.id))
         .switch(User)
         .join(scope, join_type=JOIN.LEFT_OUTER, on=(User.scope_unit == scope.id), attr="scope_unit")
+        .where(~User.is_service)  # listed on their own page (服务账号)
         .order_by(User.username)
     )
     search = request.args.get("q", "").strip()
@@ -46,6 +47,8 @@ def edit(user_id: int | None = None):
     user = User.get_or_none(User.id == user_id) if user_id else None
     if user_id and user is None:
         abort(404)
+    if user is not None and user.is_service:  # no password, tokens by the office
+        return redirect(url_for("service_accounts.detail", account_id=user.id))
     form = UserForm(obj=user)
     form.unit.choices = unit_choices(_("（无）"))
     form.scope.choices = unit_choices(_("全市（各级）"))

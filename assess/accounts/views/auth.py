@@ -17,7 +17,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from assess.accounts import tokens, users
-from assess.accounts.forms import ApiTokenForm, ChangePasswordForm, LoginForm
+from assess.accounts.forms import ChangePasswordForm, LoginForm
+from assess.accounts.views.token_form import issue_from_form
 from assess.core.models import utcnow
 from assess.core.policy import allow, public
 from assess.web.security import safe_next
@@ -88,18 +89,7 @@ def change_password():
 def api_tokens():
     """One's own API tokens (接口令牌); a new token's secret is shown on this response only."""
     me = current_user._get_current_object()
-    form = ApiTokenForm()
-    issued = None
-    if form.validate_on_submit():
-        try:
-            issued = tokens.create_token(
-                me, form.name.data, form.scope.data, form.days.data, actor=me
-            )
-        except tokens.TokenError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(_("令牌已创建。请立即复制保存，离开此页后将无法再次查看。"), "success")
-            form = ApiTokenForm(formdata=None)
+    form, issued = issue_from_form(me, actor=me)
     return render_template(
         "accounts/tokens.html",
         form=form,
