@@ -98,6 +98,14 @@ def _hashed_fields(entry: AuditEntry) -> dict[str, object]:
     }
 
 
+def _actor_name(actor) -> str:
+    """Who the entry names: the system, or the person as ``audit_name`` says it for this
+    request (the person and the API token a write came through, set by ``web.security``)."""
+    if actor is None:
+        return SYSTEM_ACTOR
+    return (getattr(actor, "audit_name", None) or actor.username)[:64]  # the column's width
+
+
 def record(
     action: str,
     entity: str,
@@ -124,7 +132,7 @@ def record(
         entry = AuditEntry(
             at=utcnow(),
             actor_id=actor.id if actor else None,
-            actor_name=actor_name or (actor.username if actor else SYSTEM_ACTOR),
+            actor_name=actor_name or _actor_name(actor),
             action=action,
             entity=entity,
             entity_id=str(entity_id),

@@ -4,7 +4,8 @@ Every request gets an id: the ``X-Request-ID`` a trusted proxy sent (only when
 ``TRUSTED_PROXIES`` > 0, and only a short token of safe characters, so nobody writes into
 the log through it), else a new random one. The id goes back in the response's
 ``X-Request-ID`` header and onto the error pages, and into the request's one log line:
-``request id=… method=… path=… status=… ms=… user=… addr=…`` on the ``assess.request``
+``request id=… method=… path=… status=… ms=… user=… addr=… token=…`` (the API token's id,
+``-`` without one: every use of a token, its reads too, is on record) on the ``assess.request``
 logger, through Python logging, the same under gunicorn and the development server. The
 path is logged without its query string (a query may carry a token).
 """
@@ -76,7 +77,7 @@ def init_app(app) -> None:
         started = g.get("request_started")
         elapsed = (time.perf_counter() - started) * 1000 if started else 0.0
         log.info(
-            "request id=%s method=%s path=%s status=%s ms=%.1f user=%s addr=%s",
+            "request id=%s method=%s path=%s status=%s ms=%.1f user=%s addr=%s token=%s",
             request_id,
             request.method,
             _UNSAFE_IN_LINE.sub(lambda m: f"%{ord(m.group()):02X}", request.path),
@@ -84,5 +85,6 @@ def init_app(app) -> None:
             elapsed,
             _user_id(),
             request.remote_addr or "-",
+            g.get("api_token_id") or "-",
         )
         return response

@@ -12,7 +12,9 @@ import hmac
 import re
 from urllib.parse import urlsplit
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -109,8 +111,16 @@ def _load_token_user() -> None:
         return
     user, token = found
     user.token_scope = token.scope
+    user.audit_name = _audit_name(user, token)
     g._login_user = user
     g.api_token_id = token.id
+
+
+def _audit_name(user, token) -> str:
+    """How the audit names a write through ``token``: its person and the token's name, in
+    the instance's language (written once, whatever language the client asked for)."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _("%(user)s（接口令牌：%(token)s）", user=user.username, token=token.name)
 
 
 def init_app(app) -> None:

@@ -4,11 +4,12 @@ office's cycle transitions; the same services, checks and audit as the pages."""
 from __future__ import annotations
 
 import io
+import logging
 
 import pytest
 
 from assess.accounts import tokens
-from assess.accounts.models import User
+from assess.accounts.models import ApiToken, User
 from assess.core.db import database
 from assess.core.models import AuditEntry
 from assess.cycles.models import Cycle, Submission
@@ -252,3 +253,29 @@ def test_evidence_is_checked_by_content_and_goes_with_a_version(app, client, wor
     neighbour = _bearer(app, ROLE_USERS["reporter"])
     assert _upload(client, url, neighbour, "2", ("照片.png", png_bytes())).status_code == 404
     assert _evidence_count(app, world.open_cycle, unit_id) == 2
+
+
+def test_a_write_is_audited_with_its_person_and_token_and_every_use_logged(
+    app, client, unit_b, caplog
+):
+    base, unit_id, reporter = unit_b
+    with caplog.at_level(logging.INFO, logger="assess.request"):
+        saved = _put(client, base + "/self-report/A1", reporter, "0", value="45/50")
+        read = client.get(base + "/self-report/A1", headers=reporter)
+    assert saved.status_code == 200 and read.status_code == 200
+
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        entry = (
+            AuditEntry.select()
+            .where(AuditEntry.action == "submission.save")
+            .order_by(AuditEntry.id.desc())
+            .get()
+        )
+        person = User.get(User.username == ROLE_USERS["other"])
+        token = ApiToken.select().where(ApiToken.user == person).order_by(ApiToken.id.desc()).get()
+        database.close()
+    assert entry.actor_id == person.id
+    assert entry.actor_name == f"{person.username}（接口令牌：t）"
+    lines = [r.getMessage() for r in caplog.records if r.name == "assess.request"]
+    assert [line.endswith(f" token={token.id}") for line in lines] == [True, True], lines
