@@ -105,6 +105,9 @@ def _scores(text: str) -> list[dict]:
             "value": item.get("value"),
             "missing": bool(item.get("missing")),
             "deduction": item.get("deduction") or None,
+            # 得分依据 in plain Chinese, as printed; a snapshot published before it was
+            # stored has only the formula.
+            "explanation": item.get("basis") or item.get("formula") or "",
         }
         for code, item in sorted(json.loads(text or "{}").items())
     ]

@@ -108,6 +108,10 @@ class IndicatorScoreSchema(Schema):
         allow_none=True,
         metadata={**DECIMAL, "description": "Verified deduction (核减), a decimal as text."},
     )
+    explanation = fields.String(
+        required=True,
+        metadata={"description": "How the score was reached (得分依据), as the report prints it."},
+    )
 
 
 class UnitResultSchema(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from assess.accounts.models import ApiToken, User
 from assess.core.db import database
 from assess.core.models import AuditEntry, utcnow
 from assess.core.policy import RULES, TOKEN_READ_ACTIONS, can
+from assess.cycles.models import ResultSnapshot, UnitResultRecord
 from assess.units.models import Unit
 from tests.security.conftest import ROLE_USERS, UNIT_A, UNIT_B, world  # noqa: F401
 
@@ -111,6 +113,19 @@ def test_office_token_reads_every_unit_result(app, client, world):  # noqa: F811
     unit_ids = {r["unit_id"] for r in body["items"]}
     assert {world.unit_a, world.unit_b} <= unit_ids and body["total"] == len(unit_ids)
     assert body["snapshot_version"] >= 1 and body["cycle"]["state"] == "published"
+    # Each score with its 得分依据 as the report prints it, from the published snapshot.
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        stored = UnitResultRecord.get(
+            UnitResultRecord.snapshot
+            == ResultSnapshot.get(ResultSnapshot.cycle == world.published_cycle),
+            UnitResultRecord.unit == world.unit_a,
+        )
+        database.close()
+    basis = {code: item["basis"] for code, item in json.loads(stored.scores).items()}
+    unit_a = next(r for r in body["items"] if r["unit_id"] == world.unit_a)
+    assert {s["code"]: s["explanation"] for s in unit_a["scores"]} == basis
+    assert all(basis.values())
     open_cycle = _get(client, f"/api/v1/cycles/{world.open_cycle}/results", secret)
     assert open_cycle.status_code == 404 and open_cycle.get_json()["detail"] == "结果尚未公布"
 
