@@ -139,3 +139,31 @@ def publish_form(cycle: Cycle, reason: str = "", unreported_reason: str = "éƒ¨åˆ
     checks = prepublish_checks(Cycle.get_by_id(cycle.id))
     data = {f"confirm_{c.key}": c.token for c in checks if c.rows}
     return data | {"unreported_reason": unreported_reason, "reason": reason}
+
+
+def hold_first_of_two_saves(monkeypatch, hold_seconds: float) -> None:
+    """Widen the window of two first saves of one item: both pass their checks before
+    either writes (they meet at ``rate_jump_warning``), and the first to be audited keeps
+    its transaction open ``hold_seconds`` after its insert, so the second must wait on it."""
+    import threading
+    import time
+
+    from assess.core import audit
+    from assess.cycles import submissions
+
+    both_checked = threading.Barrier(2, timeout=20)
+    first = threading.Lock()
+    original_record = audit.record
+
+    def record(*args, **kwargs):
+        entry = original_record(*args, **kwargs)
+        if first.acquire(blocking=False):  # the first writer keeps its transaction open
+            time.sleep(hold_seconds)
+        return entry
+
+    def checked(*_args):
+        both_checked.wait()
+        return None
+
+    monkeypatch.setattr(submissions, "rate_jump_warning", checked)
+    monkeypatch.setattr(audit, "record", record)

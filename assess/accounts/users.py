@@ -11,7 +11,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
-from peewee import IntegrityError, fn
+from peewee import JOIN, IntegrityError, fn
 
 from assess.accounts.models import LoginThrottle, User
 from assess.core import audit
@@ -146,7 +146,17 @@ def create_service_account(
 
 def service_accounts() -> list[User]:
     """Every service account, by name, disabled ones included."""
-    return list(User.select().where(User.is_service).order_by(User.username))
+    # Both units joined (the scope under its own alias): the list names them without a
+    # query per row.
+    scope = Unit.alias()
+    return list(
+        User.select(User, Unit, scope)
+        .join(Unit, JOIN.LEFT_OUTER, on=(User.unit == Unit.id))
+        .switch(User)
+        .join(scope, JOIN.LEFT_OUTER, on=(User.scope_unit == scope.id), attr="scope_unit")
+        .where(User.is_service)
+        .order_by(User.username)
+    )
 
 
 def update_user(user: User, actor=None, **changes) -> User:

@@ -175,3 +175,24 @@ def test_bad_input_is_refused_and_changes_nothing(app, as_user, fields, message)
     assert response.status_code == 200
     assert re.search(message, response.get_data(as_text=True))
     assert _read(app, lambda: User.select().where(User.is_service).count()) == 0
+
+
+def test_the_list_costs_the_same_queries_for_one_account_or_many(app, as_user):
+    from tests.helpers import count_queries
+
+    admin = as_user("admin")
+    _create(admin, username="ledger-1", role="reporter", unit=_read(app, _unit_a_id))
+
+    def listing_queries() -> int:
+        with count_queries() as n:
+            assert admin.get("/admin/service-accounts").status_code == 200
+        return n()
+
+    one = listing_queries()
+    for i in range(2, 6):
+        _create(admin, username=f"ledger-{i}", role="reporter", unit=_read(app, _unit_a_id))
+    assert listing_queries() == one
+
+
+def _unit_a_id() -> int:
+    return Unit.get(Unit.code == UNIT_A).id

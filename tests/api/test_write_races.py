@@ -10,13 +10,12 @@ connections; on PostgreSQL by ``scripts/with-postgres.sh``.
 from __future__ import annotations
 
 import threading
-import time
 
-from assess.core import audit
 from assess.core.db import database
 from assess.cycles import submissions
 from assess.cycles.models import Cycle, Submission
 from tests.api.test_writes import _bearer, _unit_id
+from tests.cycle_helpers import hold_first_of_two_saves
 from tests.security.conftest import ROLE_USERS, UNIT_B, world  # noqa: F401 (the fixture)
 
 HOLD_SECONDS = 0.5
@@ -49,21 +48,7 @@ def test_two_first_saves_through_the_api_one_wins(app, world, monkeypatch):  # n
     unit_id = _unit_id(app, UNIT_B)
     url = f"/api/v1/cycles/{world.open_cycle}/units/{unit_id}/self-report/A2"
     headers = {**_bearer(app, ROLE_USERS["other"]), "If-Match": '"0"'}
-    both_checked = threading.Barrier(2, timeout=20)
-    first = threading.Lock()
-    original_record = audit.record
-
-    def record(*args, **kwargs):
-        original_record(*args, **kwargs)
-        if first.acquire(blocking=False):  # the first writer keeps its transaction open
-            time.sleep(HOLD_SECONDS)
-
-    def checked(*_args):
-        both_checked.wait()
-        return None
-
-    monkeypatch.setattr(submissions, "rate_jump_warning", checked)
-    monkeypatch.setattr(audit, "record", record)
+    hold_first_of_two_saves(monkeypatch, HOLD_SECONDS)
     runs = [
         _in_thread(lambda v=v: app.test_client().put(url, json={"value": v}, headers=headers))
         for v in ("4", "7")

@@ -9,17 +9,15 @@ the first's lock. Run on SQLite and, by ``scripts/with-postgres.sh``, on Postgre
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
 from assess.accounts.models import User
-from assess.core import audit
 from assess.core.db import database
 from assess.cycles import lifecycle, publishing, submissions
 from assess.cycles.lifecycle import CycleError
 from assess.cycles.models import Cycle, ResultSnapshot, Submission
-from tests.cycle_helpers import make_cycle, unit
+from tests.cycle_helpers import hold_first_of_two_saves, make_cycle, unit
 
 SIDE_WAIT_SECONDS = 0.5  # how long the held action lets the other one try
 
@@ -75,21 +73,7 @@ def test_two_first_saves_at_once_one_wins_the_other_conflicts(app, demo, db, mon
     and die of the unique index: a 500)."""
     _admin, reporter, _inspector = _people()
     cycle, jinshui = make_cycle("open"), unit("410105")
-    both_checked = threading.Barrier(2, timeout=20)
-    first = threading.Lock()
-    original_record = audit.record
-
-    def record(*args, **kwargs):
-        original_record(*args, **kwargs)
-        if first.acquire(blocking=False):  # the first writer keeps its transaction open
-            time.sleep(SIDE_WAIT_SECONDS)
-
-    def checked(*args):
-        both_checked.wait()
-        return None
-
-    monkeypatch.setattr(submissions, "rate_jump_warning", checked)
-    monkeypatch.setattr(audit, "record", record)
+    hold_first_of_two_saves(monkeypatch, SIDE_WAIT_SECONDS)
     tabs = [
         Side(app, submissions.save_value, cycle, jinshui, "A2", v, "", 0, reporter)
         for v in ("4", "7")
