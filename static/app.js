@@ -25,6 +25,7 @@ document.addEventListener("input", function (event) {
   if (!form) return;
   var DELAY_MS = 1500;
   var status = form.querySelector(".autosave-status");
+  var refusal = form.querySelector(".submit-refusal");
   var csrf = form.querySelector("input[name=csrf_token]").value;
   var dirty = {}, edits = {}, timers = {}, inflight = 0, queued = null, leaving = false;
 
@@ -99,6 +100,7 @@ document.addEventListener("input", function (event) {
       input.focus();
     }
     dirty[item.dataset.code] = dirty[item.dataset.code] || holdsFiles(item);
+    if (chosenBytes() <= Number(form.getAttribute("data-max-request"))) refusal.hidden = true;
   });
 
   function chosenBytes() {
@@ -114,7 +116,8 @@ document.addEventListener("input", function (event) {
     if (chosenBytes() > Number(form.getAttribute("data-max-request"))) {
       // The server would refuse the whole post unread: say so here, with the page kept.
       event.preventDefault();
-      say("too-much");
+      refusal.textContent = form.getAttribute("data-too-much");
+      refusal.hidden = false;
       return;
     }
     if (inflight > 0) {  // let the autosave land first, or the page's version is stale

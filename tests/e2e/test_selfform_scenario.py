@@ -209,9 +209,17 @@ def test_an_oversized_file_is_refused_at_its_field(act, story, big_pdf):
     page.locator("#files-C2").set_input_files(half)
     url = page.url
     page.get_by_role("button", name="保存全部").click()
-    expect(page.locator(".autosave-status")).to_contain_text("合计超过 21 MB")
+    refusal = page.locator(".submit-refusal")
+    expect(refusal).to_contain_text("合计超过 21 MB")
     assert page.url == url
     expect(page.locator("#narrative-C1")).to_have_value("覆盖全部社区")
+    # An autosave landing after the refusal (the narrative typed above) leaves it in view.
+    page.locator("#narrative-C1").fill("覆盖全部社区。")
+    expect(page.locator(".autosave-status")).to_contain_text("已自动保存")
+    expect(refusal).to_contain_text("合计超过 21 MB")
+    # Choosing fewer files takes the refusal away.
+    page.locator("#files-C2").set_input_files([])
+    expect(refusal).to_be_hidden()
 
 
 def test_an_oversized_post_answers_with_the_page_without_scripts(nojs, story, big_pdf):
