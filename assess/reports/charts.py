@@ -88,6 +88,8 @@ ATTAINMENT_CMAP = LinearSegmentedColormap.from_list(
 _DARK_CELL = 0.4
 # The smallest type on paper (issue 15: ≥ 7 pt), for the heat map's figures.
 CELL_FONT_SIZE = 7
+# One line of a heat map's column head (7.5 pt, line spacing 1.0), in inches.
+HEAD_LINE = 7.5 * 1.2 / 72
 
 _setup_lock = threading.Lock()
 _configured: tuple[str, ...] | None = None
@@ -263,7 +265,7 @@ def radar_figure(categories: Sequence[CategoryScore]) -> Figure:
     values = [_f(c.percent) for c in categories]
     averages = [c.kind_average_percent for c in categories]
     angles = [2 * math.pi * i / len(values) for i in range(len(values))]
-    fig = _new_figure(4.6, 3.9, layout=None)
+    fig = _new_figure(4.4, 3.55, layout=None)
     # Room around the circle for two-line category labels, and below it for the legend.
     ax = fig.add_axes((0.25, 0.16, 0.5, 0.72), projection="polar")
     ax.set_theta_offset(math.pi / 2)  # first category at the top, then clockwise
@@ -451,10 +453,25 @@ def heatmap_chart(heatmap: HeatMap, scale_label: str | None = None) -> str:
             dtype=float,
         ).reshape(rows, cols)
     )
-    column_label_lines = max((len(label) for label in heatmap.unit_labels), default=1)
-    height = 0.9 + 0.2 * max(rows, 4) + 0.12 * min(column_label_lines, 8)
-    fig = _new_figure(FULL_WIDTH, height)
-    ax = fig.add_subplot()
+    # The axes are placed by hand, not by the constrained layout: that measures every
+    # cell's text to fit the margins, twice per figure (0.2 s of a heat map of 24 × 16,
+    # three of them in a city summary). The margins hold, from the top: the column heads
+    # stacked one character a line, the cells (0.2 in a row), the colour bar and its label.
+    head_lines = max((len(label) for label in heatmap.unit_labels), default=1)
+    top = 0.1 + head_lines * HEAD_LINE
+    cells = 0.2 * max(rows, 4)
+    bottom = 0.62
+    left = (
+        max(
+            (_text_width(heatmap_code(label), 7.5) for label in heatmap.indicator_labels),
+            default=0.3,
+        )
+        + 0.12
+    )
+    height = top + cells + bottom
+    fig = _new_figure(FULL_WIDTH, height, layout=None)
+    x0, span = left / FULL_WIDTH, 1 - (left + 0.05) / FULL_WIDTH
+    ax = fig.add_axes((x0, bottom / height, span, cells / height))
     cmap = ATTAINMENT_CMAP.with_extremes(bad="#eceef1")
     mesh = ax.pcolormesh(values, cmap=cmap, vmin=0, vmax=100, edgecolors="white", linewidth=0.6)
     ax.set_xlim(0, cols)
@@ -483,7 +500,9 @@ def heatmap_chart(heatmap: HeatMap, scale_label: str | None = None) -> str:
                 fontsize=CELL_FONT_SIZE,
                 color="white" if _luminance(shade) < _DARK_CELL else "black",
             )
-    bar = fig.colorbar(mesh, ax=ax, location="bottom", shrink=0.5, aspect=40, pad=0.01)
+    # Half the cells' width, centred under them, 0.08 in thick, its ticks and label below.
+    bar_axes = fig.add_axes((x0 + span / 4, 0.42 / height, span / 2, 0.08 / height))
+    bar = fig.colorbar(mesh, cax=bar_axes, orientation="horizontal")
     bar.set_label(scale_label or _("得分率（%）"), fontsize=8)
     bar.ax.tick_params(labelsize=7, length=0)
     bar.outline.set_visible(False)
@@ -505,7 +524,17 @@ def year_over_year_chart(
     last_label = _("%(year)s年", year=year - 1) if year else _("上年度")
     if labels:
         last_label, this_label = labels
-    fig = _new_figure(width, 0.8 + 0.32 * max(3, len(rows)))
+    figure_height = 0.8 + 0.32 * max(3, len(rows))
+    fig = _new_figure(width, figure_height, layout=None)
+    # Margins by hand (see ranking_bars): the unit names on the left, the legend above,
+    # the ticks and the axis label below.
+    left = max((_text_width(r.unit_name, 8.5) for r in rows), default=0.5) + 0.12
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - 0.1 / width,
+        top=1 - 0.3 / figure_height,
+        bottom=0.45 / figure_height,
+    )
     ax = fig.add_subplot()
     _style_axes(ax)
     n = len(rows)

@@ -28,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from assess.core.formatting import local_time, plain_number
-from assess.reports import archive, charts, facts, phrasing
+from assess.reports import archive, charts, facts, phrasing, ua_sheet
 from assess.reports import fonts as report_fonts
 from assess.reports.data import (
     AwardListData,
@@ -283,6 +283,7 @@ def warm_up() -> None:
 
     environment()
     _font_setup(report_fonts.report_fonts())
+    ua_sheet.report_html_class()
     charts.warm_up()
 
 
@@ -297,8 +298,6 @@ def _pdf(
 ) -> bytes:
     """``template`` printed as an archival PDF (:mod:`assess.reports.archive`); ``title``,
     ``author`` (the issuing office), ``description`` and ``keywords`` are its metadata."""
-    from weasyprint import HTML
-
     fonts = report_fonts.report_fonts()
     created = datetime.now().astimezone().replace(microsecond=0)
     html = (
@@ -318,7 +317,8 @@ def _pdf(
     # print as a visible stand-in rather than costing the unit its report.
     html = report_fonts.printable(html, fonts, where=f"PDF {title}")
     config, sheets = _font_setup(fonts)
-    document = HTML(string=html, base_url=str(TEMPLATES_DIR)).render(
+    html_class = ua_sheet.report_html_class()
+    document = html_class(string=html, base_url=str(TEMPLATES_DIR)).render(
         stylesheets=sheets, font_config=config
     )
     return document.write_pdf(

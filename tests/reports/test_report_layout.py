@@ -73,6 +73,17 @@ def test_headings_and_their_lead_in_stay_with_their_chart(
     assert _page_of(pdf, lead_in) == figure
 
 
+def test_the_category_table_is_never_split_leaving_a_row_alone(pdf_dir):
+    """The eight categories' table follows the radar: it prints whole on one page (its
+    heads once), for every sample unit whose lead-in is longer or shorter."""
+    for seed in range(4):
+        pdf = render_to(pdf_dir, f"categories-{seed}.pdf", sample_reports.sample_unit_report(seed))
+        pages = [n for n, text in enumerate(pdf.pages(), start=1) if "指标类别" in text]
+        last = sample_reports.sample_unit_report(seed).categories[-1].name
+        assert len(pages) == 1, (seed, pages)
+        assert last in re.sub(r"\s+", "", pdf.pages()[pages[0] - 1])
+
+
 RIGHT_EDGE = (210 - 26) * MM  # the text block's right edge: A4 less the 26 mm margin
 
 
