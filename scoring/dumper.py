@@ -68,6 +68,8 @@ def indicator_to_dict(indicator: Indicator) -> dict[str, Any]:
         data["evidence"] = list(indicator.evidence)
     if indicator.source:
         data["source"] = indicator.source
+    if indicator.from_cycle is not None:
+        data["from_cycle"] = {"share_graded": indicator.from_cycle.share_graded}
     return {name: data[name] for name in INDICATOR_FIELDS if name in data}
 
 

@@ -26,7 +26,15 @@ import yaml
 
 from scoring.i18n import _
 from scoring.indicator_checks import check_indicator
-from scoring.model import GRADE_LEVELS, Category, GradeBand, Indicator, IndicatorSet, Tier
+from scoring.model import (
+    GRADE_LEVELS,
+    Category,
+    CycleSource,
+    GradeBand,
+    Indicator,
+    IndicatorSet,
+    Tier,
+)
 from scoring.values import plain_number
 from scoring.yaml_lines import compose, from_node, line_of, yaml_problem
 
@@ -52,6 +60,7 @@ INDICATOR_FIELDS = (
     "max",
     "evidence",
     "source",
+    "from_cycle",
 )
 
 
@@ -322,6 +331,7 @@ class _Builder:
             bad("weight", _("须填写"))
         fields["tiers"] = self.tiers(raw, fields["direction"], bad)
         fields["grade_points"] = self.grade_points(raw, bad)
+        fields["from_cycle"] = self.cycle_source(raw, fields["measure"], bad)
         indicator = Indicator(code=code, category_code=category_code, **fields)
         # Check the rest even when some fields were bad, to report every problem at once;
         # a field already reported is not reported again as missing.
@@ -374,6 +384,22 @@ class _Builder:
         # Store in the canonical order so that equal sets compare equal.
         order = {level: position for position, level in enumerate(GRADE_LEVELS)}
         return tuple(sorted(points.items(), key=lambda item: order.get(item[0], len(order))))
+
+    def cycle_source(self, raw: Mapping, measure: str, bad: Any) -> CycleSource | None:
+        value = raw.get("from_cycle")
+        if value is None:
+            return None
+        if not isinstance(value, dict) or set(value) != {"share_graded"}:
+            bad("from_cycle", _("须为映射 {share_graded: 等次}，如 {share_graded: 合格}"))
+            return None
+        grade = _text(value["share_graded"])
+        if not grade:
+            bad("from_cycle", _("share_graded 须填写等次，如 合格"))
+            return None
+        if measure != "rate":
+            bad("from_cycle", _("取自考核结果的指标，计量类型须为 rate（比率）"))
+            return None
+        return CycleSource(grade)
 
 
 def _load_yaml(text: str, report: _Report) -> Any:

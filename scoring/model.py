@@ -52,6 +52,16 @@ class Tier:
 
 
 @dataclass(frozen=True, slots=True)
+class CycleSource:
+    """A value taken from results instead of a self-report (取数来源, ``from_cycle:`` in the
+    file): the share of the units that the assessed unit's own cycle of the same year
+    assessed and graded ``share_graded`` or better (``合格``: 合格, 良好 and 优秀), from that
+    cycle's published results, e.g. a county's townships graded 合格 or better."""
+
+    share_graded: str
+
+
+@dataclass(frozen=True, slots=True)
 class Indicator:
     """One assessment indicator (考核指标) with its scoring rule and policy clause."""
 
@@ -78,6 +88,9 @@ class Indicator:
     #: None takes the measure's default (:data:`scoring.values.DEFAULT_RANGES`).
     min_value: Decimal | None = None
     max_value: Decimal | None = None
+    #: Set when the value is taken from the unit's own published cycle rather than
+    #: reported (see :class:`CycleSource`); such an indicator is a ``rate``.
+    from_cycle: CycleSource | None = None
 
     @property
     def is_base(self) -> bool:

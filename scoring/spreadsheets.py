@@ -77,6 +77,7 @@ HEADERS: dict[str, str] = {
     "grade_points": "等级折算",
     "evidence": "佐证材料",
     "source_clause": "依据条款",
+    "from_cycle": "取数来源",
 }
 # An indicator's ``source`` is its clause; the set's ``source`` is the issuing document.
 _INDICATOR_HEADERS = {name: HEADERS.get(name) for name in INDICATOR_COLUMNS} | {
@@ -86,7 +87,7 @@ _INDICATOR_HEADERS = {name: HEADERS.get(name) for name in INDICATOR_COLUMNS} | {
     "max": "取值上限",
 }
 LIST_FIELDS = ("applies_to", "evidence")
-FLOW_FIELDS = ("applies_to", "evidence", "tiers", "grade_points")
+FLOW_FIELDS = ("applies_to", "evidence", "tiers", "grade_points", "from_cycle")
 NUMBER_FIELDS = ("target", "weight", "floor", "per_item", "cap", "min", "max")
 _LIST_SEPARATORS = re.compile(r"[,，、;；]")
 

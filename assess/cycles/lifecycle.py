@@ -161,12 +161,16 @@ def units_in(cycle: Cycle) -> list[Unit]:
 
 
 def _assign(cycle: Cycle, parsed: IndicatorSet) -> int:
-    """(Re)create the cycle's assignments from ``applies_to``; return how many."""
+    """(Re)create the cycle's assignments from ``applies_to``; return how many. An indicator
+    whose value is taken from results (``from_cycle:``) is nobody's to report: it has no
+    assignment, so it is on no self-report page, queue or progress count, and is scored
+    from :mod:`assess.cycles.derived_values`."""
     Assignment.delete().where(Assignment.cycle == cycle).execute()
     rows = [
         {"cycle": cycle.id, "unit": unit.id, "indicator_code": indicator.code}
         for unit in _assessed_units(cycle.owner_id)
         for indicator in parsed.applicable(unit.code, unit.kind)
+        if indicator.from_cycle is None
     ]
     for start in range(0, len(rows), 500):
         Assignment.insert_many(rows[start : start + 500]).execute()

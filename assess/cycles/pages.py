@@ -323,7 +323,7 @@ def all_rankings(cycle: Cycle, preview: bool = False) -> list[RankingTable] | No
     """Every kind's full ranking table (for exports): the published snapshot or a preview."""
     tables: dict[str, RankingTable] = {}
     if preview:
-        results, units = compute_results(cycle)
+        results, units, _notes = compute_results(cycle)
         for r in results:
             table = tables.setdefault(r.kind, RankingTable(r.kind, unit_kind_label(r.kind)))
             table.rows.append(

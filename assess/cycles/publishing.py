@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 
@@ -17,6 +18,7 @@ from assess.core.enums import COUNTED_SUBMISSION_STATES, CycleState, Notificatio
 from assess.core.formatting import local_today
 from assess.core.models import utcnow
 from assess.core.policy import cycle_allows
+from assess.cycles.derived_values import derived_values
 from assess.cycles.lifecycle import (
     CycleError,
     indicator_set,
@@ -38,8 +40,20 @@ APPEAL_WINDOW_DAYS = 7
 APPEAL_REPUBLISH_REASON = "申诉复核"
 
 
-def compute_results(cycle: Cycle) -> tuple[list[UnitResult], dict[str, Unit]]:
-    """Score and rank every unit with assignments in the cycle, from the database as it is."""
+class Computed(NamedTuple):
+    """A cycle's results as they stand: ranked ``results``, the ``units`` by code, and
+    ``notes``, where each taken value came from (unit code -> indicator code -> text,
+    :mod:`assess.cycles.derived_values`), printed before that item's 得分依据."""
+
+    results: list[UnitResult]
+    units: dict[str, Unit]
+    notes: dict[str, dict[str, str]]
+
+
+def compute_results(cycle: Cycle) -> Computed:
+    """Score and rank every unit with assignments in the cycle, from the database as it is;
+    an indicator with ``from_cycle:`` takes its value from the unit's own published cycle,
+    whatever was typed for it."""
     parsed = indicator_set(cycle)
     # Plain tuples of the columns scoring reads, not model objects: a city of 2,000 units
     # has 36,000 assignments and as many answers, and building a model per row cost more
@@ -63,6 +77,14 @@ def compute_results(cycle: Cycle) -> tuple[list[UnitResult], dict[str, Unit]]:
             values.setdefault(unit_id, {})[code] = parse_value(indicator, text, check_bounds=False)
         if deduction:
             deductions.setdefault(unit_id, {})[code] = Decimal(deduction)
+    notes: dict[str, dict[str, str]] = {}
+    for uid, taken in derived_values(cycle, parsed, units).items():
+        unit_values = values.setdefault(uid, {})
+        for code, item in taken.items():
+            unit_values.pop(code, None)
+            if item.value is not None:
+                unit_values[code] = item.value
+            notes.setdefault(units[uid].code, {})[code] = item.note
     overrides = overrides_for(cycle)
     results = [
         score_unit(
@@ -75,20 +97,23 @@ def compute_results(cycle: Cycle) -> tuple[list[UnitResult], dict[str, Unit]]:
         )
         for uid, unit in units.items()
     ]
-    return rank_results(results), {u.code: u for u in units.values()}
+    return Computed(rank_results(results), {u.code: u for u in units.values()}, notes)
 
 
-def _score_json(result: UnitResult) -> str:
+def _score_json(result: UnitResult, notes: dict[str, str]) -> str:
     out = {}
     for code, item in result.scores.items():
         explanation = item.explanation
+        basis = explanation.basis
+        if code in notes:
+            basis = _("%(note)s；%(basis)s", note=notes[code], basis=basis)
         out[code] = {
             "score": str(item.score),
             "value": None if item.value is None else format_value(item.value),
             "missing": item.missing,
             "rule": explanation.rule,
             "formula": explanation.formula,
-            "basis": explanation.basis,
+            "basis": basis,
             "source": explanation.source,
             "deduction": str(item.deduction) if item.deduction else "",
         }
@@ -121,7 +146,7 @@ def publish(
             raise CycleError(write_refused("publish"))
         if current.state == CycleState.PUBLISHED and not reason.strip():
             raise CycleError(_("重新发布须填写原因"))
-        results, units = compute_results(current)
+        results, units, notes = compute_results(current)
         last = (
             ResultSnapshot.select()
             .where(ResultSnapshot.cycle == cycle)
@@ -148,7 +173,7 @@ def publish(
                 "rank": r.rank,
                 "veto": r.veto,
                 "missing": json.dumps(list(r.missing)),
-                "scores": _score_json(r),
+                "scores": _score_json(r, notes.get(r.unit, {})),
             }
             for r in results
         ]

@@ -282,6 +282,8 @@ def save_value(
         indicator = parsed.indicator(indicator_code)
     except KeyError:
         raise SubmissionError(_("未知指标：%(c)s", c=indicator_code)) from None
+    if indicator.from_cycle is not None:
+        raise SubmissionError(_("指标 %(c)s 取自本单位组织的考核结果，无需填报", c=indicator_code))
     assignment = Assignment.get_or_none(
         Assignment.cycle == cycle,
         Assignment.unit == unit,

@@ -454,3 +454,32 @@ def test_set_helpers(build_set):
     assert indicator_set.lowest_grade() == "不合格"
     with pytest.raises(KeyError):
         indicator_set.indicator("ZZ")
+
+
+def test_a_value_taken_from_the_unit_s_own_cycle_is_read_dumped_and_exported():
+    from scoring.model import CycleSource
+    from scoring.spreadsheets import set_from_xlsx, set_to_xlsx
+
+    text = indicator_yaml(
+        measure="rate", rule="linear", target=100, floor=0, from_cycle="{share_graded: 合格}"
+    )
+    indicator_set = parse_indicator_set(text)
+    assert indicator_set.indicator("X").from_cycle == CycleSource("合格")
+    assert "from_cycle: {share_graded: 合格}" in dump_indicator_set(indicator_set)
+    assert parse_indicator_set(dump_indicator_set(indicator_set)) == indicator_set
+    assert set_from_xlsx(set_to_xlsx(indicator_set), "x.xlsx") == indicator_set
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"measure": "count", "rule": "threshold", "target": 1}, "计量类型须为 rate（比率）"),
+        ({"measure": "rate", "rule": "threshold", "target": 1}, "须为映射 {share_graded: 等次}"),
+    ],
+)
+def test_a_bad_taken_value_is_refused_with_its_line(fields, message):
+    source = "{share_graded: 合格}" if fields["measure"] == "count" else "[合格]"
+    with pytest.raises(IndicatorSetError) as caught:
+        parse_indicator_set(indicator_yaml(from_cycle=source, **fields), "t.yaml")
+    (error,) = caught.value.errors
+    assert error.startswith("t.yaml:") and "指标 X 的 from_cycle" in error and message in error

@@ -113,6 +113,11 @@ def _render(cycle: Cycle, unit: Unit, post: SelfReportPost | None = None, errors
         error_list=error_list,
         first_error=error_list[0][0].indicator.code if error_list else None,
         deadline=deadlines.self_report_deadline(cycle, unit.id),
+        taken=[
+            i
+            for i in indicator_set(cycle).applicable(unit.code, unit.kind)
+            if i.from_cycle is not None
+        ],
     )
     return page, status
 
