@@ -211,6 +211,7 @@ def load(store: EvidenceStore) -> None:
     lifecycle.transition(last, CycleState.REVIEW, admin)
     publishing.publish(Cycle.get_by_id(last.id), admin)
     _appeal(Cycle.get_by_id(last.id))
+    _sample_county_cycle(rng)
 
     today = local_today()
     due, review_due = today - timedelta(days=5), today + timedelta(days=20)
@@ -244,3 +245,27 @@ def _township_cycle(due: date, review_due: date) -> None:
         owner=office.scope_unit,
     )
     lifecycle.transition(cycle, CycleState.OPEN, office)
+
+
+def _sample_county_cycle(rng: random.Random) -> None:
+    """中牟县's office assessed its twelve sample townships in 2011 and published the result
+    (各级办公室): the city's 2011 reports show it under 本级组织考核情况."""
+    office = User.get(User.username == "office-410122")
+    text = (SETS_DIR / TOWNSHIPS).read_text(encoding="utf-8")
+    cycle = lifecycle.create_cycle(
+        2011,
+        "2011年度中牟县乡镇流动人口服务均等化考核",
+        text,
+        TOWNSHIPS,
+        actor=office,
+        owner=office.scope_unit,
+    )
+    lifecycle.transition(cycle, CycleState.OPEN, office)
+    _fill(cycle, lifecycle.units_in(cycle), rng, store=None)
+    deadlines.set_deadlines(
+        cycle, date(2011, 12, 10), date(2011, 12, 25), "演示数据：各乡镇已在截止前填报", office
+    )
+    for sub in Submission.select().where(Submission.cycle == cycle):
+        submissions.verify_item(sub, sub.version, office)
+    lifecycle.transition(Cycle.get_by_id(cycle.id), CycleState.REVIEW, office)
+    publishing.publish(Cycle.get_by_id(cycle.id), office)

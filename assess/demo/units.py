@@ -52,6 +52,17 @@ COMMUNITIES = (
     ("410105-002-01", "农科路社区", "410105-002"),
     ("410103-001-01", "兴华南街社区", "410103-001"),
 )
+# 中牟县's full township tier and one township's communities, for the county office's own
+# assessment (issue 16 item 4). No source at hand lists 中牟县's townships reliably, so the
+# names say they are samples (示例) rather than pass for real places.
+SAMPLE_COUNTY = "410122"
+SAMPLE_TOWNSHIPS = tuple(
+    (f"{SAMPLE_COUNTY}-{n:03d}", f"示例乡镇{n:02d}", SAMPLE_COUNTY) for n in range(1, 13)
+)
+SAMPLE_COMMUNITIES = tuple(
+    (f"{SAMPLE_COUNTY}-001-{n:02d}", f"示例乡镇01示例社区{n:02d}", f"{SAMPLE_COUNTY}-001")
+    for n in range(1, 7)
+)
 
 
 @dataclass(frozen=True)
@@ -89,10 +100,14 @@ def load_demo(extensions: bool = True, store: EvidenceStore | None = None) -> li
                 contact_person=person,
                 contact_title=title,
             )
-        for code, name, parent in TOWNSHIPS:
-            by_code[code] = tree.create_unit(code, name, UnitKind.TOWNSHIP, by_code[parent])
-        for code, name, parent in COMMUNITIES:
-            by_code[code] = tree.create_unit(code, name, UnitKind.COMMUNITY, by_code[parent])
+        for order, (code, name, parent) in enumerate(TOWNSHIPS + SAMPLE_TOWNSHIPS):
+            by_code[code] = tree.create_unit(
+                code, name, UnitKind.TOWNSHIP, by_code[parent], sort_order=order
+            )
+        for order, (code, name, parent) in enumerate(COMMUNITIES + SAMPLE_COMMUNITIES):
+            by_code[code] = tree.create_unit(
+                code, name, UnitKind.COMMUNITY, by_code[parent], sort_order=order
+            )
         _accounts(by_code)
         if extensions:
             _load_extensions(store)
@@ -104,8 +119,8 @@ def _accounts(by_code: dict[str, Unit]) -> None:
     users.create_user("admin", DEMO_PASSWORD, Role.ADMIN, office, display_name="兰维娜")
     users.create_user("inspector", DEMO_PASSWORD, Role.INSPECTOR, display_name="督查组 李明")
     users.create_user("viewer", DEMO_PASSWORD, Role.VIEWER, display_name="王哲")
-    # 金水区's own office (区领导小组办公室): runs the district's assessment of its townships
-    # (the demo's 中牟县 has no townships to assess).
+    # 金水区's own office (区领导小组办公室): runs the district's assessment of its townships;
+    # 中牟县's office has published its assessment of its twelve sample townships.
     users.create_user(
         "office-410105",
         DEMO_PASSWORD,
@@ -113,8 +128,16 @@ def _accounts(by_code: dict[str, Unit]) -> None:
         display_name="金水区办公室 赵静",
         scope_unit=by_code["410105"],
     )
+    users.create_user(
+        f"office-{SAMPLE_COUNTY}",
+        DEMO_PASSWORD,
+        Role.ADMIN,
+        display_name="中牟县办公室 孙悦",
+        scope_unit=by_code[SAMPLE_COUNTY],
+    )
+    sample_townships = {code for code, _name, _parent in SAMPLE_TOWNSHIPS}
     for code, unit in by_code.items():
-        if unit.kind in (UnitKind.COUNTY, UnitKind.DEPARTMENT):
+        if unit.kind in (UnitKind.COUNTY, UnitKind.DEPARTMENT) or code in sample_townships:
             users.create_user(
                 f"r-{code}", DEMO_PASSWORD, Role.REPORTER, unit, display_name=f"{unit.name}填报员"
             )

@@ -44,9 +44,11 @@ def test_full_demo_loads_a_living_system(app):
             )
         )
         staff = User.select().where(User.role.in_([Role.ADMIN, Role.INSPECTOR]))
-        # 金水区's office runs its own townships' cycle and reviews nothing of the city's.
-        office = staff.where(User.scope_unit.is_null(False)).get()
-        assert not any(can(office, "submissions.review", s) for s in waiting)
+        # The county offices run their own townships' cycles and review nothing of the city's.
+        offices = list(staff.where(User.scope_unit.is_null(False)))
+        assert len(offices) == 2
+        for office in offices:
+            assert not any(can(office, "submissions.review", s) for s in waiting)
         reviewers = list(staff.where(User.scope_unit.is_null()))
         assert any(u.unit_id for u in reviewers if u.role == Role.INSPECTOR)
         for user in reviewers:
@@ -54,4 +56,21 @@ def test_full_demo_loads_a_living_system(app):
             assert not any(
                 can(user, "submissions.review", s) for s in waiting if s.unit_id == user.unit_id
             ), user.username
+        _a_county_with_its_own_published_assessment()
         database.close()
+
+
+def _a_county_with_its_own_published_assessment():
+    """中牟县: twelve sample townships (their names say so), one with six communities, and
+    its office's 2011 assessment of them published, which the city's 2011 cycle rolls up."""
+    from assess.cycles import rollup
+
+    county = Unit.by_code("410122")
+    townships = list(Unit.select().where(Unit.parent == county))
+    assert len(townships) == 12 and all(t.name.startswith("示例") for t in townships)
+    assert Unit.select().where(Unit.parent == Unit.by_code("410122-001")).count() == 6
+    city_2011 = Cycle.get(Cycle.year == 2011, Cycle.owner.is_null())
+    (own,) = rollup.owned_by(city_2011, [county])[county.id]
+    assert own.published and own.assessed == 12 and own.kinds == ("township",)
+    assert sum(n for _grade, n in own.grades) == 12
+    assert len({grade for grade, n in own.grades if n}) >= 2  # not every township alike
