@@ -133,7 +133,7 @@ def document_name(data: ReportData) -> str:
     if isinstance(data, UnitReportData):
         return _("%(unit)s督查报告", unit=data.unit_name)
     if isinstance(data, CitySummaryData):
-        return _("全市汇总报告")
+        return _("%(area)s汇总报告", area=data.area)
     return _("表彰名单")
 
 

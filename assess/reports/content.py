@@ -106,6 +106,20 @@ def issuing_office(cycle: Cycle, city_office: str) -> str:
     return _("%(unit)s流动人口服务管理工作领导小组办公室", unit=cycle.owner.name)
 
 
+# The last character of an owner's name says what its area is called (中牟县 → 全县).
+AREA_SUFFIXES = "市县区镇乡"
+
+
+def assessed_area(cycle: Cycle) -> str:
+    """What the reports call the whole of the units assessed: 全市 for the city's own
+    cycles, 全县/全区/全镇 for one run by a county, district or township, and
+    参加考核的 for an owner whose name says no area (a department, a sub-district)."""
+    if cycle.owner_id is None:
+        return _("全市")
+    last = cycle.owner.name[-1:]
+    return _("全%(area)s", area=last) if last in AREA_SUFFIXES else _("参加考核的")
+
+
 def unit_report(
     cycle: Cycle, unit: Unit, office: str, *, show_peers: bool = False
 ) -> UnitReportData | None:
@@ -225,6 +239,7 @@ def unit_report(
         previous=_previous_result(cycle, unit),
         inspection=_inspection(cycle, unit),
         own_assessments=_own_assessments(cycle, [unit]),
+        area=assessed_area(cycle),
     )
 
 
@@ -399,6 +414,7 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
         appeals=_appeal_rows(cycle, appeals.of_cycle(cycle), with_unit=True),
         own_assessments=_own_assessments(cycle, [r.unit for t in tables for r in t.rows]),
         **_ledger(cycle),
+        area=assessed_area(cycle),
     )
 
 

@@ -229,6 +229,8 @@ class UnitReportData:
     # The assessments the unit's own office ran the same year (本级组织的考核); empty
     # leaves the section out.
     own_assessments: tuple[OwnAssessmentRow, ...] = ()
+    # What the text calls the whole of the units assessed (全市, 全县: ``assessed_area``).
+    area: str = "全市"
 
 
 @dataclass(frozen=True)
@@ -298,6 +300,7 @@ class CitySummaryData:
     # Per assessed unit (counties, usually), the assessments its own office ran the same
     # year (本级组织的考核), in ranking order; empty leaves the section out.
     own_assessments: tuple[OwnAssessmentRow, ...] = ()
+    area: str = "全市"  # as in UnitReportData
 
 
 @dataclass(frozen=True)

@@ -174,7 +174,7 @@ def test_an_office_creates_a_cycle_of_its_own(app, clients, world):
 
 
 def test_an_owned_cycle_is_issued_by_its_owner(app, owned, clients):
-    from assess.reports.content import city_summary, unit_report
+    from assess.reports.content import assessed_area, city_summary, unit_report
 
     page = clients("office").get(f"/cycles/{owned.a_published}/ranking").data.decode()
     assert A_OFFICE in page
@@ -186,10 +186,14 @@ def test_an_owned_cycle_is_issued_by_its_owner(app, owned, clients):
         report = unit_report(cycle, Unit.get_by_id(owned.a_township), "郑州市办公室")
         summary = city_summary(cycle, "郑州市办公室")
         city_cycle = Cycle.get(Cycle.owner.is_null())
+        city_area = assessed_area(city_cycle)
         database.close()
     assert report.issuing_office == A_OFFICE
     assert summary.issuing_office == A_OFFICE
     assert city_cycle.owner_id is None
+    # 金水区's reports speak of its own area (全区), the city's of the city's.
+    assert (report.area, summary.area) == ("全区", "全区")
+    assert city_area == "全市"
 
 
 class _Links(HTMLParser):
