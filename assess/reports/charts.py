@@ -604,6 +604,11 @@ def submission_progress_chart(
     )
     shown = [*days, *([due + timedelta(days=1)] if due else [])]
     first, last = min(shown), max(shown)
+    # Across a new year (a cycle opened in December, a far due date) a day without its
+    # year would repeat: 1月1日 under every tick of a span of years.
+    label = (
+        _dated_label if len({d.year for d in [*days, *([due] if due else [])]}) > 1 else _day_label
+    )
     if first == last:  # one day alone has no width: give it a day on each side
         first, last = first - timedelta(days=1), last + timedelta(days=1)
     if due:
@@ -613,15 +618,13 @@ def submission_progress_chart(
             color=HIGHLIGHT,
             linestyle=":",
             linewidth=1.2,
-            label=_("自评截止 %(day)s", day=_day_label(due)),
+            label=_("自评截止 %(day)s", day=label(due)),
         )
     ax.set_xlim(first, last)
     ax.set_ylim(0, max(total, *counts, 1) * 1.1)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=5))
-    ax.xaxis.set_major_formatter(
-        FuncFormatter(lambda x, _pos: _day_label(mdates.num2date(x).date()))
-    )
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: label(mdates.num2date(x).date())))
     ax.set_ylabel(_("单位数"))
     ax.grid(axis="y", color=GRID, linewidth=0.5)
     # Above the plot, where no line can run through it.
@@ -631,3 +634,7 @@ def submission_progress_chart(
 
 def _day_label(day: date) -> str:
     return _("%(m)s月%(d)s日", m=day.month, d=day.day)
+
+
+def _dated_label(day: date) -> str:
+    return _("%(y)s年%(m)s月%(d)s日", y=day.year, m=day.month, d=day.day)

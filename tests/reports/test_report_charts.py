@@ -230,3 +230,17 @@ def test_submission_progress_marks_the_total_and_the_due_date(rendered):
     # one day alone still has a width to draw on
     alone = charts.submission_progress_chart([(date(2011, 11, 1), 0)], 3)
     assert "参评单位 3 个" in alone and "自评截止" not in alone
+
+
+def test_submission_progress_across_years_writes_the_year():
+    # Opened in 2026 with the self-report due in 2030: no tick may read a bare 1月1日.
+    svg = charts.submission_progress_chart(
+        [(date(2026, 12, 4), 0), (date(2026, 12, 5), 2), (date(2026, 12, 6), 2)],
+        3,
+        due=date(2030, 12, 31),
+    )
+    ticks = re.findall(r">(\d{4}年)?(\d+月\d+日)<", svg)
+    assert len(ticks) >= 3
+    assert all(year for year, _day in ticks), ticks
+    assert len(set(ticks)) == len(ticks)  # no two ticks read alike
+    assert "自评截止 2030年12月31日" in svg
