@@ -238,7 +238,7 @@ def unit_report(
         problems=problems,
         previous=_previous_result(cycle, unit),
         inspection=_inspection(cycle, unit),
-        own_assessments=_own_assessments(cycle, [unit]),
+        own_assessments=own_assessment_rows(cycle, [unit]),
         area=assessed_area(cycle),
     )
 
@@ -412,13 +412,13 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
         snapshot.unreported_reason,
         audit=_fingerprint(snapshot),
         appeals=_appeal_rows(cycle, appeals.of_cycle(cycle), with_unit=True),
-        own_assessments=_own_assessments(cycle, [r.unit for t in tables for r in t.rows]),
+        own_assessments=own_assessment_rows(cycle, [r.unit for t in tables for r in t.rows]),
         **_ledger(cycle),
         area=assessed_area(cycle),
     )
 
 
-def _own_assessments(cycle: Cycle, units: list[Unit]) -> tuple[OwnAssessmentRow, ...]:
+def own_assessment_rows(cycle: Cycle, units: list[Unit]) -> tuple[OwnAssessmentRow, ...]:
     """The assessments that ``units``' own offices (or offices below them) ran in
     ``cycle``'s year, listed under each unit in the order given."""
     owned = rollup.owned_by(cycle, units)
@@ -432,6 +432,7 @@ def _own_assessments(cycle: Cycle, units: list[Unit]) -> tuple[OwnAssessmentRow,
             a.assessed,
             "、".join(unit_kind_label(k) for k in a.kinds) or _("单位"),
             a.grades,
+            a.cycle_id,
         )
         for u in units
         for a in owned.get(u.id, ())

@@ -183,6 +183,7 @@ class OwnAssessmentRow:
     assessed: int
     assessed_label: str
     grades: tuple[tuple[str, int], ...] = ()
+    cycle_id: int | None = None  # for a page's link to the cycle; reports print none
 
 
 @dataclass(frozen=True)

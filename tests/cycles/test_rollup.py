@@ -106,3 +106,27 @@ def test_the_city_reports_carry_them(demo, db, app):
     assert row.grades == (("优秀", 0), ("良好", 1), ("合格", 0), ("不合格", 1))
     assert summary.own_assessments == (row,)
     assert other.own_assessments == ()
+
+
+def test_the_result_page_shows_the_county_s_own_assessment(demo, db, as_user):
+    admin = User.get(User.username == "admin")
+    city = make_cycle("review")
+    publishing.publish(city, admin)
+    jinshui = Unit.by_code("410105")
+    owned = _owned(jinshui, "金水区乡镇考核", "published")
+    _grade(owned, "410105-001", "良好")
+    page = f"/cycles/{city.id}/units/{jinshui.id}/result"
+    ranking = f'href="/cycles/{owned.id}/ranking"'
+
+    office = as_user("admin").get(page).data.decode()
+    assert "本级组织考核情况" in office
+    assert "金水区组织金水区乡镇考核，对2个乡（镇、办）进行考核，结果已公布" in office
+    assert "良好1个" in office
+    assert ranking in office  # the city office reads every level's results
+
+    own = as_user("r-410105").get(page).data.decode()
+    assert "金水区乡镇考核" in own
+    assert ranking not in own  # a reporter has no ranking to open
+
+    other = as_user("admin").get(f"/cycles/{city.id}/units/{Unit.by_code('410103').id}/result")
+    assert "本级组织考核情况" not in other.data.decode()

@@ -48,7 +48,7 @@ from assess.cycles.publishing import (
 )
 from assess.cycles.submission_progress import progress_figure
 from assess.cycles.submissions import SelfReport
-from assess.reports.content import issuing_office
+from assess.reports.content import issuing_office, own_assessment_rows
 from assess.reports.web_figures import published_figures
 from assess.units.models import Unit
 from assess.web.guard import require_unit, viewable_cycle
@@ -359,12 +359,23 @@ def unit_result(cycle_id: int, unit_id: int):
     view = unit_result_view(cycle, unit_id)
     if view is None:
         abort(404)
+    # How the unit's own office assessed the level below that year (本级组织考核情况),
+    # each linked to its ranking for whoever may read that cycle's results.
+    own = own_assessment_rows(cycle, [view.unit])
+    ranks = can(current_user, "results.ranking")
+    linked = {
+        row.cycle_id
+        for row in own
+        if ranks and row.published and can(current_user, "cycles.view", Cycle[row.cycle_id])
+    }
     return render_template(
         "cycles/result.html",
         cycle=cycle,
         view=view,
         radar_svg=radar_for(view),
         appeal_scope=SelfReport(cycle, view.unit),
+        own_assessments=own,
+        linked_assessments=linked,
     )
 
 
