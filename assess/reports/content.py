@@ -218,6 +218,7 @@ def unit_report(
         parsed.program,
         cycle.year,
         issuing_office(cycle, office),
+        assessed_area(cycle),
         local_date(view.snapshot.published_at),
         unit.code,
         unit.name,
@@ -239,7 +240,6 @@ def unit_report(
         previous=_previous_result(cycle, unit),
         inspection=_inspection(cycle, unit),
         own_assessments=own_assessment_rows(cycle, [unit]),
-        area=assessed_area(cycle),
     )
 
 
@@ -403,6 +403,7 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
         parsed.program,
         cycle.year,
         issuing_office(cycle, office),
+        assessed_area(cycle),
         local_date(snapshot.published_at),
         rankings,
         distribution,
@@ -414,7 +415,6 @@ def city_summary(cycle: Cycle, office: str) -> CitySummaryData | None:
         appeals=_appeal_rows(cycle, appeals.of_cycle(cycle), with_unit=True),
         own_assessments=own_assessment_rows(cycle, [r.unit for t in tables for r in t.rows]),
         **_ledger(cycle),
-        area=assessed_area(cycle),
     )
 
 

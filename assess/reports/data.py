@@ -206,6 +206,8 @@ class UnitReportData:
     program: str
     year: int
     issuing_office: str
+    # What the text calls the whole of the units assessed (全市, 全县: ``assessed_area``).
+    area: str
     report_date: date
     unit_code: str
     unit_name: str
@@ -230,8 +232,6 @@ class UnitReportData:
     # The assessments the unit's own office ran the same year (本级组织的考核); empty
     # leaves the section out.
     own_assessments: tuple[OwnAssessmentRow, ...] = ()
-    # What the text calls the whole of the units assessed (全市, 全县: ``assessed_area``).
-    area: str = "全市"
 
 
 @dataclass(frozen=True)
@@ -284,6 +284,7 @@ class CitySummaryData:
     program: str
     year: int
     issuing_office: str
+    area: str  # as in UnitReportData
     report_date: date
     rankings: tuple[KindRanking, ...]
     grade_distribution: tuple[tuple[str, int], ...]
@@ -301,7 +302,6 @@ class CitySummaryData:
     # Per assessed unit (counties, usually), the assessments its own office ran the same
     # year (本级组织的考核), in ranking order; empty leaves the section out.
     own_assessments: tuple[OwnAssessmentRow, ...] = ()
-    area: str = "全市"  # as in UnitReportData
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from tests.cycle_helpers import SET_PATH
 from tests.e2e.ui import (
     confirm_and_publish,
     download,
-    expect_flash,
     handed_in_for_review,
     shoot,
+    verify_item,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scenario]
@@ -34,15 +34,7 @@ SHOTS = Path(os.environ.get("ASSESS_SHOTS", "/tmp/ledger-shots"))
 def test_the_unit_hands_in_and_the_inspector_reduces_a1(act, story):
     admin = act("admin")
     story["cycle"] = handed_in_for_review(admin, act(REPORTER), CYCLE, YEAR, SET_PATH)
-    inspector = act("inspector")
-    inspector.goto(story["cycle"].rstrip("/") + "/inspection/")
-    inspector.locator("table.queue tbody tr", has_text=UNIT).filter(
-        has_text="A1 政策知晓率"
-    ).get_by_role("link", name="核查").click()
-    inspector.get_by_label("核定值", exact=True).fill("81/100")
-    inspector.get_by_label("核定理由", exact=True).fill(REASON)
-    inspector.get_by_role("button", name="核定通过").click()
-    expect_flash(inspector, "已核定 A1")
+    verify_item(act("inspector"), story["cycle"], UNIT, "A1 政策知晓率", "81/100", REASON)
 
 
 def test_the_office_publishes(act, story):

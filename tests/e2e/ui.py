@@ -98,6 +98,22 @@ def return_a2(page: Page, cycle_url: str, unit: str, reason: str) -> None:
     expect_flash(page, "已退回 A2")
 
 
+def verify_item(page: Page, cycle_url: str, unit: str, item: str, value: str, reason: str) -> None:
+    """As an inspector (or the office): open ``unit``'s ``item`` (its code and name, as the
+    queue lists it: "A1 政策知晓率") in the cycle's queue, verify it at ``value`` with
+    ``reason`` and see it verified."""
+    code = item.split()[0]
+    page.goto(cycle_url.rstrip("/") + "/inspection/")
+    page.locator("table.queue tbody tr", has_text=unit).filter(has_text=item).get_by_role(
+        "link", name="核查"
+    ).click()
+    expect(page.locator("h1")).to_contain_text(f"{unit} · {code}")
+    page.get_by_label("核定值", exact=True).fill(value)
+    page.get_by_label("核定理由", exact=True).fill(reason)
+    page.get_by_role("button", name="核定通过").click()
+    expect_flash(page, f"已核定 {code}")
+
+
 VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
 
 

@@ -506,6 +506,7 @@ def sample_unit_report(
         program=PROGRAM,
         year=YEAR,
         issuing_office=ISSUING_OFFICE,
+        area="全市",
         report_date=REPORT_DATE,
         unit_code=code,
         unit_name=name,
@@ -567,6 +568,7 @@ def sample_city_summary(*, seed: int = 2011) -> CitySummaryData:
         program=PROGRAM,
         year=YEAR,
         issuing_office=ISSUING_OFFICE,
+        area="全市",
         report_date=REPORT_DATE,
         rankings=(
             KindRanking(kind_label="县(市、区)", rows=counties, kind="county"),
