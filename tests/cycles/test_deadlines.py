@@ -20,7 +20,8 @@ from assess.evidence.models import Evidence
 from assess.evidence.storage import EvidenceStore
 from tests.cycle_helpers import SET_PATH, make_cycle, pdf_bytes, unit
 
-TODAY = local_today()
+# Today is read where it is used, never once at import: a run that crosses midnight in
+# China (16:00 UTC) would compare yesterday's date with the app's today.
 
 
 def _flashes(client) -> list[str]:
@@ -35,7 +36,7 @@ def test_office_edits_deadlines_with_a_reason_and_it_is_audited(as_user, db):
     assert page.status_code == 200 and "截止日期与延期" in page.text
     assert f"/cycles/{cycle.id}/deadlines" in admin.get(f"/cycles/{cycle.id}").text
 
-    due, review = TODAY + timedelta(days=10), TODAY + timedelta(days=20)
+    due, review = local_today() + timedelta(days=10), local_today() + timedelta(days=20)
     data = {"self_report_due": due.isoformat(), "review_due": review.isoformat()}
     refused = admin.post(f"/cycles/{cycle.id}/deadlines", data=data)
     assert refused.status_code == 200 and "请填写修改原因" in refused.text
@@ -53,7 +54,7 @@ def test_office_edits_deadlines_with_a_reason_and_it_is_audited(as_user, db):
 
 def test_a_review_deadline_before_the_self_report_deadline_is_refused(as_user, db):
     admin = as_user("admin")
-    due = TODAY + timedelta(days=10)
+    due = local_today() + timedelta(days=10)
     cycle = make_cycle("open", self_report_due=due)
     data = {
         "self_report_due": due.isoformat(),
@@ -86,10 +87,12 @@ def test_a_review_deadline_before_the_self_report_deadline_is_refused(as_user, d
 
 def _late_cycle():
     """An open cycle whose 自评截止 was yesterday, 金水区 with a draft A1 and its evidence."""
-    cycle = make_cycle("open", self_report_due=TODAY + timedelta(days=5))
+    cycle = make_cycle("open", self_report_due=local_today() + timedelta(days=5))
     reporter = User.get(User.username == "r-410105")
     sub, _w = submissions.save_value(cycle, unit("410105"), "A1", "90/100", "", 0, reporter)
-    Cycle.update(self_report_due=TODAY - timedelta(days=1)).where(Cycle.id == cycle.id).execute()
+    Cycle.update(self_report_due=local_today() - timedelta(days=1)).where(
+        Cycle.id == cycle.id
+    ).execute()
     return Cycle.get_by_id(cycle.id), sub
 
 
@@ -103,7 +106,9 @@ def test_after_the_deadline_the_unit_writes_nothing_and_is_told_why(app, as_user
     Cycle.update(self_report_due=None).where(Cycle.id == cycle.id).execute()
     reporter_user = User.get(User.username == "r-410105")
     (evidence,) = attachments.attach(stored, reporter_user, jinshui.id, submission=sub)
-    Cycle.update(self_report_due=TODAY - timedelta(days=1)).where(Cycle.id == cycle.id).execute()
+    Cycle.update(self_report_due=local_today() - timedelta(days=1)).where(
+        Cycle.id == cycle.id
+    ).execute()
 
     reporter = as_user("r-410105")
     base = f"/cycles/{cycle.id}/units/{jinshui.id}"
@@ -127,11 +132,11 @@ def test_an_extension_lets_one_unit_report_late(as_user, db):
     jinshui, erqi = unit("410105"), unit("410103")
     admin, reporter = as_user("admin"), as_user("r-410105")
     base = f"/cycles/{cycle.id}/units/{jinshui.id}"
-    new_due = TODAY + timedelta(days=3)
+    new_due = local_today() + timedelta(days=3)
 
     # The new date must lie after the 自评截止, and a reason is needed.
     for due, reason, message in [
-        (TODAY - timedelta(days=1), "补报", "延期日期须晚于自评截止日期"),
+        (local_today() - timedelta(days=1), "补报", "延期日期须晚于自评截止日期"),
         (new_due, "", "请选择单位，填写延期日期和原因"),
     ]:
         data = {"extension-unit": jinshui.id, "extension-due": due.isoformat()}
@@ -175,7 +180,7 @@ def test_an_extension_lets_one_unit_report_late(as_user, db):
         f"/cycles/{cycle.id}/deadlines",
         data={
             "self_report_due": cycle.self_report_due.isoformat(),
-            "review_due": (TODAY + timedelta(days=1)).isoformat(),
+            "review_due": (local_today() + timedelta(days=1)).isoformat(),
             "reason": "提前",
         },
     )
@@ -195,10 +200,10 @@ def test_an_extension_lets_one_unit_report_late(as_user, db):
 
 def test_deadlines_are_frozen_once_published(as_user, db):
     admin = as_user("admin")
-    cycle = make_cycle("review", self_report_due=TODAY)
+    cycle = make_cycle("review", self_report_due=local_today())
     Cycle.update(state="published").where(Cycle.id == cycle.id).execute()
     page = admin.get(f"/cycles/{cycle.id}/deadlines").text
     assert "保存截止日期" not in page and "结果已公布，截止日期不能再修改" in page
-    data = {"self_report_due": TODAY.isoformat(), "reason": "改"}
+    data = {"self_report_due": local_today().isoformat(), "reason": "改"}
     admin.post(f"/cycles/{cycle.id}/deadlines", data=data)
     assert Cycle.get_by_id(cycle.id).review_due is None

@@ -28,7 +28,8 @@ from tests.notifications.helpers import (
     two_scans_at_once,
 )
 
-TODAY = local_today()
+# Today is read where it is used, never once at import: a run that crosses midnight in
+# China (16:00 UTC) would compare yesterday's date with the app's today.
 
 
 @pytest.mark.pure
@@ -59,7 +60,7 @@ def _keys():
 
 
 def test_running_twice_sends_nothing_new(app, demo, db):
-    cycle = open_cycle_due(TODAY + timedelta(days=2))
+    cycle = open_cycle_due(local_today() + timedelta(days=2))
     units = assessed_ids(cycle)
     assert send_reminders() == len(units)
     notes = Notification.select().count()
@@ -71,18 +72,18 @@ def test_running_twice_sends_nothing_new(app, demo, db):
     assert {t for _u, _d, t in _keys()} == {ReminderThreshold.DAYS_3}
     (text,) = texts_of(reporter_of("410105"))
     assert text == (
-        f"{cycle.title}：自评截止日期为 {(TODAY + timedelta(days=2)).isoformat()}，"
+        f"{cycle.title}：自评截止日期为 {(local_today() + timedelta(days=2)).isoformat()}，"
         "还有 2 天，尚有指标未提交"
     )
 
 
 def test_each_threshold_once_as_the_days_pass(app, demo, db):
-    due = TODAY + timedelta(days=9)
+    due = local_today() + timedelta(days=9)
     cycle = open_cycle_due(due)
     jinshui = unit("410105").id
     sent = {}
     for day in range(0, 12):
-        today = TODAY + timedelta(days=day)
+        today = local_today() + timedelta(days=day)
         sent[(due - today).days] = send_reminders(today)
     mine = [t for u, _d, t in _keys() if u == jinshui]
     assert mine == sorted(["7", "3", "1", "passed"])
@@ -96,7 +97,7 @@ def test_each_threshold_once_as_the_days_pass(app, demo, db):
 
 
 def test_a_unit_that_handed_in_is_not_reminded(app, demo, db):
-    cycle = open_cycle_due(TODAY + timedelta(days=1))
+    cycle = open_cycle_due(local_today() + timedelta(days=1))
     hand_in(cycle, "410105")
     assert send_reminders() == len(assessed_ids(cycle)) - 1
     assert told(reporter_of("410105")) == []
@@ -107,22 +108,24 @@ def test_no_reminder_without_a_deadline_or_outside_self_report(app, demo, db):
     open_cycle_due(None)
     from tests.cycle_helpers import make_cycle
 
-    make_cycle("review", year=2027, self_report_due=TODAY - timedelta(days=1))
+    make_cycle("review", year=2027, self_report_due=local_today() - timedelta(days=1))
     assert send_reminders() == 0
     assert ReminderSent.select().count() == 0
 
 
 def test_an_extension_moves_the_deadline_and_reminds_again(app, demo, db):
     admin = User.get(User.username == "admin")
-    due = TODAY + timedelta(days=1)
+    due = local_today() + timedelta(days=1)
     cycle = open_cycle_due(due)
     jinshui = unit("410105")
     assert send_reminders() > 0
-    deadlines.grant_extension(cycle, jinshui, TODAY + timedelta(days=5), "系统故障", admin)
+    deadlines.grant_extension(cycle, jinshui, local_today() + timedelta(days=5), "系统故障", admin)
     # only the unit given the extension has a new deadline, so only it is reminded anew
     assert send_reminders() == 1
     later = [(str(d), t) for u, d, t in _keys() if u == jinshui.id]
-    assert later == sorted([(due.isoformat(), "1"), ((TODAY + timedelta(days=5)).isoformat(), "7")])
+    assert later == sorted(
+        [(due.isoformat(), "1"), ((local_today() + timedelta(days=5)).isoformat(), "7")]
+    )
     assert len(told(reporter_of("410105"))) == 2
     assert send_reminders() == 0
 
@@ -131,9 +134,11 @@ def test_two_runs_at_the_same_moment_send_once(app, demo, db, monkeypatch):
     """Two workers scan together (each consumer's scheduler enqueues the periodic task):
     both find nothing sent yet, and the first holds its transaction open after writing its
     first reminder while the second tries the same keys. The unique key sends each once."""
-    cycle = open_cycle_due(TODAY + timedelta(days=3))
+    cycle = open_cycle_due(local_today() + timedelta(days=3))
     units = assessed_ids(cycle)
-    runs = two_scans_at_once(app, monkeypatch, reminders, "_sent_keys", send_reminders, TODAY)
+    runs = two_scans_at_once(
+        app, monkeypatch, reminders, "_sent_keys", send_reminders, local_today()
+    )
     assert [r.error for r in runs] == [None, None]
     assert sum(r.value for r in runs) == len(units)
     assert ReminderSent.select().count() == len(units)
@@ -149,6 +154,6 @@ def test_the_queue_runs_the_same_scan_on_a_schedule(app, demo, db):
     assert len(periodic) == 1
     assert periodic[0].validate_datetime(datetime(2026, 12, 2, 7, 20))
     assert not periodic[0].validate_datetime(datetime(2026, 12, 2, 7, 25))
-    cycle = open_cycle_due(TODAY)
+    cycle = open_cycle_due(local_today())
     assert tasks.remind_periodically.call_local() == len(assessed_ids(cycle))
     assert tasks.remind_periodically.call_local() == 0
