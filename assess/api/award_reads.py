@@ -4,7 +4,7 @@ confirmed award lists (表彰名单), as the nomination pages show them."""
 from __future__ import annotations
 
 from assess.api.reads import Window, utc
-from assess.core.policy import can
+from assess.core.policy import can, reaches_round
 from assess.nominations import pages
 from assess.nominations.models import NominationRound
 
@@ -28,14 +28,16 @@ def rounds(user, phase: str | None, window: Window) -> dict:
     given, with its active nominations: every unit's for whoever reads every unit
     (``nominations.every_unit``), a reporter its own unit's; one page of them."""
     own_unit = None if can(user, "nominations.every_unit") else user.unit_id
-    lines = pages.round_lines(own_unit)
+    lines = pages.round_lines(user, own_unit)
     rows = [round_row(line) for line in lines if phase is None or line.phase == phase]
     return window.cut(rows)
 
 
-def readable_round(round_id: int) -> NominationRound | None:
-    """The round, or None; every person who may list rounds reads every round."""
-    return NominationRound.get_or_none(NominationRound.id == round_id)
+def readable_round(user, round_id: int) -> NominationRound | None:
+    """The round, or None when there is none or ``user`` does not reach it
+    (``reaches_round``: a county office reads its own rounds, not the city's)."""
+    round_ = NominationRound.get_or_none(NominationRound.id == round_id)
+    return round_ if round_ is not None and reaches_round(user, round_) else None
 
 
 def awards(user, round_: NominationRound, window: Window) -> dict | None:

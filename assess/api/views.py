@@ -221,7 +221,7 @@ def nomination_rounds(args):
 def round_awards(args, round_id: int):
     """A round's confirmed award list (表彰名单) by category and place; rank and score
     only for a person who may export them. 404 until the list is confirmed."""
-    round_ = award_reads.readable_round(round_id)
+    round_ = award_reads.readable_round(current_user, round_id)
     if round_ is None:
         abort(404)
     page = award_reads.awards(current_user, round_, _window(args))

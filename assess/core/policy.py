@@ -124,10 +124,10 @@ RULES: dict[str, frozenset[str]] = {
 # A scoped person (``User.scope_unit``: an office, inspector or leader of one unit's
 # subtree, 本级办公室) works only inside that subtree (SPEC §9). These actions are the city
 # office's alone: accounts, the unit tree, the audit log and the delivery channels serve
-# every level, and the nomination round (十类典型) is run by the city for now.
+# every level. A nomination round (十类典型) is run by the office of its owner unit and
+# reached through ``reaches_round``.
 CITY_ONLY_ACTIONS = frozenset(
     {"users.manage", "units.manage", "units.view_all", "audit.view", "delivery.manage"}
-    | {action for action in RULES if action.startswith(("nominations.", "todos.review_sheets"))}
 )
 # What a read-only API token (``TokenScope.READ``) may do: the actions that write nothing.
 # Anything not listed is a write and refused to such a token (fail closed).
@@ -269,6 +269,15 @@ def can(user, action: str, obj=None) -> bool:
         return False
     if action in CITY_ONLY_ACTIONS and scope_of(user) is not None:
         return False
+    # A nomination (``round``) belongs to a round a person reaches or to nobody it may act on.
+    # (A person of the city reaches every round: no query for it.)
+    if (
+        obj is not None
+        and action.startswith("nominations.")
+        and not works_citywide(user)
+        and not reaches_round(user, getattr(obj, "round", obj))
+    ):
+        return False
     predicate = PREDICATES.get(action)
     return obj is None or predicate is None or predicate(user, obj)
 
@@ -314,6 +323,18 @@ def reaches_cycle(user, cycle, action: str) -> bool:
         and cycle.state in RESULT_CYCLE_STATES
         and cycle.assesses(user.scope_unit_id)
     )
+
+
+def reaches_round(user, round_) -> bool:
+    """True when ``user``'s scope lets it work with the nomination round ``round_``
+    (``owner_id``, ``covers``): a person of the city every round; a scoped office, inspector
+    or leader the rounds its subtree runs (not the city's, nor another office's); a reporter
+    the rounds that take nominations from its unit (``covers``: the city's, and those of
+    the offices above it). The role's RULES and the action's predicate apply on top."""
+    if user.role == REPORTER:
+        return round_.covers(user.unit_id)
+    scope = scope_of(user)
+    return scope is None or getattr(round_, "owner_id", None) in scope
 
 
 def _reaches_cycle_of(user, obj, action: str) -> bool:

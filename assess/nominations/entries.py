@@ -165,6 +165,9 @@ def create_nomination(round_: NominationRound, data: NomineeInput, actor: User) 
     values = _nominee_values(round_, data)
     with database.atomic():
         _require_window(locked_round(round_))
+        # The round of an office takes the units below it only (its owner's subtree).
+        if not round_.covers(actor.unit_id):
+            raise NominationError(_("本单位不在本轮评选的提名范围内"))
         _require_no_duplicate(round_, values)
         nomination = Nomination.create(
             round=round_, unit=actor.unit_id, created_by=actor.id, **values

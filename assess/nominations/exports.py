@@ -147,7 +147,7 @@ def award_pdf(award: AwardList, with_scores: bool = False) -> bytes:
     data = AwardListData(
         year=award.round.year,
         title=award.title,
-        issuing_offices=rounds.AWARD_ISSUERS,
+        issuing_offices=rounds.award_issuers(award.round),
         report_date=award.confirmed_on,
         categories=tuple(
             AwardCategory(

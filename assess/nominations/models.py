@@ -46,9 +46,21 @@ class NominationRound(BaseModel):
     normalise = pw.BooleanField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
     created_by = pw.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    # The unit whose office runs the round (its issuing office, 评选单位); NULL is the city
+    # office. The round takes nominations from the units below its owner only.
+    owner = pw.ForeignKeyField(Unit, null=True, backref="owned_rounds", on_delete="RESTRICT")
 
     def __str__(self) -> str:
         return self.title
+
+    def covers(self, unit_id: int | None) -> bool:
+        """True when ``unit_id`` may be nominated in this round: any unit for the city's
+        round, a unit below the owner for an office's round (not the owner itself). One
+        query for an office's round."""
+        if unit_id is None:
+            return False
+        owner = self.__data__.get("owner")
+        return owner is None or (unit_id != owner and unit_id in Unit.subtree_of(owner))
 
     def window_open(self, on: date | None = None) -> bool:
         """True while nominations may be sent in and changed (``on``, default today)."""

@@ -77,16 +77,16 @@ class RoundLine:
     nominations: int
 
 
-def round_lines(unit_id: int | None = None) -> list[RoundLine]:
-    """Every round, newest first, with its phase and active nominations (of one unit if
-    ``unit_id`` is given)."""
+def round_lines(user, unit_id: int | None = None) -> list[RoundLine]:
+    """The rounds ``user`` reaches (``rounds.reached_rounds``), newest first, with their
+    phase and active nominations (of one unit if ``unit_id`` is given)."""
     counts_query = Nomination.select(Nomination.round, fn.COUNT(Nomination.id)).where(
         Nomination.status == NominationState.SUBMITTED
     )
     if unit_id is not None:
         counts_query = counts_query.where(Nomination.unit == unit_id)
     counts = dict(counts_query.group_by(Nomination.round).tuples())
-    query = NominationRound.select().order_by(
+    query = rounds.reached_rounds(user).order_by(
         NominationRound.year.desc(), NominationRound.id.desc()
     )
     return [RoundLine(r, rounds.phase(r), counts.get(r.id, 0)) for r in query]

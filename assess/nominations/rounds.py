@@ -28,7 +28,7 @@ from assess.core import audit
 from assess.core.db import database, locked
 from assess.core.enums import NominationState, NomineeKind, ReviewSheetState, RoundPhase
 from assess.core.formatting import plain_number
-from assess.core.policy import INSPECTOR
+from assess.core.policy import INSPECTOR, REPORTER, scope_of
 from assess.nominations.models import (
     Nomination,
     NominationCategory,
@@ -40,6 +40,7 @@ from assess.nominations.models import (
     ScoreCriterion,
     today,
 )
+from assess.units.models import Unit
 
 # SPEC §5: the first six are named in seed 003, the last four are the default additions.
 DEFAULT_CATEGORIES = (
@@ -64,6 +65,16 @@ DEFAULT_CRITERIA = (
 )
 # Seed 003: the top 30 are jointly commended by these two offices.
 AWARD_ISSUERS = ("郑州市人力资源和社会保障局", "郑州市人口和计划生育委员会")
+
+
+def award_issuers(round_: NominationRound) -> tuple[str, ...]:
+    """Who issues the round's award list (发文机关): the city's two offices jointly (seed
+    003) for the city's round, the owner's leading-group office for a round an office of
+    one level runs (as ``reports.content.issuing_office`` names a cycle's)."""
+    if round_.__data__.get("owner") is None:
+        return AWARD_ISSUERS
+    return (_("%(unit)s流动人口服务管理工作领导小组办公室", unit=round_.owner.name),)
+
 
 ROUND_FIELDS = (
     "year",
@@ -99,11 +110,26 @@ class NominationError(ValueError):
         self.problems = list(problems)
 
 
-def default_title(year: int) -> str:
-    return _("%(year)s年度郑州市培育十类典型促进流动人口社会融合评选", year=year)
+def default_title(year: int, owner: Unit | None = None) -> str:
+    """The round's title when the office gives none: the city's, or the owner unit's."""
+    if owner is None:
+        return _("%(year)s年度郑州市培育十类典型促进流动人口社会融合评选", year=year)
+    return _("%(year)s年度%(unit)s培育十类典型促进流动人口社会融合评选", year=year, unit=owner.name)
 
 
 # --- round state -------------------------------------------------------------------------
+
+
+def reached_rounds(user):
+    """The rounds ``user`` works with, as a query (``policy.reaches_round`` in SQL): every
+    round for a person of the city; the rounds its subtree runs for a scoped person; the
+    city's and its offices' above for a reporter."""
+    query = NominationRound.select()
+    if user.role == REPORTER:
+        owners = Unit.above(user.unit_id) if user.unit_id is not None else frozenset()
+        return query.where(NominationRound.owner.is_null() | NominationRound.owner.in_(owners))
+    scope = scope_of(user)
+    return query if scope is None else query.where(NominationRound.owner.in_(scope))
 
 
 def window_open(round_: NominationRound, on: date | None = None) -> bool:
@@ -209,8 +235,15 @@ def _check_settings(s: RoundSettings) -> None:
         raise NominationError(problems[0], problems)
 
 
-def _panel_candidates():
-    return User.select().where(User.role == INSPECTOR, User.active == True)  # noqa: E712
+def _panel_candidates(round_: NominationRound):
+    """The active inspectors who reach the round (``policy.reaches_round`` in SQL): those
+    of the city, and for an office's round those scoped to its owner or a unit above it."""
+    query = User.select().where(User.role == INSPECTOR, User.active == True)  # noqa: E712
+    owner = round_.__data__.get("owner")
+    reaching = User.scope_unit.is_null()
+    if owner is not None:
+        reaching |= User.scope_unit.in_(Unit.above(owner) | {owner})
+    return query.where(reaching)
 
 
 def _require_panel_size(panel: int, per_nomination: int, allow_empty: bool = False) -> None:
@@ -232,9 +265,13 @@ def create_round(settings: RoundSettings, actor: User) -> NominationRound:
     """Create a round with the default ten categories, the default score sheet and every
     active inspector on the panel; refuse bad settings."""
     _check_settings(settings)
-    fields = dict(settings.__dict__, title=settings.title.strip() or default_title(settings.year))
+    # The round belongs to the office of the creator's level (its scope unit; the city: none).
+    owner_id = actor.__data__.get("scope_unit")
+    owner = Unit.get_by_id(owner_id) if owner_id is not None else None
+    title = settings.title.strip() or default_title(settings.year, owner)
+    fields = dict(settings.__dict__, title=title)
     with database.atomic():
-        round_ = NominationRound.create(created_by=actor.id, **fields)
+        round_ = NominationRound.create(created_by=actor.id, owner=owner_id, **fields)
         NominationCategory.insert_many(
             [
                 {"round": round_.id, "name": name, "nominee_kind": kind, "sort_order": i}
@@ -253,7 +290,7 @@ def create_round(settings: RoundSettings, actor: User) -> NominationRound:
                 for i, (name, guidance, weight) in enumerate(DEFAULT_CRITERIA)
             ]
         ).execute()
-        panel = [u.id for u in _panel_candidates()]
+        panel = [u.id for u in _panel_candidates(round_)]
         _require_panel_size(len(panel), settings.reviewers_per_nomination, allow_empty=True)
         if panel:
             PanelMember.insert_many([{"round": round_.id, "reviewer": u} for u in panel]).execute()
@@ -285,7 +322,7 @@ def update_round(round_: NominationRound, settings: RoundSettings, actor: User) 
         before = audit.model_snapshot(round_, ROUND_FIELDS)
         for name in ROUND_FIELDS:
             setattr(round_, name, getattr(settings, name))
-        round_.title = round_.title.strip() or default_title(round_.year)
+        round_.title = round_.title.strip() or default_title(round_.year, round_.owner)
         round_.save()
         audit.record(
             "nomination_round.update",
@@ -446,8 +483,8 @@ def panel(round_: NominationRound) -> list[User]:
     )
 
 
-def panel_candidates() -> list[User]:
-    return list(_panel_candidates().order_by(User.username))
+def panel_candidates(round_: NominationRound) -> list[User]:
+    return list(_panel_candidates(round_).order_by(User.username))
 
 
 def set_panel(round_: NominationRound, reviewer_ids: Iterable[int], actor: User) -> None:
@@ -457,9 +494,9 @@ def set_panel(round_: NominationRound, reviewer_ids: Iterable[int], actor: User)
     with database.atomic():
         round_ = locked_round(round_)
         require_not_confirmed(round_)
-        allowed = {u.id for u in _panel_candidates()}
+        allowed = {u.id for u in _panel_candidates(round_)}
         if wanted - allowed:
-            raise NominationError(_("评审专家只能从启用的督查员/评审专家账号中选择"))
+            raise NominationError(_("评审专家只能从本轮评选所及的启用督查员账号中选择"))
         current = {m.reviewer_id for m in PanelMember.select().where(PanelMember.round == round_)}
         leaving = current - wanted
         busy = (

@@ -85,6 +85,18 @@ class Unit(BaseModel):
         rows = cls.raw_rows(cls.id, cls.parent)
         return frozenset({unit_id} | _below(unit_id, rows))
 
+    @classmethod
+    def above(cls, unit_id: int) -> frozenset[int]:
+        """The units above ``unit_id`` (its parent, the parent's parent …), not itself: the
+        offices whose rounds and plans reach it. One query."""
+        parent_of = dict(cls.raw_rows(cls.id, cls.parent))
+        above: set[int] = set()
+        node = parent_of.get(unit_id)
+        while node is not None and node not in above and node != unit_id:  # bad data: no hang
+            above.add(node)
+            node = parent_of.get(node)
+        return frozenset(above)
+
     def conflicts_with(self, user) -> bool:
         """True when ``user`` must not inspect this unit (see ``recused_for``)."""
         return self.id in Unit.recused_for(user)

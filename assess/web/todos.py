@@ -521,19 +521,19 @@ def admin_todos(user, today: date | None = None) -> AdminTodos:
             )
         )
     drafts = sorted(_cycles_in((CycleState.DRAFT,), user), key=lambda c: c.id)
-    # The rounds and the channels are the city office's (CITY_ONLY_ACTIONS).
-    rounds_ = _unconfirmed_rounds(today) if can(user, "nominations.manage") else []
+    # The rounds its level runs (``reaches_round``); the channels are the city's alone.
+    rounds_ = _unconfirmed_rounds(user, today) if can(user, "nominations.manage") else []
     failed = outbox.failed().count() if can(user, "delivery.manage") else 0
     return AdminTodos(cycles, drafts, rounds_, failed)
 
 
-def _unconfirmed_rounds(today: date) -> list[RoundTodo]:
-    """The rounds whose award list is not confirmed, each with its phase and its count of
+def _unconfirmed_rounds(user, today: date) -> list[RoundTodo]:
+    """The rounds ``user`` reaches whose award list is not confirmed, each with its phase and its count of
     nominations: past years' confirmed rounds are left out in SQL, so the office's home
     costs the same however many years of history it holds."""
     confirmed = RankingRun.select(RankingRun.round).where(RankingRun.confirmed_at.is_null(False))
     open_rounds = list(
-        NominationRound.select()
+        rounds.reached_rounds(user)
         .where(NominationRound.id.not_in(confirmed))
         .order_by(NominationRound.year.desc(), NominationRound.id)
     )

@@ -189,32 +189,35 @@ EXPECTED: dict[str, dict[str, object]] = {
     # no such delivery: the office gets a 404, everyone else is refused before looking
     "delivery.retry": row(HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, office=FORBIDDEN),
     "delivery.my_preferences": EVERYONE,
-    # nominations: the round's pages
-    # (nomination rounds are the city's for now: a scoped office is refused all of them)
-    "nominations.index": {**EVERYONE, "office": FORBIDDEN},
-    "nominations.round_page": {**EVERYONE, "office": FORBIDDEN},  # each role: its own view
-    "nominations.awards": {**EVERYONE, "office": FORBIDDEN},
-    "nominations.awards_print": {**EVERYONE, "office": FORBIDDEN},
-    "nominations.awards_pdf": {**EVERYONE, "office": FORBIDDEN},
-    "nominations.awards_xlsx": row(OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, office=FORBIDDEN),
+    # nominations: the round's pages. The round is the city's: unit A's office lists the
+    # rounds its own level runs (none here) and is told nothing of the city's (404);
+    # test_round_owner walks an office's own round.
+    "nominations.index": EVERYONE,
+    "nominations.round_page": {**EVERYONE, "office": HIDDEN},  # each role: its own view
+    "nominations.awards": {**EVERYONE, "office": HIDDEN},
+    "nominations.awards_print": {**EVERYONE, "office": HIDDEN},
+    "nominations.awards_pdf": {**EVERYONE, "office": HIDDEN},
+    "nominations.awards_xlsx": row(OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, office=HIDDEN),
     # own unit's list
-    "nominations.nomination_list": row(OK, FORBIDDEN, FORBIDDEN, OK, OK, office=FORBIDDEN),
+    "nominations.nomination_list": row(OK, FORBIDDEN, FORBIDDEN, OK, OK, office=HIDDEN),
     "nominations.new_nomination": row(FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, office=FORBIDDEN),
     # nominations: one nomination of unit A (the inspector is its assigned reviewer)
-    "nominations.nomination_page": row(OK, OK, HIDDEN, OK, HIDDEN, office=FORBIDDEN),
+    "nominations.nomination_page": row(OK, OK, HIDDEN, OK, HIDDEN, office=HIDDEN),
     "nominations.edit_nomination": UNIT_WRITE,
     "nominations.withdraw": UNIT_WRITE,
     "nominations.upload_evidence": UNIT_WRITE,
     "nominations.delete_evidence": UNIT_WRITE,
     "nominations.download_evidence": EVIDENCE_READ,  # the office: 404, it opens no nomination
     # nominations: review (panel members; the admin is not one, so has no sheet: 404)
-    "nominations.my_reviews": {**STAFF_ONLY, "office": FORBIDDEN},
-    "nominations.conflicts": {**STAFF_ONLY, "office": FORBIDDEN},
-    "nominations.declare_conflict": {**STAFF_ONLY, "office": FORBIDDEN},
-    "nominations.review": row(HIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, office=FORBIDDEN),
-    # nominations: the office's set-up, assignment, ranking and confirmation
+    "nominations.my_reviews": {**STAFF_ONLY, "office": HIDDEN},
+    "nominations.conflicts": {**STAFF_ONLY, "office": HIDDEN},
+    "nominations.declare_conflict": {**STAFF_ONLY, "office": HIDDEN},
+    "nominations.review": row(HIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, office=HIDDEN),
+    # nominations: the office's set-up, assignment, ranking and confirmation; any office
+    # starts a round of its own level
+    "nominations.new_round": {**CITY_ONLY, "office": OK},
     **{
-        f"nominations.{name}": CITY_ONLY
+        f"nominations.{name}": {**CITY_ONLY, "office": HIDDEN}
         for name in (
             "edit_round",
             "edit_categories",

@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from assess.core.policy import can
+from assess.core.policy import can, reaches_round
 from assess.nominations import pages
 from assess.nominations.models import Nomination, NominationRound
 from assess.nominations.rounds import NominationError
@@ -38,8 +38,10 @@ def _labels() -> dict[str, object]:
 
 
 def load_round(round_id: int) -> NominationRound:
+    """The round if the signed-in user reaches it (``reaches_round``: the city's, or one its
+    level runs), else 404."""
     round_ = NominationRound.get_or_none(NominationRound.id == round_id)
-    if round_ is None:
+    if round_ is None or not reaches_round(current_user, round_):
         abort(404)
     return round_
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from assess.core.enums import NominationState
-from assess.core.policy import allow, can
+from assess.core.policy import allow, can, reaches_round
 from assess.nominations import entries, pages, review_sheets, rounds
 from assess.nominations.forms import (
     ActionForm,
@@ -114,7 +114,11 @@ def conflicts(round_id: int):
 @allow("nominations.review")
 def declare_conflict(nomination_id: int):
     nomination = Nomination.get_or_none(Nomination.id == nomination_id)
-    if nomination is None or nomination.status != NominationState.SUBMITTED:
+    if (
+        nomination is None
+        or nomination.status != NominationState.SUBMITTED
+        or not reaches_round(current_user, nomination.round)
+    ):
         abort(404)
     form = ConflictForm()
     try:

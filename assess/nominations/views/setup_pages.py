@@ -49,14 +49,25 @@ def _settings(form: RoundForm) -> rounds.RoundSettings:
 @allow("nominations.view")
 def index():
     own_unit = None if can(current_user, "nominations.every_unit") else current_user.unit_id
-    return render_template("nominations/index.html", lines=pages.round_lines(own_unit))
+    return render_template(
+        "nominations/index.html", lines=pages.round_lines(current_user, own_unit)
+    )
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
+@allow("nominations.manage")
+def new_round():
+    """A new round, run by the office of the signed-in person's level (its scope unit)."""
+    return _round_settings(None)
+
+
 @bp.route("/rounds/<int:round_id>/settings", methods=["GET", "POST"])
 @allow("nominations.manage")
-def edit_round(round_id: int | None = None):
-    round_ = load_round(round_id) if round_id else None
+def edit_round(round_id: int):
+    return _round_settings(load_round(round_id))
+
+
+def _round_settings(round_):
     form = RoundForm(obj=round_)
     if round_ is None and request.method == "GET":
         year = rounds.today().year
@@ -162,7 +173,7 @@ def edit_panel(round_id: int):
     no_unit = _("无所属单位")
     form.reviewers.choices = [
         (u.id, f"{u.label}（{u.unit.name if u.unit_id else no_unit}）")
-        for u in rounds.panel_candidates()
+        for u in rounds.panel_candidates(round_)
     ]
     if request.method == "GET":
         form.reviewers.data = [u.id for u in rounds.panel(round_)]
