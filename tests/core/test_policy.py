@@ -206,6 +206,18 @@ def appeal(state: str, unit_id: int = 1, cycle_state: str = "published") -> Recu
     return Recusable(state=state, unit_id=unit_id, cycle=SimpleNamespace(state=cycle_state))
 
 
+class FakeRound(SimpleNamespace):
+    """A NominationRound (``owner_id``, ``covers``): the city's takes every unit; an office's
+    the units below its owner in SUBTREES."""
+
+    def covers(self, unit_id) -> bool:
+        if unit_id is None:
+            return False
+        return self.owner_id is None or (
+            unit_id != self.owner_id and unit_id in SUBTREES.get(self.owner_id, ())
+        )
+
+
 class FakeNomination(SimpleNamespace):
     def conflicts_with(self, user) -> bool:
         return user.unit_id == self.unit_id or user.unit_id in self.declared
@@ -217,7 +229,7 @@ class FakeNomination(SimpleNamespace):
 def nomination(
     status="submitted", unit_id=1, sheets=(7,), declared=(), window=True
 ) -> FakeNomination:
-    round_ = SimpleNamespace(window_open=lambda: window)
+    round_ = FakeRound(window_open=lambda: window, owner_id=None)  # the city's round
     return FakeNomination(
         status=status, unit_id=unit_id, sheets=sheets, declared=declared, round=round_
     )
@@ -430,6 +442,39 @@ def test_reaches_cycle(obj, action, allowed):
     assert {n for n in SCOPED_PEOPLE if policy.reaches_cycle(scoped(n), obj, action)} == allowed
 
 
+ROUND_REACHES = [
+    # (round owner, who reaches it)
+    (None, {"city"}),  # the city's round: no scoped office, inspector or leader
+    (1, A_TEAM),
+    (11, A_TEAM | {"township_office"}),
+    (2, {"city", "office_b"}),
+]
+
+
+@pytest.mark.pure
+@pytest.mark.parametrize(("owner", "allowed"), ROUND_REACHES)
+def test_reaches_round(owner, allowed):
+    round_ = FakeRound(owner_id=owner)
+    assert {n for n in SCOPED_PEOPLE if policy.reaches_round(scoped(n), round_)} == allowed
+
+
+@pytest.mark.pure
+def test_a_reporter_reaches_the_rounds_that_take_its_unit():
+    reporter = person("reporter")
+    reporter.unit_id = 13  # below 11, below 1
+    reached = {
+        owner
+        for owner in (None, 1, 11, 13, 2)
+        if policy.reaches_round(reporter, FakeRound(owner_id=owner))
+    }
+    assert reached == {None, 1, 11}  # not its own unit's round, nor another county's
+    nomination_of_13 = nomination(unit_id=13)
+    nomination_of_13.round.owner_id = 2
+    assert not policy.can(reporter, "nominations.open", nomination_of_13)
+    nomination_of_13.round.owner_id = 1
+    assert policy.can(reporter, "nominations.open", nomination_of_13)
+
+
 SCOPED_OBJECT_RULES = [
     ("cycles.view", cycle("open", owner_id=1), A_TEAM),
     ("cycles.view", cycle("open"), {"city"}),
@@ -521,13 +566,14 @@ def test_a_scoped_office_is_refused_the_citys_own_work(action):
 
 
 def test_city_only_actions():
-    """Accounts, units, the audit log, the channels and every nomination action (the round
-    is the city's for now) are refused to a scoped office."""
+    """Accounts, units, the audit log and the channels are refused to a scoped office; the
+    nomination round is every level's, reached through ``reaches_round``."""
     nominations = {a for a in policy.RULES if a.startswith("nominations.")}
-    assert {"users.manage", "units.manage", "audit.view", "delivery.manage"} | nominations <= (
+    assert {"users.manage", "units.manage", "audit.view", "delivery.manage"} <= (
         policy.CITY_ONLY_ACTIONS
     )
     assert not {"cycles.manage", "library.edit", "reports.batch"} & policy.CITY_ONLY_ACTIONS
+    assert not nominations & policy.CITY_ONLY_ACTIONS
 
 
 @pytest.mark.pure
